@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * One DHT node's routing, sans-IO. The host hands it datagrams and the time
+ * (milliseconds on a monotonic clock), and random bytes at init; the core
+ * sends through io->send and reports through io->event, both called from
+ * within core calls. It never allocates: all its memory is the block the
+ * host passes to kd_core_init(). It does not lock; the host serialises calls.
+ */
+#ifndef KD_CORE_H
+#define KD_CORE_H
+
+#include "kd_types.h"
+#include "kd_params.h"
+#include "kd_codec.h"
+#include "kd_admit.h"
+#include "kd_table.h"
+#include "kd_lookup.h"
+
+#define KD_NEVER ((u64)-1)
+
+enum kd_event_type {
+	KD_EV_LOOKUP_DONE,	/* lookup, target, stats, hits */
+	KD_EV_PING_DONE,	/* cookie, ok, node (id known if ok), rtt_ms */
+	KD_EV_CONTACT_ADDED,	/* node */
+	KD_EV_CONTACT_REMOVED,	/* node */
+};
+
+struct kd_event {
+	u8 type;
+	u8 ok;			/* lookup: finished in time; ping: answered */
+	u32 cookie;		/* the host's tag from kd_core_lookup/kd_core_ping */
+	struct kd_node node;
+	u32 rtt_ms;
+	struct kd_id target;
+	struct kd_lookup_stats stats;
+	unsigned int nhits;
+	const struct kd_lookup_hit *hits;	/* valid during the callback only */
+};
+
+struct kd_io {
+	void *ctx;
+	void (*send)(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len);
+	void (*event)(void *ctx, const struct kd_event *ev);
+};
+
+/* What kd_core_input() found, for the host's counters and upcalls. */
+struct kd_input {
+	struct kd_hdr hdr;
+	const u8 *body;		/* unpadded body, inside the caller's datagram */
+	size_t body_len;
+	bool validated;		/* token valid, or the source answered us before */
+	size_t reply_budget;	/* kd_reply_budget() for this message */
+	bool upcall;		/* a value message: the host hands it up */
+};
+
+struct kd_core;
+
+size_t kd_core_memsize(const struct kd_params *p);
+
+/*
+ * mem: kd_core_memsize(p) bytes, 8-byte aligned, zeroed or not. seed: 32
+ * random bytes (token secret and txids). Returns -EINVAL for bad params or a
+ * short block.
+ */
+int kd_core_init(void *mem, size_t len, const struct kd_params *p,
+		 const struct kd_id *self, const u8 seed[32], u64 now,
+		 const struct kd_io *io, struct kd_core **out);
+
+/*
+ * One datagram from `from`. Returns KD_R_OK when it was accepted (answered
+ * here, or in->upcall set for the host to hand up), or the reason it was
+ * dropped. Rate limiting is the host's (kd_ratelimit), before this call.
+ */
+int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
+		  const u8 *pkt, size_t len, struct kd_input *in);
+
+/* Runs what is due at now; returns when to be called next (or KD_NEVER). */
+u64 kd_core_tick(struct kd_core *c, u64 now);
+u64 kd_core_next_due(const struct kd_core *c);
+
+/*
+ * Starts an iterative FIND_NODE for target; KD_EV_LOOKUP_DONE follows (at
+ * once, with no hits, if the table is empty). Returns a lookup handle >= 0
+ * or -ENOSPC when max_lookups are running.
+ */
+int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 cookie);
+
+/* Cancels a running lookup without an event. */
+void kd_core_lookup_cancel(struct kd_core *c, int handle);
+
+/* PINGs an address; KD_EV_PING_DONE follows. -ENOSPC if no request slot. */
+int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cookie);
+
+/*
+ * Bootstrap: remembers addr (up to KD_BOOTSTRAP_MAX) and pings it; while the
+ * table stays empty, every remembered address is retried with a backoff of
+ * bootstrap_min_ms doubling to bootstrap_max_ms. The first contact that
+ * answers triggers a lookup of our own id.
+ */
+int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr);
+
+/*
+ * Changes the parameters that do not size memory (k, alpha, repl_per_bucket
+ * up to its initial value, max_fails, diversity limits, timeouts, intervals).
+ * -EINVAL if p changes a sizing field or is out of bounds.
+ */
+int kd_core_set_params(struct kd_core *c, const struct kd_params *p);
+
+const struct kd_params *kd_core_params(const struct kd_core *c);
+const struct kd_id *kd_core_self(const struct kd_core *c);
+struct kd_table *kd_core_table(struct kd_core *c);
+unsigned int kd_core_lookups_running(const struct kd_core *c);
+
+/*
+ * The k closest known good or questionable nodes to target (for FIND_VALUE
+ * upcalls and the daemon's replies). Returns how many were written.
+ */
+unsigned int kd_core_closest(const struct kd_core *c, const struct kd_id *target,
+			     u8 want, struct kd_node *out, unsigned int max);
+
+/*
+ * Fills the header of a message from this node to `to`: our id as sender; in
+ * a request (no KDHT_F_REPLY) the token `to` issued us if we hold one; in a
+ * reply a fresh token for `to`. txid: the request's for a reply; for a
+ * request the caller's own, or 0 to have one drawn. body_len is left 0.
+ */
+void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
+		      const struct kd_addr *to, u32 txid);
+
+#endif /* KD_CORE_H */

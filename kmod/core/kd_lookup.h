@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The iterative lookup state machine, independent of sockets and of the
+ * table: it is told of replies and of time, and says whom to ask next.
+ *
+ * Candidates are kept sorted by distance to the target, at most width of
+ * them (the farthest is dropped). At most alpha requests are in flight. The
+ * lookup is done when the k closest candidates that have not failed have all
+ * replied, when no candidate is left to ask and none is in flight, or when
+ * its whole-life deadline passes (then it is marked timed out).
+ *
+ * Rounds: a seed has hop 1; a node first learnt from a reply of a hop-h
+ * node has hop h + 1. rounds is the largest hop among the nodes asked.
+ */
+#ifndef KD_LOOKUP_H
+#define KD_LOOKUP_H
+
+#include "kd_types.h"
+
+enum kd_cand_state {
+	KD_CAND_NEW,
+	KD_CAND_ASKED,
+	KD_CAND_REPLIED,
+	KD_CAND_FAILED,
+};
+
+struct kd_lookup_cand {
+	struct kd_node node;
+	u64 sent_at;
+	u32 rtt_ms;
+	u16 hop;
+	u8 state;
+};
+
+struct kd_lookup_stats {
+	u16 rounds;
+	u16 sent;
+	u16 replies;
+	u16 timeouts;
+	u16 duplicates;		/* second replies from a node already heard */
+	u16 unsolicited;	/* replies from nodes never asked, or late */
+	u32 elapsed_ms;
+};
+
+/* Outcome of kd_lookup_on_reply(). */
+enum kd_lookup_reply {
+	KD_LK_ACCEPTED,
+	KD_LK_DUPLICATE,
+	KD_LK_UNSOLICITED,
+	KD_LK_LATE,		/* the lookup is done already */
+};
+
+struct kd_lookup {
+	struct kd_id target;
+	struct kd_lookup_cand *cand;	/* width entries, owned by the caller */
+	u16 width;
+	u16 ncand;
+	u8 k;
+	u8 alpha;
+	u8 inflight;
+	u8 done;
+	u8 timed_out;
+	u32 request_timeout_ms;
+	u64 started_at;
+	u64 deadline;		/* whole-life deadline */
+	struct kd_lookup_stats stats;
+};
+
+void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 width,
+		    const struct kd_id *target, u8 k, u8 alpha, u32 request_timeout_ms,
+		    u32 lookup_timeout_ms, u64 now);
+
+/* Adds a seed (hop 1). Duplicates and a full list of closer ones are ignored. */
+void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n);
+
+/*
+ * If a request should go out now, marks it asked, writes its node to *out
+ * and returns true. Call until it returns false.
+ */
+bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out);
+
+/* from answered with nodes[0..n). */
+enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
+					const struct kd_node *from,
+					const struct kd_node *nodes, unsigned int n);
+
+/* A request to id failed now (timeout known to the caller, or an error). */
+void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id);
+
+/* Expires requests older than request_timeout_ms and checks the deadline. */
+void kd_lookup_tick(struct kd_lookup *l, u64 now);
+
+/* When kd_lookup_tick() next has something to do. */
+u64 kd_lookup_next_due(const struct kd_lookup *l);
+
+static inline bool kd_lookup_done(const struct kd_lookup *l)
+{
+	return l->done;
+}
+
+struct kd_lookup_hit {
+	struct kd_node node;
+	u32 rtt_ms;
+};
+
+/* The up to k closest candidates that replied, closest first. */
+unsigned int kd_lookup_result(const struct kd_lookup *l, struct kd_lookup_hit *out,
+			      unsigned int max);
+
+#endif /* KD_LOOKUP_H */

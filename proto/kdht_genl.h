@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * Generic netlink interface of kdht.ko: family KDHT_GENL_NAME, version
+ * KDHT_GENL_VERSION, netnsok. Every command acts on the node of the caller's
+ * network namespace. Commands that change state need CAP_NET_ADMIN there.
+ *
+ * KDHT_CMD_GET_NODE    -> KDHT_A_RUNNING, ID, PORT, K, ALPHA, SUBNET_*,
+ *                         RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered)
+ * KDHT_CMD_SET_NODE    [ID] [PORT] [K] [ALPHA] [SUBNET_*] [RL_*]
+ *                      starts the node if it is not running (PORT default:
+ *                      the module parameter; ID default: random); a new ID
+ *                      or PORT on a running node restarts it with an empty
+ *                      table. Parameters alone are changed in place.
+ * KDHT_CMD_DEL_NODE    stops the node, frees everything it held.
+ * KDHT_CMD_ADD_CONTACT KDHT_A_PEER (ADDR, PORT): bootstrap from it.
+ * KDHT_CMD_PING        KDHT_A_PEER (ADDR, PORT) [COOKIE] -> acked at once;
+ *                      later KDHT_CMD_PING_DONE unicast to the caller:
+ *                      COOKIE, OK, PEER (ID, ADDR, PORT, RTT).
+ * KDHT_CMD_LOOKUP      TARGET [COOKIE] -> acked at once; later
+ *                      KDHT_CMD_LOOKUP_DONE unicast to the caller: COOKIE,
+ *                      TARGET, OK, ROUNDS, SENT, REPLIES, TIMEOUTS,
+ *                      ELAPSED_MS, PEERS (ID, ADDR, PORT, RTT each).
+ * KDHT_CMD_GET_ROUTES  dump: one message per page of contacts, each with
+ *                      GENERATION and PEERS (ID, ADDR, PORT, RTT, STATE,
+ *                      BUCKET, LAST_SEEN_MS). A change of generation during
+ *                      the dump sets NLM_F_DUMP_INTR.
+ * KDHT_CMD_GET_STATS   -> KDHT_A_STATS (nested: one u64 per enum kdht_stat).
+ * KDHT_CMD_REGISTER    makes the caller's socket this namespace's daemon:
+ *                      value messages go to it as KDHT_CMD_RECV. Forgotten
+ *                      when that socket closes.
+ * KDHT_CMD_SEND        PEER (ADDR, PORT), TYPE, [FLAGS], [TXID], PAYLOAD,
+ *                      [PAD_TO]: sends a value message from the node's
+ *                      socket; the header (sender id, token) is the node's.
+ *                      Only value types (0x10..0x7f); PAYLOAD at most
+ *                      KDHT_MAX_BODY bytes.
+ * KDHT_CMD_RECV        (event, to the daemon) PEER (ID, ADDR, PORT), TYPE,
+ *                      FLAGS, TXID, PAYLOAD (unpadded), VALIDATED,
+ *                      REPLY_BUDGET; for FIND_VALUE and STORE also PEERS:
+ *                      the k closest nodes the node knows to the key (the
+ *                      key is the first protobuf field, see PROTOCOL.md).
+ * KDHT_CMD_CONTACT_ADDED / KDHT_CMD_CONTACT_REMOVED
+ *                      (events, group KDHT_MCGRP_ROUTES) PEER (ID, ADDR, PORT).
+ */
+#ifndef _UAPI_KDHT_GENL_H
+#define _UAPI_KDHT_GENL_H
+
+#define KDHT_GENL_NAME		"kdht"
+#define KDHT_GENL_VERSION	1
+#define KDHT_MCGRP_ROUTES	"routes"
+
+enum kdht_cmd {
+	KDHT_CMD_UNSPEC,
+	KDHT_CMD_GET_NODE,
+	KDHT_CMD_SET_NODE,
+	KDHT_CMD_DEL_NODE,
+	KDHT_CMD_ADD_CONTACT,
+	KDHT_CMD_PING,
+	KDHT_CMD_PING_DONE,
+	KDHT_CMD_LOOKUP,
+	KDHT_CMD_LOOKUP_DONE,
+	KDHT_CMD_GET_ROUTES,
+	KDHT_CMD_GET_STATS,
+	KDHT_CMD_REGISTER,
+	KDHT_CMD_SEND,
+	KDHT_CMD_RECV,
+	KDHT_CMD_CONTACT_ADDED,
+	KDHT_CMD_CONTACT_REMOVED,
+	__KDHT_CMD_MAX
+};
+#define KDHT_CMD_MAX (__KDHT_CMD_MAX - 1)
+
+enum kdht_attr {
+	KDHT_A_UNSPEC,
+	KDHT_A_RUNNING,		/* u8 */
+	KDHT_A_ID,		/* binary, 32 bytes */
+	KDHT_A_PORT,		/* u16, host order */
+	KDHT_A_K,		/* u8 */
+	KDHT_A_ALPHA,		/* u8 */
+	KDHT_A_SUBNET_BUCKET,	/* u8 */
+	KDHT_A_SUBNET_TABLE,	/* u16 */
+	KDHT_A_RL_RATE,		/* u32, requests per second per source */
+	KDHT_A_RL_BURST,	/* u32 */
+	KDHT_A_TABLE_SIZE,	/* u32 */
+	KDHT_A_LOOKUPS,		/* u32, running */
+	KDHT_A_DAEMON,		/* u8, a daemon is registered */
+	KDHT_A_PEER,		/* nested, enum kdht_peer_attr */
+	KDHT_A_PEERS,		/* nested list of KDHT_A_PEER */
+	KDHT_A_TARGET,		/* binary, 32 bytes */
+	KDHT_A_COOKIE,		/* u32 */
+	KDHT_A_OK,		/* u8 */
+	KDHT_A_ROUNDS,		/* u16 */
+	KDHT_A_SENT,		/* u16 */
+	KDHT_A_REPLIES,		/* u16 */
+	KDHT_A_TIMEOUTS,	/* u16 */
+	KDHT_A_ELAPSED_MS,	/* u32 */
+	KDHT_A_GENERATION,	/* u32 */
+	KDHT_A_STATS,		/* nested, one u64 per enum kdht_stat (attr = stat + 1) */
+	KDHT_A_TYPE,		/* u8, wire message type */
+	KDHT_A_FLAGS,		/* u8, wire flags */
+	KDHT_A_TXID,		/* u32 */
+	KDHT_A_PAYLOAD,		/* binary */
+	KDHT_A_VALIDATED,	/* u8 */
+	KDHT_A_REPLY_BUDGET,	/* u32, bytes a reply may have */
+	KDHT_A_PAD_TO,		/* u16, pad the datagram to this size */
+	KDHT_A_PAD,		/* for 64-bit alignment of u64 attributes */
+	__KDHT_A_MAX
+};
+#define KDHT_A_MAX (__KDHT_A_MAX - 1)
+
+enum kdht_peer_attr {
+	KDHT_PEER_UNSPEC,
+	KDHT_PEER_ID,		/* binary, 32 bytes */
+	KDHT_PEER_ADDR,		/* binary, 4 (IPv4) or 16 (IPv6) bytes */
+	KDHT_PEER_PORT,		/* u16, host order */
+	KDHT_PEER_RTT_MS,	/* u32 */
+	KDHT_PEER_STATE,	/* u8, enum kdht_peer_state */
+	KDHT_PEER_BUCKET,	/* u16 */
+	KDHT_PEER_LAST_SEEN_MS,	/* u32, milliseconds ago */
+	__KDHT_PEER_MAX
+};
+#define KDHT_PEER_MAX (__KDHT_PEER_MAX - 1)
+
+enum kdht_peer_state {
+	KDHT_PEER_GOOD,
+	KDHT_PEER_QUESTIONABLE,
+	KDHT_PEER_BAD,
+};
+
+/*
+ * Counters, per namespace. X(enum suffix, name): the names are what
+ * /proc/net/kdht and dhtctl print. The DROP_ entries follow the order of the
+ * routing core's drop reasons (enum kd_reason, from KD_R_TRUNCATED on).
+ */
+#define KDHT_STATS(X)						\
+	X(RX_PACKETS, "rx_packets")				\
+	X(RX_BYTES, "rx_bytes")					\
+	X(TX_PACKETS, "tx_packets")				\
+	X(TX_BYTES, "tx_bytes")					\
+	X(RX_PING, "rx_ping")					\
+	X(RX_PONG, "rx_pong")					\
+	X(RX_FIND_NODE, "rx_find_node")				\
+	X(RX_NODES, "rx_nodes")					\
+	X(RX_ERROR, "rx_error")					\
+	X(RX_VALUE_MSG, "rx_value_msg")				\
+	X(TX_PING, "tx_ping")					\
+	X(TX_PONG, "tx_pong")					\
+	X(TX_FIND_NODE, "tx_find_node")				\
+	X(TX_NODES, "tx_nodes")					\
+	X(TX_ERROR, "tx_error")					\
+	X(TX_VALUE_MSG, "tx_value_msg")				\
+	X(TX_FAILED, "tx_failed")				\
+	X(RX_UNVALIDATED_BYTES, "rx_unvalidated_bytes")		\
+	X(TX_UNVALIDATED_BYTES, "tx_unvalidated_bytes")		\
+	X(DROP_TRUNCATED, "drop_truncated")			\
+	X(DROP_TRAILING, "drop_trailing")			\
+	X(DROP_BAD_MAGIC, "drop_bad_magic")			\
+	X(DROP_BAD_VERSION, "drop_bad_version")			\
+	X(DROP_BAD_TYPE, "drop_bad_type")			\
+	X(DROP_BAD_LENGTH, "drop_bad_length")			\
+	X(DROP_BAD_PADDING, "drop_bad_padding")			\
+	X(DROP_BAD_FAMILY, "drop_bad_family")			\
+	X(DROP_BAD_COUNT, "drop_bad_count")			\
+	X(DROP_BAD_ADDR, "drop_bad_addr")			\
+	X(DROP_SELF, "drop_self")				\
+	X(DROP_UNSOLICITED, "drop_unsolicited")			\
+	X(DROP_RATE_LIMITED, "drop_rate_limited")		\
+	X(DROP_UNVALIDATED, "drop_unvalidated")			\
+	X(DROP_NO_DAEMON, "drop_no_daemon")			\
+	X(DROP_UPCALL_NOBUFS, "drop_upcall_nobufs")		\
+	X(LOOKUPS_STARTED, "lookups_started")			\
+	X(LOOKUPS_DONE, "lookups_done")				\
+	X(LOOKUPS_FAILED, "lookups_failed")			\
+	X(UPCALLS, "upcalls")					\
+	X(CONTACTS_ADDED, "contacts_added")			\
+	X(CONTACTS_REMOVED, "contacts_removed")
+
+#define KDHT_STAT_ENUM_(name, str) KDHT_STAT_##name,
+enum kdht_stat {
+	KDHT_STATS(KDHT_STAT_ENUM_)
+	KDHT_STAT_COUNT
+};
+#undef KDHT_STAT_ENUM_
+
+#endif /* _UAPI_KDHT_GENL_H */
