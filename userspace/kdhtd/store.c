@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A record as stored (big-endian):
+ *   0 u8 format, 1 u8 flags, 2 u16 reserved, 4 u32 len, 8 u64 seq,
+ *  16 u64 expires, 24 publisher[32], 56 sig[64], 120 value[len]
+ */
+#define REC_FORMAT	1
+#define REC_F_MUTABLE	0x01
+#define REC_F_SIG	0x02
+#define REC_HDR_LEN	120
+
+/* A snapshot node: id[32], family, reserved, port(be16), ip[16]. */
+#define SNAP_NODE_LEN	52
+static const char snapshot_key[] = "routes";
+
+struct kdd_store {
+	MDB_env *env;
+	MDB_dbi values;
+	MDB_dbi meta;
+	struct kdd_store_params p;
+	struct kd_id sweep_from;
+	bool sweep_wrapped;
+};
+
+void kdd_store_params_default(struct kdd_store_params *p)
+{
+	p->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
+	p->default_ttl_s = KDD_DEFAULT_TTL_S;
+	p->max_ttl_s = KDD_MAX_TTL_S;
+	p->max_value = KDD_MAX_VALUE;
+}
+
+static int mdb_to_errno(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	default:
+		return rc > 0 && rc < 4096 ? -rc : -EIO;
+	}
+}
+
+int kdd_store_open(struct kdd_store **out, const char *dir,
+		   const struct kdd_store_params *p, const char **err_msg)
+{
+	struct kdd_store *st;
+	MDB_txn *txn;
+	int rc;
+
+	if (p->max_value == 0 || p->max_value > KDD_MAX_VALUE || p->max_ttl_s == 0 ||
+	    p->default_ttl_s == 0 || p->default_ttl_s > p->max_ttl_s) {
+		*err_msg = "invalid storage parameters";
+		return -EINVAL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		*err_msg = "allocating the store";
+		return -ENOMEM;
+	}
+	st->p = *p;
+	*err_msg = "creating the LMDB environment";
+	rc = mdb_env_create(&st->env);
+	if (rc)
+		goto err_free;
+	*err_msg = "setting the LMDB map size";
+	rc = mdb_env_set_mapsize(st->env, p->map_size);
+	if (rc)
+		goto err_env;
+	rc = mdb_env_set_maxdbs(st->env, 2);
+	if (rc)
+		goto err_env;
+	*err_msg = "opening the LMDB environment";
+	rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
+	if (rc)
+		goto err_env;
+	*err_msg = "opening the LMDB databases";
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		goto err_env;
+	rc = mdb_dbi_open(txn, "values", MDB_CREATE, &st->values);
+	if (!rc)
+		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	if (rc) {
+		mdb_txn_abort(txn);
+		goto err_env;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		goto err_env;
+	*err_msg = NULL;
+	*out = st;
+	return 0;
+
+err_env:
+	mdb_env_close(st->env);
+err_free:
+	free(st);
+	return mdb_to_errno(rc);
+}
+
+void kdd_store_close(struct kdd_store *st)
+{
+	if (!st)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+static void rec_encode(uint8_t *buf, const struct kdd_record *rec)
+{
+	memset(buf, 0, REC_HDR_LEN);
+	buf[0] = REC_FORMAT;
+	buf[1] = (rec->is_mutable ? REC_F_MUTABLE : 0) | (rec->has_sig ? REC_F_SIG : 0);
+	kd_put_be32(buf + 4, rec->len);
+	kd_put_be64(buf + 8, rec->seq);
+	kd_put_be64(buf + 16, rec->expires);
+	memcpy(buf + 24, rec->publisher.b, KDHT_ID_LEN);
+	if (rec->has_sig)
+		memcpy(buf + 56, rec->sig, KDD_SIG_LEN);
+	memcpy(buf + REC_HDR_LEN, rec->value, rec->len);
+}
+
+/* Decodes a stored record; the value points into the LMDB page. */
+static int rec_decode(const MDB_val *k, const MDB_val *v, struct kdd_record *rec)
+{
+	const uint8_t *b = v->mv_data;
+
+	if (k->mv_size != KDHT_ID_LEN || v->mv_size < REC_HDR_LEN || b[0] != REC_FORMAT ||
+	    kd_get_be32(b + 4) != v->mv_size - REC_HDR_LEN)
+		return -EIO;
+	memcpy(rec->key.b, k->mv_data, KDHT_ID_LEN);
+	rec->is_mutable = b[1] & REC_F_MUTABLE;
+	rec->has_sig = b[1] & REC_F_SIG;
+	rec->len = kd_get_be32(b + 4);
+	rec->seq = kd_get_be64(b + 8);
+	rec->expires = kd_get_be64(b + 16);
+	memcpy(rec->publisher.b, b + 24, KDHT_ID_LEN);
+	memcpy(rec->sig, b + 56, KDD_SIG_LEN);
+	rec->value = b + REC_HDR_LEN;
+	return 0;
+}
+
+/* Decides what a put does given the held record; 1: only renew the expiry. */
+static int put_verdict(const struct kdd_record *held, const struct kdd_record *rec)
+{
+	if (held->is_mutable != rec->is_mutable)
+		return -EINVAL;
+	if (!rec->is_mutable)
+		return 1;
+	if (rec->seq > held->seq)
+		return 0;
+	if (rec->seq == held->seq && rec->len == held->len &&
+	    memcmp(rec->value, held->value, rec->len) == 0)
+		return 1;
+	return -ESTALE;
+}
+
+int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
+		  uint32_t ttl_s, uint64_t now)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)rec->key.b };
+	MDB_val v;
+	struct kdd_record held, w = *rec;
+	uint8_t *kept = NULL;
+	MDB_txn *txn;
+	int rc, verdict = 0;
+
+	if (rec->len > st->p.max_value)
+		return -EMSGSIZE;
+	if (ttl_s == 0)
+		ttl_s = st->p.default_ttl_s;
+	if (ttl_s > st->p.max_ttl_s)
+		ttl_s = st->p.max_ttl_s;
+	w.expires = now + ttl_s;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_get(txn, st->values, &k, &v);
+	if (rc == 0) {
+		if (rec_decode(&k, &v, &held) == 0 && held.expires > now) {
+			verdict = put_verdict(&held, rec);
+			if (verdict < 0) {
+				mdb_txn_abort(txn);
+				return verdict;
+			}
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		goto err_abort;
+	}
+	if (verdict == 1) {
+		/* Keep the held bytes; only the expiry moves, never backwards. */
+		if (held.expires >= w.expires) {
+			mdb_txn_abort(txn);
+			return 0;
+		}
+		/* The held value lives in a page the put below may replace. */
+		kept = malloc(held.len ? held.len : 1);
+		if (!kept) {
+			mdb_txn_abort(txn);
+			return -ENOMEM;
+		}
+		memcpy(kept, held.value, held.len);
+		w = held;
+		w.value = kept;
+		w.expires = now + ttl_s;
+	}
+
+	v.mv_size = REC_HDR_LEN + w.len;
+	rc = mdb_put(txn, st->values, &k, &v, MDB_RESERVE);
+	if (rc)
+		goto err_abort;
+	rec_encode(v.mv_data, &w);
+	free(kept);
+	return mdb_to_errno(mdb_txn_commit(txn));
+
+err_abort:
+	free(kept);
+	mdb_txn_abort(txn);
+	return mdb_to_errno(rc);
+}
+
+int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
+		  struct kdd_record *rec, uint8_t *buf, size_t cap)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
+	MDB_val v;
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_get(txn, st->values, &k, &v);
+	if (rc) {
+		rc = mdb_to_errno(rc);
+		goto out;
+	}
+	rc = rec_decode(&k, &v, rec);
+	if (rc)
+		goto out;
+	if (rec->expires <= now) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (rec->len > cap) {
+		rc = -ENOBUFS;
+		goto out;
+	}
+	memcpy(buf, rec->value, rec->len);
+	rec->value = buf;
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int kdd_store_sweep(struct kdd_store *st, uint64_t now)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = st->sweep_from.b };
+	MDB_val v;
+	struct kdd_record rec;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc, deleted = 0, seen;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_cursor_open(txn, st->values, &cur);
+	if (rc)
+		goto err_abort;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (seen = 0; rc == 0 && seen < KDD_SWEEP_BATCH; seen++) {
+		/* A record that does not decode is as good as expired. */
+		if (rec_decode(&k, &v, &rec) != 0 || rec.expires <= now) {
+			rc = mdb_cursor_del(cur, 0);
+			if (rc)
+				goto err_cursor;
+			deleted++;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc == MDB_NOTFOUND) {
+		memset(st->sweep_from.b, 0, KDHT_ID_LEN);
+		rc = 0;
+	} else if (rc == 0) {
+		memcpy(st->sweep_from.b, k.mv_data, KDHT_ID_LEN);
+	} else {
+		goto err_cursor;
+	}
+	mdb_cursor_close(cur);
+	rc = mdb_txn_commit(txn);
+	return rc ? mdb_to_errno(rc) : deleted;
+
+err_cursor:
+	mdb_cursor_close(cur);
+err_abort:
+	mdb_txn_abort(txn);
+	return mdb_to_errno(rc);
+}
+
+int kdd_store_count(struct kdd_store *st, uint64_t *count)
+{
+	MDB_stat s;
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_stat(txn, st->values, &s);
+	mdb_txn_abort(txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	*count = s.ms_entries;
+	return 0;
+}
+
+int kdd_store_foreach(struct kdd_store *st, uint64_t now,
+		      int (*fn)(void *ctx, const struct kdd_record *rec), void *ctx)
+{
+	MDB_val k, v;
+	struct kdd_record rec;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int rc, ret = 0;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_cursor_open(txn, st->values, &cur);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return mdb_to_errno(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (rec_decode(&k, &v, &rec) == 0 && rec.expires > now)
+			ret = fn(ctx, &rec);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (ret)
+		return ret;
+	return rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+}
+
+int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
+			  unsigned int n)
+{
+	MDB_val k = { .mv_size = sizeof(snapshot_key) - 1, .mv_data = (void *)snapshot_key };
+	MDB_val v;
+	MDB_txn *txn;
+	unsigned int i;
+	uint8_t *b;
+	int rc;
+
+	if (n > KDD_SNAPSHOT_MAX)
+		n = KDD_SNAPSHOT_MAX;
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	v.mv_size = (size_t)n * SNAP_NODE_LEN;
+	if (n == 0) {
+		rc = mdb_del(txn, st->meta, &k, NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	} else {
+		rc = mdb_put(txn, st->meta, &k, &v, MDB_RESERVE);
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		return mdb_to_errno(rc);
+	}
+	for (i = 0, b = v.mv_data; n && i < n; i++, b += SNAP_NODE_LEN) {
+		memcpy(b, nodes[i].id.b, KDHT_ID_LEN);
+		b[32] = nodes[i].addr.family;
+		b[33] = 0;
+		kd_put_be16(b + 34, nodes[i].addr.port);
+		memcpy(b + 36, nodes[i].addr.ip, 16);
+	}
+	return mdb_to_errno(mdb_txn_commit(txn));
+}
+
+int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned int max)
+{
+	MDB_val k = { .mv_size = sizeof(snapshot_key) - 1, .mv_data = (void *)snapshot_key };
+	MDB_val v;
+	MDB_txn *txn;
+	const uint8_t *b;
+	unsigned int n = 0;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size % SNAP_NODE_LEN == 0) {
+		for (b = v.mv_data; n < max && n < v.mv_size / SNAP_NODE_LEN;
+		     n++, b += SNAP_NODE_LEN) {
+			memcpy(out[n].id.b, b, KDHT_ID_LEN);
+			out[n].addr.family = b[32];
+			out[n].addr.reserved = 0;
+			out[n].addr.port = kd_get_be16(b + 34);
+			memcpy(out[n].addr.ip, b + 36, 16);
+		}
+	}
+	mdb_txn_abort(txn);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_to_errno(rc);
+	return (int)n;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The node's values and routing-table snapshot in one LMDB environment.
+ * Every call is one short transaction; a write returns only after its commit,
+ * so a caller may acknowledge a STORE as soon as kdd_store_put() returns 0.
+ * Times are wall-clock seconds so that expiries survive a restart.
+ */
+#ifndef KDD_STORE_H
+#define KDD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kd_types.h"
+
+#define KDD_STORE_DEFAULT_MAP_SIZE	(64u << 20)	/* bytes: 64 MiB */
+#define KDD_MAX_VALUE			(64u * 1024)	/* largest value: 64 KiB */
+#define KDD_DEFAULT_TTL_S		(24u * 3600)	/* a STORE without expiry */
+#define KDD_MAX_TTL_S			(48u * 3600)	/* no record lives longer */
+#define KDD_SWEEP_BATCH			1024	/* records examined per sweep call */
+#define KDD_SNAPSHOT_MAX		256	/* routing contacts kept across restarts */
+#define KDD_SIG_LEN			64	/* Ed25519 signature */
+
+struct kdd_store_params {
+	size_t map_size;
+	uint32_t default_ttl_s;
+	uint32_t max_ttl_s;
+	uint32_t max_value;
+};
+
+void kdd_store_params_default(struct kdd_store_params *p);
+
+/*
+ * One stored value. publisher is the publisher's Ed25519 public key for a
+ * mutable record (checked by the caller before kdd_store_put) or the storing
+ * node's id for an immutable one.
+ */
+struct kdd_record {
+	struct kd_id key;
+	struct kd_id publisher;
+	uint64_t seq;
+	uint64_t expires;	/* seconds since the epoch */
+	bool is_mutable;
+	bool has_sig;
+	uint8_t sig[KDD_SIG_LEN];
+	uint32_t len;
+	const uint8_t *value;	/* put: the caller's bytes; get: see kdd_store_get */
+};
+
+struct kdd_store;
+
+/*
+ * Opens (creating if needed) the environment in directory dir, which must
+ * exist. Returns 0 or a negative errno; *err_msg then names the failed step.
+ */
+int kdd_store_open(struct kdd_store **out, const char *dir,
+		   const struct kdd_store_params *p, const char **err_msg);
+void kdd_store_close(struct kdd_store *st);
+
+/*
+ * Stores rec with a time to live of ttl_s seconds (0: the default; capped
+ * at max_ttl_s). A mutable record replaces the held one only if its seq is
+ * higher (equal seq and identical value just renews the expiry); an
+ * immutable one keeps the value first stored and extends the expiry.
+ * Returns 0 once committed; -ESTALE (older mutable record), -EMSGSIZE (value
+ * over max_value), -ENOSPC (map full: nothing was changed), -EINVAL (a
+ * mutable record for a key that holds an immutable one or the reverse), -EIO.
+ */
+int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
+		  uint32_t ttl_s, uint64_t now);
+
+/*
+ * Reads the unexpired record under key into *rec, its value copied into buf
+ * (cap bytes, at least max_value). Returns 0, -ENOENT, -ENOBUFS or -EIO.
+ */
+int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
+		  struct kdd_record *rec, uint8_t *buf, size_t cap);
+
+/*
+ * Deletes up to KDD_SWEEP_BATCH expired records, resuming where the previous
+ * call stopped. Returns how many were deleted, or a negative errno.
+ */
+int kdd_store_sweep(struct kdd_store *st, uint64_t now);
+
+/* Number of records held, expired or not. */
+int kdd_store_count(struct kdd_store *st, uint64_t *count);
+
+/*
+ * Visits the unexpired records (value included) in key order, for
+ * republishing; stops early when fn returns non-zero and returns that value.
+ * fn must not call back into the store.
+ */
+int kdd_store_foreach(struct kdd_store *st, uint64_t now,
+		      int (*fn)(void *ctx, const struct kdd_record *rec), void *ctx);
+
+/* Replaces the routing-table snapshot; at most KDD_SNAPSHOT_MAX nodes. */
+int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
+			  unsigned int n);
+
+/* Reads the snapshot; returns how many nodes were written (0 if none). */
+int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned int max);
+
+#endif /* KDD_STORE_H */
