@@ -18,6 +18,9 @@
 #define KD_LOOKUPS_MAX		1024
 #define KD_LOOKUP_WIDTH_MAX	512
 #define KD_BOOTSTRAP_MAX	16		/* remembered bootstrap addresses */
+#define KD_RL_ENTRIES_MAX	(1u << 20)	/* rate limiter sources */
+#define KD_RL_RATE_MAX		1000000		/* requests per second */
+#define KD_RL_BURST_MAX		1000000		/* x1000 milli-requests fits a u32 */
 
 struct kd_params {
 	u8 k;			/* bucket size and lookup result size: 20 */
