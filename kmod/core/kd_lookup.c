@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The iterative lookup. The candidate list is an array kept sorted by
+ * distance to the target, so "the closest not yet asked" and "the k closest
+ * that have not failed" are both one forward scan.
+ */
+#include "kd_lookup.h"
+
+void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 width,
+		    const struct kd_id *target, u8 k, u8 alpha, u32 request_timeout_ms,
+		    u32 lookup_timeout_ms, u64 now)
+{
+	memset(l, 0, sizeof(*l));
+	l->target = *target;
+	l->cand = storage;
+	l->width = width;
+	l->k = k;
+	l->alpha = alpha;
+	l->request_timeout_ms = request_timeout_ms;
+	l->started_at = now;
+	l->deadline = now + lookup_timeout_ms;
+}
+
+static int kd_lookup_find(const struct kd_lookup *l, const struct kd_id *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->ncand; i++)
+		if (kd_id_equal(&l->cand[i].node.id, id))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Inserts n in distance order. When the list is full the farthest entry
+ * falls off; if it was in flight it no longer counts against alpha, and a
+ * reply from it will be unsolicited.
+ */
+static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop)
+{
+	unsigned int pos = l->ncand;
+	struct kd_lookup_cand *c;
+
+	if (!l->width || kd_lookup_find(l, &n->id) >= 0)
+		return;
+	while (pos > 0 && kd_id_cmp_distance(&l->target, &n->id,
+					     &l->cand[pos - 1].node.id) < 0)
+		pos--;
+	if (pos >= l->width)
+		return;
+	if (l->ncand == l->width) {
+		if (l->cand[l->ncand - 1].state == KD_CAND_ASKED)
+			l->inflight--;
+		l->ncand--;
+	}
+	memmove(&l->cand[pos + 1], &l->cand[pos],
+		(l->ncand - pos) * sizeof(l->cand[0]));
+	l->ncand++;
+	c = &l->cand[pos];
+	memset(c, 0, sizeof(*c));
+	c->node = *n;
+	c->hop = hop;
+	c->state = KD_CAND_NEW;
+}
+
+static void kd_lookup_finish(struct kd_lookup *l, u64 now, bool timed_out)
+{
+	l->done = 1;
+	l->timed_out = timed_out;
+	l->stats.elapsed_ms = (u32)KD_MIN(now - l->started_at, (u64)0xffffffff);
+}
+
+/*
+ * Done when the k closest candidates that have not failed have all replied,
+ * or when nothing is left to ask and nothing is in flight.
+ */
+static void kd_lookup_check(struct kd_lookup *l, u64 now)
+{
+	unsigned int i, live = 0;
+	bool pending = false;
+
+	if (l->done)
+		return;
+	for (i = 0; i < l->ncand && live < l->k; i++) {
+		if (l->cand[i].state == KD_CAND_FAILED)
+			continue;
+		live++;
+		if (l->cand[i].state != KD_CAND_REPLIED) {
+			pending = true;
+			break;
+		}
+	}
+	if (!pending)
+		kd_lookup_finish(l, now, false);
+}
+
+void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n)
+{
+	if (!l->done)
+		kd_lookup_insert(l, n, 1);
+}
+
+bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
+{
+	struct kd_lookup_cand *c;
+	unsigned int i;
+
+	if (l->done)
+		return false;
+	if (now >= l->deadline) {
+		kd_lookup_finish(l, now, true);
+		return false;
+	}
+	kd_lookup_check(l, now);
+	if (l->done || l->inflight >= l->alpha)
+		return false;
+	for (i = 0; i < l->ncand; i++) {
+		c = &l->cand[i];
+		if (c->state != KD_CAND_NEW)
+			continue;
+		c->state = KD_CAND_ASKED;
+		c->sent_at = now;
+		l->inflight++;
+		if (l->stats.sent < 0xffff)
+			l->stats.sent++;
+		if (c->hop > l->stats.rounds)
+			l->stats.rounds = c->hop;
+		*out = c->node;
+		return true;
+	}
+	return false;
+}
+
+static void kd_count(u16 *v)
+{
+	if (*v < 0xffff)
+		(*v)++;
+}
+
+enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
+					const struct kd_node *from,
+					const struct kd_node *nodes, unsigned int n)
+{
+	struct kd_lookup_cand *c;
+	unsigned int i;
+	int idx;
+	u16 hop;
+
+	if (l->done) {
+		kd_count(&l->stats.unsolicited);
+		return KD_LK_LATE;
+	}
+	idx = kd_lookup_find(l, &from->id);
+	if (idx < 0 || l->cand[idx].state == KD_CAND_NEW) {
+		kd_count(&l->stats.unsolicited);
+		return KD_LK_UNSOLICITED;
+	}
+	c = &l->cand[idx];
+	if (c->state == KD_CAND_REPLIED) {
+		kd_count(&l->stats.duplicates);
+		return KD_LK_DUPLICATE;
+	}
+	/* A reply after our timeout still proves the node and carries nodes. */
+	if (c->state == KD_CAND_ASKED)
+		l->inflight--;
+	c->state = KD_CAND_REPLIED;
+	c->rtt_ms = (u32)KD_MIN(now - c->sent_at, (u64)0xffffffff);
+	kd_count(&l->stats.replies);
+	hop = c->hop < 0xffff ? c->hop + 1 : c->hop;
+	for (i = 0; i < n; i++)
+		kd_lookup_insert(l, &nodes[i], hop);
+	kd_lookup_check(l, now);
+	return KD_LK_ACCEPTED;
+}
+
+void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
+{
+	int idx;
+
+	if (l->done)
+		return;
+	idx = kd_lookup_find(l, id);
+	if (idx < 0)
+		return;
+	if (l->cand[idx].state == KD_CAND_ASKED) {
+		l->inflight--;
+		kd_count(&l->stats.timeouts);
+	}
+	if (l->cand[idx].state != KD_CAND_REPLIED)
+		l->cand[idx].state = KD_CAND_FAILED;
+	kd_lookup_check(l, now);
+}
+
+void kd_lookup_tick(struct kd_lookup *l, u64 now)
+{
+	struct kd_lookup_cand *c;
+	unsigned int i;
+
+	if (l->done)
+		return;
+	for (i = 0; i < l->ncand; i++) {
+		c = &l->cand[i];
+		if (c->state == KD_CAND_ASKED &&
+		    now - c->sent_at >= l->request_timeout_ms) {
+			c->state = KD_CAND_FAILED;
+			l->inflight--;
+			kd_count(&l->stats.timeouts);
+		}
+	}
+	if (now >= l->deadline) {
+		kd_lookup_finish(l, now, true);
+		return;
+	}
+	kd_lookup_check(l, now);
+}
+
+u64 kd_lookup_next_due(const struct kd_lookup *l)
+{
+	u64 due;
+	unsigned int i;
+
+	if (l->done)
+		return (u64)-1;
+	due = l->deadline;
+	for (i = 0; i < l->ncand; i++)
+		if (l->cand[i].state == KD_CAND_ASKED)
+			due = KD_MIN(due, l->cand[i].sent_at + l->request_timeout_ms);
+	return due;
+}
+
+unsigned int kd_lookup_result(const struct kd_lookup *l, struct kd_lookup_hit *out,
+			      unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	max = KD_MIN(max, (unsigned int)l->k);
+	for (i = 0; i < l->ncand && n < max; i++) {
+		if (l->cand[i].state != KD_CAND_REPLIED)
+			continue;
+		out[n].node = l->cand[i].node;
+		out[n].rtt_ms = l->cand[i].rtt_ms;
+		n++;
+	}
+	return n;
+}
