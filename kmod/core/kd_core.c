@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * One node's routing, driven from outside: kd_core_input() for each
+ * datagram, kd_core_tick() when kd_core_next_due() says so. Everything the
+ * node keeps lives in the block handed to kd_core_init(), sized from the
+ * parameters; a full pool means a request is not sent, never that memory
+ * grows.
+ */
+#include "kd_core.h"
+
+/* Tokens remembered for peers that are not (yet) table contacts. */
+#define KD_TOKEN_CACHE		64
+/* Liveness pings one kd_core_tick() sends at most, so a tick stays short. */
+#define KD_PINGS_PER_TICK	8
+#define KD_NO_LOOKUP		0xffff
+#define KD_WANT_ALL		(KDHT_WANT_V4 | KDHT_WANT_V6)
+
+enum kd_req_kind {
+	KD_REQ_FREE,
+	KD_REQ_PING,		/* the host's kd_core_ping() */
+	KD_REQ_LIVENESS,	/* a table member's liveness check */
+	KD_REQ_BOOT,		/* a bootstrap address */
+	KD_REQ_FIND,		/* a lookup's FIND_NODE */
+};
+
+struct kd_req {
+	struct kd_addr to;
+	struct kd_id id;	/* whom we asked, when id_known */
+	u64 sent_at;
+	u32 txid;
+	u32 cookie;
+	u16 lookup;		/* the lookup slot of a FIND, or KD_NO_LOOKUP */
+	u8 kind;
+	u8 id_known;
+};
+
+struct kd_lk_slot {
+	struct kd_lookup l;
+	u32 cookie;
+	u8 used;
+	u8 internal;		/* a refresh or bootstrap lookup: no event */
+};
+
+struct kd_tok_entry {
+	struct kd_addr addr;
+	u8 token[KDHT_TOKEN_LEN];
+	u8 used;
+};
+
+struct kd_core {
+	struct kd_params p;
+	struct kd_id self;
+	struct kd_io io;
+	struct kd_table table;
+	struct kd_tokens tokens;
+	u64 next_rotate;
+	u8 rng_key[KD_SECRET_LEN];
+	u64 rng_ctr;
+	struct kd_req *req;
+	struct kd_lk_slot *lk;
+	struct kd_lookup_cand *cand;
+	u16 reqs_used;
+	u16 lookups_used;
+	u8 repl_init;		/* repl_per_bucket the table was sized for */
+	struct kd_tok_entry tcache[KD_TOKEN_CACHE];
+	u16 tcache_next;
+	struct kd_addr boot[KD_BOOTSTRAP_MAX];
+	u8 nboot;
+	u8 boot_lookup_started;
+	u32 boot_backoff;
+	u64 boot_next;
+	/* Scratch for one call at a time; kept here to keep stack frames small. */
+	u8 pkt[KDHT_MAX_DATAGRAM];
+	struct kd_nodes nodes;
+	struct kd_node closest[KD_K_MAX + 1];
+	struct kd_lookup_hit hits[KD_K_MAX];
+};
+
+static size_t kd_align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+size_t kd_core_memsize(const struct kd_params *p)
+{
+	if (kd_params_check(p))
+		return 0;
+	return kd_align8(sizeof(struct kd_core)) +
+	       kd_align8(kd_table_memsize(p)) +
+	       kd_align8(sizeof(struct kd_req) * p->max_inflight) +
+	       kd_align8(sizeof(struct kd_lk_slot) * p->max_lookups) +
+	       kd_align8(sizeof(struct kd_lookup_cand) * p->max_lookups *
+			 p->lookup_width);
+}
+
+/* SipHash of a counter under a key from the seed: unpredictable to peers. */
+static u64 kd_rand64(struct kd_core *c)
+{
+	u8 ctr[8];
+
+	kd_put_be64(ctr, c->rng_ctr++);
+	return kd_siphash(c->rng_key, ctr, sizeof(ctr));
+}
+
+static void kd_rand_bytes(struct kd_core *c, u8 *out, size_t len)
+{
+	size_t i;
+	u64 v = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!(i & 7))
+			v = kd_rand64(c);
+		out[i] = (u8)v;
+		v >>= 8;
+	}
+}
+
+static u32 kd_new_txid(struct kd_core *c)
+{
+	u32 t;
+
+	do {
+		t = (u32)kd_rand64(c);
+	} while (!t);
+	return t;
+}
+
+static void kd_emit(struct kd_core *c, const struct kd_event *ev)
+{
+	if (c->io.event)
+		c->io.event(c->io.ctx, ev);
+}
+
+static void kd_send(struct kd_core *c, const struct kd_addr *to, size_t len)
+{
+	if (len && c->io.send)
+		c->io.send(c->io.ctx, to, c->pkt, len);
+}
+
+static void kd_core_on_change(void *ctx, bool added, const struct kd_contact *ct)
+{
+	struct kd_core *c = ctx;
+	struct kd_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = added ? KD_EV_CONTACT_ADDED : KD_EV_CONTACT_REMOVED;
+	ev.ok = 1;
+	ev.node = ct->node;
+	kd_emit(c, &ev);
+}
+
+int kd_core_init(void *mem, size_t len, const struct kd_params *p,
+		 const struct kd_id *self, const u8 seed[32], u64 now,
+		 const struct kd_io *io, struct kd_core **out)
+{
+	size_t need = kd_core_memsize(p);
+	u8 *m = mem;
+	struct kd_core *c = mem;
+	unsigned int i;
+
+	if (!need || len < need || ((unsigned long)mem & 7))
+		return -EINVAL;
+	memset(mem, 0, need);
+	c->p = *p;
+	c->self = *self;
+	c->io = *io;
+	c->repl_init = p->repl_per_bucket;
+	m += kd_align8(sizeof(*c));
+	kd_table_init(&c->table, m, &c->p, self, now, kd_core_on_change, c);
+	m += kd_align8(kd_table_memsize(p));
+	c->req = (struct kd_req *)m;
+	m += kd_align8(sizeof(struct kd_req) * p->max_inflight);
+	c->lk = (struct kd_lk_slot *)m;
+	m += kd_align8(sizeof(struct kd_lk_slot) * p->max_lookups);
+	c->cand = (struct kd_lookup_cand *)m;
+	for (i = 0; i < p->max_inflight; i++)
+		c->req[i].lookup = KD_NO_LOOKUP;
+
+	kd_tokens_init(&c->tokens, seed, now);
+	memcpy(c->rng_key, seed + KD_SECRET_LEN, KD_SECRET_LEN);
+	c->next_rotate = now + p->token_rotate_ms;
+	*out = c;
+	return 0;
+}
+
+static bool kd_token_zero(const u8 *tok)
+{
+	unsigned int i;
+
+	for (i = 0; i < KDHT_TOKEN_LEN; i++)
+		if (tok[i])
+			return false;
+	return true;
+}
+
+/* The token `to` issued us: from its contact when id is known, else the cache. */
+static const u8 *kd_token_for(struct kd_core *c, const struct kd_addr *to,
+			      const struct kd_id *id)
+{
+	const struct kd_contact *ct;
+	unsigned int i;
+	u32 cursor = 0;
+
+	if (id) {
+		ct = kd_table_find(&c->table, id);
+		if (ct && kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token))
+			return ct->token;
+	}
+	for (i = 0; i < KD_TOKEN_CACHE; i++)
+		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, to))
+			return c->tcache[i].token;
+	if (id)
+		return NULL;
+	while ((ct = kd_table_iter(&c->table, &cursor)))
+		if (kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token))
+			return ct->token;
+	return NULL;
+}
+
+static void kd_token_store(struct kd_core *c, const struct kd_node *from,
+			   const u8 *tok)
+{
+	struct kd_contact *ct;
+	struct kd_tok_entry *e = NULL;
+	unsigned int i;
+
+	if (kd_token_zero(tok))
+		return;
+	ct = kd_table_find(&c->table, &from->id);
+	if (ct && kd_addr_equal(&ct->node.addr, &from->addr)) {
+		memcpy(ct->token, tok, KDHT_TOKEN_LEN);
+		return;
+	}
+	for (i = 0; i < KD_TOKEN_CACHE && !e; i++)
+		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, &from->addr))
+			e = &c->tcache[i];
+	if (!e) {
+		e = &c->tcache[c->tcache_next];
+		c->tcache_next = (c->tcache_next + 1) % KD_TOKEN_CACHE;
+	}
+	e->used = 1;
+	e->addr = from->addr;
+	memcpy(e->token, tok, KDHT_TOKEN_LEN);
+}
+
+void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
+		      const struct kd_addr *to, u32 txid)
+{
+	const u8 *tok;
+
+	memset(h, 0, sizeof(*h));
+	h->version = KDHT_VERSION;
+	h->type = type;
+	h->flags = flags;
+	h->sender = c->self;
+	if (flags & KDHT_F_REPLY) {
+		h->txid = txid;
+		kd_token_make(&c->tokens, to, h->token);
+		return;
+	}
+	h->txid = txid ? txid : kd_new_txid(c);
+	tok = kd_token_for(c, to, NULL);
+	if (tok)
+		memcpy(h->token, tok, KDHT_TOKEN_LEN);
+}
+
+static int kd_req_alloc(struct kd_core *c)
+{
+	unsigned int i;
+
+	if (c->reqs_used >= c->p.max_inflight)
+		return -ENOSPC;
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind == KD_REQ_FREE)
+			return (int)i;
+	return -ENOSPC;
+}
+
+static void kd_req_free(struct kd_core *c, unsigned int i)
+{
+	c->req[i].kind = KD_REQ_FREE;
+	c->req[i].lookup = KD_NO_LOOKUP;
+	c->reqs_used--;
+}
+
+/*
+ * Sends a PING or, for KD_REQ_FIND, the FIND_NODE of lookup slot li. A
+ * FIND_NODE to a node that issued us no token is padded so that the full
+ * NODES reply fits the budget it will give an unvalidated source.
+ */
+static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr *to,
+		       const struct kd_id *id, u16 li, u32 cookie)
+{
+	struct kd_req *rq;
+	struct kd_hdr h;
+	const u8 *tok;
+	size_t len;
+	int i = kd_req_alloc(c);
+
+	if (i < 0)
+		return i;
+	rq = &c->req[i];
+	memset(&h, 0, sizeof(h));
+	h.version = KDHT_VERSION;
+	h.sender = c->self;
+	h.txid = kd_new_txid(c);
+	tok = kd_token_for(c, to, id);
+	if (tok)
+		memcpy(h.token, tok, KDHT_TOKEN_LEN);
+	if (kind == KD_REQ_FIND) {
+		struct kd_find_node fn;
+
+		fn.target = c->lk[li].l.target;
+		fn.want = KD_WANT_ALL;
+		fn.count = c->p.k;
+		len = kd_encode_find_node(c->pkt, sizeof(c->pkt), &h, &fn,
+					  tok ? 0 : kd_nodes_size(fn.count));
+	} else {
+		h.type = KDHT_MSG_PING;
+		len = kd_encode(c->pkt, sizeof(c->pkt), &h, NULL, 0, 0);
+	}
+	rq->to = *to;
+	rq->id_known = id != NULL;
+	if (id)
+		rq->id = *id;
+	else
+		memset(&rq->id, 0, sizeof(rq->id));
+	rq->sent_at = now;
+	rq->txid = h.txid;
+	rq->cookie = cookie;
+	rq->lookup = kind == KD_REQ_FIND ? li : KD_NO_LOOKUP;
+	rq->kind = kind;
+	c->reqs_used++;
+	kd_send(c, to, len);
+	return i;
+}
+
+static void kd_core_seen(struct kd_core *c, u64 now, const struct kd_node *n,
+			 u8 flags, bool is_reply, u32 rtt_ms)
+{
+	struct kd_node to_ping;
+
+	if (flags & KDHT_F_CLIENT)
+		return;
+	if (kd_table_seen(&c->table, now, n, is_reply, rtt_ms, &to_ping) ==
+	    KD_SEEN_PING_LRS)
+		kd_req_send(c, now, KD_REQ_LIVENESS, &to_ping.addr, &to_ping.id,
+			    KD_NO_LOOKUP, 0);
+}
+
+static unsigned int kd_target_bucket(const struct kd_core *c, const struct kd_id *t)
+{
+	return KD_MIN(kd_id_bucket(&c->self, t), (unsigned int)KD_ID_BITS - 1);
+}
+
+static void kd_lookup_detach(struct kd_core *c, unsigned int li)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind == KD_REQ_FIND && c->req[i].lookup == li)
+			c->req[i].lookup = KD_NO_LOOKUP;
+	c->lk[li].used = 0;
+	c->lookups_used--;
+}
+
+static void kd_lookup_complete(struct kd_core *c, u64 now, unsigned int li)
+{
+	struct kd_lk_slot *s = &c->lk[li];
+	struct kd_event ev;
+
+	kd_table_touch(&c->table, kd_target_bucket(c, &s->l.target), now);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KD_EV_LOOKUP_DONE;
+	ev.ok = !s->l.timed_out;
+	ev.cookie = s->cookie;
+	ev.target = s->l.target;
+	ev.stats = s->l.stats;
+	ev.nhits = kd_lookup_result(&s->l, c->hits, KD_K_MAX);
+	ev.hits = c->hits;
+	kd_lookup_detach(c, li);
+	if (!s->internal)
+		kd_emit(c, &ev);
+}
+
+/* Sends what lookup li wants sent, within free request slots; completes it when done. */
+static void kd_lookup_pump(struct kd_core *c, u64 now, unsigned int li)
+{
+	struct kd_lk_slot *s = &c->lk[li];
+	struct kd_node n;
+
+	while (c->reqs_used < c->p.max_inflight && kd_lookup_next(&s->l, now, &n))
+		if (kd_req_send(c, now, KD_REQ_FIND, &n.addr, &n.id, (u16)li, 0) < 0)
+			kd_lookup_on_failure(&s->l, now, &n.id);
+	if (kd_lookup_done(&s->l))
+		kd_lookup_complete(c, now, li);
+}
+
+static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *target,
+			   u32 cookie, bool internal)
+{
+	struct kd_lk_slot *s = NULL;
+	unsigned int i, n;
+
+	for (i = 0; i < c->p.max_lookups; i++) {
+		if (!c->lk[i].used) {
+			s = &c->lk[i];
+			break;
+		}
+	}
+	if (!s)
+		return -ENOSPC;
+	kd_lookup_init(&s->l, c->cand + (size_t)i * c->p.lookup_width,
+		       c->p.lookup_width, target, c->p.k, c->p.alpha,
+		       c->p.request_timeout_ms, c->p.lookup_timeout_ms, now);
+	s->used = 1;
+	s->internal = internal;
+	s->cookie = cookie;
+	c->lookups_used++;
+	n = kd_table_closest(&c->table, target, KD_WANT_ALL, c->closest, c->p.k);
+	while (n--)
+		kd_lookup_seed(&s->l, &c->closest[n]);
+	kd_lookup_pump(c, now, i);
+	return (int)i;
+}
+
+int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 cookie)
+{
+	return kd_lookup_start(c, now, target, cookie, false);
+}
+
+void kd_core_lookup_cancel(struct kd_core *c, int handle)
+{
+	if (handle < 0 || handle >= c->p.max_lookups || !c->lk[handle].used)
+		return;
+	kd_lookup_detach(c, (unsigned int)handle);
+}
+
+/* A request got no usable answer: the peer failed, and whoever waited learns it. */
+static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i)
+{
+	struct kd_req rq = c->req[i];
+	struct kd_event ev;
+
+	kd_req_free(c, i);
+	if (rq.id_known)
+		kd_table_failed(&c->table, now, &rq.id);
+	switch (rq.kind) {
+	case KD_REQ_PING:
+		memset(&ev, 0, sizeof(ev));
+		ev.type = KD_EV_PING_DONE;
+		ev.cookie = rq.cookie;
+		ev.node.addr = rq.to;
+		kd_emit(c, &ev);
+		break;
+	case KD_REQ_LIVENESS:
+		kd_table_ping_done(&c->table, &rq.id);
+		break;
+	case KD_REQ_FIND:
+		if (rq.lookup == KD_NO_LOOKUP)
+			break;
+		kd_lookup_on_failure(&c->lk[rq.lookup].l, now, &rq.id);
+		kd_lookup_pump(c, now, rq.lookup);
+		break;
+	}
+}
+
+static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr *from)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind != KD_REQ_FREE && c->req[i].txid == txid &&
+		    kd_addr_equal(&c->req[i].to, from))
+			return (int)i;
+	return -1;
+}
+
+/* Our own id in a NODES reply is no candidate for our lookups. */
+static unsigned int kd_drop_self(struct kd_core *c, struct kd_nodes *ns)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ns->count; i++)
+		if (!kd_id_equal(&ns->node[i].id, &c->self))
+			ns->node[n++] = ns->node[i];
+	return n;
+}
+
+static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
+			  const struct kd_node *from, u8 type, u32 rtt)
+{
+	struct kd_event ev;
+	struct kd_lk_slot *s;
+
+	switch (rq->kind) {
+	case KD_REQ_PING:
+		memset(&ev, 0, sizeof(ev));
+		ev.type = KD_EV_PING_DONE;
+		ev.ok = type == KDHT_MSG_PONG;
+		ev.cookie = rq->cookie;
+		ev.node = *from;
+		ev.rtt_ms = rtt;
+		kd_emit(c, &ev);
+		break;
+	case KD_REQ_LIVENESS:
+		kd_table_ping_done(&c->table, &rq->id);
+		break;
+	case KD_REQ_FIND:
+		if (rq->lookup == KD_NO_LOOKUP)
+			break;
+		s = &c->lk[rq->lookup];
+		if (type == KDHT_MSG_NODES)
+			kd_lookup_on_reply(&s->l, now, from, c->nodes.node,
+					   kd_drop_self(c, &c->nodes));
+		else
+			kd_lookup_on_failure(&s->l, now, &from->id);
+		kd_lookup_pump(c, now, rq->lookup);
+		break;
+	}
+}
+
+static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *from,
+			    struct kd_input *in)
+{
+	const struct kd_hdr *h = &in->hdr;
+	struct kd_req rq;
+	u8 want = KDHT_MSG_PONG;
+	u16 code;
+	u32 rtt;
+	int i, r;
+
+	i = kd_req_match(c, h->txid, &from->addr);
+	if (i < 0) {
+		/* An ERROR to a value request: those are the daemon's. */
+		if (h->type == KDHT_MSG_ERROR &&
+		    kd_decode_error(in->body, in->body_len, &code) == KD_R_OK) {
+			in->upcall = true;
+			kd_core_seen(c, now, from, h->flags, false, 0);
+			return KD_R_OK;
+		}
+		return KD_R_UNSOLICITED;
+	}
+	rq = c->req[i];
+	if (rq.kind == KD_REQ_FIND)
+		want = KDHT_MSG_NODES;
+	if ((rq.id_known && !kd_id_equal(&rq.id, &from->id)) ||
+	    (h->type != want && h->type != KDHT_MSG_ERROR))
+		return KD_R_UNSOLICITED;
+
+	if (h->type == KDHT_MSG_PONG)
+		r = kd_decode_empty(in->body, in->body_len);
+	else if (h->type == KDHT_MSG_NODES)
+		r = kd_decode_nodes(in->body, in->body_len, &c->nodes);
+	else
+		r = kd_decode_error(in->body, in->body_len, &code);
+	if (r) {
+		kd_req_fail(c, now, (unsigned int)i);
+		return r;
+	}
+
+	kd_req_free(c, (unsigned int)i);
+	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);
+	kd_core_seen(c, now, from, h->flags, true, rtt);
+	kd_token_store(c, from, h->token);
+	kd_reply_done(c, now, &rq, from, h->type, rtt);
+
+	if (c->nboot && !c->boot_lookup_started) {
+		c->boot_lookup_started = 1;
+		kd_lookup_start(c, now, &c->self, 0, true);
+	}
+	return KD_R_OK;
+}
+
+static bool kd_core_validated(struct kd_core *c, const struct kd_addr *from,
+			      const struct kd_hdr *h)
+{
+	const struct kd_contact *ct;
+
+	if (kd_token_check(&c->tokens, from, h->token))
+		return true;
+	ct = kd_table_find(&c->table, &h->sender);
+	return ct && ct->last_reply && kd_addr_equal(&ct->node.addr, from);
+}
+
+static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
+				const struct kd_find_node *fn, struct kd_input *in)
+{
+	struct kd_hdr rh;
+	unsigned int got, i, n = 0;
+	unsigned int max = KD_MIN((unsigned int)fn->count, (unsigned int)c->p.k);
+
+	got = kd_table_closest(&c->table, &fn->target, fn->want, c->closest, max + 1);
+	for (i = 0; i < got && n < max; i++)
+		if (!kd_id_equal(&c->closest[i].id, &in->hdr.sender))
+			c->closest[n++] = c->closest[i];
+	while (n && kd_nodes_size(n) > in->reply_budget) {
+		n--;
+		in->reply_cut = true;
+	}
+	kd_core_make_hdr(c, &rh, KDHT_MSG_NODES, KDHT_F_REPLY, from, in->hdr.txid);
+	kd_send(c, from, kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n));
+}
+
+int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
+		  const u8 *pkt, size_t len, struct kd_input *in)
+{
+	struct kd_find_node fn;
+	struct kd_node sender;
+	struct kd_hdr rh;
+	int r;
+
+	memset(in, 0, sizeof(*in));
+	r = kd_decode_hdr(pkt, len, &in->hdr, &in->body, &in->body_len);
+	if (r)
+		return r;
+	if (kd_id_equal(&in->hdr.sender, &c->self))
+		return KD_R_SELF;
+	if (!kd_addr_usable(from))
+		return KD_R_BAD_ADDR;
+	sender.id = in->hdr.sender;
+	sender.addr = *from;
+	in->validated = kd_core_validated(c, from, &in->hdr);
+	in->reply_budget = kd_reply_budget(in->validated, len);
+
+	switch (in->hdr.type) {
+	case KDHT_MSG_PING:
+		r = kd_decode_empty(in->body, in->body_len);
+		if (r)
+			return r;
+		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
+		kd_send(c, from, kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0));
+		break;
+	case KDHT_MSG_FIND_NODE:
+		r = kd_decode_find_node(in->body, in->body_len, &fn);
+		if (r)
+			return r;
+		kd_answer_find_node(c, from, &fn, in);
+		break;
+	case KDHT_MSG_PONG:
+	case KDHT_MSG_NODES:
+	case KDHT_MSG_ERROR:
+		return kd_core_on_reply(c, now, &sender, in);
+	default:
+		in->upcall = true;
+		break;
+	}
+	kd_core_seen(c, now, &sender, in->hdr.flags, false, 0);
+	return KD_R_OK;
+}
+
+int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cookie)
+{
+	int r;
+
+	if (!kd_addr_usable(to))
+		return -EINVAL;
+	r = kd_req_send(c, now, KD_REQ_PING, to, NULL, KD_NO_LOOKUP, cookie);
+	return r < 0 ? r : 0;
+}
+
+int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr)
+{
+	unsigned int i;
+
+	if (!kd_addr_usable(addr))
+		return -EINVAL;
+	for (i = 0; i < c->nboot; i++)
+		if (kd_addr_equal(&c->boot[i], addr))
+			break;
+	if (i == c->nboot) {
+		if (c->nboot >= KD_BOOTSTRAP_MAX)
+			return -ENOSPC;
+		c->boot[c->nboot++] = *addr;
+	}
+	c->boot_backoff = c->p.bootstrap_min_ms;
+	c->boot_next = now + c->boot_backoff;
+	kd_req_send(c, now, KD_REQ_BOOT, addr, NULL, KD_NO_LOOKUP, 0);
+	return 0;
+}
+
+static void kd_tick_requests(struct kd_core *c, u64 now)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind != KD_REQ_FREE &&
+		    now - c->req[i].sent_at >= c->p.request_timeout_ms)
+			kd_req_fail(c, now, i);
+}
+
+static void kd_tick_lookups(struct kd_core *c, u64 now)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_lookups; i++) {
+		if (!c->lk[i].used)
+			continue;
+		kd_lookup_tick(&c->lk[i].l, now);
+		kd_lookup_pump(c, now, i);
+	}
+}
+
+static void kd_tick_pings(struct kd_core *c, u64 now)
+{
+	unsigned int i, n, room = c->p.max_inflight - c->reqs_used;
+
+	n = kd_table_due_pings(&c->table, now, c->closest,
+			       KD_MIN(room, (unsigned int)KD_PINGS_PER_TICK));
+	for (i = 0; i < n; i++)
+		if (kd_req_send(c, now, KD_REQ_LIVENESS, &c->closest[i].addr,
+				&c->closest[i].id, KD_NO_LOOKUP, 0) < 0)
+			kd_table_ping_done(&c->table, &c->closest[i].id);
+}
+
+static void kd_tick_refresh(struct kd_core *c, u64 now)
+{
+	u8 rnd[KDHT_ID_LEN];
+	struct kd_id target;
+	int b;
+
+	if (c->lookups_used >= c->p.max_lookups)
+		return;
+	b = kd_table_stale_bucket(&c->table, now);
+	if (b < 0)
+		return;
+	kd_rand_bytes(c, rnd, sizeof(rnd));
+	kd_id_in_bucket(&target, &c->self, (unsigned int)b, rnd);
+	kd_table_touch(&c->table, (unsigned int)b, now);
+	kd_lookup_start(c, now, &target, 0, true);
+}
+
+static void kd_tick_bootstrap(struct kd_core *c, u64 now)
+{
+	unsigned int i;
+
+	if (!c->nboot || c->table.members || now < c->boot_next)
+		return;
+	c->boot_lookup_started = 0;
+	for (i = 0; i < c->nboot; i++)
+		kd_req_send(c, now, KD_REQ_BOOT, &c->boot[i], NULL, KD_NO_LOOKUP, 0);
+	c->boot_backoff = KD_MIN(c->boot_backoff * 2, c->p.bootstrap_max_ms);
+	c->boot_next = now + c->boot_backoff;
+}
+
+u64 kd_core_tick(struct kd_core *c, u64 now)
+{
+	u8 secret[KD_SECRET_LEN];
+
+	if (now >= c->next_rotate) {
+		kd_rand_bytes(c, secret, sizeof(secret));
+		kd_tokens_rotate(&c->tokens, secret, now);
+		c->next_rotate = now + c->p.token_rotate_ms;
+	}
+	kd_tick_requests(c, now);
+	kd_tick_lookups(c, now);
+	kd_tick_pings(c, now);
+	kd_tick_refresh(c, now);
+	kd_tick_bootstrap(c, now);
+	return kd_core_next_due(c);
+}
+
+u64 kd_core_next_due(const struct kd_core *c)
+{
+	u64 due = c->next_rotate;
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind != KD_REQ_FREE)
+			due = KD_MIN(due, c->req[i].sent_at + c->p.request_timeout_ms);
+	for (i = 0; i < c->p.max_lookups; i++)
+		if (c->lk[i].used)
+			due = KD_MIN(due, kd_lookup_next_due(&c->lk[i].l));
+	due = KD_MIN(due, kd_table_next_due(&c->table));
+	if (c->nboot && !c->table.members)
+		due = KD_MIN(due, c->boot_next);
+	return due;
+}
+
+int kd_core_set_params(struct kd_core *c, const struct kd_params *p)
+{
+	if (kd_params_check(p))
+		return -EINVAL;
+	if (p->max_contacts != c->p.max_contacts ||
+	    p->max_inflight != c->p.max_inflight ||
+	    p->max_lookups != c->p.max_lookups ||
+	    p->lookup_width != c->p.lookup_width ||
+	    p->repl_per_bucket > c->repl_init)
+		return -EINVAL;
+	c->p = *p;
+	return 0;
+}
+
+const struct kd_params *kd_core_params(const struct kd_core *c)
+{
+	return &c->p;
+}
+
+const struct kd_id *kd_core_self(const struct kd_core *c)
+{
+	return &c->self;
+}
+
+struct kd_table *kd_core_table(struct kd_core *c)
+{
+	return &c->table;
+}
+
+unsigned int kd_core_lookups_running(const struct kd_core *c)
+{
+	return c->lookups_used;
+}
+
+unsigned int kd_core_closest(const struct kd_core *c, const struct kd_id *target,
+			     u8 want, struct kd_node *out, unsigned int max)
+{
+	return kd_table_closest(&c->table, target, want, out, max);
+}
