@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * kdht-sim: joins N nodes of the real routing core, optionally turns some
+ * hostile and makes some vanish, runs M lookups of random ids from random
+ * live nodes and judges every result against a brute-force oracle.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim.h"
+
+/* Lookup cookies: measured lookups carry their index under this bit. */
+#define SIM_COOKIE_MEASURE	0x40000000u
+#define SIM_COOKIE_JOIN		0x80000000u
+#define SIM_BATCH_MAX		500		/* nodes joining at once */
+#define SIM_JOIN_TIMEOUT_MS	120000		/* a batch that takes longer has failed joins */
+#define SIM_PICK_TRIES		1000
+
+struct sim_opts {
+	uint32_t nodes;
+	uint32_t lookups;
+	uint64_t seed;
+	double churn;
+	bool rejoin;
+	double hostile;
+	uint32_t lookup_gap_ms;
+	uint32_t settle_ms;
+	double min_success;	/* percent; < 0: not checked */
+	bool json;
+};
+
+struct sim_summary {
+	uint32_t done, ok, success;
+	double found_frac;
+	uint32_t rounds_med, rounds_p99, rounds_max;
+	uint32_t ms_med, ms_p99;
+	double sent_avg, timeouts_avg;
+	double members_avg, repl_avg;
+	uint32_t live;
+	double join_wall_s, lookup_wall_s;
+	uint64_t join_virtual_ms;
+	long peak_rss_kb;
+};
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint32_t live_count(const struct sim *s)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < s->nnodes; i++)
+		n += s->node[i].alive;
+	return n;
+}
+
+static void start_join_lookups(struct sim *s, uint32_t i)
+{
+	struct sim_node *n = &s->node[i];
+	uint32_t j;
+
+	for (j = 0; j < s->join_lookups; j++) {
+		struct kd_id t;
+
+		sim_rng_bytes(&s->rng, t.b, sizeof(t.b));
+		n->join_pending++;
+		if (kd_core_lookup(n->core, s->now, &t, SIM_COOKIE_JOIN) < 0)
+			n->join_pending--;
+	}
+	if (n->join_pending == 0)
+		n->joined = 1;
+}
+
+static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev)
+{
+	uint32_t idx = ev->cookie & ~SIM_COOKIE_MEASURE;
+	struct sim_lookup_rec *r;
+	uint32_t best[KD_K_MAX + 1];
+	unsigned int want, n, j, h;
+
+	if (idx >= s->nlk || s->lk[idx].node != node || s->lk[idx].done)
+		return;
+	r = &s->lk[idx];
+	r->done = 1;
+	s->lk_done++;
+	r->ok = ev->ok;
+	r->rounds = ev->stats.rounds;
+	r->sent = ev->stats.sent;
+	r->timeouts = ev->stats.timeouts;
+	r->elapsed_ms = ev->stats.elapsed_ms;
+	r->nhits = (uint8_t)ev->nhits;
+	/* The origin is never among its own hits: judge against the others. */
+	s->node[node].alive = 0;
+	want = s->params.k + 0u;
+	n = sim_oracle_closest(s, &r->target, best, want);
+	s->node[node].alive = 1;
+	r->want = (uint8_t)n;
+	r->success = n == 0 ||
+		(ev->nhits > 0 && kd_id_equal(&ev->hits[0].node.id, &s->node[best[0]].id));
+	for (j = 0; j < n; j++)
+		for (h = 0; h < ev->nhits; h++)
+			if (kd_id_equal(&ev->hits[h].node.id, &s->node[best[j]].id)) {
+				r->found++;
+				break;
+			}
+}
+
+void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
+{
+	struct sim_node *n = &s->node[node];
+
+	if (ev->type != KD_EV_LOOKUP_DONE)
+		return;
+	if (ev->cookie & SIM_COOKIE_MEASURE) {
+		judge_lookup(s, node, ev);
+		return;
+	}
+	if (n->joined)
+		return;
+	if (!n->self_lookup_seen) {
+		/* The core's own lookup of our id after the first contact answered. */
+		n->self_lookup_seen = 1;
+		start_join_lookups(s, node);
+	} else if (ev->cookie == SIM_COOKIE_JOIN && n->join_pending > 0 &&
+		   --n->join_pending == 0) {
+		n->joined = 1;
+	}
+}
+
+static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
+{
+	uint32_t t;
+
+	for (t = 0; t < SIM_PICK_TRIES; t++) {
+		uint32_t i = (uint32_t)sim_rng_below(&s->rng, s->nnodes);
+		struct sim_node *n = &s->node[i];
+
+		if (!n->alive || n->hostile || (want_joined && !n->joined))
+			continue;
+		if (want_free && kd_core_lookups_running(n->core) >= s->params.max_lookups)
+			continue;
+		return i;
+	}
+	return UINT32_MAX;
+}
+
+/* Runs events up to and including time t, then sets the clock to t. */
+static void run_until(struct sim *s, uint64_t t)
+{
+	while (sim_peek_time(s) <= t)
+		sim_step(s);
+	if (s->now < t)
+		s->now = t;
+}
+
+/* Joins count new nodes in batches, each bootstrapping from a joined node. */
+static int join_nodes(struct sim *s, uint32_t count)
+{
+	uint32_t added = 0;
+
+	while (added < count) {
+		uint32_t joined = live_count(s);
+		uint32_t batch = joined / 4, first = s->nnodes, i;
+		uint64_t deadline;
+
+		if (batch < 1)
+			batch = 1;
+		if (batch > SIM_BATCH_MAX)
+			batch = SIM_BATCH_MAX;
+		if (batch > count - added)
+			batch = count - added;
+		for (i = 0; i < batch; i++) {
+			uint32_t via = pick_node(s, true, false);
+			struct kd_addr a;
+			int err = sim_node_create(s);
+
+			if (err)
+				return err;
+			if (via == UINT32_MAX) {
+				/* The very first node: nobody to join. */
+				s->node[first + i].joined = 1;
+				continue;
+			}
+			sim_node_addr(s, via, &a);
+			err = kd_core_bootstrap(s->node[first + i].core, s->now, &a);
+			if (err) {
+				fprintf(stderr, "kdht-sim: kd_core_bootstrap: %s\n", strerror(-err));
+				return err;
+			}
+			err = sim_reschedule(s, first + i);
+			if (err)
+				return err;
+		}
+		added += batch;
+		deadline = s->now + SIM_JOIN_TIMEOUT_MS;
+		for (i = first; i < s->nnodes && s->now <= deadline; ) {
+			if (s->node[i].joined) {
+				i++;
+				continue;
+			}
+			if (!sim_step(s))
+				break;
+		}
+		for (i = first; i < s->nnodes; i++) {
+			if (!s->node[i].joined)
+				s->joins_failed++;
+			s->node[i].joined = 1;
+		}
+	}
+	return 0;
+}
+
+static void start_attack(struct sim *s, uint32_t count)
+{
+	uint32_t made = 0;
+
+	while (made < count) {
+		uint32_t i = pick_node(s, false, false);
+
+		if (i == UINT32_MAX)
+			break;
+		s->node[i].hostile = 1;
+		s->hostile_ids[s->nhostile++] = i;
+		made++;
+	}
+	s->hostile_active = count > 0;
+}
+
+static void churn(struct sim *s, uint32_t count)
+{
+	uint32_t made = 0;
+
+	while (made < count) {
+		uint32_t i = pick_node(s, false, false);
+
+		if (i == UINT32_MAX)
+			break;
+		sim_node_kill(s, i);
+		made++;
+	}
+}
+
+static int run_lookups(struct sim *s, const struct sim_opts *o)
+{
+	uint64_t t = s->now, end;
+	uint32_t m;
+
+	s->lk = calloc(o->lookups ? o->lookups : 1, sizeof(*s->lk));
+	if (!s->lk)
+		return -ENOMEM;
+	for (m = 0; m < o->lookups; m++) {
+		struct sim_lookup_rec *r = &s->lk[m];
+		uint32_t i;
+
+		run_until(s, t);
+		t += o->lookup_gap_ms;
+		i = pick_node(s, true, true);
+		if (i == UINT32_MAX) {
+			fprintf(stderr, "kdht-sim: no live node with a free lookup slot\n");
+			return -EAGAIN;
+		}
+		r->node = i;
+		r->started_at = s->now;
+		sim_rng_bytes(&s->rng, r->target.b, sizeof(r->target.b));
+		s->nlk = m + 1;
+		if (kd_core_lookup(s->node[i].core, s->now, &r->target,
+				   SIM_COOKIE_MEASURE | m) < 0) {
+			fprintf(stderr, "kdht-sim: kd_core_lookup refused with %u running\n",
+				kd_core_lookups_running(s->node[i].core));
+			return -EAGAIN;
+		}
+		if (sim_reschedule(s, i) != 0)
+			return -ENOMEM;
+	}
+	/* Twice the lookup's own deadline: a lookup still running then is lost. */
+	end = s->now + 2ull * s->params.lookup_timeout_ms;
+	while (s->lk_done < s->nlk && sim_peek_time(s) <= end)
+		sim_step(s);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The p-th percentile (0..100) of v[0..n), sorted in place. */
+static uint32_t percentile(uint32_t *v, uint32_t n, uint32_t p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u32);
+	return v[((uint64_t)(n - 1) * p + 50) / 100];
+}
+
+static long peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int summarise(const struct sim *s, struct sim_summary *sum)
+{
+	uint32_t *rounds = calloc(s->nlk + 1, sizeof(*rounds));
+	uint32_t *ms = calloc(s->nlk + 1, sizeof(*ms));
+	uint64_t members = 0, repl = 0, found = 0, want = 0, sent = 0, timeouts = 0;
+	uint32_t i, d = 0;
+
+	if (!rounds || !ms) {
+		free(rounds);
+		free(ms);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->nlk; i++) {
+		const struct sim_lookup_rec *r = &s->lk[i];
+
+		if (!r->done)
+			continue;
+		sum->ok += r->ok;
+		sum->success += r->success;
+		found += r->found;
+		want += r->want;
+		sent += r->sent;
+		timeouts += r->timeouts;
+		rounds[d] = r->rounds;
+		ms[d] = r->elapsed_ms;
+		if (r->rounds > sum->rounds_max)
+			sum->rounds_max = r->rounds;
+		d++;
+	}
+	sum->done = d;
+	sum->found_frac = want ? (double)found / (double)want : 0;
+	sum->sent_avg = d ? (double)sent / d : 0;
+	sum->timeouts_avg = d ? (double)timeouts / d : 0;
+	sum->rounds_med = percentile(rounds, d, 50);
+	sum->rounds_p99 = percentile(rounds, d, 99);
+	sum->ms_med = percentile(ms, d, 50);
+	sum->ms_p99 = percentile(ms, d, 99);
+	free(rounds);
+	free(ms);
+	for (i = 0; i < s->nnodes; i++) {
+		struct kd_table *t;
+
+		if (!s->node[i].alive)
+			continue;
+		t = kd_core_table(s->node[i].core);
+		members += t->members;
+		repl += t->replacements;
+		sum->live++;
+	}
+	sum->members_avg = sum->live ? (double)members / sum->live : 0;
+	sum->repl_avg = sum->live ? (double)repl / sum->live : 0;
+	sum->peak_rss_kb = peak_rss_kb();
+	return 0;
+}
+
+static double pct(uint32_t a, uint32_t b)
+{
+	return b ? 100.0 * a / b : 0;
+}
+
+static void print_human(const struct sim *s, const struct sim_opts *o,
+			const struct sim_summary *m)
+{
+	unsigned int r;
+
+	printf("kdht-sim: %u nodes (%u live, %u hostile), seed %llu\n", s->nnodes, m->live,
+	       s->nhostile, (unsigned long long)o->seed);
+	printf("  params      k=%u alpha=%u max_contacts=%u max_inflight=%u max_lookups=%u width=%u\n",
+	       s->params.k, s->params.alpha, s->params.max_contacts, s->params.max_inflight,
+	       s->params.max_lookups, s->params.lookup_width);
+	printf("  memory      %zu B/node (kd_core_memsize), %zu B/contact, arena %.1f MiB, peak RSS %.1f MiB\n",
+	       kd_core_memsize(&s->params), sizeof(struct kd_contact),
+	       (double)s->node_mem * s->max_nodes / 1048576.0, m->peak_rss_kb / 1024.0);
+	printf("  tables      %.1f members, %.1f replacements per live node; %u joins failed\n",
+	       m->members_avg, m->repl_avg, s->joins_failed);
+	printf("  join        %.2f s wall, %.1f s virtual\n", m->join_wall_s,
+	       m->join_virtual_ms / 1000.0);
+	printf("  lookups     %u asked, %u done, %u in time\n", s->nlk, m->done, m->ok);
+	printf("  success     %.2f%% found the closest live node; %.2f%% of the k closest found\n",
+	       pct(m->success, s->nlk), 100.0 * m->found_frac);
+	printf("  rounds      median %u, p99 %u, max %u\n", m->rounds_med, m->rounds_p99,
+	       m->rounds_max);
+	printf("  time        median %u ms, p99 %u ms (virtual)\n", m->ms_med, m->ms_p99);
+	printf("  messages    %.1f sent, %.2f timeouts per lookup\n", m->sent_avg,
+	       m->timeouts_avg);
+	printf("  network     %llu sent, %llu delivered, %llu lost, %llu to dead, %llu hostile replies, peak %u in flight\n",
+	       (unsigned long long)s->cnt.sent, (unsigned long long)s->cnt.delivered,
+	       (unsigned long long)s->cnt.lost, (unsigned long long)s->cnt.to_dead,
+	       (unsigned long long)s->cnt.hostile_replies, s->pkts.peak);
+	for (r = 1; r < KD_R_COUNT; r++)
+		if (s->cnt.input_drops[r])
+			printf("  dropped     %s: %llu\n", kd_reason_name(r),
+			       (unsigned long long)s->cnt.input_drops[r]);
+	if (s->cnt.replies_cut)
+		printf("  cut         %llu replies cut to an unvalidated source's budget\n",
+		       (unsigned long long)s->cnt.replies_cut);
+	if (s->cnt.tick_storms)
+		printf("  WARNING     %llu tick storms (core due again right after its tick)\n",
+		       (unsigned long long)s->cnt.tick_storms);
+	printf("  wall        %.2f s lookups, %.2f s total\n", m->lookup_wall_s,
+	       m->join_wall_s + m->lookup_wall_s);
+}
+
+static void print_json(const struct sim *s, const struct sim_opts *o,
+		       const struct sim_summary *m)
+{
+	unsigned int r;
+	const char *sep = "";
+
+	printf("{\"nodes\":%u,\"live\":%u,\"hostile\":%u,\"seed\":%llu,", s->nnodes, m->live,
+	       s->nhostile, (unsigned long long)o->seed);
+	printf("\"bytes_per_node\":%zu,\"bytes_per_contact\":%zu,\"peak_rss_kb\":%ld,",
+	       kd_core_memsize(&s->params), sizeof(struct kd_contact), m->peak_rss_kb);
+	printf("\"table_members_avg\":%.2f,\"table_replacements_avg\":%.2f,\"joins_failed\":%u,",
+	       m->members_avg, m->repl_avg, s->joins_failed);
+	printf("\"lookups\":%u,\"done\":%u,\"in_time\":%u,\"success_pct\":%.3f,\"k_closest_found_pct\":%.3f,",
+	       s->nlk, m->done, m->ok, pct(m->success, s->nlk), 100.0 * m->found_frac);
+	printf("\"rounds_median\":%u,\"rounds_p99\":%u,\"rounds_max\":%u,", m->rounds_med,
+	       m->rounds_p99, m->rounds_max);
+	printf("\"ms_median\":%u,\"ms_p99\":%u,\"sent_per_lookup\":%.2f,\"timeouts_per_lookup\":%.3f,",
+	       m->ms_med, m->ms_p99, m->sent_avg, m->timeouts_avg);
+	printf("\"packets\":{\"sent\":%llu,\"delivered\":%llu,\"lost\":%llu,\"to_dead\":%llu,\"hostile_replies\":%llu},",
+	       (unsigned long long)s->cnt.sent, (unsigned long long)s->cnt.delivered,
+	       (unsigned long long)s->cnt.lost, (unsigned long long)s->cnt.to_dead,
+	       (unsigned long long)s->cnt.hostile_replies);
+	printf("\"dropped\":{");
+	for (r = 1; r < KD_R_COUNT; r++) {
+		if (!s->cnt.input_drops[r])
+			continue;
+		printf("%s\"%s\":%llu", sep, kd_reason_name(r),
+		       (unsigned long long)s->cnt.input_drops[r]);
+		sep = ",";
+	}
+	printf("},\"replies_cut\":%llu,\"tick_storms\":%llu,\"join_wall_s\":%.3f,\"lookup_wall_s\":%.3f}\n",
+	       (unsigned long long)s->cnt.replies_cut, (unsigned long long)s->cnt.tick_storms,
+	       m->join_wall_s, m->lookup_wall_s);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kdht-sim [options]\n"
+		"  --nodes N           nodes to join (1000)\n"
+		"  --lookups M         lookups of random ids from random live nodes (200)\n"
+		"  --seed S            random seed (1)\n"
+		"  --churn FRAC        after joining, this fraction vanishes without notice\n"
+		"  --rejoin            as many fresh nodes join after the churn\n"
+		"  --hostile FRAC      this fraction answers FIND_NODE with garbage\n"
+		"  --hostile-mode M    unreachable (near ids, nobody there) | collude\n"
+		"  --per-subnet S      nodes sharing one /24 (1)\n"
+		"  --latency MODEL     uniform | lognormal (lognormal)\n"
+		"  --lat-min MS, --lat-max MS, --jitter MS   link latency (10, 200, 5)\n"
+		"  --loss P            per-packet loss probability (0)\n"
+		"  --join-lookups R    random lookups each node runs after its self lookup (1)\n"
+		"  --settle-ms MS      virtual time to run between joining and lookups (0)\n"
+		"  --lookup-gap-ms MS  virtual time between two lookup starts (20)\n"
+		"  --k K --alpha A --max-contacts C --max-inflight I --max-lookups L --width W\n"
+		"                      core parameters (20, 3, 400, 64, 4, 64)\n"
+		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
+		"  --json              one JSON object instead of the report\n");
+}
+
+static int parse_u32(const char *arg, const char *name, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || *end || end == arg || v > UINT32_MAX) {
+		fprintf(stderr, "kdht-sim: %s: not a number: %s\n", name, arg);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_frac(const char *arg, const char *name, double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || *end || end == arg || *out < lo || *out > hi) {
+		fprintf(stderr, "kdht-sim: %s: want a number in [%g, %g]: %s\n", name, lo, hi, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+enum {
+	OPT_NODES = 256, OPT_LOOKUPS, OPT_SEED, OPT_CHURN, OPT_REJOIN, OPT_HOSTILE,
+	OPT_HOSTILE_MODE, OPT_PER_SUBNET, OPT_LATENCY, OPT_LAT_MIN, OPT_LAT_MAX,
+	OPT_JITTER, OPT_LOSS, OPT_JOIN_LOOKUPS, OPT_SETTLE, OPT_GAP, OPT_K, OPT_ALPHA,
+	OPT_CONTACTS, OPT_INFLIGHT, OPT_MAX_LOOKUPS, OPT_WIDTH, OPT_MIN_SUCCESS, OPT_JSON,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "nodes", required_argument, NULL, OPT_NODES },
+	{ "lookups", required_argument, NULL, OPT_LOOKUPS },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "churn", required_argument, NULL, OPT_CHURN },
+	{ "rejoin", no_argument, NULL, OPT_REJOIN },
+	{ "hostile", required_argument, NULL, OPT_HOSTILE },
+	{ "hostile-mode", required_argument, NULL, OPT_HOSTILE_MODE },
+	{ "per-subnet", required_argument, NULL, OPT_PER_SUBNET },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "lat-min", required_argument, NULL, OPT_LAT_MIN },
+	{ "lat-max", required_argument, NULL, OPT_LAT_MAX },
+	{ "jitter", required_argument, NULL, OPT_JITTER },
+	{ "loss", required_argument, NULL, OPT_LOSS },
+	{ "join-lookups", required_argument, NULL, OPT_JOIN_LOOKUPS },
+	{ "settle-ms", required_argument, NULL, OPT_SETTLE },
+	{ "lookup-gap-ms", required_argument, NULL, OPT_GAP },
+	{ "k", required_argument, NULL, OPT_K },
+	{ "alpha", required_argument, NULL, OPT_ALPHA },
+	{ "max-contacts", required_argument, NULL, OPT_CONTACTS },
+	{ "max-inflight", required_argument, NULL, OPT_INFLIGHT },
+	{ "max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "min-success", required_argument, NULL, OPT_MIN_SUCCESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A core parameter from the command line, checked against its field's width. */
+static int parse_param(const char *arg, const char *name, uint32_t max, uint32_t *out)
+{
+	if (parse_u32(arg, name, out))
+		return -EINVAL;
+	if (*out > max) {
+		fprintf(stderr, "kdht-sim: %s: at most %u\n", name, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct sim_opts *o, struct sim *s)
+{
+	uint32_t v;
+	int c, err = 0;
+
+	while (!err && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NODES: err = parse_u32(optarg, "--nodes", &o->nodes); break;
+		case OPT_LOOKUPS: err = parse_u32(optarg, "--lookups", &o->lookups); break;
+		case OPT_SEED:
+			err = parse_u32(optarg, "--seed", &v);
+			o->seed = v;
+			break;
+		case OPT_CHURN: err = parse_frac(optarg, "--churn", 0, 0.99, &o->churn); break;
+		case OPT_REJOIN: o->rejoin = true; break;
+		case OPT_HOSTILE: err = parse_frac(optarg, "--hostile", 0, 0.5, &o->hostile); break;
+		case OPT_HOSTILE_MODE:
+			if (strcmp(optarg, "unreachable") == 0) {
+				s->hostile_mode = SIM_HOSTILE_UNREACHABLE;
+			} else if (strcmp(optarg, "collude") == 0) {
+				s->hostile_mode = SIM_HOSTILE_COLLUDE;
+			} else {
+				fprintf(stderr, "kdht-sim: --hostile-mode: unreachable or collude\n");
+				err = -EINVAL;
+			}
+			break;
+		case OPT_PER_SUBNET:
+			err = parse_param(optarg, "--per-subnet", SIM_HOSTS_PER_SUBNET, &s->net.per_subnet);
+			break;
+		case OPT_LATENCY:
+			if (strcmp(optarg, "uniform") == 0) {
+				s->net.model = SIM_LAT_UNIFORM;
+			} else if (strcmp(optarg, "lognormal") == 0) {
+				s->net.model = SIM_LAT_LOGNORMAL;
+			} else {
+				fprintf(stderr, "kdht-sim: --latency: uniform or lognormal\n");
+				err = -EINVAL;
+			}
+			break;
+		case OPT_LAT_MIN: err = parse_u32(optarg, "--lat-min", &s->net.lat_min_ms); break;
+		case OPT_LAT_MAX: err = parse_u32(optarg, "--lat-max", &s->net.lat_max_ms); break;
+		case OPT_JITTER: err = parse_u32(optarg, "--jitter", &s->net.jitter_ms); break;
+		case OPT_LOSS: err = parse_frac(optarg, "--loss", 0, 0.9, &s->net.loss); break;
+		case OPT_JOIN_LOOKUPS: err = parse_param(optarg, "--join-lookups", 8, &s->join_lookups); break;
+		case OPT_SETTLE: err = parse_u32(optarg, "--settle-ms", &o->settle_ms); break;
+		case OPT_GAP: err = parse_u32(optarg, "--lookup-gap-ms", &o->lookup_gap_ms); break;
+		case OPT_K:
+			err = parse_param(optarg, "--k", UINT8_MAX, &v);
+			s->params.k = (u8)v;
+			break;
+		case OPT_ALPHA:
+			err = parse_param(optarg, "--alpha", UINT8_MAX, &v);
+			s->params.alpha = (u8)v;
+			break;
+		case OPT_CONTACTS:
+			err = parse_param(optarg, "--max-contacts", UINT16_MAX, &v);
+			s->params.max_contacts = (u16)v;
+			break;
+		case OPT_INFLIGHT:
+			err = parse_param(optarg, "--max-inflight", UINT16_MAX, &v);
+			s->params.max_inflight = (u16)v;
+			break;
+		case OPT_MAX_LOOKUPS:
+			err = parse_param(optarg, "--max-lookups", UINT16_MAX, &v);
+			s->params.max_lookups = (u16)v;
+			break;
+		case OPT_WIDTH:
+			err = parse_param(optarg, "--width", UINT16_MAX, &v);
+			s->params.lookup_width = (u16)v;
+			break;
+		case OPT_MIN_SUCCESS:
+			err = parse_frac(optarg, "--min-success", 0, 100, &o->min_success);
+			break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (err)
+		return err;
+	if (optind != argc) {
+		fprintf(stderr, "kdht-sim: unexpected argument: %s\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->nodes < 2 || s->net.lat_max_ms < s->net.lat_min_ms) {
+		fprintf(stderr, "kdht-sim: want at least 2 nodes and --lat-min <= --lat-max\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void defaults(struct sim_opts *o, struct sim *s)
+{
+	memset(o, 0, sizeof(*o));
+	memset(s, 0, sizeof(*s));
+	o->nodes = 1000;
+	o->lookups = 200;
+	o->seed = 1;
+	o->lookup_gap_ms = 20;
+	o->min_success = -1;
+	kd_params_default(&s->params);
+	/* Small enough that 100,000 nodes fit in a few GiB, large enough for their tables. */
+	s->params.max_contacts = 400;
+	s->params.max_inflight = 64;
+	s->params.max_lookups = 4;
+	s->params.rl_entries = 16;
+	s->net.lat_min_ms = 10;
+	s->net.lat_max_ms = 200;
+	s->net.jitter_ms = 5;
+	s->net.model = SIM_LAT_LOGNORMAL;
+	s->net.per_subnet = 1;
+	s->join_lookups = 1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sim s;
+	struct sim_summary sum;
+	struct sim_opts o;
+	uint32_t vanish, extra;
+	double t0, t1;
+	int err;
+
+	defaults(&o, &s);
+	if (parse_opts(argc, argv, &o, &s))
+		return 2;
+	sim_rng_seed(&s.rng, o.seed);
+	vanish = (uint32_t)(o.churn * o.nodes);
+	extra = o.rejoin ? vanish : 0;
+	err = sim_init(&s, o.nodes + extra);
+	if (err)
+		return 2;
+
+	t0 = wall_seconds();
+	err = join_nodes(&s, o.nodes);
+	if (err)
+		goto fail;
+	run_until(&s, s.now + o.settle_ms);
+	memset(&sum, 0, sizeof(sum));
+	sum.join_virtual_ms = s.now;
+	start_attack(&s, (uint32_t)(o.hostile * o.nodes));
+	churn(&s, vanish);
+	if (extra) {
+		err = join_nodes(&s, extra);
+		if (err)
+			goto fail;
+	}
+	t1 = wall_seconds();
+	sum.join_wall_s = t1 - t0;
+	err = run_lookups(&s, &o);
+	if (err)
+		goto fail;
+	sum.lookup_wall_s = wall_seconds() - t1;
+	err = summarise(&s, &sum);
+	if (err)
+		goto fail;
+	if (o.json)
+		print_json(&s, &o, &sum);
+	else
+		print_human(&s, &o, &sum);
+	sim_free(&s);
+	if (o.min_success >= 0 && pct(sum.success, o.lookups) < o.min_success) {
+		fprintf(stderr, "kdht-sim: %.2f%% of lookups found the closest live node, want %.2f%%\n",
+			pct(sum.success, o.lookups), o.min_success);
+		return 1;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
+	sim_free(&s);
+	return 2;
+}
