@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The control socket as dhtctl sees it: requests reach the daemon, bad
+ * requests get one clear status, a slow answer arrives on the same socket.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_client.h"
+
+#define MAX_VALUE 1000
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	uv_loop_t loop;
+	uv_async_t wake;
+	struct kdd_ctl *ctl;
+	struct kdd_ctl_req *held;	/* a request answered on the next wake */
+	int requests;
+	bool last_may_mutate;
+};
+
+struct client {
+	struct fixture *f;
+	Kdhtctl__Request *req;
+	Kdhtctl__Response *resp;
+	int rc;
+	const uint8_t *raw;	/* when set: sent as is instead of req */
+	size_t raw_len;
+};
+
+static void on_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+		       bool may_mutate)
+{
+	struct fixture *f = ctx;
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+
+	f->requests++;
+	f->last_may_mutate = may_mutate;
+	if (req->op_case == KDHTCTL__REQUEST__OP_GET) {
+		/* Answered later, as a network get would be. */
+		f->held = r;
+		uv_async_send(&f->wake);
+		return;
+	}
+	resp.status = KDHTCTL__STATUS__OK;
+	if (req->op_case == KDHTCTL__REQUEST__OP_PUT) {
+		resp.has_acks = true;
+		resp.acks = (uint32_t)req->put->value.len;
+	}
+	kdd_ctl_reply(r, &resp);
+}
+
+static void on_wake(uv_async_t *a)
+{
+	struct fixture *f = a->data;
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+
+	if (!f->held)
+		return;
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.has_value = true;
+	resp.value.data = (uint8_t *)"later";
+	resp.value.len = 5;
+	kdd_ctl_reply(f->held, &resp);
+	f->held = NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/kdd-test-ctl-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_int_equal(uv_async_init(&f->loop, &f->wake, on_wake), 0);
+	f->wake.data = f;
+	assert_int_equal(kdd_ctl_start(&f->ctl, &f->loop, f->path, (gid_t)-1, MAX_VALUE,
+				       on_request, f), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	kdd_ctl_stop(f->ctl);
+	uv_close((uv_handle_t *)&f->wake, NULL);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void *client_main(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->rc = kdd_ctl_call(cl->f->path, cl->req, 5000, &cl->resp);
+	return NULL;
+}
+
+static void *raw_client_main(void *arg)
+{
+	struct client *cl = arg;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uint8_t buf[256];
+	ssize_t n;
+	int fd;
+
+	strcpy(sun.sun_path, cl->f->path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cl->rc = -EIO;
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return NULL;
+	if (write(fd, cl->raw, cl->raw_len) != (ssize_t)cl->raw_len)
+		goto out;
+	n = read(fd, buf, sizeof(buf));
+	if (n > 4 && (size_t)n == 4 + ((size_t)buf[2] << 8 | buf[3])) {
+		cl->resp = kdhtctl__response__unpack(NULL, (size_t)n - 4, buf + 4);
+		cl->rc = cl->resp ? 0 : -EPROTO;
+	}
+out:
+	close(fd);
+	return NULL;
+}
+
+/* Runs the loop until the client thread has its answer. */
+static void run_client(struct fixture *f, struct client *cl, void *(*fn)(void *))
+{
+	pthread_t t;
+
+	cl->f = f;
+	assert_int_equal(pthread_create(&t, NULL, fn, cl), 0);
+	while (pthread_tryjoin_np(t, NULL) != 0)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+static void put_reaches_daemon_from_own_uid(void **state)
+{
+	struct fixture *f = *state;
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
+	uint8_t key[32] = { 1 };
+	struct client cl = { .req = &req };
+	struct stat sb;
+
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, KDD_CTL_MODE);
+	put.key.data = key;
+	put.key.len = sizeof(key);
+	put.value.data = (uint8_t *)"abc";
+	put.value.len = 3;
+	req.op_case = KDHTCTL__REQUEST__OP_PUT;
+	req.put = &put;
+	run_client(f, &cl, client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__OK);
+	assert_int_equal(cl.resp->acks, 3);
+	assert_int_equal(f->requests, 1);
+	assert_true(f->last_may_mutate);
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+}
+
+static void deferred_reply_arrives(void **state)
+{
+	struct fixture *f = *state;
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Get get = KDHTCTL__GET__INIT;
+	uint8_t key[32] = { 2 };
+	struct client cl = { .req = &req };
+
+	get.key.data = key;
+	get.key.len = sizeof(key);
+	req.op_case = KDHTCTL__REQUEST__OP_GET;
+	req.get = &get;
+	run_client(f, &cl, client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__OK);
+	assert_int_equal(cl.resp->value.len, 5);
+	assert_memory_equal(cl.resp->value.data, "later", 5);
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+}
+
+static void bad_requests_get_a_status(void **state)
+{
+	struct fixture *f = *state;
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
+	static uint8_t big[MAX_VALUE + 1];
+	uint8_t key[32] = { 3 };
+	struct client cl = { .req = &req };
+	static const uint8_t garbage[] = { 0, 0, 0, 3, 0xff, 0xff, 0xff };
+
+	put.key.data = key;
+	put.key.len = 31;
+	put.value.data = big;
+	put.value.len = 1;
+	req.op_case = KDHTCTL__REQUEST__OP_PUT;
+	req.put = &put;
+	run_client(f, &cl, client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
+	assert_string_equal(cl.resp->error, "bad key: want 32 bytes");
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+
+	put.key.len = 32;
+	put.value.len = sizeof(big);
+	run_client(f, &cl, client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__TOO_LARGE);
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+
+	cl.raw = garbage;
+	cl.raw_len = sizeof(garbage);
+	run_client(f, &cl, raw_client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	assert_int_equal(f->requests, 0);
+}
+
+static void no_daemon_is_reported(void **state)
+{
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Empty empty = KDHTCTL__EMPTY__INIT;
+	Kdhtctl__Response *resp;
+
+	req.op_case = KDHTCTL__REQUEST__OP_STATS;
+	req.stats = &empty;
+	assert_int_equal(kdd_ctl_call("/tmp/kdd-test-no-such.sock", &req, 100, &resp), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(put_reaches_daemon_from_own_uid, setup, teardown),
+		cmocka_unit_test_setup_teardown(deferred_reply_arrives, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_requests_get_a_status, setup, teardown),
+		cmocka_unit_test(no_daemon_is_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

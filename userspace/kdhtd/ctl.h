@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The control socket: a unix stream socket carrying framed protobuf
+ * requests (proto/ctl.proto). One request at a time per connection; the
+ * daemon answers each with exactly one kdd_ctl_reply(), possibly later.
+ */
+#ifndef KDD_CTL_H
+#define KDD_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "ctl.pb-c.h"
+
+#define KDD_CTL_DEFAULT_PATH	"/run/kdht/kdhtd.sock"
+#define KDD_CTL_MODE		0660
+#define KDD_CTL_MAX_FRAME	(128u * 1024)	/* bytes of one request or response */
+#define KDD_CTL_MAX_CONNS	64		/* clients connected at once */
+#define KDD_CTL_FRAME_HDR	4
+
+struct kdd_ctl;
+struct kdd_ctl_req;
+
+/*
+ * A decoded, checked request. may_mutate: the peer is root, the daemon's
+ * user, or in the configured group.
+ */
+typedef void (*kdd_ctl_request_fn)(void *ctx, struct kdd_ctl_req *r,
+				    const Kdhtctl__Request *req, bool may_mutate);
+
+/*
+ * Listens on path (a stale socket there is replaced). group: the gid whose
+ * members may mutate too, or (gid_t)-1. max_value: the largest value a put
+ * may carry. Returns 0 or a negative errno.
+ */
+int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const char *path, gid_t group,
+		  size_t max_value, kdd_ctl_request_fn fn, void *ctx);
+
+/* Closes the socket and every connection; pending requests still get replied. */
+void kdd_ctl_stop(struct kdd_ctl *c);
+
+/* Answers r and frees it; a vanished client makes this a no-op. */
+void kdd_ctl_reply(struct kdd_ctl_req *r, const Kdhtctl__Response *resp);
+
+/* Answers r with a status and one line of text. */
+void kdd_ctl_reply_status(struct kdd_ctl_req *r, Kdhtctl__Status status, const char *msg);
+
+/*
+ * Decodes one frame's payload and checks it (an operation set, 32-byte keys
+ * and targets, a value of at most max_value bytes). Returns the request, or
+ * NULL with *status and *msg saying why. Free with kdhtctl__request__free_unpacked.
+ */
+Kdhtctl__Request *kdd_ctl_decode(const uint8_t *buf, size_t len, size_t max_value,
+				 Kdhtctl__Status *status, const char **msg);
+
+/* Whether a request changes the daemon's state (and so needs may_mutate). */
+bool kdd_ctl_mutates(const Kdhtctl__Request *req);
+
+#endif /* KDD_CTL_H */
