@@ -16,6 +16,7 @@ packages=(
 	bc bison flex libelf-dev libssl-dev dwarves xz-utils rsync cpio
 	# QEMU harness
 	qemu-system-x86 busybox-static iproute2
+	jq
 )
 
 as_root() {
