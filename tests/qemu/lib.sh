@@ -1,0 +1,217 @@
+# Helpers for the scenarios, sourced by the VM's init and by each scenario
+# (busybox sh). Node i lives in network namespace n$i, its eth0 a veth whose
+# other end sits on the bridge kbr0 in the initial namespace. Each node gets
+# its own /24 and /48 so that the routing table's per-subnet limits do not
+# hide part of a test mesh: 10.0.i.1/16 and fd00:i::1/16.
+
+# Busybox runs its own ip and tc applets before PATH: name iproute2's fully.
+IP=/usr/sbin/ip.iproute2
+TC=/usr/sbin/tc.iproute2
+KDHT_KO=/lib/kdht/kdht.ko
+KDHT_PORT=4650
+MESH_MAX=64
+BRIDGE=kbr0
+
+log() {
+	echo "[$(cut -d' ' -f1 /proc/uptime)] $*"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+addr4() {
+	echo "10.0.$1.1"
+}
+
+addr6() {
+	echo "fd00:$1::1"
+}
+
+# on I CMD...: runs CMD in node I's namespace.
+on() {
+	_n=$1
+	shift
+	"$IP" netns exec "n$_n" "$@"
+}
+
+# wait_until TIMEOUT_S CMD...: polls CMD until it succeeds; fails the
+# scenario, naming the condition, when TIMEOUT_S seconds pass first.
+wait_until() {
+	_limit=$1
+	shift
+	_start=$(cut -d. -f1 /proc/uptime)
+	while ! "$@" >/dev/null 2>&1; do
+		if [ $(($(cut -d. -f1 /proc/uptime) - _start)) -ge "$_limit" ]; then
+			fail "condition not met within ${_limit}s: $*"
+		fi
+		sleep 0.2
+	done
+}
+
+# expect_eq WHAT EXPECTED SEEN
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', saw '$3'"
+	log "ok: $1 = $3"
+}
+
+# expect_le WHAT LIMIT SEEN: SEEN <= LIMIT (integers)
+expect_le() {
+	[ "$3" -le "$2" ] || fail "$1: expected at most $2, saw $3"
+	log "ok: $1 = $3 (<= $2)"
+}
+
+# expect_ge WHAT MIN SEEN: SEEN >= MIN (integers)
+expect_ge() {
+	[ "$3" -ge "$2" ] || fail "$1: expected at least $2, saw $3"
+	log "ok: $1 = $3 (>= $2)"
+}
+
+# expect_ok WHAT CMD...: CMD must succeed.
+expect_ok() {
+	_what=$1
+	shift
+	"$@" || fail "$_what: command failed (exit $?): $*"
+	log "ok: $_what"
+}
+
+kdht_load() {
+	insmod "$KDHT_KO" "$@" || fail "insmod $KDHT_KO failed"
+}
+
+kdht_unload() {
+	rmmod kdht || fail "rmmod kdht failed"
+	! grep -q '^kdht ' /proc/modules || fail "kdht still listed in /proc/modules after rmmod"
+}
+
+kdht_loaded() {
+	grep -q '^kdht ' /proc/modules
+}
+
+# netem_args DELAY_MS LOSS_PCT: the netem options for one link, or nothing.
+netem_args() {
+	_a=
+	[ "${1:-0}" -gt 0 ] && _a="delay ${1}ms"
+	[ "${2:-0}" -gt 0 ] && _a="$_a loss ${2}%"
+	echo "$_a"
+}
+
+# add_node I [DELAY_MS] [LOSS_PCT]: namespace n$I on the bridge. netem sits
+# on the node's egress, so every packet between two nodes crosses exactly
+# one netem queue: the sender's.
+add_node() {
+	_i=$1
+	[ "$_i" -ge 1 ] && [ "$_i" -le "$MESH_MAX" ] || fail "node index $_i not in 1..$MESH_MAX"
+	"$IP" netns add "n$_i"
+	"$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
+	"$IP" link set "v$_i" master "$BRIDGE" up
+	on "$_i" "$IP" link set lo up
+	on "$_i" "$IP" addr add "$(addr4 "$_i")/16" dev eth0
+	on "$_i" "$IP" addr add "$(addr6 "$_i")/16" dev eth0 nodad
+	on "$_i" "$IP" link set eth0 up
+	_netem=$(netem_args "${2:-0}" "${3:-0}")
+	if [ -n "$_netem" ]; then
+		# shellcheck disable=SC2086 # netem options are separate words
+		on "$_i" "$TC" qdisc add dev eth0 root netem $_netem
+	fi
+}
+
+bridge_up() {
+	[ -d "/sys/class/net/$BRIDGE" ] && return 0
+	"$IP" link add "$BRIDGE" type bridge mcast_snooping 0
+	"$IP" link set "$BRIDGE" up
+}
+
+# mesh N [DELAY_MS] [LOSS_PCT]: nodes 1..N on one bridge.
+mesh() {
+	_count=$1
+	[ "$_count" -le "$MESH_MAX" ] || fail "mesh of $_count nodes: at most $MESH_MAX"
+	bridge_up
+	_i=1
+	while [ "$_i" -le "$_count" ]; do
+		add_node "$_i" "${2:-0}" "${3:-0}"
+		_i=$((_i + 1))
+	done
+}
+
+del_node() {
+	"$IP" netns del "n$1"
+}
+
+# teardown: every namespace and the bridge go; the next scenario starts clean.
+teardown() {
+	for _ns in $("$IP" netns list | cut -d' ' -f1); do
+		"$IP" netns del "$_ns"
+	done
+	[ -d "/sys/class/net/$BRIDGE" ] && "$IP" link del "$BRIDGE"
+	return 0
+}
+
+# node_up I [dhtctl node up options...]
+node_up() {
+	_i=$1
+	shift
+	on "$_i" dhtctl -k node up --port "$KDHT_PORT" "$@" ||
+		fail "node $_i: dhtctl -k node up failed"
+}
+
+nodes_up() {
+	_i=1
+	while [ "$_i" -le "$1" ]; do
+		node_up "$_i"
+		_i=$((_i + 1))
+	done
+}
+
+# bootstrap_all N: nodes 2..N each know node 1 only.
+bootstrap_all() {
+	_i=2
+	while [ "$_i" -le "$1" ]; do
+		on "$_i" dhtctl -k bootstrap "$(addr4 1):$KDHT_PORT" ||
+			fail "node $_i: dhtctl -k bootstrap failed"
+		_i=$((_i + 1))
+	done
+}
+
+node_id() {
+	on "$1" dhtctl -k node --json | jq -r .id
+}
+
+table_size() {
+	on "$1" dhtctl -k node --json | jq -r .table_size
+}
+
+# table_at_least I N: node I's routing table holds N contacts or more.
+table_at_least() {
+	[ "$(table_size "$1")" -ge "$2" ]
+}
+
+# stat_of I NAME: one counter of node I, from /proc/net/kdht.
+stat_of() {
+	on "$1" cat /proc/net/kdht | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) exit 1 }' ||
+		fail "node $1: no counter $2 in /proc/net/kdht"
+}
+
+# closest TARGET ID...: the id among ID... nearest to TARGET by XOR distance
+# (all lowercase hex of equal length).
+closest() {
+	_target=$1
+	shift
+	for _id in "$@"; do
+		echo "$_id"
+	done | awk -v t="$_target" '
+	function hexval(c) { return index("0123456789abcdef", c) - 1 }
+	{
+		d = ""
+		for (k = 1; k <= length(t); k++)
+			d = d sprintf("%x", xor(hexval(substr(t, k, 1)), hexval(substr($1, k, 1))))
+		if (best == "" || d < best) { best = d; id = $1 }
+	}
+	END { print id }'
+}
+
+# random_id: 64 hex digits.
+random_id() {
+	od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
+}
