@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Whole routing cores wired together in-process: io->send queues datagrams
+ * on a tiny network with a virtual clock, and the test delivers them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "kd_core.h"
+
+#define MAX_NODES	24
+#define QUEUE_LEN	4096
+
+struct net_node {
+	struct kd_core *c;
+	void *mem;
+	struct kd_addr addr;
+	struct kd_id id;
+	bool down;
+	unsigned int pings_done, pings_ok;
+	struct kd_event last_ping;
+	unsigned int lookups_done;
+	struct kd_event last_lookup;
+	struct kd_lookup_hit hits[KD_K_MAX];
+};
+
+struct net_pkt {
+	struct kd_addr from, to;
+	u64 at;
+	size_t len;
+	u8 data[KDHT_MAX_DATAGRAM];
+};
+
+static struct net_node nodes[MAX_NODES];
+static unsigned int nnodes;
+static struct net_pkt queue[QUEUE_LEN];
+static unsigned int qhead, qtail;
+static u64 now;
+static struct kd_params params;
+
+static struct kd_addr addr_of(unsigned int i)
+{
+	struct kd_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = KDHT_AF_INET;
+	a.port = 4650;
+	a.ip[0] = 10;
+	a.ip[1] = (u8)(i + 1);	/* one /24 per node: diversity limits do not bite */
+	a.ip[3] = 1;
+	return a;
+}
+
+static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
+{
+	struct net_node *n = ctx;
+	struct net_pkt *p;
+
+	assert_true(qtail - qhead < QUEUE_LEN);
+	assert_true(len <= KDHT_MAX_DATAGRAM);
+	p = &queue[qtail++ % QUEUE_LEN];
+	p->from = n->addr;
+	p->to = *to;
+	p->at = now;
+	p->len = len;
+	memcpy(p->data, pkt, len);
+}
+
+static void on_event(void *ctx, const struct kd_event *ev)
+{
+	struct net_node *n = ctx;
+
+	if (ev->type == KD_EV_PING_DONE) {
+		n->pings_done++;
+		n->pings_ok += ev->ok;
+		n->last_ping = *ev;
+	} else if (ev->type == KD_EV_LOOKUP_DONE) {
+		n->lookups_done++;
+		n->last_lookup = *ev;
+		assert_true(ev->nhits <= KD_K_MAX);
+		memcpy(n->hits, ev->hits, ev->nhits * sizeof(ev->hits[0]));
+		n->last_lookup.hits = n->hits;
+	}
+}
+
+static void add_node(unsigned int i, u8 idseed)
+{
+	struct net_node *n = &nodes[i];
+	struct kd_io io = { .ctx = n, .send = on_send, .event = on_event };
+	u8 seed[32];
+	size_t size = kd_core_memsize(&params);
+	unsigned int b;
+
+	assert_true(size > 0);
+	memset(n, 0, sizeof(*n));
+	n->addr = addr_of(i);
+	for (b = 0; b < KDHT_ID_LEN; b++)
+		n->id.b[b] = (u8)(idseed * 37 + b * 11 + (idseed >> 1) * b);
+	n->id.b[0] = idseed;
+	memset(seed, idseed, sizeof(seed));
+	n->mem = malloc(size);
+	assert_non_null(n->mem);
+	assert_int_equal(kd_core_init(n->mem, size, &params, &n->id, seed, now, &io,
+				      &n->c), 0);
+	if (i >= nnodes)
+		nnodes = i + 1;
+}
+
+static struct net_node *node_at(const struct kd_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < nnodes; i++)
+		if (nodes[i].c && kd_addr_equal(&nodes[i].addr, a))
+			return &nodes[i];
+	return NULL;
+}
+
+/* Delivers everything queued (and what that causes); returns how many were delivered. */
+static unsigned int deliver(void)
+{
+	struct kd_input in;
+	unsigned int n = 0;
+
+	while (qhead != qtail) {
+		struct net_pkt *p = &queue[qhead++ % QUEUE_LEN];
+		struct net_node *dst = node_at(&p->to);
+
+		if (!dst || dst->down)
+			continue;
+		kd_core_input(dst->c, now, &p->from, p->data, p->len, &in);
+		n++;
+	}
+	return n;
+}
+
+/* Runs the network until virtual time `until`, ticking each core when due. */
+static void run_until(u64 until)
+{
+	unsigned int i;
+	u64 next;
+
+	for (;;) {
+		deliver();
+		next = until;
+		for (i = 0; i < nnodes; i++)
+			if (nodes[i].c && !nodes[i].down)
+				next = KD_MIN(next, kd_core_next_due(nodes[i].c));
+		if (next > now)
+			now = next;
+		for (i = 0; i < nnodes; i++)
+			if (nodes[i].c && !nodes[i].down && kd_core_next_due(nodes[i].c) <= now)
+				kd_core_tick(nodes[i].c, now);
+		deliver();
+		if (now >= until)
+			return;
+	}
+}
+
+static int setup(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < nnodes; i++)
+		free(nodes[i].mem);
+	memset(nodes, 0, sizeof(nodes));
+	nnodes = 0;
+	qhead = qtail = 0;
+	now = 1000;
+	kd_params_default(&params);
+	params.max_contacts = 256;
+	params.max_inflight = 64;
+	params.max_lookups = 4;
+	params.lookup_width = 32;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	return setup(state);
+}
+
+static bool all_zero(const u8 *p, size_t len)
+{
+	while (len--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static struct net_pkt *pop(void)
+{
+	assert_true(qhead != qtail);
+	return &queue[qhead++ % QUEUE_LEN];
+}
+
+static void test_ping_pong(void **state)
+{
+	struct kd_contact *ct;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 77), 0);
+	now += 5;
+	deliver();
+	assert_int_equal(nodes[0].pings_ok, 1);
+	assert_int_equal(nodes[0].last_ping.cookie, 77);
+	assert_int_equal(nodes[0].last_ping.rtt_ms, 5);
+	assert_true(kd_id_equal(&nodes[0].last_ping.node.id, &nodes[1].id));
+	/* Both learnt each other; only the pinger knows the other answered it. */
+	ct = kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id);
+	assert_non_null(ct);
+	assert_true(ct->last_reply != 0);
+	assert_false(all_zero(ct->token, KDHT_TOKEN_LEN));
+	ct = kd_table_find(kd_core_table(nodes[1].c), &nodes[0].id);
+	assert_non_null(ct);
+	assert_int_equal(ct->last_reply, 0);
+}
+
+static size_t raw_find_node(u8 *buf, const u8 *token, size_t pad_to, u8 count)
+{
+	struct kd_hdr h;
+	struct kd_find_node fn;
+
+	memset(&h, 0, sizeof(h));
+	h.txid = 4242;
+	memset(h.sender.b, 0xee, KDHT_ID_LEN);
+	if (token)
+		memcpy(h.token, token, KDHT_TOKEN_LEN);
+	memset(&fn, 0, sizeof(fn));
+	fn.want = KDHT_WANT_V4;
+	fn.count = count;
+	return kd_encode_find_node(buf, KDHT_MAX_DATAGRAM, &h, &fn, pad_to);
+}
+
+/* Fills node 0's table with n contacts that answered it. */
+static void fill_table(unsigned int n)
+{
+	struct kd_node peer, to_ping;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&peer, 0, sizeof(peer));
+		peer.id.b[0] = (u8)(0x80 | i);
+		peer.id.b[1] = (u8)i;
+		peer.addr = addr_of(100 + i);
+		kd_table_seen(kd_core_table(nodes[0].c), now, &peer, true, 3, &to_ping);
+	}
+}
+
+static void test_amplification_bound(void **state)
+{
+	struct kd_addr client = addr_of(50);
+	struct kd_input in;
+	struct kd_nodes ns;
+	struct kd_hdr rh;
+	struct net_pkt *p;
+	const u8 *body;
+	size_t blen, len;
+	u8 req[KDHT_MAX_DATAGRAM], token[KDHT_TOKEN_LEN];
+
+	add_node(0, 1);
+	fill_table(30);
+
+	/* Unpadded, no token: the reply may not exceed 88 bytes, so no node fits. */
+	len = raw_find_node(req, NULL, 0, 20);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_false(in.validated);
+	assert_int_equal(in.reply_budget, len);
+	assert_true(in.reply_cut);
+	p = pop();
+	assert_true(p->len <= len);
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &rh, &body, &blen), KD_R_OK);
+	assert_int_equal(rh.type, KDHT_MSG_NODES);
+	assert_int_equal(rh.txid, 4242);
+	assert_int_equal(kd_decode_nodes(body, blen, &ns), KD_R_OK);
+	assert_int_equal(ns.count, 0);
+	memcpy(token, rh.token, KDHT_TOKEN_LEN);
+
+	/* Padded for 20 entries: all 20 come back, still within the request size. */
+	len = raw_find_node(req, NULL, kd_nodes_size(20), 20);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_false(in.reply_cut);
+	p = pop();
+	assert_true(p->len <= len);
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &rh, &body, &blen), KD_R_OK);
+	assert_int_equal(kd_decode_nodes(body, blen, &ns), KD_R_OK);
+	assert_int_equal(ns.count, 20);
+
+	/* Padded for only 5: cut to 5. */
+	len = raw_find_node(req, NULL, kd_nodes_size(5), 20);
+	kd_core_input(nodes[0].c, now, &client, req, len, &in);
+	assert_true(in.reply_cut);
+	p = pop();
+	assert_int_equal(p->len, kd_nodes_size(5));
+
+	/* With the token the node issued: validated, full reply to a small request. */
+	len = raw_find_node(req, token, 0, 20);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_true(in.validated);
+	assert_false(in.reply_cut);
+	p = pop();
+	assert_int_equal(p->len, kd_nodes_size(20));
+	assert_true(p->len > len);
+
+	/* The same token from another address does not validate. */
+	client = addr_of(51);
+	kd_core_input(nodes[0].c, now, &client, req, len, &in);
+	assert_false(in.validated);
+	p = pop();
+	assert_true(p->len <= len);
+}
+
+static void test_pong_same_size_as_ping(void **state)
+{
+	struct kd_addr client = addr_of(50);
+	struct kd_input in;
+	struct kd_hdr h;
+	struct net_pkt *p;
+	u8 req[KDHT_MAX_DATAGRAM];
+	size_t len;
+
+	add_node(0, 1);
+	memset(&h, 0, sizeof(h));
+	h.type = KDHT_MSG_PING;
+	h.txid = 9;
+	memset(h.sender.b, 0xee, KDHT_ID_LEN);
+	len = kd_encode(req, sizeof(req), &h, NULL, 0, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_false(in.validated);
+	p = pop();
+	assert_int_equal(p->len, len);
+	assert_int_equal(p->data[3], KDHT_MSG_PONG);
+	assert_true(p->data[4] & KDHT_F_REPLY);
+}
+
+static void test_find_node_excludes_requester(void **state)
+{
+	struct kd_node ns[KDHT_MAX_NODES];
+	struct kd_nodes out;
+	struct kd_input in;
+	struct kd_hdr rh;
+	struct net_pkt *p;
+	const u8 *body;
+	size_t blen;
+	unsigned int i;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	fill_table(5);
+	/* Node 1 is in node 0's table and asks for nodes near its own id. */
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	deliver();
+	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(kd_core_closest(nodes[0].c, &nodes[1].id, KDHT_WANT_V4, ns, 20), 6);
+	assert_true(kd_id_equal(&ns[0].id, &nodes[1].id));
+
+	assert_int_equal(kd_core_lookup(nodes[1].c, now, &nodes[1].id, 5), 0);
+	p = pop();
+	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
+	kd_core_input(nodes[0].c, now, &p->from, p->data, p->len, &in);
+	p = pop();
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &rh, &body, &blen), KD_R_OK);
+	assert_int_equal(kd_decode_nodes(body, blen, &out), KD_R_OK);
+	assert_int_equal(out.count, 5);
+	for (i = 0; i < out.count; i++)
+		assert_false(kd_id_equal(&out.node[i].id, &nodes[1].id));
+}
+
+static void test_unsolicited_and_self(void **state)
+{
+	struct kd_input in;
+	struct kd_hdr h;
+	struct net_pkt *p;
+	const u8 *body;
+	size_t blen, len;
+	u8 pkt[KDHT_MAX_DATAGRAM];
+	struct kd_addr other = addr_of(9);
+
+	add_node(0, 1);
+	add_node(1, 2);
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	p = pop();
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &h, &body, &blen), KD_R_OK);
+
+	/* A PONG with a txid nobody sent. */
+	h.type = KDHT_MSG_PONG;
+	h.flags = KDHT_F_REPLY;
+	h.sender = nodes[1].id;
+	h.txid ^= 1;
+	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+			 KD_R_UNSOLICITED);
+	/* The right txid from the wrong address. */
+	h.txid ^= 1;
+	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &other, pkt, len, &in),
+			 KD_R_UNSOLICITED);
+	/* A NODES answering a PING is no answer. */
+	len = kd_encode_nodes(pkt, sizeof(pkt), &h, NULL, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+			 KD_R_UNSOLICITED);
+	assert_int_equal(nodes[0].pings_done, 0);
+	assert_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
+	/* The right one is accepted once; the same again is unsolicited. */
+	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+			 KD_R_OK);
+	assert_int_equal(nodes[0].pings_ok, 1);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+			 KD_R_UNSOLICITED);
+
+	/* Our own id as sender. */
+	h.type = KDHT_MSG_PING;
+	h.flags = 0;
+	h.sender = nodes[0].id;
+	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &other, pkt, len, &in), KD_R_SELF);
+	assert_true(qhead == qtail);
+}
+
+static void test_value_and_reserved_types(void **state)
+{
+	struct kd_input in;
+	struct kd_hdr h;
+	size_t len;
+	u8 pkt[KDHT_MAX_DATAGRAM], body[40];
+	struct kd_addr client = addr_of(7), client2 = addr_of(8);
+
+	add_node(0, 1);
+	memset(&h, 0, sizeof(h));
+	memset(h.sender.b, 0x33, KDHT_ID_LEN);
+	memset(body, 0x0a, sizeof(body));
+	h.type = KDHT_MSG_FIND_VALUE;
+	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_OK);
+	assert_true(in.upcall);
+	assert_int_equal(in.body_len, sizeof(body));
+	assert_int_equal(in.reply_budget, len);
+	assert_true(qhead == qtail);	/* the daemon answers, not the core */
+	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &h.sender));
+
+	/* A client's message is accepted, but the client never enters the table. */
+	memset(h.sender.b, 0x44, KDHT_ID_LEN);
+	h.flags = KDHT_F_CLIENT;
+	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client2, pkt, len, &in), KD_R_OK);
+	assert_null(kd_table_find(kd_core_table(nodes[0].c), &h.sender));
+
+	pkt[3] = 0x06;
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_BAD_TYPE);
+	pkt[3] = 0x80;
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_BAD_TYPE);
+	pkt[3] = KDHT_MSG_PING;
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in),
+			 KD_R_BAD_LENGTH);
+}
+
+static void test_lookup_converges(void **state)
+{
+	struct kd_id target;
+	struct kd_id best[MAX_NODES];
+	unsigned int i, j, n = 20;
+	const struct kd_event *ev;
+
+	params.k = 8;
+	params.alpha = 2;
+	for (i = 0; i < n; i++)
+		add_node(i, (u8)(i * 13 + 5));
+	for (i = 1; i < n; i++) {
+		assert_int_equal(kd_core_bootstrap(nodes[i].c, now, &nodes[0].addr), 0);
+		run_until(now + 50);
+	}
+	run_until(now + 5000);
+
+	memset(target.b, 0x5c, KDHT_ID_LEN);
+	assert_true(kd_core_lookup(nodes[7].c, now, &target, 99) >= 0);
+	run_until(now + 5000);
+	assert_int_equal(nodes[7].lookups_done, 1);
+	ev = &nodes[7].last_lookup;
+	assert_int_equal(ev->cookie, 99);
+	assert_true(ev->ok);
+	assert_int_equal(ev->nhits, 8);
+	assert_true(ev->stats.rounds >= 1);
+	assert_true(ev->stats.replies >= 8);
+
+	/* The true eight closest of all other nodes, by brute force. */
+	for (i = 0, j = 0; i < n; i++)
+		if (i != 7)
+			best[j++] = nodes[i].id;
+	for (i = 0; i < 8; i++) {
+		for (j = i + 1; j < n - 1; j++) {
+			if (kd_id_cmp_distance(&target, &best[j], &best[i]) < 0) {
+				struct kd_id t = best[i];
+
+				best[i] = best[j];
+				best[j] = t;
+			}
+		}
+		assert_true(kd_id_equal(&ev->hits[i].node.id, &best[i]));
+	}
+	assert_int_equal(kd_core_lookups_running(nodes[7].c), 0);
+}
+
+static void test_empty_table_lookup(void **state)
+{
+	struct kd_id target;
+
+	add_node(0, 1);
+	memset(target.b, 1, KDHT_ID_LEN);
+	assert_true(kd_core_lookup(nodes[0].c, now, &target, 3) >= 0);
+	assert_int_equal(nodes[0].lookups_done, 1);
+	assert_int_equal(nodes[0].last_lookup.nhits, 0);
+	assert_int_equal(kd_core_lookups_running(nodes[0].c), 0);
+}
+
+static void test_bootstrap_backoff(void **state)
+{
+	struct kd_addr boot = addr_of(1);
+	u64 sent_at[16];
+	unsigned int nsent = 0, i, mark;
+	u64 start;
+
+	add_node(0, 1);
+	nnodes = 2;	/* node 1's address exists but nobody is home yet */
+	start = now;
+	assert_int_equal(kd_core_bootstrap(nodes[0].c, now, &boot), 0);
+	while (now < start + 20000) {
+		while (qhead != qtail) {
+			struct net_pkt *p = pop();
+
+			assert_true(kd_addr_equal(&p->to, &boot));
+			assert_int_equal(p->data[3], KDHT_MSG_PING);
+			assert_true(nsent < 16);
+			sent_at[nsent++] = p->at - start;
+		}
+		now = KD_MIN(kd_core_next_due(nodes[0].c), start + 20000);
+		kd_core_tick(nodes[0].c, now);
+	}
+	assert_int_equal(nsent, 5);
+	assert_int_equal(sent_at[0], 0);
+	assert_int_equal(sent_at[1], 1000);
+	assert_int_equal(sent_at[2], 3000);
+	assert_int_equal(sent_at[3], 7000);
+	assert_int_equal(sent_at[4], 15000);
+
+	/* Once a node answers, the table fills and the retries stop. */
+	add_node(1, 2);
+	run_until(start + 40000);
+	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
+	mark = qtail;
+	run_until(start + 200000);
+	for (i = mark; i != qtail; i++)
+		assert_false(kd_addr_equal(&queue[i % QUEUE_LEN].from, &nodes[0].addr) &&
+			     queue[i % QUEUE_LEN].data[3] == KDHT_MSG_PING);
+}
+
+static void test_timeouts_mark_failures(void **state)
+{
+	struct kd_contact *ct;
+	struct kd_id target;
+	unsigned int round;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	deliver();
+	nodes[1].down = true;
+	memset(target.b, 0x77, KDHT_ID_LEN);
+	/* Lookup timeouts and the liveness pings they provoke add up to bad. */
+	ct = kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id);
+	assert_non_null(ct);
+	for (round = 1; ct->fails < params.max_fails; round++) {
+		assert_true(round <= params.max_fails);
+		assert_true(kd_core_lookup(nodes[0].c, now, &target, round) >= 0);
+		run_until(now + params.request_timeout_ms + 1);
+		assert_int_equal(nodes[0].lookups_done, round);
+		assert_int_equal(nodes[0].last_lookup.nhits, 0);
+		assert_int_equal(nodes[0].last_lookup.stats.sent, 1);
+		assert_int_equal(nodes[0].last_lookup.stats.timeouts, 1);
+		assert_true(ct->fails >= round);
+	}
+	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, now), KD_BAD);
+	/* A bad contact is no longer asked. */
+	assert_true(kd_core_lookup(nodes[0].c, now, &target, 0) >= 0);
+	assert_int_equal(nodes[0].last_lookup.stats.sent, 0);
+
+	/* A ping to a silent address reports failure after the timeout. */
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 11), 0);
+	run_until(now + params.request_timeout_ms);
+	assert_int_equal(nodes[0].pings_done, 2);
+	assert_false(nodes[0].last_ping.ok);
+	assert_int_equal(nodes[0].last_ping.cookie, 11);
+}
+
+static void test_request_pool_bounded(void **state)
+{
+	struct kd_addr a;
+	unsigned int i;
+
+	params.max_inflight = 4;
+	add_node(0, 1);
+	for (i = 0; i < 4; i++) {
+		a = addr_of(30 + i);
+		assert_int_equal(kd_core_ping(nodes[0].c, now, &a, i), 0);
+	}
+	a = addr_of(40);
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), -ENOSPC);
+	run_until(now + params.request_timeout_ms);
+	assert_int_equal(nodes[0].pings_done, 4);
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), 0);
+}
+
+static void test_init_rejects_short_block(void **state)
+{
+	struct kd_io io = { 0 };
+	struct kd_core *c;
+	struct kd_id id = { { 1 } };
+	u8 seed[32] = { 0 };
+	size_t size = kd_core_memsize(&params);
+	void *mem = malloc(size);
+
+	assert_non_null(mem);
+	assert_int_equal(kd_core_init(mem, size - 1, &params, &id, seed, 0, &io, &c), -EINVAL);
+	params.k = 0;
+	assert_int_equal(kd_core_memsize(&params), 0);
+	assert_int_equal(kd_core_init(mem, size, &params, &id, seed, 0, &io, &c), -EINVAL);
+	free(mem);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amplification_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pong_same_size_as_ping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_node_excludes_requester, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unsolicited_and_self, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_converges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_rejects_short_block, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
