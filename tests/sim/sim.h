@@ -183,6 +183,8 @@ bool sim_step(struct sim *s);
 uint64_t sim_peek_time(const struct sim *s);
 /* Called for every event a node's core raises; in sim_main.c. */
 void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev);
+/* Called after every core call on a node that has not joined yet; in sim_main.c. */
+void sim_check_join(struct sim *s, uint32_t node);
 
 /* sim_oracle.c */
 /*

@@ -114,6 +114,21 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 			}
 }
 
+/*
+ * The core runs its bootstrap lookup of our own id without an event: it has
+ * ended once the table holds a contact and no lookup is running.
+ */
+void sim_check_join(struct sim *s, uint32_t node)
+{
+	struct sim_node *n = &s->node[node];
+
+	if (n->self_lookup_seen || kd_core_table(n->core)->members == 0 ||
+	    kd_core_lookups_running(n->core) != 0)
+		return;
+	n->self_lookup_seen = 1;
+	start_join_lookups(s, node);
+}
+
 void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
 	struct sim_node *n = &s->node[node];
@@ -124,22 +139,17 @@ void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 		judge_lookup(s, node, ev);
 		return;
 	}
-	if (n->joined)
-		return;
-	if (!n->self_lookup_seen) {
-		/* The core's own lookup of our id after the first contact answered. */
-		n->self_lookup_seen = 1;
-		start_join_lookups(s, node);
-	} else if (ev->cookie == SIM_COOKIE_JOIN && n->join_pending > 0 &&
-		   --n->join_pending == 0) {
+	if (!n->joined && ev->cookie == SIM_COOKIE_JOIN && n->join_pending > 0 &&
+	    --n->join_pending == 0)
 		n->joined = 1;
-	}
 }
 
 static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
 {
 	uint32_t t;
 
+	if (s->nnodes == 0)
+		return UINT32_MAX;
 	for (t = 0; t < SIM_PICK_TRIES; t++) {
 		uint32_t i = (uint32_t)sim_rng_below(&s->rng, s->nnodes);
 		struct sim_node *n = &s->node[i];
@@ -476,7 +486,7 @@ static void usage(FILE *f)
 		"  --settle-ms MS      virtual time to run between joining and lookups (0)\n"
 		"  --lookup-gap-ms MS  virtual time between two lookup starts (20)\n"
 		"  --k K --alpha A --max-contacts C --max-inflight I --max-lookups L --width W\n"
-		"                      core parameters (20, 3, 400, 64, 4, 64)\n"
+		"                      core parameters (20, 3, 300, 32, 2, 32)\n"
 		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
 		"  --json              one JSON object instead of the report\n");
 }
@@ -659,10 +669,14 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	o->lookup_gap_ms = 20;
 	o->min_success = -1;
 	kd_params_default(&s->params);
-	/* Small enough that 100,000 nodes fit in a few GiB, large enough for their tables. */
-	s->params.max_contacts = 400;
-	s->params.max_inflight = 64;
-	s->params.max_lookups = 4;
+	/*
+	 * Small enough that 100,000 nodes fit in under 6 GiB, large enough for
+	 * their tables (about 250 contacts at that size).
+	 */
+	s->params.max_contacts = 300;
+	s->params.max_inflight = 32;
+	s->params.max_lookups = 2;
+	s->params.lookup_width = 32;
 	s->params.rl_entries = 16;
 	s->net.lat_min_ms = 10;
 	s->net.lat_max_ms = 200;

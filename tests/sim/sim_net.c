@@ -326,6 +326,8 @@ static void deliver(struct sim *s, uint32_t slot)
 		s->cnt.input_drops[r]++;
 	if (in.reply_cut)
 		s->cnt.replies_cut++;
+	if (!s->node[dst].joined)
+		sim_check_join(s, dst);
 	if (sim_reschedule(s, dst) != 0)
 		die_oom();
 }
@@ -342,6 +344,8 @@ static void fire_timer(struct sim *s, uint32_t i, uint64_t at)
 		n->last_tick = s->now;
 		s->cnt.ticks++;
 		kd_core_tick(n->core, s->now);
+		if (!n->joined)
+			sim_check_join(s, i);
 	}
 	if (sim_reschedule(s, i) != 0)
 		die_oom();
