@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The userspace routing backend: the routing core in a malloc'd block,
+ * driven by libuv (two UDP sockets, IPv4 and IPv6, and one timer).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "addr.h"
+#include "backend.h"
+#include "log.h"
+
+#define USER_MAX_PINGS		64	/* pings from the control socket in flight */
+#define USER_RECV_BUF		2048	/* > KDHT_MAX_DATAGRAM: longer ones show as partial */
+
+enum user_counter {
+	UC_RX, UC_TX, UC_TX_ERRORS, UC_RX_OVERSIZE, UC_UPCALLS,
+	UC_CONTACTS_ADDED, UC_CONTACTS_REMOVED, UC_LOOKUPS, UC_LOOKUPS_REFUSED,
+	UC_COUNT
+};
+
+static const char *const user_counter_names[UC_COUNT] = {
+	"rx", "tx", "tx_errors", "rx_oversize", "upcalls",
+	"contacts_added", "contacts_removed", "lookups", "lookups_refused",
+};
+
+struct user_waiter {
+	uint16_t gen;
+	bool used;
+	kdd_lookup_cb lookup_cb;
+	kdd_ping_cb ping_cb;
+	void *arg;
+};
+
+struct user_backend {
+	struct kdd_backend b;
+	uv_loop_t *loop;
+	uv_udp_t udp4, udp6;
+	bool has4, has6;
+	uv_timer_t timer;
+	bool stopped;
+	unsigned int closing;	/* handles closing during create */
+	bool create_failed;
+	struct kd_core *core;
+	void *core_mem;
+	struct kd_ratelimit rl;
+	void *rl_mem;
+	uint64_t rl_collected_at;
+	struct user_waiter *lookups;	/* max_lookups slots */
+	unsigned int nlookup_slots;
+	struct user_waiter pings[USER_MAX_PINGS];
+	uint64_t counters[UC_COUNT];
+	uint64_t drops[KD_R_COUNT];
+	uint8_t rxbuf[USER_RECV_BUF];
+};
+
+static uint64_t now_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+static struct user_backend *to_user(struct kdd_backend *b)
+{
+	return (struct user_backend *)b;
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void rearm(struct user_backend *u)
+{
+	uint64_t due, now;
+
+	if (u->stopped)
+		return;
+	due = kd_core_next_due(u->core);
+	now = now_ms();
+	/* The rate limiter is collected on the same timer. */
+	if (due == KD_NEVER || due > u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms)
+		due = u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms;
+	uv_timer_start(&u->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
+static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
+{
+	struct user_backend *u = ctx;
+	struct sockaddr_storage ss;
+	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
+	uv_udp_t *h;
+	int rc;
+
+	if (u->stopped)
+		return;
+	if (!kdd_addr_to_sockaddr(to, &ss)) {
+		u->counters[UC_TX_ERRORS]++;
+		return;
+	}
+	h = to->family == KDHT_AF_INET ? (u->has4 ? &u->udp4 : NULL) : (u->has6 ? &u->udp6 : NULL);
+	if (!h) {
+		u->counters[UC_TX_ERRORS]++;
+		return;
+	}
+	/* UDP is lossy anyway: a full socket buffer drops, like the network. */
+	rc = uv_udp_try_send(h, &buf, 1, (const struct sockaddr *)&ss);
+	u->counters[rc < 0 ? UC_TX_ERRORS : UC_TX]++;
+}
+
+static struct user_waiter *waiter_for(struct user_waiter *w, unsigned int n, u32 cookie)
+{
+	unsigned int slot = cookie & 0xffff;
+
+	if (slot >= n || !w[slot].used || w[slot].gen != cookie >> 16)
+		return NULL;
+	return &w[slot];
+}
+
+static int waiter_get(struct user_waiter *w, unsigned int n, u32 *cookie)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!w[i].used) {
+			w[i].used = true;
+			w[i].gen++;
+			*cookie = ((u32)w[i].gen << 16) | i;
+			return (int)i;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void on_core_event(void *ctx, const struct kd_event *ev)
+{
+	struct user_backend *u = ctx;
+	struct user_waiter *w, copy;
+
+	switch (ev->type) {
+	case KD_EV_LOOKUP_DONE:
+		w = waiter_for(u->lookups, u->nlookup_slots, ev->cookie);
+		if (!w)
+			return;
+		copy = *w;
+		w->used = false;
+		copy.lookup_cb(copy.arg, ev->ok, ev->hits, ev->nhits);
+		break;
+	case KD_EV_PING_DONE:
+		w = waiter_for(u->pings, USER_MAX_PINGS, ev->cookie);
+		if (!w)
+			return;
+		copy = *w;
+		w->used = false;
+		copy.ping_cb(copy.arg, ev->ok, &ev->node, ev->rtt_ms);
+		break;
+	case KD_EV_CONTACT_ADDED:
+		u->counters[UC_CONTACTS_ADDED]++;
+		break;
+	case KD_EV_CONTACT_REMOVED:
+		u->counters[UC_CONTACTS_REMOVED]++;
+		break;
+	}
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct user_backend *u = t->data;
+	uint64_t now = now_ms();
+
+	if (now >= u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms) {
+		kd_rl_collect(&u->rl, now, kd_core_params(u->core)->rl_idle_ms);
+		u->rl_collected_at = now;
+	}
+	kd_core_tick(u->core, now);
+	rearm(u);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct user_backend *u = h->data;
+
+	buf->base = (char *)u->rxbuf;
+	buf->len = sizeof(u->rxbuf);
+}
+
+static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+		    const struct sockaddr *sa, unsigned int flags)
+{
+	struct user_backend *u = h->data;
+	struct kd_input in;
+	struct kdd_msg m;
+	uint64_t now;
+	int rc;
+
+	if (nread <= 0 || !sa || u->stopped)
+		return;
+	u->counters[UC_RX]++;
+	if ((flags & UV_UDP_PARTIAL) || nread > KDHT_MAX_DATAGRAM) {
+		u->counters[UC_RX_OVERSIZE]++;
+		return;
+	}
+	if (kdd_addr_from_sockaddr(&m.from, sa))
+		return;
+	now = now_ms();
+	/* Replies are paid for by our own requests; only requests are limited. */
+	if (nread > 4 && !(u->rxbuf[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
+		u->drops[KD_R_RATE_LIMITED]++;
+		return;
+	}
+	rc = kd_core_input(u->core, now, &m.from, u->rxbuf, (size_t)nread, &in);
+	if (rc != KD_R_OK) {
+		if (rc > 0 && rc < KD_R_COUNT)
+			u->drops[rc]++;
+	} else if (in.upcall) {
+		u->counters[UC_UPCALLS]++;
+		m.hdr = in.hdr;
+		m.body = in.body;
+		m.body_len = in.body_len;
+		m.reply_budget = in.reply_budget;
+		u->b.host.recv(u->b.host.ctx, &m);
+	}
+	rearm(u);
+}
+
+static int user_bootstrap(struct kdd_backend *b, const struct kd_addr *addr)
+{
+	struct user_backend *u = to_user(b);
+	int rc;
+
+	if (u->stopped)
+		return -ESHUTDOWN;
+	rc = kd_core_bootstrap(u->core, now_ms(), addr);
+	rearm(u);
+	return rc;
+}
+
+static int user_lookup(struct kdd_backend *b, const struct kd_id *target, kdd_lookup_cb cb,
+		       void *arg)
+{
+	struct user_backend *u = to_user(b);
+	u32 cookie;
+	int slot, rc;
+
+	if (u->stopped)
+		return -ESHUTDOWN;
+	slot = waiter_get(u->lookups, u->nlookup_slots, &cookie);
+	if (slot < 0) {
+		u->counters[UC_LOOKUPS_REFUSED]++;
+		return slot;
+	}
+	u->lookups[slot].lookup_cb = cb;
+	u->lookups[slot].arg = arg;
+	u->counters[UC_LOOKUPS]++;
+	rc = kd_core_lookup(u->core, now_ms(), target, cookie);
+	if (rc < 0) {
+		u->lookups[slot].used = false;
+		u->counters[UC_LOOKUPS_REFUSED]++;
+		return rc;
+	}
+	rearm(u);
+	return 0;
+}
+
+static int user_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping_cb cb, void *arg)
+{
+	struct user_backend *u = to_user(b);
+	u32 cookie;
+	int slot, rc;
+
+	if (u->stopped)
+		return -ESHUTDOWN;
+	slot = waiter_get(u->pings, USER_MAX_PINGS, &cookie);
+	if (slot < 0)
+		return slot;
+	u->pings[slot].ping_cb = cb;
+	u->pings[slot].arg = arg;
+	rc = kd_core_ping(u->core, now_ms(), to, cookie);
+	if (rc < 0) {
+		u->pings[slot].used = false;
+		return rc;
+	}
+	rearm(u);
+	return 0;
+}
+
+static int user_send(struct kdd_backend *b, const struct kd_addr *to, uint8_t type,
+		     uint8_t flags, uint32_t txid, const uint8_t *body, size_t body_len,
+		     size_t pad_to, uint32_t *txid_out)
+{
+	struct user_backend *u = to_user(b);
+	u8 pkt[KDHT_MAX_DATAGRAM];
+	struct kd_hdr h;
+	size_t len;
+
+	if (u->stopped)
+		return -ESHUTDOWN;
+	kd_core_make_hdr(u->core, &h, type, flags, to, txid);
+	len = kd_encode(pkt, sizeof(pkt), &h, body, body_len, pad_to);
+	if (!len)
+		return -EMSGSIZE;
+	if (txid_out)
+		*txid_out = h.txid;
+	on_core_send(u, to, pkt, len);
+	return 0;
+}
+
+static unsigned int user_closest(struct kdd_backend *b, const struct kd_id *target,
+				 struct kd_node *out, unsigned int max)
+{
+	return kd_core_closest(to_user(b)->core, target, KDHT_WANT_V4 | KDHT_WANT_V6, out, max);
+}
+
+static unsigned int user_routes(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,
+				unsigned int max)
+{
+	struct kd_table *t = kd_core_table(to_user(b)->core);
+	const struct kd_contact *c;
+	u32 cursor = 0;
+	unsigned int n = 0;
+
+	while (n < max && (c = kd_table_iter(t, &cursor))) {
+		out[n] = c->node;
+		if (rtt_ms)
+			rtt_ms[n] = c->rtt_ms;
+		n++;
+	}
+	return n;
+}
+
+static unsigned int user_counters(struct kdd_backend *b, struct kdd_counter *out,
+				  unsigned int max)
+{
+	struct user_backend *u = to_user(b);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < UC_COUNT && n < max; i++, n++) {
+		out[n].name = user_counter_names[i];
+		out[n].value = u->counters[i];
+	}
+	for (i = 1; i < KD_R_COUNT && n < max; i++, n++) {
+		out[n].name = kd_reason_name(i);
+		out[n].value = u->drops[i];
+	}
+	return n;
+}
+
+static const struct kd_id *user_self(struct kdd_backend *b)
+{
+	return kd_core_self(to_user(b)->core);
+}
+
+static unsigned int user_addresses(struct kdd_backend *b, char (*out)[64], unsigned int max)
+{
+	struct user_backend *u = to_user(b);
+	struct sockaddr_storage ss;
+	struct kd_addr a;
+	char text[KDD_ADDR_STRLEN];
+	uv_udp_t *hs[2] = { u->has4 ? &u->udp4 : NULL, u->has6 ? &u->udp6 : NULL };
+	unsigned int i, n = 0;
+	int len;
+
+	for (i = 0; i < 2 && n < max; i++) {
+		len = sizeof(ss);
+		if (!hs[i] || uv_udp_getsockname(hs[i], (struct sockaddr *)&ss, &len) ||
+		    kdd_addr_from_sockaddr(&a, (struct sockaddr *)&ss))
+			continue;
+		kdd_addr_format(text, &a);
+		memcpy(out[n++], text, sizeof(text));
+	}
+	return n;
+}
+
+static void fail_waiters(struct user_backend *u)
+{
+	struct user_waiter copy;
+	struct kd_node none;
+	unsigned int i;
+
+	memset(&none, 0, sizeof(none));
+	for (i = 0; i < u->nlookup_slots; i++) {
+		if (!u->lookups[i].used)
+			continue;
+		copy = u->lookups[i];
+		u->lookups[i].used = false;
+		copy.lookup_cb(copy.arg, false, NULL, 0);
+	}
+	for (i = 0; i < USER_MAX_PINGS; i++) {
+		if (!u->pings[i].used)
+			continue;
+		copy = u->pings[i];
+		u->pings[i].used = false;
+		copy.ping_cb(copy.arg, false, &none, 0);
+	}
+}
+
+static void user_stop(struct kdd_backend *b)
+{
+	struct user_backend *u = to_user(b);
+
+	if (u->stopped)
+		return;
+	u->stopped = true;
+	fail_waiters(u);
+	uv_close((uv_handle_t *)&u->timer, NULL);
+	if (u->has4)
+		uv_close((uv_handle_t *)&u->udp4, NULL);
+	if (u->has6)
+		uv_close((uv_handle_t *)&u->udp6, NULL);
+}
+
+/* After user_stop and a turn of the loop that ran the handles' closes. */
+static void user_destroy(struct kdd_backend *b)
+{
+	struct user_backend *u = to_user(b);
+
+	free(u->core_mem);
+	free(u->rl_mem);
+	free(u->lookups);
+	free(u);
+}
+
+static const struct kdd_backend_ops user_ops = {
+	.name = "user",
+	.bootstrap = user_bootstrap,
+	.lookup = user_lookup,
+	.ping = user_ping,
+	.send = user_send,
+	.closest = user_closest,
+	.routes = user_routes,
+	.counters = user_counters,
+	.self = user_self,
+	.addresses = user_addresses,
+	.stop = user_stop,
+	.destroy = user_destroy,
+};
+
+/* A failed create frees u once every handle it opened has closed. */
+static void on_create_close(uv_handle_t *h)
+{
+	struct user_backend *u = h->data;
+
+	if (--u->closing == 0 && u->create_failed)
+		user_destroy(&u->b);
+}
+
+static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char *bind,
+		    uint16_t port, const char **err_msg)
+{
+	struct sockaddr_storage ss;
+	int rc;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		rc = uv_ip4_addr(bind ? bind : "0.0.0.0", port, sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		rc = uv_ip6_addr(bind ? bind : "::", port, sin6);
+	}
+	if (rc) {
+		*err_msg = "bad bind address";
+		return rc;
+	}
+	rc = uv_udp_init(u->loop, h);
+	if (rc) {
+		*err_msg = "creating a UDP socket";
+		return rc;
+	}
+	h->data = u;
+	rc = uv_udp_bind(h, (struct sockaddr *)&ss, family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+	if (!rc)
+		rc = uv_udp_recv_start(h, on_alloc, on_recv);
+	if (rc) {
+		*err_msg = family == AF_INET ? "binding the IPv4 UDP port" :
+					       "binding the IPv6 UDP port";
+		u->closing++;
+		uv_close((uv_handle_t *)h, on_create_close);
+	}
+	return rc;
+}
+
+int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
+			    const struct kdd_user_backend_params *p, const struct kd_id *self,
+			    const struct kdd_backend_host *host, const char **err_msg)
+{
+	struct kd_io io = { .send = on_core_send, .event = on_core_event };
+	struct user_backend *u;
+	u8 seed[32], rl_key[KD_SECRET_LEN];
+	size_t len;
+	int rc;
+
+	*err_msg = "invalid routing parameters";
+	if (kd_params_check(&p->core))
+		return -EINVAL;
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		*err_msg = "out of memory";
+		return -ENOMEM;
+	}
+	u->b.ops = &user_ops;
+	u->b.host = *host;
+	u->loop = loop;
+	io.ctx = u;
+	len = kd_core_memsize(&p->core);
+	u->core_mem = aligned_alloc(8, (len + 7) & ~(size_t)7);
+	u->rl_mem = malloc(kd_rl_memsize(p->core.rl_entries));
+	u->nlookup_slots = KD_MIN(p->core.max_lookups, 0xffffu);
+	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
+	if (!u->core_mem || !u->rl_mem || !u->lookups) {
+		*err_msg = "out of memory";
+		rc = -ENOMEM;
+		goto err_free;
+	}
+	randombytes_buf(seed, sizeof(seed));
+	randombytes_buf(rl_key, sizeof(rl_key));
+	kd_rl_init(&u->rl, u->rl_mem, p->core.rl_entries, p->core.rl_rate, p->core.rl_burst,
+		   rl_key);
+	u->rl_collected_at = now_ms();
+	rc = kd_core_init(u->core_mem, len, &p->core, self, seed, now_ms(), &io, &u->core);
+	if (rc) {
+		*err_msg = "initialising the routing core";
+		goto err_free;
+	}
+	rc = uv_timer_init(loop, &u->timer);
+	if (rc) {
+		*err_msg = "creating the routing timer";
+		goto err_free;
+	}
+	u->timer.data = u;
+	if (!p->bind4 || p->bind4[0]) {
+		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, err_msg);
+		if (rc)
+			goto err_timer;
+		u->has4 = true;
+	}
+	if (!p->bind6 || p->bind6[0]) {
+		rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, err_msg);
+		/* A host without IPv6 still runs an IPv4 node, unless asked for v6. */
+		if (rc == 0)
+			u->has6 = true;
+		else if (p->bind6 || !u->has4)
+			goto err_udp4;
+		else
+			kdd_log(KDD_LOG_WARN, "IPv6 disabled: %s: %s", *err_msg, uv_strerror(rc));
+	}
+	*err_msg = NULL;
+	rearm(u);
+	*out = &u->b;
+	return 0;
+
+err_udp4:
+	if (u->has4) {
+		u->closing++;
+		uv_close((uv_handle_t *)&u->udp4, on_create_close);
+	}
+err_timer:
+	/* The handles close on a later turn of the loop: u goes with the last. */
+	u->stopped = true;
+	u->create_failed = true;
+	u->closing++;
+	uv_close((uv_handle_t *)&u->timer, on_create_close);
+	return rc;
+err_free:
+	free(u->core_mem);
+	free(u->rl_mem);
+	free(u->lookups);
+	free(u);
+	return rc;
+}
