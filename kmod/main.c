@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kdht.ko: a Kademlia routing node per network namespace. Namespaces get a
+ * node only when one is configured over netlink, or init_net at load with
+ * autostart=1.
+ *
+ * Init order: per-namespace state, then the netlink family (so no command
+ * can reach a namespace without state); unload undoes it in reverse, which
+ * stops every node before the module text goes away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "main.h"
+#include "netlink.h"
+#include "node.h"
+#include "proc.h"
+
+unsigned int kdht_net_id __read_mostly;
+
+ushort kdht_default_port = KDHT_DEFAULT_PORT;
+module_param_named(port, kdht_default_port, ushort, 0444);
+MODULE_PARM_DESC(port, "UDP port of a node started without one");
+
+static bool kdht_autostart;
+module_param_named(autostart, kdht_autostart, bool, 0444);
+MODULE_PARM_DESC(autostart, "start a node in the initial namespace at load");
+
+static int __net_init kdht_net_init(struct net *net)
+{
+	struct kdht_net *kn = net_generic(net, kdht_net_id);
+	int ret;
+
+	kn->net = net;
+	mutex_init(&kn->lock);
+	RCU_INIT_POINTER(kn->node, NULL);
+	kn->stats = alloc_percpu(struct kdht_stats);
+	if (!kn->stats)
+		return -ENOMEM;
+	ret = kdht_proc_create(kn);
+	if (ret)
+		free_percpu(kn->stats);
+	return ret;
+}
+
+static void __net_exit kdht_net_exit(struct net *net)
+{
+	struct kdht_net *kn = net_generic(net, kdht_net_id);
+
+	mutex_lock(&kn->lock);
+	kdht_node_stop(kn);
+	mutex_unlock(&kn->lock);
+	kdht_proc_remove(kn);
+	free_percpu(kn->stats);
+}
+
+static struct pernet_operations kdht_net_ops = {
+	.init = kdht_net_init,
+	.exit = kdht_net_exit,
+	.id = &kdht_net_id,
+	.size = sizeof(struct kdht_net),
+};
+
+static int __init kdht_autostart_init_net(void)
+{
+	struct kdht_net *kn = net_generic(&init_net, kdht_net_id);
+	struct kdht_node_cfg cfg = { .port = kdht_default_port };
+	int ret;
+
+	kd_params_default(&cfg.params);
+	mutex_lock(&kn->lock);
+	ret = kdht_node_start(kn, &cfg);
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int __init kdht_init(void)
+{
+	int ret;
+
+	ret = register_pernet_device(&kdht_net_ops);
+	if (ret)
+		return ret;
+	ret = kdht_netlink_init();
+	if (ret)
+		goto err_pernet;
+	if (kdht_autostart) {
+		ret = kdht_autostart_init_net();
+		if (ret) {
+			pr_err("cannot start the node on port %u: %d\n",
+			       kdht_default_port, ret);
+			goto err_netlink;
+		}
+	}
+	pr_info("loaded\n");
+	return 0;
+
+err_netlink:
+	kdht_netlink_uninit();
+err_pernet:
+	unregister_pernet_device(&kdht_net_ops);
+	return ret;
+}
+
+static void __exit kdht_exit(void)
+{
+	kdht_netlink_uninit();
+	unregister_pernet_device(&kdht_net_ops);
+	rcu_barrier();
+}
+
+module_init(kdht_init);
+module_exit(kdht_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kademlia DHT routing node per network namespace");
+MODULE_ALIAS_GENL_FAMILY(KDHT_GENL_NAME);

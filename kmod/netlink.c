@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "kdht" (proto/kdht_genl.h). Every command
+ * holds kdht_net.lock for its whole run, so a node cannot stop under it;
+ * the core itself is only touched under the node's spinlock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <net/genetlink.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+
+#include "main.h"
+#include "netlink.h"
+#include "node.h"
+#include "debug.h"
+
+static struct genl_family kdht_family;
+
+enum kdht_mcgrp {
+	KDHT_MCGRP_ROUTES_ID,
+};
+
+static const struct genl_multicast_group kdht_mcgrps[] = {
+	[KDHT_MCGRP_ROUTES_ID] = { .name = KDHT_MCGRP_ROUTES },
+};
+
+static const struct nla_policy kdht_peer_policy[KDHT_PEER_MAX + 1] = {
+	[KDHT_PEER_ID] = NLA_POLICY_EXACT_LEN(KDHT_ID_LEN),
+	[KDHT_PEER_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[KDHT_PEER_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static const struct nla_policy kdht_policy[KDHT_A_MAX + 1] = {
+	[KDHT_A_ID] = NLA_POLICY_EXACT_LEN(KDHT_ID_LEN),
+	[KDHT_A_PORT] = { .type = NLA_U16 },
+	[KDHT_A_K] = NLA_POLICY_RANGE(NLA_U8, 1, KD_K_MAX),
+	[KDHT_A_ALPHA] = NLA_POLICY_RANGE(NLA_U8, 1, KD_ALPHA_MAX),
+	[KDHT_A_SUBNET_BUCKET] = NLA_POLICY_MIN(NLA_U8, 1),
+	[KDHT_A_SUBNET_TABLE] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KDHT_A_RL_RATE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KDHT_A_RL_BURST] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KDHT_A_PEER] = NLA_POLICY_NESTED(kdht_peer_policy),
+	[KDHT_A_TARGET] = NLA_POLICY_EXACT_LEN(KDHT_ID_LEN),
+	[KDHT_A_COOKIE] = { .type = NLA_U32 },
+	[KDHT_A_TYPE] = NLA_POLICY_RANGE(NLA_U8, KDHT_MSG_STORE, KDHT_MSG_APP_LAST),
+	[KDHT_A_FLAGS] = { .type = NLA_U8 },
+	[KDHT_A_TXID] = { .type = NLA_U32 },
+	[KDHT_A_PAYLOAD] = { .type = NLA_BINARY, .len = KDHT_MAX_BODY },
+	[KDHT_A_PAD_TO] = NLA_POLICY_MAX(NLA_U16, KDHT_MAX_DATAGRAM),
+};
+
+static struct kdht_net *kdht_nl_net(struct genl_info *info)
+{
+	return net_generic(genl_info_net(info), kdht_net_id);
+}
+
+/* Must hold kn->lock. The running node, or NULL with an error message. */
+static struct kdht_node *kdht_nl_node(struct kdht_net *kn, struct genl_info *info)
+{
+	struct kdht_node *node = kdht_node_get(kn);
+
+	if (!node)
+		GENL_SET_ERR_MSG(info, "node not running");
+	return node;
+}
+
+static int kdht_nl_put_addr(struct sk_buff *skb, const struct kd_addr *a)
+{
+	return nla_put(skb, KDHT_PEER_ADDR, a->family == KDHT_AF_INET ? 4 : 16,
+		       a->ip) ||
+	       nla_put_u16(skb, KDHT_PEER_PORT, a->port);
+}
+
+static int kdht_nl_put_peer(struct sk_buff *skb, const struct kd_id *id,
+			    const struct kd_addr *a, u32 rtt_ms)
+{
+	struct nlattr *nest = nla_nest_start(skb, KDHT_A_PEER);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if ((id && nla_put(skb, KDHT_PEER_ID, KDHT_ID_LEN, id->b)) ||
+	    kdht_nl_put_addr(skb, a) ||
+	    nla_put_u32(skb, KDHT_PEER_RTT_MS, rtt_ms)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int kdht_nl_get_addr(struct genl_info *info, struct kd_addr *out)
+{
+	struct nlattr *tb[KDHT_PEER_MAX + 1];
+	int ret, len;
+
+	if (GENL_REQ_ATTR_CHECK(info, KDHT_A_PEER))
+		return -EINVAL;
+	ret = nla_parse_nested(tb, KDHT_PEER_MAX, info->attrs[KDHT_A_PEER],
+			       kdht_peer_policy, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[KDHT_PEER_ADDR] || !tb[KDHT_PEER_PORT]) {
+		GENL_SET_ERR_MSG(info, "peer needs an address and a port");
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	len = nla_len(tb[KDHT_PEER_ADDR]);
+	if (len == 4) {
+		out->family = KDHT_AF_INET;
+	} else if (len == 16) {
+		out->family = KDHT_AF_INET6;
+	} else {
+		GENL_SET_ERR_MSG(info, "address must be 4 or 16 bytes");
+		return -EINVAL;
+	}
+	memcpy(out->ip, nla_data(tb[KDHT_PEER_ADDR]), len);
+	out->port = nla_get_u16(tb[KDHT_PEER_PORT]);
+	if (!kd_addr_usable(out)) {
+		GENL_SET_ERR_MSG(info, "unusable address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kdht_nl_fill_node(struct sk_buff *skb, struct kdht_net *kn,
+			     struct kdht_node *node)
+{
+	struct kd_params def, *p = &def;
+	u16 port = kdht_default_port;
+
+	kd_params_default(&def);
+	if (node) {
+		p = &node->params;
+		port = node->port;
+	}
+	if (nla_put_u8(skb, KDHT_A_RUNNING, !!node) ||
+	    nla_put_u16(skb, KDHT_A_PORT, port) ||
+	    nla_put_u8(skb, KDHT_A_K, p->k) ||
+	    nla_put_u8(skb, KDHT_A_ALPHA, p->alpha) ||
+	    nla_put_u8(skb, KDHT_A_SUBNET_BUCKET, p->subnet_per_bucket) ||
+	    nla_put_u16(skb, KDHT_A_SUBNET_TABLE, p->subnet_per_table) ||
+	    nla_put_u32(skb, KDHT_A_RL_RATE, p->rl_rate) ||
+	    nla_put_u32(skb, KDHT_A_RL_BURST, p->rl_burst) ||
+	    nla_put_u8(skb, KDHT_A_DAEMON, !!READ_ONCE(kn->daemon_portid)))
+		return -EMSGSIZE;
+	if (!node)
+		return 0;
+	spin_lock_bh(&node->lock);
+	if (nla_put(skb, KDHT_A_ID, KDHT_ID_LEN, kd_core_self(node->core)->b) ||
+	    nla_put_u32(skb, KDHT_A_TABLE_SIZE, kd_core_table(node->core)->members) ||
+	    nla_put_u32(skb, KDHT_A_LOOKUPS, kd_core_lookups_running(node->core))) {
+		spin_unlock_bh(&node->lock);
+		return -EMSGSIZE;
+	}
+	spin_unlock_bh(&node->lock);
+	return 0;
+}
+
+static int kdht_nl_get_node(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_net *kn = kdht_nl_net(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kdht_family, 0, KDHT_CMD_GET_NODE);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&kn->lock);
+	ret = kdht_nl_fill_node(msg, kn, kdht_node_get(kn));
+	mutex_unlock(&kn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void kdht_nl_apply_params(struct genl_info *info, struct kd_params *p)
+{
+	struct nlattr **a = info->attrs;
+
+	if (a[KDHT_A_K])
+		p->k = nla_get_u8(a[KDHT_A_K]);
+	if (a[KDHT_A_ALPHA])
+		p->alpha = nla_get_u8(a[KDHT_A_ALPHA]);
+	if (a[KDHT_A_SUBNET_BUCKET])
+		p->subnet_per_bucket = nla_get_u8(a[KDHT_A_SUBNET_BUCKET]);
+	if (a[KDHT_A_SUBNET_TABLE])
+		p->subnet_per_table = nla_get_u16(a[KDHT_A_SUBNET_TABLE]);
+	if (a[KDHT_A_RL_RATE])
+		p->rl_rate = nla_get_u32(a[KDHT_A_RL_RATE]);
+	if (a[KDHT_A_RL_BURST])
+		p->rl_burst = nla_get_u32(a[KDHT_A_RL_BURST]);
+}
+
+/* Must hold kn->lock. Parameters that size no memory, changed in place. */
+static int kdht_nl_set_running(struct kdht_node *node, const struct kd_params *p)
+{
+	int ret;
+
+	spin_lock_bh(&node->lock);
+	ret = kd_core_set_params(node->core, p);
+	if (!ret)
+		node->params = *p;
+	spin_unlock_bh(&node->lock);
+	if (ret)
+		return ret;
+	spin_lock_bh(&node->rl_lock);
+	kd_rl_set(&node->rl, p->rl_rate, p->rl_burst);
+	spin_unlock_bh(&node->rl_lock);
+	return 0;
+}
+
+static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_net *kn = kdht_nl_net(info);
+	struct kdht_node_cfg cfg = {};
+	struct kdht_node *node;
+	bool restart;
+	int ret;
+
+	mutex_lock(&kn->lock);
+	node = kdht_node_get(kn);
+	if (node) {
+		cfg.params = node->params;
+		cfg.port = node->port;
+		cfg.has_id = true;
+		spin_lock_bh(&node->lock);
+		cfg.id = *kd_core_self(node->core);
+		spin_unlock_bh(&node->lock);
+	} else {
+		kd_params_default(&cfg.params);
+		cfg.port = kdht_default_port;
+	}
+	restart = !node;
+	if (info->attrs[KDHT_A_ID]) {
+		memcpy(cfg.id.b, nla_data(info->attrs[KDHT_A_ID]), KDHT_ID_LEN);
+		cfg.has_id = true;
+		restart = true;
+	}
+	if (info->attrs[KDHT_A_PORT]) {
+		cfg.port = nla_get_u16(info->attrs[KDHT_A_PORT]);
+		restart = true;
+	}
+	kdht_nl_apply_params(info, &cfg.params);
+	ret = kd_params_check(&cfg.params);
+	if (ret) {
+		GENL_SET_ERR_MSG(info, "parameter out of range");
+		goto out;
+	}
+	if (!restart) {
+		ret = kdht_nl_set_running(node, &cfg.params);
+		goto out;
+	}
+	kdht_node_stop(kn);
+	ret = kdht_node_start(kn, &cfg);
+	if (ret == -EADDRINUSE)
+		GENL_SET_ERR_MSG(info, "port in use");
+out:
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int kdht_nl_del_node(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_net *kn = kdht_nl_net(info);
+	int ret = 0;
+
+	mutex_lock(&kn->lock);
+	if (kdht_nl_node(kn, info))
+		kdht_node_stop(kn);
+	else
+		ret = -ENETDOWN;
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int kdht_nl_add_contact(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_out out;
+	struct kdht_net *kn = kdht_nl_net(info);
+	struct kdht_node *node;
+	struct kd_addr addr;
+	int ret;
+
+	ret = kdht_nl_get_addr(info, &addr);
+	if (ret)
+		return ret;
+	mutex_lock(&kn->lock);
+	node = kdht_nl_node(kn, info);
+	if (!node) {
+		ret = -ENETDOWN;
+		goto out;
+	}
+	spin_lock_bh(&node->lock);
+	ret = kd_core_bootstrap(node->core, kdht_node_now(), &addr);
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	if (ret == -ENOSPC)
+		GENL_SET_ERR_MSG(info, "too many bootstrap addresses");
+out:
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int kdht_nl_ping(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_out out;
+	struct kdht_net *kn = kdht_nl_net(info);
+	u32 cookie = 0;
+	struct kdht_node *node;
+	struct kd_addr addr;
+	int ret, core_cookie;
+
+	ret = kdht_nl_get_addr(info, &addr);
+	if (ret)
+		return ret;
+	if (info->attrs[KDHT_A_COOKIE])
+		cookie = nla_get_u32(info->attrs[KDHT_A_COOKIE]);
+	mutex_lock(&kn->lock);
+	node = kdht_nl_node(kn, info);
+	if (!node) {
+		ret = -ENETDOWN;
+		goto out;
+	}
+	spin_lock_bh(&node->lock);
+	core_cookie = kdht_node_req_alloc(node, KDHT_REQ_PING, info->snd_portid,
+					  cookie);
+	ret = core_cookie;
+	if (core_cookie >= 0) {
+		ret = kd_core_ping(node->core, kdht_node_now(), &addr, core_cookie);
+		if (ret < 0)
+			node->req[core_cookie % KDHT_ASYNC_MAX].kind = KDHT_REQ_FREE;
+	}
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	if (ret < 0) {
+		GENL_SET_ERR_MSG(info, "too many requests in flight");
+		ret = -EBUSY;
+	}
+out:
+	mutex_unlock(&kn->lock);
+	return ret < 0 ? ret : 0;
+}
+
+static int kdht_nl_lookup(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_out out;
+	struct kdht_net *kn = kdht_nl_net(info);
+	struct kdht_node *node;
+	struct kdht_req *req;
+	struct kd_id target;
+	int ret, core_cookie;
+	u32 cookie = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, KDHT_A_TARGET))
+		return -EINVAL;
+	memcpy(target.b, nla_data(info->attrs[KDHT_A_TARGET]), KDHT_ID_LEN);
+	if (info->attrs[KDHT_A_COOKIE])
+		cookie = nla_get_u32(info->attrs[KDHT_A_COOKIE]);
+	mutex_lock(&kn->lock);
+	node = kdht_nl_node(kn, info);
+	if (!node) {
+		ret = -ENETDOWN;
+		goto out;
+	}
+	spin_lock_bh(&node->lock);
+	core_cookie = kdht_node_req_alloc(node, KDHT_REQ_LOOKUP, info->snd_portid,
+					  cookie);
+	ret = core_cookie;
+	if (core_cookie >= 0) {
+		req = &node->req[core_cookie % KDHT_ASYNC_MAX];
+		kdht_obj_log("create", "lookup", "%p", req);
+		kdht_stat_inc(kn, KDHT_STAT_LOOKUPS_STARTED);
+		ret = kd_core_lookup(node->core, kdht_node_now(), &target, core_cookie);
+		/* The lookup may have finished already, and its slot gone. */
+		if (req->kind == KDHT_REQ_LOOKUP && req->core_cookie == core_cookie) {
+			if (ret >= 0) {
+				req->handle = ret;
+			} else {
+				kdht_obj_log("destroy", "lookup", "%p", req);
+				req->kind = KDHT_REQ_FREE;
+			}
+		}
+	}
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	if (ret < 0) {
+		GENL_SET_ERR_MSG(info, "too many lookups running");
+		ret = -EBUSY;
+	}
+out:
+	mutex_unlock(&kn->lock);
+	return ret < 0 ? ret : 0;
+}
+
+static int kdht_nl_put_contact(struct sk_buff *skb, const struct kd_table *t,
+			       const struct kd_contact *c, u64 now)
+{
+	struct nlattr *nest = nla_nest_start(skb, KDHT_A_PEER);
+	u64 ago = now > c->last_seen ? now - c->last_seen : 0;
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, KDHT_PEER_ID, KDHT_ID_LEN, c->node.id.b) ||
+	    kdht_nl_put_addr(skb, &c->node.addr) ||
+	    nla_put_u32(skb, KDHT_PEER_RTT_MS, c->rtt_ms) ||
+	    nla_put_u8(skb, KDHT_PEER_STATE, kd_table_liveness(t, c, now)) ||
+	    nla_put_u16(skb, KDHT_PEER_BUCKET, kd_id_bucket(&t->self, &c->node.id)) ||
+	    nla_put_u32(skb, KDHT_PEER_LAST_SEEN_MS, (u32)min_t(u64, ago, U32_MAX))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Must hold node->lock. Fills one page of the dump; true when at the end. */
+static bool kdht_nl_routes_page(struct sk_buff *skb, struct netlink_callback *cb,
+				struct kdht_node *node, unsigned int *n)
+{
+	const struct kd_table *t = kd_core_table(node->core);
+	const struct kd_contact *c;
+	u32 cursor = cb->args[0], prev;
+	u64 now = kdht_node_now();
+
+	lockdep_assert_held(&node->lock);
+	for (;;) {
+		prev = cursor;
+		c = kd_table_iter(t, &cursor);
+		if (!c) {
+			cb->args[0] = cursor;
+			return true;
+		}
+		if (kdht_nl_put_contact(skb, t, c, now)) {
+			cb->args[0] = prev;
+			return false;
+		}
+		(*n)++;
+	}
+}
+
+static int kdht_nl_get_routes(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kdht_net *kn = net_generic(sock_net(skb->sk), kdht_net_id);
+	struct kdht_node *node;
+	struct nlattr *peers;
+	unsigned int n = 0;
+	bool done;
+	void *hdr;
+	u32 gen;
+	int ret;
+
+	if (cb->args[1])
+		return 0;
+	mutex_lock(&kn->lock);
+	node = kdht_node_get(kn);
+	if (!node) {
+		ret = cb->args[2] ? 0 : -ENETDOWN;
+		goto out;
+	}
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &kdht_family, NLM_F_MULTI, KDHT_CMD_GET_ROUTES);
+	ret = -EMSGSIZE;
+	if (!hdr)
+		goto out;
+	spin_lock_bh(&node->lock);
+	gen = kd_core_table(node->core)->generation;
+	/* A restarted node must not pass for the one the dump began with. */
+	cb->seq = gen + node->instance * 0x9e3779b1U;
+	if (!cb->seq)
+		cb->seq = 1;
+	peers = NULL;
+	if (!nla_put_u32(skb, KDHT_A_GENERATION, gen))
+		peers = nla_nest_start(skb, KDHT_A_PEERS);
+	if (!peers) {
+		spin_unlock_bh(&node->lock);
+		genlmsg_cancel(skb, hdr);
+		goto out;
+	}
+	done = kdht_nl_routes_page(skb, cb, node, &n);
+	genl_dump_check_consistent(cb, hdr);
+	spin_unlock_bh(&node->lock);
+	if (!done && !n) {
+		genlmsg_cancel(skb, hdr);
+		goto out;
+	}
+	nla_nest_end(skb, peers);
+	genlmsg_end(skb, hdr);
+	cb->args[1] = done;
+	cb->args[2] = 1;
+	ret = skb->len;
+out:
+	mutex_unlock(&kn->lock);
+	return ret;
+}
+
+static int kdht_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_net *kn = kdht_nl_net(info);
+	u64 v[KDHT_STAT_COUNT];
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	kdht_stats_read(kn, v);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kdht_family, 0, KDHT_CMD_GET_STATS);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, KDHT_A_STATS);
+	if (!nest)
+		goto err;
+	for (i = 0; i < KDHT_STAT_COUNT; i++)
+		if (nla_put_u64_64bit(msg, i + 1, v[i], KDHT_A_PAD))
+			goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int kdht_nl_register(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_net *kn = kdht_nl_net(info);
+
+	mutex_lock(&kn->lock);
+	WRITE_ONCE(kn->daemon_portid, info->snd_portid);
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_out out;
+	struct kdht_net *kn = kdht_nl_net(info);
+	struct nlattr **a = info->attrs;
+	u8 flags = 0, type, *buf;
+	struct kdht_node *node;
+	struct kd_addr addr;
+	u32 txid = 0;
+	u16 pad_to = 0;
+	struct kd_hdr h;
+	size_t len;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KDHT_A_TYPE) ||
+	    GENL_REQ_ATTR_CHECK(info, KDHT_A_PAYLOAD))
+		return -EINVAL;
+	ret = kdht_nl_get_addr(info, &addr);
+	if (ret)
+		return ret;
+	type = nla_get_u8(a[KDHT_A_TYPE]);
+	if (a[KDHT_A_FLAGS])
+		flags = nla_get_u8(a[KDHT_A_FLAGS]);
+	if (a[KDHT_A_TXID])
+		txid = nla_get_u32(a[KDHT_A_TXID]);
+	if (a[KDHT_A_PAD_TO])
+		pad_to = nla_get_u16(a[KDHT_A_PAD_TO]);
+	buf = kmalloc(KDHT_MAX_DATAGRAM, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	mutex_lock(&kn->lock);
+	node = kdht_nl_node(kn, info);
+	if (!node) {
+		ret = -ENETDOWN;
+		goto out;
+	}
+	spin_lock_bh(&node->lock);
+	kd_core_make_hdr(node->core, &h, type, flags, &addr, txid);
+	len = kd_encode(buf, KDHT_MAX_DATAGRAM, &h, nla_data(a[KDHT_A_PAYLOAD]),
+			nla_len(a[KDHT_A_PAYLOAD]), pad_to);
+	if (len)
+		kdht_node_queue_tx(node, &addr, buf, len);
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	ret = 0;
+	if (!len) {
+		GENL_SET_ERR_MSG(info, "message larger than a datagram");
+		ret = -EMSGSIZE;
+	}
+out:
+	mutex_unlock(&kn->lock);
+	kfree(buf);
+	return ret;
+}
+
+static const struct genl_small_ops kdht_ops[] = {
+	{ .cmd = KDHT_CMD_GET_NODE, .doit = kdht_nl_get_node },
+	{ .cmd = KDHT_CMD_SET_NODE, .doit = kdht_nl_set_node,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_DEL_NODE, .doit = kdht_nl_del_node,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_ADD_CONTACT, .doit = kdht_nl_add_contact,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_PING, .doit = kdht_nl_ping,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_LOOKUP, .doit = kdht_nl_lookup,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_GET_ROUTES, .dumpit = kdht_nl_get_routes },
+	{ .cmd = KDHT_CMD_GET_STATS, .doit = kdht_nl_get_stats },
+	{ .cmd = KDHT_CMD_REGISTER, .doit = kdht_nl_register,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_SEND, .doit = kdht_nl_send,
+	  .flags = GENL_UNS_ADMIN_PERM },
+};
+
+static struct genl_family kdht_family __ro_after_init = {
+	.name = KDHT_GENL_NAME,
+	.version = KDHT_GENL_VERSION,
+	.maxattr = KDHT_A_MAX,
+	.policy = kdht_policy,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.small_ops = kdht_ops,
+	.n_small_ops = ARRAY_SIZE(kdht_ops),
+	.mcgrps = kdht_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(kdht_mcgrps),
+};
+
+struct sk_buff *kdht_netlink_build_done(const struct kd_event *ev, u32 cookie)
+{
+	bool lookup = ev->type == KD_EV_LOOKUP_DONE;
+	const struct kd_lookup_stats *st = &ev->stats;
+	struct nlattr *peers;
+	struct sk_buff *skb;
+	unsigned int i;
+	void *hdr;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &kdht_family, 0,
+			  lookup ? KDHT_CMD_LOOKUP_DONE : KDHT_CMD_PING_DONE);
+	if (!hdr || nla_put_u32(skb, KDHT_A_COOKIE, cookie) ||
+	    nla_put_u8(skb, KDHT_A_OK, ev->ok))
+		goto err;
+	if (!lookup) {
+		if (kdht_nl_put_peer(skb, ev->ok ? &ev->node.id : NULL,
+				     &ev->node.addr, ev->rtt_ms))
+			goto err;
+		goto done;
+	}
+	if (nla_put(skb, KDHT_A_TARGET, KDHT_ID_LEN, ev->target.b) ||
+	    nla_put_u16(skb, KDHT_A_ROUNDS, st->rounds) ||
+	    nla_put_u16(skb, KDHT_A_SENT, st->sent) ||
+	    nla_put_u16(skb, KDHT_A_REPLIES, st->replies) ||
+	    nla_put_u16(skb, KDHT_A_TIMEOUTS, st->timeouts) ||
+	    nla_put_u32(skb, KDHT_A_ELAPSED_MS, st->elapsed_ms))
+		goto err;
+	peers = nla_nest_start(skb, KDHT_A_PEERS);
+	if (!peers)
+		goto err;
+	for (i = 0; i < ev->nhits; i++)
+		if (kdht_nl_put_peer(skb, &ev->hits[i].node.id,
+				     &ev->hits[i].node.addr, ev->hits[i].rtt_ms))
+			goto err;
+	nla_nest_end(skb, peers);
+done:
+	genlmsg_end(skb, hdr);
+	return skb;
+err:
+	nlmsg_free(skb);
+	return NULL;
+}
+
+struct sk_buff *kdht_netlink_build_contact(const struct kd_node *n, bool added)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &kdht_family, 0, added ?
+			  KDHT_CMD_CONTACT_ADDED : KDHT_CMD_CONTACT_REMOVED);
+	if (!hdr || kdht_nl_put_peer(skb, &n->id, &n->addr, 0)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+/* The key of a FIND_VALUE or STORE: the body's first field, bytes of 32. */
+static bool kdht_nl_body_key(const struct kd_input *in, struct kd_id *key)
+{
+	if (in->hdr.type != KDHT_MSG_FIND_VALUE && in->hdr.type != KDHT_MSG_STORE)
+		return false;
+	if (in->body_len < 2 + KDHT_ID_LEN || in->body[0] != 0x0a ||
+	    in->body[1] != KDHT_ID_LEN)
+		return false;
+	memcpy(key->b, in->body + 2, KDHT_ID_LEN);
+	return true;
+}
+
+/* Must hold node->lock (for kd_core_closest). */
+struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
+					const struct kd_addr *from,
+					const struct kd_input *in)
+{
+	struct kd_node near[KD_K_MAX];
+	struct nlattr *peers;
+	struct sk_buff *skb;
+	unsigned int i, n;
+	struct kd_id key;
+	void *hdr;
+
+	lockdep_assert_held(&node->lock);
+	skb = genlmsg_new(in->body_len + NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &kdht_family, 0, KDHT_CMD_RECV);
+	if (!hdr || kdht_nl_put_peer(skb, &in->hdr.sender, from, 0) ||
+	    nla_put_u8(skb, KDHT_A_TYPE, in->hdr.type) ||
+	    nla_put_u8(skb, KDHT_A_FLAGS, in->hdr.flags) ||
+	    nla_put_u32(skb, KDHT_A_TXID, in->hdr.txid) ||
+	    nla_put(skb, KDHT_A_PAYLOAD, in->body_len, in->body) ||
+	    nla_put_u8(skb, KDHT_A_VALIDATED, in->validated) ||
+	    nla_put_u32(skb, KDHT_A_REPLY_BUDGET, in->reply_budget))
+		goto err;
+	if (kdht_nl_body_key(in, &key)) {
+		n = kd_core_closest(node->core, &key, KDHT_WANT_V4 | KDHT_WANT_V6,
+				    near, min_t(unsigned int, node->params.k,
+						ARRAY_SIZE(near)));
+		peers = nla_nest_start(skb, KDHT_A_PEERS);
+		if (!peers)
+			goto err;
+		for (i = 0; i < n; i++)
+			if (kdht_nl_put_peer(skb, &near[i].id, &near[i].addr, 0))
+				goto err;
+		nla_nest_end(skb, peers);
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+err:
+	nlmsg_free(skb);
+	return NULL;
+}
+
+int kdht_netlink_deliver(struct kdht_net *kn, struct sk_buff *skb)
+{
+	u32 portid = kdht_evcb(skb)->portid;
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	if (portid)
+		return genlmsg_unicast(kn->net, skb, portid);
+	return genlmsg_multicast_netns(&kdht_family, kn->net, skb, 0,
+				       KDHT_MCGRP_ROUTES_ID, GFP_ATOMIC);
+}
+
+/* A netlink socket closed: forget it as daemon and as requester. */
+static int kdht_nl_notify(struct notifier_block *nb, unsigned long state,
+			  void *ptr)
+{
+	struct kdht_out out;
+	struct netlink_notify *n = ptr;
+	struct kdht_node *node;
+	struct kdht_net *kn;
+
+	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC || !n->portid)
+		return NOTIFY_DONE;
+	kn = net_generic(n->net, kdht_net_id);
+	mutex_lock(&kn->lock);
+	if (READ_ONCE(kn->daemon_portid) == n->portid)
+		WRITE_ONCE(kn->daemon_portid, 0);
+	node = kdht_node_get(kn);
+	if (node) {
+		spin_lock_bh(&node->lock);
+		kdht_node_req_release(node, n->portid);
+		kdht_node_collect(node, &out);
+		spin_unlock_bh(&node->lock);
+		kdht_node_flush(node, &out);
+	}
+	mutex_unlock(&kn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kdht_nl_notifier = {
+	.notifier_call = kdht_nl_notify,
+};
+
+int __init kdht_netlink_init(void)
+{
+	int ret;
+
+	ret = netlink_register_notifier(&kdht_nl_notifier);
+	if (ret)
+		return ret;
+	ret = genl_register_family(&kdht_family);
+	if (ret)
+		netlink_unregister_notifier(&kdht_nl_notifier);
+	return ret;
+}
+
+void kdht_netlink_uninit(void)
+{
+	genl_unregister_family(&kdht_family);
+	netlink_unregister_notifier(&kdht_nl_notifier);
+}

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The node of a namespace: the routing core, its timer, its rate limiter
+ * and the glue that turns the core's output into datagrams and netlink
+ * messages. See node.h for the locking rules.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+
+#include "debug.h"
+#include "netlink.h"
+#include "node.h"
+#include "socket.h"
+
+/* Milliseconds on the monotonic clock; never 0, which the core reads as "never". */
+u64 kdht_node_now(void)
+{
+	return ktime_to_ms(ktime_get()) + 1;
+}
+
+void kdht_stats_read(struct kdht_net *kn, u64 out[KDHT_STAT_COUNT])
+{
+	int cpu, i;
+
+	memset(out, 0, sizeof(u64) * KDHT_STAT_COUNT);
+	for_each_possible_cpu(cpu) {
+		const struct kdht_stats *s = per_cpu_ptr(kn->stats, cpu);
+
+		for (i = 0; i < KDHT_STAT_COUNT; i++)
+			out[i] += READ_ONCE(s->v[i]);
+	}
+}
+
+struct kdht_node *kdht_node_get(struct kdht_net *kn)
+{
+	return rcu_dereference_protected(kn->node, lockdep_is_held(&kn->lock));
+}
+
+static const u8 kdht_tx_stat[] = {
+	[KDHT_MSG_PING] = KDHT_STAT_TX_PING,
+	[KDHT_MSG_PONG] = KDHT_STAT_TX_PONG,
+	[KDHT_MSG_FIND_NODE] = KDHT_STAT_TX_FIND_NODE,
+	[KDHT_MSG_NODES] = KDHT_STAT_TX_NODES,
+	[KDHT_MSG_ERROR] = KDHT_STAT_TX_ERROR,
+};
+
+static const u8 kdht_rx_stat[] = {
+	[KDHT_MSG_PING] = KDHT_STAT_RX_PING,
+	[KDHT_MSG_PONG] = KDHT_STAT_RX_PONG,
+	[KDHT_MSG_FIND_NODE] = KDHT_STAT_RX_FIND_NODE,
+	[KDHT_MSG_NODES] = KDHT_STAT_RX_NODES,
+	[KDHT_MSG_ERROR] = KDHT_STAT_RX_ERROR,
+};
+
+static enum kdht_stat kdht_type_stat(const u8 *map, u8 type, enum kdht_stat value)
+{
+	if (type && type < ARRAY_SIZE(kdht_rx_stat))
+		return map[type];
+	return value;
+}
+
+/* Must hold node->lock. Called by the core for every datagram it sends. */
+void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
+			const u8 *pkt, size_t len)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&node->lock);
+	skb = alloc_skb(KDHT_TX_HEADROOM + len, GFP_ATOMIC);
+	if (!skb) {
+		kdht_stat_inc(node->kn, KDHT_STAT_TX_FAILED);
+		return;
+	}
+	skb_reserve(skb, KDHT_TX_HEADROOM);
+	skb_put_data(skb, pkt, len);
+	*kdht_txcb(skb) = *to;
+	node->txq_bytes += len;
+	__skb_queue_tail(&node->txq, skb);
+}
+
+static void kdht_node_send_cb(void *ctx, const struct kd_addr *to,
+			      const u8 *pkt, size_t len)
+{
+	kdht_node_queue_tx(ctx, to, pkt, len);
+}
+
+static void kdht_node_queue_ev(struct kdht_node *node, struct sk_buff *skb,
+			       u32 portid)
+{
+	if (!skb)
+		return;
+	kdht_evcb(skb)->portid = portid;
+	kdht_evcb(skb)->upcall = false;
+	__skb_queue_tail(&node->evq, skb);
+}
+
+static struct kdht_req *kdht_node_req_find(struct kdht_node *node, u32 core_cookie)
+{
+	unsigned int slot = core_cookie % KDHT_ASYNC_MAX;
+	struct kdht_req *req = &node->req[slot];
+
+	if (req->kind == KDHT_REQ_FREE || req->core_cookie != core_cookie)
+		return NULL;
+	return req;
+}
+
+static void kdht_node_event_cb(void *ctx, const struct kd_event *ev)
+{
+	struct kdht_node *node = ctx;
+	struct kdht_net *kn = node->kn;
+	struct kdht_req *req;
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&node->lock);
+	switch (ev->type) {
+	case KD_EV_LOOKUP_DONE:
+	case KD_EV_PING_DONE:
+		req = kdht_node_req_find(node, ev->cookie);
+		if (!req)
+			return;
+		if (req->kind == KDHT_REQ_LOOKUP) {
+			kdht_stat_inc(kn, ev->ok ? KDHT_STAT_LOOKUPS_DONE :
+					      KDHT_STAT_LOOKUPS_FAILED);
+			kdht_obj_log("destroy", "lookup", "%p", req);
+		}
+		kdht_node_queue_ev(node, kdht_netlink_build_done(ev, req->cookie),
+				   req->portid);
+		req->kind = KDHT_REQ_FREE;
+		break;
+	case KD_EV_CONTACT_ADDED:
+	case KD_EV_CONTACT_REMOVED:
+		if (ev->type == KD_EV_CONTACT_ADDED) {
+			kdht_stat_inc(kn, KDHT_STAT_CONTACTS_ADDED);
+			kdht_obj_log("create", "contact", "%8phN", ev->node.id.b);
+		} else {
+			kdht_stat_inc(kn, KDHT_STAT_CONTACTS_REMOVED);
+			kdht_obj_log("destroy", "contact", "%8phN", ev->node.id.b);
+		}
+		skb = kdht_netlink_build_contact(&ev->node,
+						 ev->type == KD_EV_CONTACT_ADDED);
+		kdht_node_queue_ev(node, skb, 0);
+		break;
+	}
+}
+
+/*
+ * Must hold node->lock. Takes a free request slot for a requester; returns
+ * the cookie to hand the core, or -EBUSY.
+ */
+int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
+			u32 portid, u32 cookie)
+{
+	unsigned int i, slot;
+	struct kdht_req *req;
+
+	lockdep_assert_held(&node->lock);
+	for (i = 0; i < KDHT_ASYNC_MAX; i++) {
+		slot = (node->next_cookie + 1 + i) % KDHT_ASYNC_MAX;
+		req = &node->req[slot];
+		if (req->kind != KDHT_REQ_FREE)
+			continue;
+		/* Unique for a long while, so a late event finds no slot. */
+		node->next_cookie++;
+		req->core_cookie = (node->next_cookie * KDHT_ASYNC_MAX + slot) & S32_MAX;
+		req->cookie = cookie;
+		req->portid = portid;
+		req->handle = -1;
+		req->kind = kind;
+		return req->core_cookie;
+	}
+	return -EBUSY;
+}
+
+/* Must hold node->lock. The requester's socket closed: nobody waits. */
+void kdht_node_req_release(struct kdht_node *node, u32 portid)
+{
+	struct kdht_req *req;
+	unsigned int i;
+
+	lockdep_assert_held(&node->lock);
+	for (i = 0; i < KDHT_ASYNC_MAX; i++) {
+		req = &node->req[i];
+		if (req->kind == KDHT_REQ_FREE || req->portid != portid)
+			continue;
+		if (req->kind == KDHT_REQ_LOOKUP) {
+			if (req->handle >= 0)
+				kd_core_lookup_cancel(node->core, req->handle);
+			kdht_obj_log("destroy", "lookup", "%p", req);
+		}
+		req->kind = KDHT_REQ_FREE;
+	}
+}
+
+/* Must hold node->lock. Points the timer at the core's next deadline. */
+static void kdht_node_arm(struct kdht_node *node, u64 now)
+{
+	u64 due = kd_core_next_due(node->core);
+	u32 delay;
+
+	lockdep_assert_held(&node->lock);
+	if (due == KD_NEVER)
+		delay = KDHT_TIMER_MAX_MS;
+	else if (due <= now)
+		delay = 0;
+	else
+		delay = (u32)min_t(u64, due - now, KDHT_TIMER_MAX_MS);
+	timer_reduce(&node->timer, jiffies + msecs_to_jiffies(delay) + 1);
+}
+
+/*
+ * Must hold node->lock. After a core call: re-arms the timer and takes what
+ * the call queued, for kdht_node_flush() once the lock is dropped.
+ */
+void kdht_node_collect(struct kdht_node *node, struct kdht_out *out)
+{
+	lockdep_assert_held(&node->lock);
+	kdht_node_arm(node, kdht_node_now());
+	__skb_queue_head_init(&out->tx);
+	__skb_queue_head_init(&out->ev);
+	skb_queue_splice_init(&node->txq, &out->tx);
+	skb_queue_splice_init(&node->evq, &out->ev);
+	node->txq_bytes = 0;
+}
+
+/* Must not hold node->lock. Sends what kdht_node_collect() took. */
+void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
+{
+	struct kdht_net *kn = node->kn;
+	struct sk_buff *skb;
+	int ret;
+
+	while ((skb = __skb_dequeue(&out->tx))) {
+		u8 type = skb->data[3];
+		unsigned int len = skb->len;
+
+		if (kdht_socket_send(node->sock, node->port, skb) < 0) {
+			kdht_stat_inc(kn, KDHT_STAT_TX_FAILED);
+			continue;
+		}
+		kdht_stat_inc(kn, KDHT_STAT_TX_PACKETS);
+		kdht_stat_add(kn, KDHT_STAT_TX_BYTES, len);
+		kdht_stat_inc(kn, kdht_type_stat(kdht_tx_stat, type,
+						 KDHT_STAT_TX_VALUE_MSG));
+	}
+	while ((skb = __skb_dequeue(&out->ev))) {
+		bool upcall = kdht_evcb(skb)->upcall;
+
+		ret = kdht_netlink_deliver(kn, skb);
+		if (!upcall)
+			continue;
+		if (!ret)
+			kdht_stat_inc(kn, KDHT_STAT_UPCALLS);
+		else if (ret == -EAGAIN || ret == -ENOBUFS)
+			kdht_stat_inc(kn, KDHT_STAT_DROP_UPCALL_NOBUFS);
+		else
+			kdht_stat_inc(kn, KDHT_STAT_DROP_NO_DAEMON);
+	}
+}
+
+static void kdht_node_count_drop(struct kdht_net *kn, int reason)
+{
+	BUILD_BUG_ON(KD_R_UPCALL_NOBUFS - KD_R_TRUNCATED !=
+		     KDHT_STAT_DROP_UPCALL_NOBUFS - KDHT_STAT_DROP_TRUNCATED);
+	BUILD_BUG_ON(KD_R_UPCALL_NOBUFS + 1 != KD_R_COUNT);
+	if (reason >= KD_R_TRUNCATED && reason < KD_R_COUNT)
+		kdht_stat_inc(kn, KDHT_STAT_DROP_TRUNCATED + reason - KD_R_TRUNCATED);
+}
+
+static void kdht_node_upcall(struct kdht_node *node, const struct kd_addr *from,
+			     const struct kd_input *in)
+{
+	u32 portid = READ_ONCE(node->kn->daemon_portid);
+	struct sk_buff *skb;
+
+	if (!portid) {
+		kdht_node_count_drop(node->kn, KD_R_NO_DAEMON);
+		return;
+	}
+	skb = kdht_netlink_build_recv(node, from, in);
+	if (!skb) {
+		kdht_node_count_drop(node->kn, KD_R_UPCALL_NOBUFS);
+		return;
+	}
+	kdht_evcb(skb)->portid = portid;
+	kdht_evcb(skb)->upcall = true;
+	__skb_queue_tail(&node->evq, skb);
+}
+
+/* Softirq: one datagram of len bytes from `from`, linear in pkt. */
+void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
+		     const u8 *pkt, size_t len)
+{
+	struct kdht_net *kn = node->kn;
+	u64 now = kdht_node_now();
+	struct kdht_out out;
+	struct kd_input in;
+	bool allowed;
+	int ret;
+
+	kdht_stat_inc(kn, KDHT_STAT_RX_PACKETS);
+	kdht_stat_add(kn, KDHT_STAT_RX_BYTES, len);
+	if (len > KDHT_MAX_DATAGRAM) {
+		kdht_node_count_drop(kn, KD_R_BAD_LENGTH);
+		return;
+	}
+
+	spin_lock_bh(&node->rl_lock);
+	allowed = kd_rl_allow(&node->rl, now, from);
+	spin_unlock_bh(&node->rl_lock);
+	if (!allowed) {
+		kdht_node_count_drop(kn, KD_R_RATE_LIMITED);
+		return;
+	}
+
+	spin_lock_bh(&node->lock);
+	node->txq_bytes = 0;
+	ret = kd_core_input(node->core, now, from, pkt, len, &in);
+	if (ret != KD_R_OK) {
+		kdht_node_count_drop(kn, ret);
+	} else {
+		kdht_stat_inc(kn, kdht_type_stat(kdht_rx_stat, in.hdr.type,
+						 KDHT_STAT_RX_VALUE_MSG));
+		if (!in.validated) {
+			kdht_stat_add(kn, KDHT_STAT_RX_UNVALIDATED_BYTES, len);
+			kdht_stat_add(kn, KDHT_STAT_TX_UNVALIDATED_BYTES,
+				      node->txq_bytes);
+		}
+		if (in.upcall)
+			kdht_node_upcall(node, from, &in);
+	}
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+}
+
+static void kdht_node_timer(struct timer_list *t)
+{
+	struct kdht_node *node = from_timer(node, t, timer);
+	struct kdht_out out;
+
+	spin_lock_bh(&node->lock);
+	kd_core_tick(node->core, kdht_node_now());
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+}
+
+static void kdht_node_rl_gc(struct work_struct *work)
+{
+	struct kdht_node *node = container_of(to_delayed_work(work),
+					      struct kdht_node, rl_gc);
+
+	spin_lock_bh(&node->rl_lock);
+	kd_rl_collect(&node->rl, kdht_node_now(), node->params.rl_idle_ms);
+	spin_unlock_bh(&node->rl_lock);
+	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
+}
+
+static void kdht_node_free(struct kdht_node *node)
+{
+	kvfree(node->rl_mem);
+	kvfree(node->core_mem);
+	kfree(node);
+}
+
+/* Must hold kn->lock; no node may be running. */
+int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
+{
+	struct kd_io io = {};
+	struct kdht_node *node;
+	struct kdht_out out;
+	u8 seed[32], rl_key[KD_SECRET_LEN];
+	struct kd_id id;
+	size_t size;
+	u64 now;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	ret = kd_params_check(&cfg->params);
+	if (ret)
+		return ret;
+	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	node->kn = kn;
+	node->params = cfg->params;
+	node->instance = ++kn->instances;
+	spin_lock_init(&node->lock);
+	spin_lock_init(&node->rl_lock);
+	__skb_queue_head_init(&node->txq);
+	__skb_queue_head_init(&node->evq);
+	timer_setup(&node->timer, kdht_node_timer, 0);
+	INIT_DELAYED_WORK(&node->rl_gc, kdht_node_rl_gc);
+
+	ret = -ENOMEM;
+	size = kd_core_memsize(&node->params);
+	node->core_mem = kvzalloc(size, GFP_KERNEL);
+	if (!node->core_mem)
+		goto err_free;
+	node->rl_mem = kvzalloc(kd_rl_memsize(node->params.rl_entries), GFP_KERNEL);
+	if (!node->rl_mem)
+		goto err_free;
+
+	if (cfg->has_id)
+		id = cfg->id;
+	else
+		get_random_bytes(id.b, sizeof(id.b));
+	get_random_bytes(seed, sizeof(seed));
+	get_random_bytes(rl_key, sizeof(rl_key));
+	io.ctx = node;
+	io.send = kdht_node_send_cb;
+	io.event = kdht_node_event_cb;
+	now = kdht_node_now();
+	ret = kd_core_init(node->core_mem, size, &node->params, &id, seed, now,
+			   &io, &node->core);
+	if (ret)
+		goto err_free;
+	kd_rl_init(&node->rl, node->rl_mem, node->params.rl_entries,
+		   node->params.rl_rate, node->params.rl_burst, rl_key);
+
+	ret = kdht_socket_create(kn->net, cfg->port, node, &node->sock);
+	if (ret)
+		goto err_free;
+	node->port = ntohs(inet_sk(node->sock->sk)->inet_sport);
+
+	rcu_assign_pointer(kn->node, node);
+	kdht_obj_log("create", "node", "%p", node);
+	spin_lock_bh(&node->lock);
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
+	return 0;
+
+err_free:
+	kdht_node_free(node);
+	return ret;
+}
+
+/* Must hold kn->lock. Stops the running node, if any, and frees it. */
+void kdht_node_stop(struct kdht_net *kn)
+{
+	struct kdht_node *node = kdht_node_get(kn);
+	const struct kd_contact *c;
+	u32 cursor = 0;
+	unsigned int i;
+
+	if (!node)
+		return;
+	RCU_INIT_POINTER(kn->node, NULL);
+	kdht_socket_detach(node->sock);
+	synchronize_net();
+
+	/* Nothing but the timer and the collector can reach the node now. */
+	timer_shutdown_sync(&node->timer);
+	cancel_delayed_work_sync(&node->rl_gc);
+	kdht_socket_release(node->sock);
+
+	spin_lock_bh(&node->lock);
+	for (i = 0; i < KDHT_ASYNC_MAX; i++)
+		if (node->req[i].kind == KDHT_REQ_LOOKUP)
+			kdht_obj_log("destroy", "lookup", "%p", &node->req[i]);
+	while ((c = kd_table_iter(kd_core_table(node->core), &cursor)))
+		kdht_obj_log("destroy", "contact", "%8phN", c->node.id.b);
+	__skb_queue_purge(&node->txq);
+	__skb_queue_purge(&node->evq);
+	spin_unlock_bh(&node->lock);
+
+	kdht_obj_log("destroy", "node", "%p", node);
+	kdht_node_free(node);
+}

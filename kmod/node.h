@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One routing node per network namespace.
+ *
+ * Locking:
+ *  - kdht_net.lock (mutex) serialises configuration: starting and stopping
+ *    the node, every netlink command and the netlink release notifier. Only
+ *    the holder may change kdht_net.node.
+ *  - kdht_node.lock (spinlock, taken with _bh) protects the routing core, the
+ *    pending request slots and the tx/event queues. Nothing is transmitted or
+ *    sent over netlink while it is held: the core's output is queued and
+ *    flushed after unlock.
+ *  - kdht_node.rl_lock protects the rate limiter only, so that floods are
+ *    refused before they contend for the core.
+ *  - The receive path reaches the node through sk_user_data under RCU;
+ *    stopping a node clears it and waits for readers before freeing.
+ */
+#ifndef _KDHT_NODE_H
+#define _KDHT_NODE_H
+
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+
+#include "kd_core.h"
+#include "kdht_genl.h"
+
+/* Pings and lookups waiting to report to a netlink requester, per node. */
+#define KDHT_ASYNC_MAX		64
+/* The longest the node timer sleeps; the core is asked again after it. */
+#define KDHT_TIMER_MAX_MS	60000U
+
+struct kdht_stats {
+	u64 v[KDHT_STAT_COUNT];
+};
+
+struct kdht_net {
+	struct net *net;
+	struct mutex lock;		/* configuration, see above */
+	struct kdht_node __rcu *node;
+	u32 daemon_portid;	/* 0: none; READ_ONCE from softirq */
+	u32 instances;		/* nodes started so far, to tell dumps apart */
+	struct kdht_stats __percpu *stats;
+};
+
+enum kdht_req_kind {
+	KDHT_REQ_FREE,
+	KDHT_REQ_PING,
+	KDHT_REQ_LOOKUP,
+};
+
+struct kdht_req {
+	u32 core_cookie;	/* what the core reports back */
+	u32 cookie;		/* the requester's */
+	u32 portid;
+	int handle;		/* lookup handle, -1 until known */
+	u8 kind;
+};
+
+struct kdht_node {
+	struct kdht_net *kn;
+	struct socket *sock;
+	u16 port;
+	u32 instance;
+	struct kd_params params;
+
+	spinlock_t lock;		/* the core, req[], txq, evq */
+	struct kd_core *core;
+	void *core_mem;
+	struct timer_list timer;
+	struct sk_buff_head txq;
+	struct sk_buff_head evq;
+	size_t txq_bytes;
+	u32 next_cookie;
+	struct kdht_req req[KDHT_ASYNC_MAX];
+
+	spinlock_t rl_lock;		/* rl only */
+	struct kd_ratelimit rl;
+	void *rl_mem;
+	struct delayed_work rl_gc;
+};
+
+/* Destination of a queued event skb, after the netlink control block. */
+struct kdht_evcb {
+	struct netlink_skb_parms nl;
+	u32 portid;		/* 0: multicast to the routes group */
+	bool upcall;		/* a RECV: its fate is counted */
+};
+
+static inline struct kdht_evcb *kdht_evcb(struct sk_buff *skb)
+{
+	return (struct kdht_evcb *)skb->cb;
+}
+
+/* What one core call produced, sent after the node lock is dropped. */
+struct kdht_out {
+	struct sk_buff_head tx;
+	struct sk_buff_head ev;
+};
+
+struct kdht_node_cfg {
+	struct kd_params params;
+	struct kd_id id;
+	bool has_id;
+	u16 port;
+};
+
+static inline void kdht_stat_add(struct kdht_net *kn, enum kdht_stat s, u64 n)
+{
+	this_cpu_add(kn->stats->v[s], n);
+}
+
+static inline void kdht_stat_inc(struct kdht_net *kn, enum kdht_stat s)
+{
+	kdht_stat_add(kn, s, 1);
+}
+
+u64 kdht_node_now(void);
+void kdht_stats_read(struct kdht_net *kn, u64 out[KDHT_STAT_COUNT]);
+
+struct kdht_node *kdht_node_get(struct kdht_net *kn);
+int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg);
+void kdht_node_stop(struct kdht_net *kn);
+
+void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
+		     const u8 *pkt, size_t len);
+void kdht_node_collect(struct kdht_node *node, struct kdht_out *out);
+void kdht_node_flush(struct kdht_node *node, struct kdht_out *out);
+void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
+			const u8 *pkt, size_t len);
+int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
+			u32 portid, u32 cookie);
+void kdht_node_req_release(struct kdht_node *node, u32 portid);
+
+#endif /* _KDHT_NODE_H */
