@@ -185,7 +185,8 @@ static size_t kd_put_hdr(u8 *buf, size_t cap, const struct kd_hdr *h, u8 type,
 	if (total + pad > cap || total + pad > KDHT_MAX_DATAGRAM)
 		return 0;
 
-	kd_put_be16(buf, KDHT_MAGIC);
+	buf[0] = KDHT_MAGIC >> 8;
+	buf[1] = KDHT_MAGIC & 0xff;
 	buf[2] = KDHT_VERSION;
 	buf[3] = type;
 	buf[4] = flags;

@@ -320,7 +320,7 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 		len = kd_encode(c->pkt, sizeof(c->pkt), &h, NULL, 0, 0);
 	}
 	rq->to = *to;
-	rq->id_known = id != NULL;
+	rq->id_known = !!id;
 	if (id)
 		rq->id = *id;
 	else
