@@ -106,13 +106,27 @@ bool kd_addr_usable(const struct kd_addr *a)
 	}
 }
 
+/* ::ffff:a.b.c.d reaches the IPv4 host a.b.c.d */
+static bool kd_addr_v4mapped(const struct kd_addr *a)
+{
+	return a->family == KDHT_AF_INET6 && kd_ip_all_zero(a->ip, 10) &&
+	       a->ip[10] == 0xff && a->ip[11] == 0xff;
+}
+
 u64 kd_addr_subnet(const struct kd_addr *a)
 {
 	u64 key = (u64)a->family << 56;
 	unsigned int prefix = a->family == KDHT_AF_INET ? 3 : 6;	/* /24, /48 */
+	const u8 *ip = a->ip;
 	unsigned int i;
 
+	/* A mapped address counts against its IPv4 /24, or a host could count twice. */
+	if (kd_addr_v4mapped(a)) {
+		key = (u64)KDHT_AF_INET << 56;
+		prefix = 3;
+		ip += 12;
+	}
 	for (i = 0; i < prefix; i++)
-		key |= (u64)a->ip[i] << (8 * (prefix - 1 - i));
+		key |= (u64)ip[i] << (8 * (prefix - 1 - i));
 	return key;
 }

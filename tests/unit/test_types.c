@@ -235,6 +235,15 @@ static void test_addr_subnet(void **state)
 	m = a;
 	m.family = KDHT_AF_INET6;
 	assert_true(kd_addr_subnet(&a) != kd_addr_subnet(&m));
+	/* ::ffff:10.1.2.9 is in 10.1.2.0/24. */
+	memset(m.ip, 0, sizeof(m.ip));
+	m.ip[10] = 0xff;
+	m.ip[11] = 0xff;
+	memcpy(m.ip + 12, b.ip, 3);
+	m.ip[15] = 9;
+	assert_true(kd_addr_subnet(&a) == kd_addr_subnet(&m));
+	m.ip[11] = 0xfe;
+	assert_true(kd_addr_subnet(&a) != kd_addr_subnet(&m));
 }
 
 int main(void)
