@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * kdht-flood: sends PING or FIND_NODE requests to one node at a given rate
+ * (or as fast as it can) for a while, from one or many source sockets, and
+ * counts what comes back. The byte counts are UDP payloads as they cross the
+ * wire to and from the flooder, which is what an amplification bound is about.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pkt.h"
+
+#define FLOOD_MAX_SOCKETS	1024	/* source sockets (addresses x ports) */
+#define FLOOD_MAX_ADDRS		64	/* --bind addresses */
+#define FLOOD_BATCH		32	/* requests sent between two receive sweeps */
+#define FLOOD_RCVBUF		(4 << 20)
+#define FLOOD_DEFAULT_SECONDS	"5"
+#define FLOOD_DEFAULT_LINGER	"0.5"
+
+struct source {
+	int fd;
+	bool have_token;
+	uint8_t token[KDHT_TOKEN_LEN];
+	uint32_t rxq_drops;	/* the kernel's cumulative count for this socket */
+};
+
+struct counts {
+	uint64_t sent, bytes_out, send_errors;
+	uint64_t received, bytes_in, pong, nodes, error, other;
+};
+
+struct flood {
+	struct endpoint target;
+	struct source src[FLOOD_MAX_SOCKETS];
+	unsigned int nsrc;
+	uint8_t type;
+	uint8_t want_count;
+	bool learn_token;
+	bool have_fixed_token;
+	uint8_t fixed_token[KDHT_TOKEN_LEN];
+	bool have_target_id;
+	uint8_t target_id[KDHT_ID_LEN];
+	uint8_t sender[KDHT_ID_LEN];
+	unsigned long pad_to;
+	uint32_t txid;
+	struct rng rng;
+	struct counts c;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kdht-flood [options] ADDR:PORT\n"
+		"  -t, --type ping|find_node  request type (default ping)\n"
+		"  -r, --rate N               requests per second, 0: as fast as possible (default 0)\n"
+		"  -d, --duration S           seconds of sending (default " FLOOD_DEFAULT_SECONDS ")\n"
+		"  -w, --linger S             seconds to keep counting replies after (default "
+		FLOOD_DEFAULT_LINGER ")\n"
+		"  -s, --sockets N            source ports per source address (default 1)\n"
+		"  -b, --bind ADDR            a source address; repeat for several (default: any)\n"
+		"  -p, --pad N                pad each request to N bytes\n"
+		"  -T, --token HEX            send this token (16 hex digits) in every request\n"
+		"  -L, --learn-token          send the token from the last reply on that socket\n"
+		"  -x, --target HEX           FIND_NODE target (default: random per request)\n"
+		"  -c, --count N              FIND_NODE count, 1..%d (default %d)\n"
+		"  -i, --id HEX               our sender id (default: random)\n"
+		"  -S, --seed N               seed for ids and targets (default 1)\n"
+		"  -j, --json                 print the counts as JSON\n",
+		KDHT_MAX_NODES, KDHT_MAX_NODES);
+}
+
+static int open_source(struct flood *f, const struct endpoint *bind_ep)
+{
+	struct source *s = &f->src[f->nsrc];
+	int one = 1, size = FLOOD_RCVBUF;
+	int fd;
+
+	if (f->nsrc == FLOOD_MAX_SOCKETS) {
+		fprintf(stderr, "kdht-flood: more than %d source sockets\n", FLOOD_MAX_SOCKETS);
+		return -1;
+	}
+	fd = socket(f->target.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("kdht-flood: socket");
+		return -1;
+	}
+	/* Root may go past rmem_max; others get what the sysctl allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0) {
+		perror("kdht-flood: SO_RCVBUF");
+		close(fd);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0) {
+		perror("kdht-flood: SO_RXQ_OVFL");
+		close(fd);
+		return -1;
+	}
+	if (bind_ep && bind(fd, (const struct sockaddr *)&bind_ep->ss, bind_ep->len) < 0) {
+		perror("kdht-flood: bind");
+		close(fd);
+		return -1;
+	}
+	/* Connected: only the target's datagrams are counted as replies. */
+	if (connect(fd, (const struct sockaddr *)&f->target.ss, f->target.len) < 0) {
+		perror("kdht-flood: connect");
+		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	f->nsrc++;
+	return 0;
+}
+
+static size_t build_request(struct flood *f, struct source *s, uint8_t *pkt)
+{
+	const uint8_t *token = NULL;
+	size_t len = KDHT_HDR_LEN;
+	uint16_t body = 0;
+
+	if (f->have_fixed_token)
+		token = f->fixed_token;
+	else if (f->learn_token && s->have_token)
+		token = s->token;
+	if (f->type == KDHT_MSG_FIND_NODE) {
+		uint8_t *b = pkt + KDHT_HDR_LEN;
+
+		if (f->have_target_id)
+			memcpy(b, f->target_id, KDHT_ID_LEN);
+		else
+			rng_bytes(&f->rng, b, KDHT_ID_LEN);
+		b[32] = f->target.ss.ss_family == AF_INET6 ? KDHT_WANT_V6 : KDHT_WANT_V4;
+		b[33] = f->want_count;
+		b[34] = 0;
+		b[35] = 0;
+		body = KDHT_FIND_NODE_LEN;
+		len += body;
+	}
+	hdr_write(pkt, KDHT_VERSION, f->type, 0, body, ++f->txid, token, f->sender);
+	return pad_datagram(pkt, len, f->pad_to);
+}
+
+static void count_reply(struct flood *f, struct source *s, const uint8_t *pkt, size_t len)
+{
+	f->c.received++;
+	f->c.bytes_in += len;
+	if (len < KDHT_HDR_LEN || get_be16(pkt) != KDHT_MAGIC) {
+		f->c.other++;
+		return;
+	}
+	switch (pkt[3]) {
+	case KDHT_MSG_PONG:
+		f->c.pong++;
+		break;
+	case KDHT_MSG_NODES:
+		f->c.nodes++;
+		break;
+	case KDHT_MSG_ERROR:
+		f->c.error++;
+		break;
+	default:
+		f->c.other++;
+		break;
+	}
+	if (pkt[4] & KDHT_F_REPLY) {
+		memcpy(s->token, pkt + 12, KDHT_TOKEN_LEN);
+		s->have_token = true;
+	}
+}
+
+/* Reads every datagram waiting on every source; never blocks. */
+static void drain(struct flood *f)
+{
+	uint8_t buf[65536];
+	char cbuf[CMSG_SPACE(sizeof(uint32_t))];
+	unsigned int i;
+
+	for (i = 0; i < f->nsrc; i++) {
+		struct source *s = &f->src[i];
+
+		for (;;) {
+			struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+			struct msghdr mh = {
+				.msg_iov = &iov, .msg_iovlen = 1,
+				.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			};
+			struct cmsghdr *cm;
+			ssize_t n = recvmsg(s->fd, &mh, 0);
+
+			if (n < 0)
+				break;	/* EAGAIN, or an ICMP error: nothing to count */
+			for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
+					memcpy(&s->rxq_drops, CMSG_DATA(cm), sizeof(uint32_t));
+			count_reply(f, s, buf, (size_t)n);
+		}
+	}
+}
+
+static void send_one(struct flood *f, unsigned int i)
+{
+	uint8_t pkt[KDHT_MAX_DATAGRAM];
+	struct source *s = &f->src[i];
+	size_t len = build_request(f, s, pkt);
+
+	if (send(s->fd, pkt, len, 0) == (ssize_t)len) {
+		f->c.sent++;
+		f->c.bytes_out += len;
+	} else {
+		f->c.send_errors++;
+	}
+}
+
+static void wait_readable(struct flood *f, int timeout_ms)
+{
+	struct pollfd pfd[FLOOD_MAX_SOCKETS];
+	unsigned int i;
+
+	for (i = 0; i < f->nsrc; i++) {
+		pfd[i].fd = f->src[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	if (poll(pfd, f->nsrc, timeout_ms) < 0 && errno != EINTR)
+		perror("kdht-flood: poll");
+}
+
+static void run(struct flood *f, unsigned long rate, uint64_t duration_ns, uint64_t linger_ns,
+		uint64_t *elapsed_ns)
+{
+	uint64_t start = now_ns(), now = start, due = 0;
+	unsigned int next = 0, b;
+
+	while (now - start < duration_ns) {
+		if (rate) {
+			due = (now - start) * rate / 1000000000ull + 1;
+			for (b = 0; b < FLOOD_BATCH && f->c.sent + f->c.send_errors < due; b++) {
+				send_one(f, next);
+				next = (next + 1) % f->nsrc;
+			}
+			drain(f);
+			if (f->c.sent + f->c.send_errors >= due)
+				wait_readable(f, 1);
+		} else {
+			for (b = 0; b < FLOOD_BATCH; b++) {
+				send_one(f, next);
+				next = (next + 1) % f->nsrc;
+			}
+			drain(f);
+		}
+		now = now_ns();
+	}
+	*elapsed_ns = now - start;
+	while (now_ns() - now < linger_ns) {
+		wait_readable(f, 10);
+		drain(f);
+	}
+}
+
+static void print_counts(const struct flood *f, uint64_t elapsed_ns, bool json)
+{
+	double secs = (double)elapsed_ns / 1e9;
+	uint64_t drops = 0;
+	unsigned int i;
+
+	for (i = 0; i < f->nsrc; i++)
+		drops += f->src[i].rxq_drops;
+	if (json) {
+		printf("{\"sent\":%llu,\"received\":%llu,\"bytes_out\":%llu,\"bytes_in\":%llu,"
+		       "\"pong\":%llu,\"nodes\":%llu,\"error\":%llu,\"other\":%llu,"
+		       "\"send_errors\":%llu,\"rcvbuf_drops\":%llu,\"seconds\":%.3f,"
+		       "\"sent_per_s\":%.1f,\"replies_per_s\":%.1f}\n",
+		       (unsigned long long)f->c.sent, (unsigned long long)f->c.received,
+		       (unsigned long long)f->c.bytes_out, (unsigned long long)f->c.bytes_in,
+		       (unsigned long long)f->c.pong, (unsigned long long)f->c.nodes,
+		       (unsigned long long)f->c.error, (unsigned long long)f->c.other,
+		       (unsigned long long)f->c.send_errors, (unsigned long long)drops,
+		       secs, (double)f->c.sent / secs, (double)f->c.received / secs);
+		return;
+	}
+	printf("sent %llu\nreceived %llu\nbytes_out %llu\nbytes_in %llu\n"
+	       "pong %llu\nnodes %llu\nerror %llu\nother %llu\nsend_errors %llu\n"
+	       "rcvbuf_drops %llu\nseconds %.3f\nsent_per_s %.1f\nreplies_per_s %.1f\n",
+	       (unsigned long long)f->c.sent, (unsigned long long)f->c.received,
+	       (unsigned long long)f->c.bytes_out, (unsigned long long)f->c.bytes_in,
+	       (unsigned long long)f->c.pong, (unsigned long long)f->c.nodes,
+	       (unsigned long long)f->c.error, (unsigned long long)f->c.other,
+	       (unsigned long long)f->c.send_errors, (unsigned long long)drops,
+	       secs, (double)f->c.sent / secs, (double)f->c.received / secs);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "type", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "linger", required_argument, NULL, 'w' },
+		{ "sockets", required_argument, NULL, 's' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "pad", required_argument, NULL, 'p' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "learn-token", no_argument, NULL, 'L' },
+		{ "target", required_argument, NULL, 'x' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct flood f;
+	struct endpoint addrs[FLOOD_MAX_ADDRS];
+	unsigned int naddrs = 0, a;
+	unsigned long rate = 0, sockets = 1, v, seed = 1, p;
+	uint64_t duration_ns, linger_ns, elapsed_ns;
+	bool json = false, have_id = false;
+	int opt;
+
+	f.type = KDHT_MSG_PING;
+	f.want_count = KDHT_MAX_NODES;
+	if (seconds_parse(FLOOD_DEFAULT_SECONDS, "--duration", &duration_ns) ||
+	    seconds_parse(FLOOD_DEFAULT_LINGER, "--linger", &linger_ns))
+		return 2;
+	while ((opt = getopt_long(argc, argv, "t:r:d:w:s:b:p:T:Lx:c:i:S:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (!strcmp(optarg, "ping")) {
+				f.type = KDHT_MSG_PING;
+			} else if (!strcmp(optarg, "find_node")) {
+				f.type = KDHT_MSG_FIND_NODE;
+			} else {
+				fprintf(stderr, "kdht-flood: --type: ping or find_node, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			if (uint_parse(optarg, "--rate", 0, 1000000, &rate))
+				return 2;
+			break;
+		case 'd':
+			if (seconds_parse(optarg, "--duration", &duration_ns))
+				return 2;
+			break;
+		case 'w':
+			if (seconds_parse(optarg, "--linger", &linger_ns))
+				return 2;
+			break;
+		case 's':
+			if (uint_parse(optarg, "--sockets", 1, FLOOD_MAX_SOCKETS, &sockets))
+				return 2;
+			break;
+		case 'b':
+			if (naddrs == FLOOD_MAX_ADDRS) {
+				fprintf(stderr, "kdht-flood: at most %d --bind addresses\n",
+					FLOOD_MAX_ADDRS);
+				return 2;
+			}
+			if (address_parse(optarg, &addrs[naddrs])) {
+				fprintf(stderr, "kdht-flood: --bind: not an address: '%s'\n", optarg);
+				return 2;
+			}
+			naddrs++;
+			break;
+		case 'p':
+			if (uint_parse(optarg, "--pad", 0, KDHT_MAX_DATAGRAM, &f.pad_to))
+				return 2;
+			break;
+		case 'T':
+			if (hex_parse(optarg, f.fixed_token, KDHT_TOKEN_LEN)) {
+				fprintf(stderr, "kdht-flood: --token: %d hex digits, not '%s'\n",
+					2 * KDHT_TOKEN_LEN, optarg);
+				return 2;
+			}
+			f.have_fixed_token = true;
+			break;
+		case 'L':
+			f.learn_token = true;
+			break;
+		case 'x':
+			if (hex_parse(optarg, f.target_id, KDHT_ID_LEN)) {
+				fprintf(stderr, "kdht-flood: --target: %d hex digits, not '%s'\n",
+					2 * KDHT_ID_LEN, optarg);
+				return 2;
+			}
+			f.have_target_id = true;
+			break;
+		case 'c':
+			if (uint_parse(optarg, "--count", 1, KDHT_MAX_NODES, &v))
+				return 2;
+			f.want_count = (uint8_t)v;
+			break;
+		case 'i':
+			if (hex_parse(optarg, f.sender, KDHT_ID_LEN)) {
+				fprintf(stderr, "kdht-flood: --id: %d hex digits, not '%s'\n",
+					2 * KDHT_ID_LEN, optarg);
+				return 2;
+			}
+			have_id = true;
+			break;
+		case 'S':
+			if (uint_parse(optarg, "--seed", 0, ~0ul, &seed))
+				return 2;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (endpoint_parse(argv[optind], KDHT_DEFAULT_PORT, &f.target)) {
+		fprintf(stderr, "kdht-flood: not an ADDR:PORT: '%s'\n", argv[optind]);
+		return 2;
+	}
+	rng_seed(&f.rng, seed);
+	if (!have_id)
+		rng_bytes(&f.rng, f.sender, KDHT_ID_LEN);
+	for (a = 0; a < (naddrs ? naddrs : 1); a++) {
+		if (naddrs && addrs[a].ss.ss_family != f.target.ss.ss_family) {
+			fprintf(stderr, "kdht-flood: --bind address %u is not of the target's family\n",
+				a + 1);
+			return 2;
+		}
+		for (p = 0; p < sockets; p++)
+			if (open_source(&f, naddrs ? &addrs[a] : NULL))
+				return 1;
+	}
+	run(&f, rate, duration_ns, linger_ns, &elapsed_ns);
+	print_counts(&f, elapsed_ns, json);
+	return 0;
+}

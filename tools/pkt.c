@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#include "pkt.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int ip_parse(const char *host, unsigned int port, struct endpoint *out)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		out->len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		out->len = sizeof(*sin6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int endpoint_parse(const char *s, unsigned int default_port, struct endpoint *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_s = NULL;
+	unsigned long port = default_port;
+	size_t hlen;
+	char *end;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close)
+			return -EINVAL;
+		hlen = (size_t)(close - s - 1);
+		if (close[1] == ':')
+			port_s = close + 2;
+		else if (close[1] != '\0')
+			return -EINVAL;
+		s++;
+	} else {
+		const char *colon = strchr(s, ':');
+
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;	/* a bare IPv6 address */
+		hlen = colon ? (size_t)(colon - s) : strlen(s);
+		if (colon)
+			port_s = colon + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (port_s) {
+		errno = 0;
+		port = strtoul(port_s, &end, 10);
+		if (errno || *end || end == port_s)
+			return -EINVAL;
+	}
+	if (port == 0 || port > 65535)
+		return -EINVAL;
+	return ip_parse(host, (unsigned int)port, out);
+}
+
+int address_parse(const char *s, struct endpoint *out)
+{
+	return ip_parse(s, 0, out);
+}
+
+void hdr_write(uint8_t *p, uint8_t version, uint8_t type, uint8_t flags,
+	       uint16_t body_len, uint32_t txid, const uint8_t *token,
+	       const uint8_t *sender)
+{
+	put_be16(p, KDHT_MAGIC);
+	p[2] = version;
+	p[3] = type;
+	p[4] = flags;
+	p[5] = 0;
+	put_be16(p + 6, body_len);
+	p[8] = (uint8_t)(txid >> 24);
+	p[9] = (uint8_t)(txid >> 16);
+	p[10] = (uint8_t)(txid >> 8);
+	p[11] = (uint8_t)txid;
+	if (token)
+		memcpy(p + 12, token, KDHT_TOKEN_LEN);
+	else
+		memset(p + 12, 0, KDHT_TOKEN_LEN);
+	memcpy(p + 20, sender, KDHT_ID_LEN);
+}
+
+size_t pad_datagram(uint8_t *pkt, size_t len, size_t pad_to)
+{
+	size_t pad;
+
+	if (pad_to > KDHT_MAX_DATAGRAM)
+		pad_to = KDHT_MAX_DATAGRAM;
+	if (pad_to < len + KDHT_PAD_TRAILER_LEN)
+		return len;
+	pad = pad_to - len;
+	memset(pkt + len, 0, pad);
+	put_be16(pkt + pad_to - KDHT_PAD_TRAILER_LEN, (uint16_t)pad);
+	pkt[4] |= KDHT_F_PADDED;
+	put_be16(pkt + 6, (uint16_t)(pad_to - KDHT_HDR_LEN));
+	return pad_to;
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	r->s = seed ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dull;
+}
+
+uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)((rng_next(r) >> 32) * n >> 32);
+}
+
+void rng_bytes(struct rng *r, uint8_t *p, size_t n)
+{
+	size_t i;
+	uint64_t v = 0;
+
+	for (i = 0; i < n; i++) {
+		if ((i & 7) == 0)
+			v = rng_next(r);
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_parse(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int uint_parse(const char *s, const char *opt, unsigned long min,
+	       unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || *out < min || *out > max) {
+		fprintf(stderr, "%s: expected an integer in %lu..%lu, got '%s'\n",
+			opt, min, max, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int seconds_parse(const char *s, const char *opt, uint64_t *out_ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v >= 0 && v <= 3600)) {
+		fprintf(stderr, "%s: expected seconds in 0..3600, got '%s'\n", opt, s);
+		return -EINVAL;
+	}
+	*out_ns = (uint64_t)(v * 1e9);
+	return 0;
+}
