@@ -643,7 +643,9 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o, struct sim *s)
 			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
-		default: usage(stderr); return -EINVAL;
+		default:
+			fprintf(stderr, "kdht-sim: see kdht-sim --help\n");
+			return -EINVAL;
 		}
 	}
 	if (err)
