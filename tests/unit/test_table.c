@@ -732,8 +732,9 @@ static void test_pool_exhaustion(void **state)
 
 static void test_address_change(void **state)
 {
-	struct kd_node a, moved;
+	struct kd_node a, moved, b1, b2;
 	struct kd_contact *c;
+	struct kd_addr was;
 
 	(void)state;
 	table_new(8, 2, 64, 12);
@@ -753,6 +754,18 @@ static void test_address_change(void **state)
 	assert_int_equal(kd_table_liveness(&tbl, c, 4000), KD_GOOD);
 	assert_true(same_node(&last_removed, &a));
 	assert_true(same_node(&last_added, &moved));
+
+	/* Not into a subnet already at its limit in the bucket. */
+	b1 = node_in(4, 3);
+	b2 = node_in(4, 3);
+	b2.addr.ip[3] = 2;
+	assert_int_equal(seen(&b1, 5000), KD_SEEN_ADDED);
+	assert_int_equal(seen(&b2, 5000), KD_SEEN_ADDED);
+	fail_n(&moved, 6000, prm.max_fails);
+	moved.addr = v4(3, 3);
+	assert_int_equal(seen(&moved, 7000), KD_SEEN_REFUSED);
+	was = v4(2, 1);
+	assert_true(kd_addr_equal(&c->node.addr, &was));
 }
 
 static void test_memory_bounded(void **state)
@@ -783,6 +796,129 @@ static void test_memory_bounded(void **state)
 	assert_true(tbl.members > 100);
 }
 
+/* Everything the table's lists, counters and subnet slots promise, recounted. */
+static void check_invariants(void)
+{
+	static u16 subnet_n[2 * POOL_MAX];
+	unsigned int b, members = 0, repl = 0, free_n = 0, i, used_slots = 0;
+	const struct kd_contact *c;
+	u32 cur = 0;
+	u16 x;
+
+	for (b = 0; b < KD_ID_BITS; b++) {
+		unsigned int cnt = 0, rcnt = 0;
+
+		for (x = tbl.bucket[b].head; x != KD_NIL; x = tbl.pool[x].next) {
+			c = &tbl.pool[x];
+			assert_int_equal(kd_id_bucket(&self, &c->node.id), b);
+			assert_false(c->in_repl);
+			assert_true(kd_addr_usable(&c->node.addr));
+			cnt++;
+		}
+		for (x = tbl.bucket[b].repl_head; x != KD_NIL; x = tbl.pool[x].next) {
+			c = &tbl.pool[x];
+			assert_int_equal(kd_id_bucket(&self, &c->node.id), b);
+			assert_true(c->in_repl);
+			assert_true(c->fails < prm.max_fails);
+			rcnt++;
+		}
+		assert_int_equal(cnt, tbl.bucket[b].count);
+		assert_int_equal(rcnt, tbl.bucket[b].repl_count);
+		assert_true(cnt <= prm.k);
+		assert_true(rcnt <= prm.repl_per_bucket);
+		members += cnt;
+		repl += rcnt;
+	}
+	for (x = tbl.free_head; x != KD_NIL; x = tbl.pool[x].next)
+		free_n++;
+	assert_int_equal(members, tbl.members);
+	assert_int_equal(repl, tbl.replacements);
+	assert_int_equal(members + repl + free_n, prm.max_contacts);
+	assert_int_equal(n_added - n_removed, members);
+
+	/* Subnet slots hold exactly the per-subnet member counts, within the limits. */
+	for (i = 0; i < tbl.subnet_slots; i++) {
+		unsigned int n = 0, in_bucket[KD_ID_BITS] = { 0 };
+
+		if (!tbl.subnets[i].key)
+			continue;
+		used_slots++;
+		cur = 0;
+		while ((c = kd_table_iter(&tbl, &cur))) {
+			if (kd_addr_subnet(&c->node.addr) != tbl.subnets[i].key)
+				continue;
+			n++;
+			b = kd_id_bucket(&self, &c->node.id);
+			assert_true(++in_bucket[b] <= prm.subnet_per_bucket);
+		}
+		assert_int_equal(tbl.subnets[i].count, n);
+		assert_true(n >= 1 && n <= prm.subnet_per_table);
+		subnet_n[used_slots - 1] = (u16)n;
+	}
+	for (i = 0, b = 0; i < used_slots; i++)
+		b += subnet_n[i];
+	assert_int_equal(b, members);
+}
+
+/* Random traffic, failures, removals, pings and time: the table stays consistent. */
+static void test_invariants_under_random_operations(void **state)
+{
+	static struct kd_node known[4096];
+	unsigned int seed, op, nknown;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		u64 now = 1000;
+
+		table_new(6, 3, 96, seed * 104729);
+		prm.subnet_per_bucket = 2;
+		prm.subnet_per_table = 4;
+		nknown = 0;
+		for (op = 0; op < 1500; op++) {
+			unsigned int r = (unsigned int)(rng_next() % 100);
+			struct kd_node x, out[16];
+
+			now += rng_next() % 200000;
+			if (r < 50 || !nknown) {
+				if (rng_next() % 2)
+					rng_fill(x.id.b, sizeof(x.id.b));
+				else
+					x = node_in((unsigned int)(rng_next() % 12), 0);
+				x.addr = rng_next() % 4 ? v4((unsigned int)(rng_next() % 40), (u8)op)
+							: v6((unsigned int)(rng_next() % 20), (u16)op);
+				kd_table_seen(&tbl, now, &x, rng_next() % 2, (u32)(rng_next() % 500),
+					      out);
+				if (nknown < KD_ARRAY_SIZE(known))
+					known[nknown++] = x;
+			} else if (r < 70) {
+				x = known[rng_next() % nknown];
+				kd_table_failed(&tbl, now, &x.id);
+			} else if (r < 80) {
+				x = known[rng_next() % nknown];
+				if (rng_next() % 2)
+					x.addr = v4((unsigned int)(rng_next() % 40), 1);
+				kd_table_seen(&tbl, now, &x, true, 30, out);
+			} else if (r < 85) {
+				kd_table_remove(&tbl, &known[rng_next() % nknown].id);
+			} else if (r < 95) {
+				unsigned int i, n = kd_table_due_pings(&tbl, now, out, 16);
+
+				for (i = 0; i < n; i++)
+					if (rng_next() % 2)
+						kd_table_ping_done(&tbl, &out[i].id);
+			} else {
+				int b = kd_table_stale_bucket(&tbl, now);
+
+				if (b >= 0) {
+					assert_true(tbl.bucket[b].count > 0);
+					kd_table_touch(&tbl, (unsigned int)b, now);
+				}
+			}
+			check_invariants();
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_address_change),
 		cmocka_unit_test(test_memory_bounded),
+		cmocka_unit_test(test_invariants_under_random_operations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
