@@ -210,10 +210,11 @@ static void test_rl_long_idle_no_overflow(void **state)
 	struct kd_addr a = addr4(1, 1);
 
 	(void)state;
-	kd_rl_set(rl, KD_RL_RATE_MAX, 3);
+	/* 2^16 per second over 2^48 ms is 2^64 thousandths: a naive product wraps to 0. */
+	kd_rl_set(rl, 1u << 16, 3);
 	assert_int_equal(take(rl, 5, &a, 10), 3);
 	/* After ages of silence: a full bucket, no more. */
-	assert_int_equal(take(rl, 5 + (1ull << 45), &a, 10), 3);
+	assert_int_equal(take(rl, 5 + (1ull << 48), &a, 10), 3);
 	/* The clock stepping back refills nothing. */
 	assert_int_equal(take(rl, 6, &a, 10), 0);
 }
