@@ -176,9 +176,10 @@ static void kd_repl_unlink(struct kd_table *t, unsigned int b, u16 idx)
 }
 
 /*
- * A free pool entry. When the pool is exhausted a replacement is given up:
- * this bucket's least recently seen one, or for a new member, one from the
- * bucket with the most replacements, since members matter more.
+ * A pool entry, to be filled by kd_contact_init(). When the pool is
+ * exhausted a replacement is given up: this bucket's least recently seen
+ * one, or for a new member, one from the bucket with the most replacements,
+ * since members matter more.
  */
 static u16 kd_alloc(struct kd_table *t, unsigned int b, bool member)
 {
@@ -197,7 +198,6 @@ static u16 kd_alloc(struct kd_table *t, unsigned int b, bool member)
 		return KD_NIL;
 	idx = t->bucket[victim].repl_head;
 	kd_repl_unlink(t, victim, idx);
-	memset(kd_c(t, idx), 0, sizeof(struct kd_contact));
 	return idx;
 }
 
