@@ -68,6 +68,16 @@ expect_ge() {
 	log "ok: $1 = $3 (>= $2)"
 }
 
+# expect_all_answered WHAT FLOOD_JSON FIELD: kdht-flood got one FIELD reply
+# (pong, nodes) for each of its requests, and sent some.
+expect_all_answered() {
+	_sent=$(echo "$2" | jq .sent)
+	_got=$(echo "$2" | jq ".$3")
+	[ "$_sent" -gt 0 ] || fail "$1: kdht-flood sent nothing: $2"
+	[ "$_got" = "$_sent" ] || fail "$1: expected $_sent $3 replies, saw $_got: $2"
+	log "ok: $1: $_got of $_sent answered"
+}
+
 # expect_ok WHAT CMD...: CMD must succeed.
 expect_ok() {
 	_what=$1
@@ -174,12 +184,18 @@ bootstrap_all() {
 	done
 }
 
+# proc_of I NAME: one line of node I's /proc/net/kdht ("name value").
+proc_of() {
+	on "$1" cat /proc/net/kdht | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) exit 1 }' ||
+		fail "node $1: no $2 in /proc/net/kdht"
+}
+
 node_id() {
-	on "$1" dhtctl -k node --json | jq -r .id
+	proc_of "$1" id
 }
 
 table_size() {
-	on "$1" dhtctl -k node --json | jq -r .table_size
+	proc_of "$1" table_size
 }
 
 # table_at_least I N: node I's routing table holds N contacts or more.
@@ -187,10 +203,9 @@ table_at_least() {
 	[ "$(table_size "$1")" -ge "$2" ]
 }
 
-# stat_of I NAME: one counter of node I, from /proc/net/kdht.
+# stat_of I NAME: one counter of node I (names from KDHT_STATS).
 stat_of() {
-	on "$1" cat /proc/net/kdht | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) exit 1 }' ||
-		fail "node $1: no counter $2 in /proc/net/kdht"
+	proc_of "$@"
 }
 
 # closest TARGET ID...: the id among ID... nearest to TARGET by XOR distance

@@ -1,0 +1,26 @@
+# suite: wip
+# group: kernel
+# A flood from one source is capped at the configured rate, while another
+# source is still served.
+RATE=50
+BURST=50
+SECONDS_=4
+
+mesh 3
+node_up 1
+on 1 dhtctl -k node set --rate "$RATE" --burst "$BURST" || fail "dhtctl -k node set --rate failed"
+
+on 2 kdht-flood --type ping --rate 2000 --duration "$SECONDS_" --json "$(addr4 1):$KDHT_PORT" >/tmp/flood &
+sleep 1
+out=$(on 3 kdht-flood --type ping --rate 10 --duration 1 --json "$(addr4 1):$KDHT_PORT")
+wait
+flood=$(cat /tmp/flood)
+log "flooder: $flood"
+log "other source: $out"
+expect_all_answered "PINGs of another source during the flood" "$out" pong
+sent=$(echo "$flood" | jq .sent)
+expect_ge "PINGs the flooder sent" $((RATE * SECONDS_ * 4)) "$sent"
+# The bucket starts full (BURST) and refills at RATE; allow one second of slack.
+expect_le "PONGs to the flooder" $((BURST + RATE * (SECONDS_ + 1))) "$(echo "$flood" | jq .pong)"
+expect_ge "PONGs to the flooder" $((RATE * SECONDS_ / 2)) "$(echo "$flood" | jq .pong)"
+expect_ge "node 1 drop_rate_limited" $((sent - BURST - RATE * (SECONDS_ + 1))) "$(stat_of 1 drop_rate_limited)"

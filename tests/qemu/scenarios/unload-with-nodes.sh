@@ -1,0 +1,19 @@
+# suite: wip
+# group: lifecycle
+# rmmod while namespaces with running, bootstrapped nodes are alive; the
+# namespaces outlive the module and get a working node again after insmod.
+N=4
+
+mesh "$N"
+nodes_up "$N"
+bootstrap_all "$N"
+wait_until 30 table_at_least "$N" 1
+kdht_unload
+expect_eq "namespaces after rmmod" "$N" "$("$IP" netns list | wc -l)"
+
+kdht_load
+expect_eq "node 2 after reload: running" 0 "$(proc_of 2 running)"
+node_up 1
+node_up 2
+on 2 dhtctl -k ping "$(addr4 1):$KDHT_PORT" || fail "node 2 cannot ping node 1 after reload"
+log "ok: node 2 pings node 1 after reload"
