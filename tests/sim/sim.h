@@ -162,6 +162,8 @@ struct sim {
 	struct sim_lookup_rec *lk;
 	uint32_t nlk;
 	uint32_t lk_done;
+	uint32_t fail_unknown;	/* failed lookups: no hit had the closest node in its table */
+	uint32_t fail_known;	/* failed lookups: some hit knew it, the lookup stopped short */
 	uint32_t join_lookups;	/* random-id lookups a node runs after its self lookup */
 	uint32_t joins_failed;
 };

@@ -80,6 +80,28 @@ static void start_join_lookups(struct sim *s, uint32_t i)
 		n->joined = 1;
 }
 
+/*
+ * Tells apart the two ways a lookup misses the closest node: nobody it
+ * heard from knew that node (the tables never learnt it), or one of them
+ * did and the lookup stopped before asking for it.
+ */
+static void explain_failure(struct sim *s, const struct kd_event *ev,
+			    const struct kd_id *closest)
+{
+	unsigned int h;
+
+	for (h = 0; h < ev->nhits; h++) {
+		uint32_t i = sim_addr_node(s, &ev->hits[h].node.addr);
+
+		if (i != UINT32_MAX &&
+		    kd_table_find(kd_core_table(s->node[i].core), closest)) {
+			s->fail_known++;
+			return;
+		}
+	}
+	s->fail_unknown++;
+}
+
 static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
 	uint32_t idx = ev->cookie & ~SIM_COOKIE_MEASURE;
@@ -106,6 +128,8 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	r->want = (uint8_t)n;
 	r->success = n == 0 ||
 		(ev->nhits > 0 && kd_id_equal(&ev->hits[0].node.id, &s->node[best[0]].id));
+	if (!r->success)
+		explain_failure(s, ev, &s->node[best[0]].id);
 	for (j = 0; j < n; j++)
 		for (h = 0; h < ev->nhits; h++)
 			if (kd_id_equal(&ev->hits[h].node.id, &s->node[best[j]].id)) {
@@ -409,6 +433,9 @@ static void print_human(const struct sim *s, const struct sim_opts *o,
 	printf("  lookups     %u asked, %u done, %u in time\n", s->nlk, m->done, m->ok);
 	printf("  success     %.2f%% found the closest live node; %.2f%% of the k closest found\n",
 	       pct(m->success, s->nlk), 100.0 * m->found_frac);
+	if (m->success < s->nlk)
+		printf("  failures    %u: closest node unknown to every hit; %u: a hit knew it\n",
+		       s->fail_unknown, s->fail_known);
 	printf("  rounds      median %u, p99 %u, max %u\n", m->rounds_med, m->rounds_p99,
 	       m->rounds_max);
 	printf("  time        median %u ms, p99 %u ms (virtual)\n", m->ms_med, m->ms_p99);
@@ -446,6 +473,8 @@ static void print_json(const struct sim *s, const struct sim_opts *o,
 	       m->members_avg, m->repl_avg, s->joins_failed);
 	printf("\"lookups\":%u,\"done\":%u,\"in_time\":%u,\"success_pct\":%.3f,\"k_closest_found_pct\":%.3f,",
 	       s->nlk, m->done, m->ok, pct(m->success, s->nlk), 100.0 * m->found_frac);
+	printf("\"fail_closest_unknown\":%u,\"fail_closest_known\":%u,",
+	       s->fail_unknown, s->fail_known);
 	printf("\"rounds_median\":%u,\"rounds_p99\":%u,\"rounds_max\":%u,", m->rounds_med,
 	       m->rounds_p99, m->rounds_max);
 	printf("\"ms_median\":%u,\"ms_p99\":%u,\"sent_per_lookup\":%.2f,\"timeouts_per_lookup\":%.3f,",
