@@ -12,7 +12,16 @@
 #define KD_TOKEN_CACHE		64
 /* Liveness pings one kd_core_tick() sends at most, so a tick stays short. */
 #define KD_PINGS_PER_TICK	8
+/*
+ * kd_core_next_due() never asks for a tick sooner than this after the last
+ * one, so work that is due but cannot proceed (every request slot busy) does
+ * not make the host spin.
+ */
+#define KD_TICK_MIN_MS		10
 #define KD_NO_LOOKUP		0xffff
+/* A lookup handle is its slot index and, above it, the slot's generation. */
+#define KD_HANDLE_SLOT_BITS	10
+#define KD_HANDLE_GEN_MASK	0x1fffff
 #define KD_WANT_ALL		(KDHT_WANT_V4 | KDHT_WANT_V6)
 
 enum kd_req_kind {
@@ -37,6 +46,7 @@ struct kd_req {
 struct kd_lk_slot {
 	struct kd_lookup l;
 	u32 cookie;
+	u32 gen;		/* bumped at every start: stale handles miss */
 	u8 used;
 	u8 internal;		/* a refresh or bootstrap lookup: no event */
 };
@@ -69,6 +79,7 @@ struct kd_core {
 	u8 boot_lookup_started;
 	u32 boot_backoff;
 	u64 boot_next;
+	u64 last_tick;
 	/* Scratch for one call at a time; kept here to keep stack frames small. */
 	u8 pkt[KDHT_MAX_DATAGRAM];
 	struct kd_nodes nodes;
@@ -179,6 +190,7 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 	kd_tokens_init(&c->tokens, seed, now);
 	memcpy(c->rng_key, seed + KD_SECRET_LEN, KD_SECRET_LEN);
 	c->next_rotate = now + p->token_rotate_ms;
+	c->last_tick = now;
 	*out = c;
 	return 0;
 }
@@ -414,6 +426,7 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 		       c->p.lookup_width, target, c->p.k, c->p.alpha,
 		       c->p.request_timeout_ms, c->p.lookup_timeout_ms, now);
 	s->used = 1;
+	s->gen = (s->gen + 1) & KD_HANDLE_GEN_MASK;
 	s->internal = internal;
 	s->cookie = cookie;
 	c->lookups_used++;
@@ -421,7 +434,7 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 	while (n--)
 		kd_lookup_seed(&s->l, &c->closest[n]);
 	kd_lookup_pump(c, now, i);
-	return (int)i;
+	return (int)((s->gen << KD_HANDLE_SLOT_BITS) | i);
 }
 
 int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 cookie)
@@ -431,9 +444,12 @@ int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 c
 
 void kd_core_lookup_cancel(struct kd_core *c, int handle)
 {
-	if (handle < 0 || handle >= c->p.max_lookups || !c->lk[handle].used)
+	unsigned int i = (unsigned int)handle & ((1u << KD_HANDLE_SLOT_BITS) - 1);
+
+	if (handle < 0 || i >= c->p.max_lookups || !c->lk[i].used ||
+	    c->lk[i].gen != (unsigned int)handle >> KD_HANDLE_SLOT_BITS)
 		return;
-	kd_lookup_detach(c, (unsigned int)handle);
+	kd_lookup_detach(c, i);
 }
 
 /* A request got no usable answer: the peer failed, and whoever waited learns it. */
@@ -757,6 +773,7 @@ u64 kd_core_tick(struct kd_core *c, u64 now)
 	kd_tick_pings(c, now);
 	kd_tick_refresh(c, now);
 	kd_tick_bootstrap(c, now);
+	c->last_tick = now;
 	return kd_core_next_due(c);
 }
 
@@ -774,7 +791,7 @@ u64 kd_core_next_due(const struct kd_core *c)
 	due = KD_MIN(due, kd_table_next_due(&c->table));
 	if (c->nboot && !c->table.members)
 		due = KD_MIN(due, c->boot_next);
-	return due;
+	return KD_MAX(due, c->last_tick + KD_TICK_MIN_MS);
 }
 
 int kd_core_set_params(struct kd_core *c, const struct kd_params *p)

@@ -360,7 +360,7 @@ static void test_find_node_excludes_requester(void **state)
 	assert_int_equal(kd_core_closest(nodes[0].c, &nodes[1].id, KDHT_WANT_V4, ns, 20), 6);
 	assert_true(kd_id_equal(&ns[0].id, &nodes[1].id));
 
-	assert_int_equal(kd_core_lookup(nodes[1].c, now, &nodes[1].id, 5), 0);
+	assert_true(kd_core_lookup(nodes[1].c, now, &nodes[1].id, 5) >= 0);
 	p = pop();
 	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
 	kd_core_input(nodes[0].c, now, &p->from, p->data, p->len, &in);
@@ -519,6 +519,33 @@ static void test_empty_table_lookup(void **state)
 	assert_int_equal(kd_core_lookups_running(nodes[0].c), 0);
 }
 
+static void test_lookup_cancel(void **state)
+{
+	struct kd_id target;
+	int stale, h;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	memset(target.b, 1, KDHT_ID_LEN);
+	/* Finishes at once (empty table): its handle is stale from the start. */
+	stale = kd_core_lookup(nodes[0].c, now, &target, 1);
+	assert_true(stale >= 0);
+	assert_int_equal(nodes[0].lookups_done, 1);
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	deliver();
+
+	h = kd_core_lookup(nodes[0].c, now, &target, 2);
+	assert_true(h >= 0);
+	assert_int_not_equal(h, stale);
+	kd_core_lookup_cancel(nodes[0].c, stale);
+	assert_int_equal(kd_core_lookups_running(nodes[0].c), 1);
+	kd_core_lookup_cancel(nodes[0].c, h);
+	assert_int_equal(kd_core_lookups_running(nodes[0].c), 0);
+	/* The reply to its FIND_NODE still arrives, but no event follows. */
+	run_until(now + params.lookup_timeout_ms);
+	assert_int_equal(nodes[0].lookups_done, 1);
+}
+
 static void test_bootstrap_backoff(void **state)
 {
 	struct kd_addr boot = addr_of(1);
@@ -578,7 +605,7 @@ static void test_timeouts_mark_failures(void **state)
 	for (round = 1; ct->fails < params.max_fails; round++) {
 		assert_true(round <= params.max_fails);
 		assert_true(kd_core_lookup(nodes[0].c, now, &target, round) >= 0);
-		run_until(now + params.request_timeout_ms + 1);
+		run_until(now + params.request_timeout_ms + 50);
 		assert_int_equal(nodes[0].lookups_done, round);
 		assert_int_equal(nodes[0].last_lookup.nhits, 0);
 		assert_int_equal(nodes[0].last_lookup.stats.sent, 1);
@@ -611,6 +638,9 @@ static void test_request_pool_bounded(void **state)
 	}
 	a = addr_of(40);
 	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), -ENOSPC);
+	/* Busy slots never make the node ask to be ticked again at once. */
+	assert_true(kd_core_tick(nodes[0].c, now) > now);
+	assert_true(kd_core_next_due(nodes[0].c) > now);
 	run_until(now + params.request_timeout_ms);
 	assert_int_equal(nodes[0].pings_done, 4);
 	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), 0);
@@ -645,6 +675,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_converges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
