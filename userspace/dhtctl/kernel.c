@@ -248,8 +248,8 @@ static int node_parse_set(int argc, char **argv, struct verb_args *va,
 			return usage_err(node_use);
 		}
 		if (name) {
-			out_err("bad or misplaced %s", name);
-			return usage_err(node_use);
+			out_err("bad or misplaced %s (see dhtctl -k node --help)", name);
+			return DHTCTL_USAGE;
 		}
 	}
 	if (optind != argc)
@@ -317,10 +317,13 @@ static const char *one_arg(int argc, char **argv, struct verb_args *va,
 			printf("usage: dhtctl -k %s\n", use);
 			exit(DHTCTL_OK);
 		}
-		if (c != 't' || !timeout_ms || parse_timeout(optarg, timeout_ms)) {
-			usage_err(use);
-			return NULL;
+		if (c == 't' && timeout_ms) {
+			if (parse_timeout(optarg, timeout_ms))
+				return NULL;
+			continue;
 		}
+		usage_err(use);
+		return NULL;
 	}
 	if (optind + 1 != argc) {
 		usage_err(use);
