@@ -136,7 +136,8 @@ static void nodes_find_each_other(void **state)
 	run_until(&lookup_done, want);
 	assert_int_equal(lookup_done, want);
 	assert_int_equal(lookup_hits, NODES - 1);
-	assert_true(nodes[0].b->ops->closest(nodes[0].b, &nodes[0].id, out, NODES) >= 1);
+	assert_true(nodes[0].b->ops->closest(nodes[0].b, &nodes[0].id, KDHT_WANT_V4,
+					     out, NODES) >= 1);
 
 	assert_int_equal(kdd_addr_parse(&a, "127.0.0.1:46213", 0), 0);
 	assert_int_equal(nodes[0].b->ops->ping(nodes[0].b, &a, on_ping, NULL), 0);

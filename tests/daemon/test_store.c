@@ -159,6 +159,12 @@ static void mutable_needs_higher_seq(void **state)
 	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
 	assert_memory_equal(got.value, "two", 3);
 	assert_int_equal(got.seq, 6);
+	/* Another publisher cannot take the key over, whatever its seq. */
+	memset(r.publisher.b, 0xbb, KDHT_ID_LEN);
+	r.seq = 100;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -EPERM);
+	memset(r.publisher.b, 0xaa, KDHT_ID_LEN);
+	r.seq = 6;
 	/* The same record again only renews it. */
 	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW + 100), 0);
 	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);

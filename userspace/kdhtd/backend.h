@@ -56,7 +56,7 @@ struct kdd_backend_ops {
 	int (*send)(struct kdd_backend *b, const struct kd_addr *to, uint8_t type, uint8_t flags,
 		    uint32_t txid, const uint8_t *body, size_t body_len, size_t pad_to,
 		    uint32_t *txid_out);
-	unsigned int (*closest)(struct kdd_backend *b, const struct kd_id *target,
+	unsigned int (*closest)(struct kdd_backend *b, const struct kd_id *target, uint8_t want,
 				struct kd_node *out, unsigned int max);
 	/* The routing table's members, up to max. */
 	unsigned int (*routes)(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,

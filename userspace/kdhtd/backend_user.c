@@ -306,9 +306,9 @@ static int user_send(struct kdd_backend *b, const struct kd_addr *to, uint8_t ty
 }
 
 static unsigned int user_closest(struct kdd_backend *b, const struct kd_id *target,
-				 struct kd_node *out, unsigned int max)
+				 uint8_t want, struct kd_node *out, unsigned int max)
 {
-	return kd_core_closest(to_user(b)->core, target, KDHT_WANT_V4 | KDHT_WANT_V6, out, max);
+	return kd_core_closest(to_user(b)->core, target, want, out, max);
 }
 
 static unsigned int user_routes(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,

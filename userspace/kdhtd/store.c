@@ -159,6 +159,9 @@ static int put_verdict(const struct kdd_record *held, const struct kdd_record *r
 		return -EINVAL;
 	if (!rec->is_mutable)
 		return 1;
+	/* A mutable key belongs to its publisher for as long as it lives. */
+	if (!kd_id_equal(&held->publisher, &rec->publisher))
+		return -EPERM;
 	if (rec->seq > held->seq)
 		return 0;
 	if (rec->seq == held->seq && rec->len == held->len &&

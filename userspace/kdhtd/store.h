@@ -63,8 +63,8 @@ void kdd_store_close(struct kdd_store *st);
  * at max_ttl_s). A mutable record replaces the held one only if its seq is
  * higher (equal seq and identical value just renews the expiry); an
  * immutable one keeps the value first stored and extends the expiry.
- * Returns 0 once committed; -ESTALE (older mutable record), -EMSGSIZE (value
- * over max_value), -ENOSPC (map full: nothing was changed), -EINVAL (a
+ * Returns 0 once committed; -ESTALE (older mutable record), -EPERM (a
+ * mutable record of another publisher is held), -EMSGSIZE (value over max_value), -ENOSPC (map full: nothing was changed), -EINVAL (a
  * mutable record for a key that holds an immutable one or the reverse), -EIO.
  */
 int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * kdhtd's configuration: defaults, then the config file (--config, lines of
+ * "name = value" with the long option names), then the command line.
+ */
+#ifndef KDD_CONFIG_H
+#define KDD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kd_params.h"
+#include "log.h"
+
+#define KDD_DEFAULT_STATE_DIR	"/var/lib/kdht"
+#define KDD_DEFAULT_CONFIG	"/etc/kdht/kdhtd.conf"
+#define KDD_DEFAULT_R		3	/* replicas a put stores to */
+#define KDD_DEFAULT_W		2	/* acknowledgements that make a put succeed */
+#define KDD_DEFAULT_REPUBLISH_S	3600
+#define KDD_MAX_BOOTSTRAP	KD_BOOTSTRAP_MAX
+#define KDD_CONFIG_LINE_MAX	512
+
+enum kdd_backend_kind { KDD_BACKEND_AUTO, KDD_BACKEND_USER, KDD_BACKEND_KERNEL };
+
+struct kdd_config {
+	char state_dir[256];
+	char socket_path[108];
+	char group[64];			/* "" : no group may mutate */
+	uint16_t port;
+	enum kdd_backend_kind backend;
+	char bootstrap[KDD_MAX_BOOTSTRAP][64];
+	unsigned int nbootstrap;
+	char bind4[64];			/* "" : any; "none": no IPv4 */
+	char bind6[64];
+	unsigned int r, w;
+	uint32_t republish_s;
+	uint32_t max_value;
+	uint32_t default_ttl_s;
+	uint32_t max_ttl_s;
+	size_t map_size;
+	uint32_t rate_limit;		/* requests/s per source */
+	uint32_t subnet_limit;		/* contacts per /24 (/48) in the table */
+	uint32_t request_timeout_ms;	/* one value request's timeout */
+	unsigned int retries;		/* value requests resent before giving up */
+	enum kdd_log_level log_level;
+	bool syslog;
+};
+
+void kdd_config_default(struct kdd_config *c);
+
+/*
+ * Fills c from the config file named by --config (or the default file, if
+ * it exists) and argv. Returns 0, 1 when --help or --version was printed,
+ * or -1 after printing one line on stderr.
+ */
+int kdd_config_parse(struct kdd_config *c, int argc, char **argv);
+
+/* The routing core's parameters that follow from c. */
+void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p);
+
+#endif /* KDD_CONFIG_H */

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#include "server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const kdd_srv_counter_names[KDD_SRV_COUNT] = {
+	"store_requests", "find_requests", "stored", "found", "not_found",
+	"malformed", "too_large", "bad_signature", "stale",
+	"storage_full", "storage_error", "unknown_type", "reply_cut",
+	"partial_evicted", "partial_expired", "send_error",
+};
+
+void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
+		     struct kdd_backend *backend, uint32_t max_value)
+{
+	memset(s->partials, 0, sizeof(s->partials));
+	memset(s->counters, 0, sizeof(s->counters));
+	s->store = store;
+	s->backend = backend;
+	s->max_value = max_value;
+}
+
+static void partial_drop(struct kdd_partial *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+void kdd_server_fini(struct kdd_server *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < KDD_MAX_PARTIALS; i++)
+		partial_drop(&s->partials[i]);
+}
+
+void kdd_server_expire(struct kdd_server *s, uint64_t now_ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		if (s->partials[i].used &&
+		    now_ms - s->partials[i].started_ms >= KDD_PARTIAL_TIMEOUT_MS) {
+			partial_drop(&s->partials[i]);
+			s->counters[KDD_SRV_PARTIAL_EXPIRED]++;
+		}
+	}
+}
+
+static void count_code(struct kdd_server *s, uint32_t code)
+{
+	static const enum kdd_srv_counter by_code[] = {
+		[KDHT_ERR_MALFORMED] = KDD_SRV_MALFORMED,
+		[KDHT_ERR_TOO_LARGE] = KDD_SRV_TOO_LARGE,
+		[KDHT_ERR_STORAGE_FULL] = KDD_SRV_STORAGE_FULL,
+		[KDHT_ERR_BAD_SIGNATURE] = KDD_SRV_BAD_SIGNATURE,
+		[KDHT_ERR_STALE] = KDD_SRV_STALE,
+		[KDHT_ERR_UNAVAILABLE] = KDD_SRV_STORAGE_ERROR,
+	};
+
+	if (code < sizeof(by_code) / sizeof(by_code[0]) && by_code[code])
+		s->counters[by_code[code]]++;
+}
+
+static void send_reply(struct kdd_server *s, const struct kdd_msg *m, uint8_t type,
+		       const uint8_t *body, size_t len)
+{
+	int rc;
+
+	if (KDHT_HDR_LEN + len > m->reply_budget) {
+		s->counters[KDD_SRV_REPLY_CUT]++;
+		return;
+	}
+	rc = s->backend->ops->send(s->backend, &m->from, type, KDHT_F_REPLY, m->hdr.txid, body,
+				   len, 0, NULL);
+	if (rc)
+		s->counters[KDD_SRV_SEND_ERROR]++;
+}
+
+static void send_error(struct kdd_server *s, const struct kdd_msg *m, uint16_t code)
+{
+	uint8_t body[KDHT_ERROR_LEN] = { 0 };
+
+	kd_put_be16(body, code);
+	count_code(s, code);
+	send_reply(s, m, KDHT_MSG_ERROR, body, sizeof(body));
+}
+
+static void send_ack(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *p,
+		     uint32_t status, uint32_t parts_held)
+{
+	struct kdd_ack a = { .key = p->key, .status = status, .part = p->part,
+			     .held_seq = p->seq, .parts_held = parts_held };
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len;
+
+	len = kdd_vmsg_encode_ack(body, sizeof(body), &a);
+	if (len)
+		send_reply(s, m, KDHT_MSG_STORE_ACK, body, len);
+}
+
+uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
+			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s)
+{
+	struct kdd_record r;
+	uint32_t code;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.key = meta->key;
+	r.value = value;
+	r.len = meta->total_len;
+	r.seq = meta->seq;
+	r.is_mutable = meta->is_mutable;
+	r.has_sig = meta->has_sig;
+	memcpy(r.sig, meta->sig, KDD_SIG_LEN);
+	r.publisher = meta->has_publisher ? meta->publisher : *sender;
+	if (meta->total_len > s->max_value) {
+		code = KDHT_ERR_TOO_LARGE;
+	} else if ((meta->is_mutable || meta->has_sig) &&
+		   kdd_record_verify(&r.key, r.seq, r.is_mutable, value, r.len, &r.publisher,
+				     r.sig) != 0) {
+		code = KDHT_ERR_BAD_SIGNATURE;
+	} else {
+		rc = kdd_store_put(s->store, &r, meta->ttl_s, now_s);
+		switch (rc) {
+		case 0:
+			s->counters[KDD_SRV_STORED]++;
+			return KDD_ACK_STORED;
+		case -ESTALE:
+			code = KDHT_ERR_STALE;
+			break;
+		case -EPERM:
+			code = KDHT_ERR_BAD_SIGNATURE;
+			break;
+		case -ENOSPC:
+			code = KDHT_ERR_STORAGE_FULL;
+			break;
+		case -EMSGSIZE:
+			code = KDHT_ERR_TOO_LARGE;
+			break;
+		case -EINVAL:
+			code = KDHT_ERR_MALFORMED;
+			break;
+		default:
+			code = KDHT_ERR_UNAVAILABLE;
+			break;
+		}
+	}
+	count_code(s, code);
+	return code;
+}
+
+/* A retransmitted part of a record already committed: say so again. */
+static bool already_held(struct kdd_server *s, const struct kdd_part *p, uint64_t now_s)
+{
+	struct kdd_record held;
+
+	return kdd_store_get(s->store, &p->key, now_s, &held, s->valbuf,
+			     sizeof(s->valbuf)) == 0 &&
+	       held.seq == p->seq && held.len == p->total_len &&
+	       held.is_mutable == p->is_mutable;
+}
+
+static struct kdd_partial *partial_find(struct kdd_server *s, const struct kdd_msg *m,
+					const struct kdd_part *p, uint64_t now_ms)
+{
+	struct kdd_partial *q, *oldest = NULL;
+	unsigned int i;
+
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		q = &s->partials[i];
+		if (q->used && kd_addr_equal(&q->from, &m->from) &&
+		    kd_id_equal(&q->meta.key, &p->key) && q->meta.seq == p->seq &&
+		    q->meta.total_len == p->total_len)
+			return q;
+	}
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		q = &s->partials[i];
+		if (!q->used)
+			break;
+		if (!oldest || q->started_ms < oldest->started_ms)
+			oldest = q;
+	}
+	if (i == KDD_MAX_PARTIALS) {
+		partial_drop(oldest);
+		s->counters[KDD_SRV_PARTIAL_EVICTED]++;
+		q = oldest;
+	}
+	q->buf = malloc(p->total_len);
+	if (!q->buf)
+		return NULL;
+	q->used = true;
+	q->from = m->from;
+	q->sender = m->hdr.sender;
+	q->meta = *p;
+	q->meta.data = NULL;
+	q->started_ms = now_ms;
+	return q;
+}
+
+static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
+			 uint64_t now_s)
+{
+	struct kdd_partial *q;
+	struct kdd_part p;
+	uint32_t status, held;
+	void *keep;
+	int rc;
+
+	s->counters[KDD_SRV_STORE]++;
+	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
+	if (rc) {
+		send_error(s, m, (uint16_t)rc);
+		return;
+	}
+	if (p.total_len > s->max_value) {
+		count_code(s, KDHT_ERR_TOO_LARGE);
+		send_ack(s, m, &p, KDHT_ERR_TOO_LARGE, 0);
+	} else if (p.parts == 1) {
+		status = kdd_server_commit(s, &p, p.data, &m->hdr.sender, now_s);
+		send_ack(s, m, &p, status, status == KDD_ACK_STORED ? 1 : 0);
+	} else if (already_held(s, &p, now_s)) {
+		send_ack(s, m, &p, KDD_ACK_STORED, p.parts);
+	} else {
+		q = partial_find(s, m, &p, now_ms);
+		if (!q) {
+			send_ack(s, m, &p, KDHT_ERR_UNAVAILABLE, 0);
+		} else {
+			if (!(q->got[p.part / 8] & (1u << (p.part % 8)))) {
+				q->got[p.part / 8] |= (uint8_t)(1u << (p.part % 8));
+				q->have++;
+				memcpy(q->buf + (size_t)p.part * KDD_PART_LEN, p.data, p.len);
+			}
+			held = q->have;
+			status = KDD_ACK_STORED;
+			if (q->have == q->meta.parts) {
+				status = kdd_server_commit(s, &q->meta, q->buf, &q->sender, now_s);
+				partial_drop(q);
+				if (status != KDD_ACK_STORED)
+					held = 0;
+			}
+			send_ack(s, m, &p, status, held);
+		}
+	}
+	kdd_vmsg_free_store(keep);
+}
+
+static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_s)
+{
+	struct kdd_value v;
+	struct kdd_record r;
+	struct kdd_find f;
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len;
+	int rc;
+
+	s->counters[KDD_SRV_FIND]++;
+	rc = kdd_vmsg_decode_find(m->body, m->body_len, &f);
+	if (rc) {
+		send_error(s, m, (uint16_t)rc);
+		return;
+	}
+	memset(&v, 0, offsetof(struct kdd_value, nodes));
+	v.key = f.key;
+	rc = kdd_store_get(s->store, &f.key, now_s, &r, s->valbuf, sizeof(s->valbuf));
+	if (rc == 0 && f.part < kdd_parts_for(r.len) && r.seq >= f.min_seq) {
+		s->counters[KDD_SRV_FOUND]++;
+		v.has_record = true;
+		v.rec.key = r.key;
+		v.rec.part = f.part;
+		v.rec.parts = kdd_parts_for(r.len);
+		v.rec.total_len = r.len;
+		v.rec.data = r.value + (size_t)f.part * KDD_PART_LEN;
+		v.rec.len = KD_MIN(r.len - f.part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
+		v.rec.ttl_s = (uint32_t)KD_MIN(r.expires - now_s, (uint64_t)UINT32_MAX);
+		v.rec.has_publisher = true;
+		v.rec.publisher = r.publisher;
+		v.rec.seq = r.seq;
+		v.rec.is_mutable = r.is_mutable;
+		v.rec.has_sig = r.has_sig;
+		memcpy(v.rec.sig, r.sig, KDD_SIG_LEN);
+	} else {
+		s->counters[KDD_SRV_NOT_FOUND]++;
+		v.nnodes = s->backend->ops->closest(s->backend, &f.key,
+						    f.want ? f.want : KDHT_WANT_V4 | KDHT_WANT_V6,
+						    v.nodes, KDHT_MAX_NODES);
+	}
+	len = kdd_vmsg_encode_value(body, sizeof(body), &v);
+	/* An unvalidated asker gets no more than it sent: fewer nodes. */
+	while (v.nnodes && (!len || KDHT_HDR_LEN + len > m->reply_budget)) {
+		v.nnodes--;
+		s->counters[KDD_SRV_REPLY_CUT]++;
+		len = kdd_vmsg_encode_value(body, sizeof(body), &v);
+	}
+	if (len)
+		send_reply(s, m, KDHT_MSG_VALUE, body, len);
+}
+
+void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
+		       uint64_t now_s)
+{
+	switch (m->hdr.type) {
+	case KDHT_MSG_STORE:
+		handle_store(s, m, now_ms, now_s);
+		break;
+	case KDHT_MSG_FIND_VALUE:
+		handle_find(s, m, now_s);
+		break;
+	default:
+		s->counters[KDD_SRV_UNKNOWN_TYPE]++;
+		send_error(s, m, KDHT_ERR_UNKNOWN_TYPE);
+		break;
+	}
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The answering side of the value messages: STORE (reassembled from parts,
+ * validated, committed, then acknowledged), FIND_VALUE (a value part or the
+ * closest nodes), and ERROR UNKNOWN_TYPE for other value types. Every
+ * rejection is counted by reason.
+ */
+#ifndef KDD_SERVER_H
+#define KDD_SERVER_H
+
+#include "backend.h"
+#include "store.h"
+#include "vmsg.h"
+
+#define KDD_MAX_PARTIALS	16	/* multi-part STOREs being reassembled */
+#define KDD_PARTIAL_TIMEOUT_MS	15000	/* an unfinished one is dropped after */
+
+enum kdd_srv_counter {
+	KDD_SRV_STORE, KDD_SRV_FIND, KDD_SRV_STORED, KDD_SRV_FOUND, KDD_SRV_NOT_FOUND,
+	KDD_SRV_MALFORMED, KDD_SRV_TOO_LARGE, KDD_SRV_BAD_SIGNATURE, KDD_SRV_STALE,
+	KDD_SRV_STORAGE_FULL, KDD_SRV_STORAGE_ERROR, KDD_SRV_UNKNOWN_TYPE, KDD_SRV_REPLY_CUT,
+	KDD_SRV_PARTIAL_EVICTED, KDD_SRV_PARTIAL_EXPIRED, KDD_SRV_SEND_ERROR,
+	KDD_SRV_COUNT
+};
+
+struct kdd_partial {
+	bool used;
+	struct kd_addr from;
+	struct kd_id sender;
+	struct kdd_part meta;	/* part 0's fields; data unused */
+	uint64_t started_ms;
+	uint32_t have;
+	uint8_t got[(KDD_MAX_PARTS + 7) / 8];
+	uint8_t *buf;		/* total_len bytes */
+};
+
+struct kdd_server {
+	struct kdd_store *store;
+	struct kdd_backend *backend;
+	uint32_t max_value;
+	struct kdd_partial partials[KDD_MAX_PARTIALS];
+	uint64_t counters[KDD_SRV_COUNT];
+	uint8_t valbuf[KDD_MAX_VALUE];
+};
+
+extern const char *const kdd_srv_counter_names[KDD_SRV_COUNT];
+
+void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
+		     struct kdd_backend *backend, uint32_t max_value);
+void kdd_server_fini(struct kdd_server *s);
+
+/* Handles a request (no KDHT_F_REPLY). now_s: wall clock, for expiries. */
+void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
+		       uint64_t now_s);
+
+/* Drops unfinished reassemblies older than KDD_PARTIAL_TIMEOUT_MS. */
+void kdd_server_expire(struct kdd_server *s, uint64_t now_ms);
+
+/*
+ * Checks and commits one whole record (signature of a mutable one, size).
+ * Returns KDD_ACK_STORED or a KDHT_ERR_* code; counts the outcome.
+ */
+uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
+			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s);
+
+#endif /* KDD_SERVER_H */

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#include "vmsg.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "kdht.pb-c.h"
+
+/* Signatures cover this string first, so they mean nothing elsewhere. */
+static const char sig_context[] = "KDHT-RECORD-V1";
+
+static uint32_t status_from_wire(Kdht__StoreStatus st)
+{
+	switch (st) {
+	case KDHT__STORE_STATUS__STORE_OK:
+		return KDD_ACK_STORED;
+	case KDHT__STORE_STATUS__STORE_STALE:
+		return KDHT_ERR_STALE;
+	case KDHT__STORE_STATUS__STORE_BAD_SIGNATURE:
+		return KDHT_ERR_BAD_SIGNATURE;
+	case KDHT__STORE_STATUS__STORE_TOO_LARGE:
+		return KDHT_ERR_TOO_LARGE;
+	case KDHT__STORE_STATUS__STORE_FULL:
+		return KDHT_ERR_STORAGE_FULL;
+	default:
+		return KDHT_ERR_MALFORMED;
+	}
+}
+
+static Kdht__StoreStatus status_to_wire(uint32_t status)
+{
+	switch (status) {
+	case KDD_ACK_STORED:
+		return KDHT__STORE_STATUS__STORE_OK;
+	case KDHT_ERR_STALE:
+		return KDHT__STORE_STATUS__STORE_STALE;
+	case KDHT_ERR_BAD_SIGNATURE:
+		return KDHT__STORE_STATUS__STORE_BAD_SIGNATURE;
+	case KDHT_ERR_TOO_LARGE:
+		return KDHT__STORE_STATUS__STORE_TOO_LARGE;
+	case KDHT_ERR_STORAGE_FULL:
+	case KDHT_ERR_UNAVAILABLE:
+		return KDHT__STORE_STATUS__STORE_FULL;
+	default:
+		return KDHT__STORE_STATUS__STORE_MALFORMED;
+	}
+}
+
+static bool id_from(struct kd_id *out, const ProtobufCBinaryData *b)
+{
+	if (b->len != KDHT_ID_LEN)
+		return false;
+	memcpy(out->b, b->data, KDHT_ID_LEN);
+	return true;
+}
+
+static ProtobufCBinaryData bin(const void *p, size_t len)
+{
+	ProtobufCBinaryData b = { .len = len, .data = (uint8_t *)p };
+
+	return b;
+}
+
+/* Checks one record part and copies its fields; the data stays in r. */
+static int part_from(struct kdd_part *out, const Kdht__Record *r)
+{
+	memset(out, 0, sizeof(*out));
+	if (!id_from(&out->key, &r->key))
+		return KDHT_ERR_MALFORMED;
+	out->data = r->value.data;
+	out->len = (uint32_t)r->value.len;
+	out->part = r->part_index;
+	out->parts = r->part_count;
+	out->total_len = r->total_len;
+	if (out->total_len > KDD_MAX_VALUE)
+		return KDHT_ERR_TOO_LARGE;
+	/* Parts are all KDD_PART_LEN long but the last, which holds the rest. */
+	if (out->parts != kdd_parts_for(out->total_len) || out->part >= out->parts)
+		return KDHT_ERR_MALFORMED;
+	if (out->len != (out->part + 1 < out->parts ? KDD_PART_LEN :
+			 out->total_len - out->part * KDD_PART_LEN))
+		return KDHT_ERR_MALFORMED;
+	out->ttl_s = r->expiry_s;
+	if (out->ttl_s == 0)
+		return KDHT_ERR_MALFORMED;
+	if (r->publisher.len) {
+		if (!id_from(&out->publisher, &r->publisher))
+			return KDHT_ERR_MALFORMED;
+		out->has_publisher = true;
+	}
+	out->seq = r->seq;
+	out->is_mutable = r->mutable_;
+	if (r->signature.len) {
+		if (r->signature.len != KDD_SIG_LEN)
+			return KDHT_ERR_MALFORMED;
+		memcpy(out->sig, r->signature.data, KDD_SIG_LEN);
+		out->has_sig = true;
+	}
+	if (out->is_mutable && (!out->has_publisher || !out->has_sig))
+		return KDHT_ERR_BAD_SIGNATURE;
+	return 0;
+}
+
+static void record_to(Kdht__Record *r, const struct kdd_part *p)
+{
+	r->key = bin(p->key.b, KDHT_ID_LEN);
+	r->value = bin(p->data, p->len);
+	r->part_index = p->part;
+	r->part_count = p->parts;
+	r->total_len = p->total_len;
+	r->expiry_s = p->ttl_s;
+	if (p->has_publisher)
+		r->publisher = bin(p->publisher.b, KDHT_ID_LEN);
+	r->seq = p->seq;
+	r->mutable_ = p->is_mutable;
+	if (p->has_sig)
+		r->signature = bin(p->sig, KDD_SIG_LEN);
+}
+
+int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, void **keep)
+{
+	Kdht__Store *m = kdht__store__unpack(NULL, len, b);
+	struct kd_id key;
+	int rc;
+
+	*keep = NULL;
+	if (!m)
+		return KDHT_ERR_MALFORMED;
+	rc = KDHT_ERR_MALFORMED;
+	if (id_from(&key, &m->key) && m->record) {
+		rc = part_from(out, m->record);
+		if (!rc && !kd_id_equal(&key, &out->key))
+			rc = KDHT_ERR_MALFORMED;
+	}
+	if (rc) {
+		kdht__store__free_unpacked(m, NULL);
+		return rc;
+	}
+	*keep = m;
+	return 0;
+}
+
+void kdd_vmsg_free_store(void *keep)
+{
+	if (keep)
+		kdht__store__free_unpacked(keep, NULL);
+}
+
+void kdd_vmsg_free_value(void *keep)
+{
+	if (keep)
+		kdht__value__free_unpacked(keep, NULL);
+}
+
+static int node_from(struct kd_node *out, const Kdht__NodeEntry *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (!id_from(&out->id, &e->id) || e->port == 0 || e->port > 0xffff)
+		return KDHT_ERR_MALFORMED;
+	out->addr.port = (uint16_t)e->port;
+	if (e->family == KDHT_AF_INET && e->addr.len == 4)
+		out->addr.family = KDHT_AF_INET;
+	else if (e->family == KDHT_AF_INET6 && e->addr.len == 16)
+		out->addr.family = KDHT_AF_INET6;
+	else
+		return KDHT_ERR_MALFORMED;
+	memcpy(out->addr.ip, e->addr.data, e->addr.len);
+	return kd_addr_usable(&out->addr) ? 0 : KDHT_ERR_MALFORMED;
+}
+
+int kdd_vmsg_decode_value(const uint8_t *b, size_t len, struct kdd_value *out, void **keep)
+{
+	Kdht__Value *m = kdht__value__unpack(NULL, len, b);
+	size_t i;
+	int rc = KDHT_ERR_MALFORMED;
+
+	*keep = NULL;
+	if (!m)
+		return KDHT_ERR_MALFORMED;
+	memset(out, 0, offsetof(struct kdd_value, nodes));
+	if (!id_from(&out->key, &m->key) || m->n_closer > KDHT_MAX_NODES)
+		goto err;
+	if (m->record) {
+		rc = part_from(&out->rec, m->record);
+		if (rc)
+			goto err;
+		rc = KDHT_ERR_MALFORMED;
+		if (!kd_id_equal(&out->key, &out->rec.key))
+			goto err;
+		out->has_record = true;
+	}
+	for (i = 0; i < m->n_closer; i++) {
+		rc = node_from(&out->nodes[i], m->closer[i]);
+		if (rc)
+			goto err;
+	}
+	out->nnodes = (unsigned int)m->n_closer;
+	*keep = m;
+	return 0;
+err:
+	kdht__value__free_unpacked(m, NULL);
+	return rc;
+}
+
+int kdd_vmsg_decode_ack(const uint8_t *b, size_t len, struct kdd_ack *out)
+{
+	Kdht__StoreAck *m = kdht__store_ack__unpack(NULL, len, b);
+	int rc = KDHT_ERR_MALFORMED;
+
+	if (!m)
+		return rc;
+	if (id_from(&out->key, &m->key)) {
+		out->status = status_from_wire(m->status);
+		out->part = m->part_index;
+		out->held_seq = m->held_seq;
+		out->parts_held = m->parts_held;
+		rc = 0;
+	}
+	kdht__store_ack__free_unpacked(m, NULL);
+	return rc;
+}
+
+int kdd_vmsg_decode_find(const uint8_t *b, size_t len, struct kdd_find *out)
+{
+	Kdht__FindValue *m = kdht__find_value__unpack(NULL, len, b);
+	int rc = KDHT_ERR_MALFORMED;
+
+	if (!m)
+		return rc;
+	if (id_from(&out->key, &m->key) && m->part_index < KDD_MAX_PARTS) {
+		out->part = m->part_index;
+		out->min_seq = m->min_seq;
+		out->want = (uint8_t)(m->want & (KDHT_WANT_V4 | KDHT_WANT_V6));
+		rc = 0;
+	}
+	kdht__find_value__free_unpacked(m, NULL);
+	return rc;
+}
+
+size_t kdd_vmsg_encode_store(uint8_t *b, size_t cap, const struct kdd_part *p)
+{
+	Kdht__Store m = KDHT__STORE__INIT;
+	Kdht__Record r = KDHT__RECORD__INIT;
+
+	record_to(&r, p);
+	m.key = bin(p->key.b, KDHT_ID_LEN);
+	m.record = &r;
+	if (kdht__store__get_packed_size(&m) > cap)
+		return 0;
+	return kdht__store__pack(&m, b);
+}
+
+size_t kdd_vmsg_encode_value(uint8_t *b, size_t cap, const struct kdd_value *v)
+{
+	Kdht__Value m = KDHT__VALUE__INIT;
+	Kdht__Record r = KDHT__RECORD__INIT;
+	Kdht__NodeEntry e[KDHT_MAX_NODES], *ep[KDHT_MAX_NODES];
+	unsigned int i;
+
+	m.key = bin(v->key.b, KDHT_ID_LEN);
+	if (v->has_record) {
+		record_to(&r, &v->rec);
+		m.record = &r;
+	}
+	for (i = 0; i < v->nnodes && i < KDHT_MAX_NODES; i++) {
+		kdht__node_entry__init(&e[i]);
+		e[i].id = bin(v->nodes[i].id.b, KDHT_ID_LEN);
+		e[i].family = v->nodes[i].addr.family;
+		e[i].addr = bin(v->nodes[i].addr.ip,
+				v->nodes[i].addr.family == KDHT_AF_INET ? 4 : 16);
+		e[i].port = v->nodes[i].addr.port;
+		ep[i] = &e[i];
+	}
+	m.n_closer = i;
+	m.closer = ep;
+	if (kdht__value__get_packed_size(&m) > cap)
+		return 0;
+	return kdht__value__pack(&m, b);
+}
+
+size_t kdd_vmsg_encode_ack(uint8_t *b, size_t cap, const struct kdd_ack *a)
+{
+	Kdht__StoreAck m = KDHT__STORE_ACK__INIT;
+
+	m.key = bin(a->key.b, KDHT_ID_LEN);
+	m.status = status_to_wire(a->status);
+	m.part_index = a->part;
+	m.held_seq = a->held_seq;
+	m.parts_held = a->parts_held;
+	if (kdht__store_ack__get_packed_size(&m) > cap)
+		return 0;
+	return kdht__store_ack__pack(&m, b);
+}
+
+size_t kdd_vmsg_encode_find(uint8_t *b, size_t cap, const struct kdd_find *f)
+{
+	Kdht__FindValue m = KDHT__FIND_VALUE__INIT;
+
+	m.key = bin(f->key.b, KDHT_ID_LEN);
+	m.part_index = f->part;
+	m.min_seq = f->min_seq;
+	m.want = f->want;
+	if (kdht__find_value__get_packed_size(&m) > cap)
+		return 0;
+	return kdht__find_value__pack(&m, b);
+}
+
+/*
+ * Ed25519 over the whole string (not the pre-hashed variant): the string is
+ * assembled in one buffer, at most a 64 KiB value plus 59 bytes.
+ */
+static size_t signed_string(uint8_t *buf, const struct kd_id *key, uint64_t seq,
+			    bool is_mutable, const uint8_t *value, uint32_t len)
+{
+	size_t n = sizeof(sig_context) - 1;
+
+	memcpy(buf, sig_context, n);
+	memcpy(buf + n, key->b, KDHT_ID_LEN);
+	n += KDHT_ID_LEN;
+	kd_put_be64(buf + n, seq);
+	n += 8;
+	buf[n++] = is_mutable ? 1 : 0;
+	kd_put_be32(buf + n, len);
+	n += 4;
+	memcpy(buf + n, value, len);
+	return n + len;
+}
+
+#define SIGNED_MAX (sizeof(sig_context) - 1 + KDHT_ID_LEN + 8 + 1 + 4 + KDD_MAX_VALUE)
+
+int kdd_record_verify(const struct kd_id *key, uint64_t seq, bool is_mutable,
+		      const uint8_t *value, uint32_t len, const struct kd_id *publisher,
+		      const uint8_t *sig)
+{
+	static uint8_t buf[SIGNED_MAX];
+	size_t n;
+
+	if (len > KDD_MAX_VALUE)
+		return -1;
+	n = signed_string(buf, key, seq, is_mutable, value, len);
+	return crypto_sign_verify_detached(sig, buf, n, publisher->b) == 0 ? 0 : -1;
+}
+
+void kdd_record_sign(const struct kd_id *key, uint64_t seq, bool is_mutable,
+		     const uint8_t *value, uint32_t len, const uint8_t *sk, uint8_t *sig)
+{
+	static uint8_t buf[SIGNED_MAX];
+	size_t n;
+
+	n = signed_string(buf, key, seq, is_mutable, value, len);
+	crypto_sign_detached(sig, NULL, buf, n, sk);
+}

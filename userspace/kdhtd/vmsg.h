@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The value messages' bodies (proto/kdht.proto) as plain C: the only file
+ * that knows the protobuf layout. Decoders check sizes and return 0 or a
+ * KDHT_ERR_* code; encoders return the body length or 0 if it does not fit.
+ */
+#ifndef KDD_VMSG_H
+#define KDD_VMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kd_types.h"
+#include "store.h"
+
+/* Value bytes in one STORE or VALUE part: the rest of a datagram is framing. */
+#define KDD_PART_LEN	1000
+#define KDD_MAX_PARTS	((KDD_MAX_VALUE + KDD_PART_LEN - 1) / KDD_PART_LEN)
+
+/*
+ * STORE_ACK status as this daemon handles it: 0 (the part is held; the
+ * record is committed once parts_held == parts), else a KDHT_ERR_* code,
+ * mapped to and from the wire's StoreStatus here.
+ */
+#define KDD_ACK_STORED		0
+
+/* One part of a record, as carried by STORE and VALUE. */
+struct kdd_part {
+	struct kd_id key;
+	const uint8_t *data;	/* this part's bytes, inside the decoded message */
+	uint32_t len;
+	uint32_t part, parts, total_len;
+	uint32_t ttl_s;		/* STORE: lifetime (> 0); VALUE: time left */
+	bool has_publisher;
+	struct kd_id publisher;
+	uint64_t seq;
+	bool is_mutable;
+	bool has_sig;
+	uint8_t sig[KDD_SIG_LEN];
+};
+
+struct kdd_ack {
+	struct kd_id key;
+	uint32_t status;
+	uint32_t part;
+	uint64_t held_seq;
+	uint32_t parts_held;
+};
+
+struct kdd_find {
+	struct kd_id key;
+	uint32_t part;
+	uint64_t min_seq;	/* mutable: a lower held seq answers with nodes */
+	uint8_t want;		/* KDHT_WANT_* for the nodes; 0: both */
+};
+
+struct kdd_value {
+	struct kd_id key;
+	bool has_record;
+	struct kdd_part rec;
+	unsigned int nnodes;
+	struct kd_node nodes[KDHT_MAX_NODES];
+};
+
+/*
+ * Decoders keep the protobuf message alive in *keep (free it with
+ * kdd_vmsg_free) because the part's data points into it.
+ */
+int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, void **keep);
+int kdd_vmsg_decode_value(const uint8_t *b, size_t len, struct kdd_value *out, void **keep);
+int kdd_vmsg_decode_ack(const uint8_t *b, size_t len, struct kdd_ack *out);
+int kdd_vmsg_decode_find(const uint8_t *b, size_t len, struct kdd_find *out);
+void kdd_vmsg_free_store(void *keep);
+void kdd_vmsg_free_value(void *keep);
+
+size_t kdd_vmsg_encode_store(uint8_t *b, size_t cap, const struct kdd_part *p);
+size_t kdd_vmsg_encode_value(uint8_t *b, size_t cap, const struct kdd_value *v);
+size_t kdd_vmsg_encode_ack(uint8_t *b, size_t cap, const struct kdd_ack *a);
+size_t kdd_vmsg_encode_find(uint8_t *b, size_t cap, const struct kdd_find *f);
+
+/* The number of parts a value of len bytes travels in (at least 1). */
+static inline uint32_t kdd_parts_for(uint32_t len)
+{
+	return len ? (len + KDD_PART_LEN - 1) / KDD_PART_LEN : 1;
+}
+
+/*
+ * The bytes a record's signature covers (proto/kdht.proto): "KDHT-RECORD-V1",
+ * the key, seq (u64 BE), mutable (u8), total_len (u32 BE), the whole value.
+ * Returns 0 if the signature by publisher (an Ed25519 public key) verifies.
+ */
+int kdd_record_verify(const struct kd_id *key, uint64_t seq, bool is_mutable,
+		      const uint8_t *value, uint32_t len, const struct kd_id *publisher,
+		      const uint8_t *sig);
+void kdd_record_sign(const struct kd_id *key, uint64_t seq, bool is_mutable,
+		     const uint8_t *value, uint32_t len, const uint8_t *sk, uint8_t *sig);
+
+#endif /* KDD_VMSG_H */
