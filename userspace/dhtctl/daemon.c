@@ -119,10 +119,14 @@ static int parse_key(uint8_t key[KDHT_ID_LEN], const char *s, bool hex)
 	return 0;
 }
 
+/* --help prints the usage and what the verb does; a usage error one line. */
 static int verb_usage(const char *name, const char *args, const char *help, FILE *f)
 {
-	fprintf(f, "usage: dhtctl %s%s%s\n  %s\n", name, *args ? " " : "", args, help);
-	return f == stdout ? DHTCTL_OK : DHTCTL_USAGE;
+	fprintf(f, "usage: dhtctl %s%s%s\n", name, *args ? " " : "", args);
+	if (f != stdout)
+		return DHTCTL_USAGE;
+	printf("  %s\n", help);
+	return DHTCTL_OK;
 }
 
 /*
@@ -149,6 +153,7 @@ static int parse_opts(int argc, char **argv, const struct verb *v, struct verb_o
 	o->json = opts->json;
 	o->timeout_ms = DAEMON_TIMEOUT_S * 1000;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+jxf:mt:T:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -180,7 +185,9 @@ static int parse_opts(int argc, char **argv, const struct verb *v, struct verb_o
 		case 'h':
 			return verb_usage(v->name, v->args, v->help, stdout);
 		default:
-			return verb_usage(v->name, v->args, v->help, stderr);
+			out_err("bad option '%s' (usage: dhtctl %s %s)", argv[optind - 1], v->name,
+				v->args);
+			return DHTCTL_USAGE;
 		}
 	}
 	return -1;
