@@ -61,3 +61,17 @@ lookup = {
 }
 for name, data in lookup.items():
     write("fuzz_lookup", name, data)
+
+# Core scripts: 0 raw datagram (addr, u16 length, bytes), 1 answer a sent request
+# (which, flags, sender, token[8], n, nodes...), 2 time step, 3 lookup,
+# 4 ping, 5 bootstrap.
+tok = [9] * 8
+core = {
+    "bootstrap-join": bytes([5, 0, 1, 0, 0, 1] + tok + [1, 1, 0, 1] + tok + [4, 10, 11, 12, 13, 2, 30, 3, 0x11, 2, 255]),
+    "raw-ping": bytes([0, 2, 0, 52]) + hdr(1, b"") + bytes([2, 5]),
+    "raw-find-node": bytes([0, 3, 0, 88]) + hdr(3, find_node) + bytes([2, 1]),
+    "raw-find-node-padded": bytes([0, 5, 4, 72]) + padded(3, find_node, 1096) + bytes([2, 1]),
+    "timeouts": bytes([4, 1, 4, 2, 2, 30, 2, 30, 5, 3, 2, 200, 2, 200]),
+}
+for name, data in core.items():
+    write("fuzz_core", name, data)
