@@ -122,7 +122,7 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	r->nhits = (uint8_t)ev->nhits;
 	/* The origin is never among its own hits: judge against the others. */
 	s->node[node].alive = 0;
-	want = s->params.k + 0u;
+	want = s->params.k;
 	n = sim_oracle_closest(s, &r->target, best, want);
 	s->node[node].alive = 1;
 	r->want = (uint8_t)n;
