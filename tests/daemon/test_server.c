@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The value-message handlers as a peer sees them over loopback UDP: what a
+ * STORE and a FIND_VALUE get back, and that bad input is answered with an
+ * error and counted, never stored.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "server.h"
+
+#define PORT_A 46310
+#define PORT_B 46311
+#define MAX_VALUE 2500
+
+static uv_loop_t loop;
+static struct kdd_backend *a, *b;
+static struct kdd_store *store;
+static struct kdd_server srv;
+static char dir[64];
+static struct kd_addr addr_a;
+static struct kd_id id_a, id_b;
+
+/* The last reply B received. */
+static int replies;
+static uint8_t reply_type;
+static uint8_t reply_body[KDHT_MAX_BODY];
+static size_t reply_len;
+
+static uint64_t wall(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static void on_a_recv(void *ctx, const struct kdd_msg *m)
+{
+	kdd_server_handle(&srv, m, uv_hrtime() / 1000000, wall());
+}
+
+static void on_b_recv(void *ctx, const struct kdd_msg *m)
+{
+	replies++;
+	reply_type = m->hdr.type;
+	reply_len = m->body_len;
+	memcpy(reply_body, m->body, m->body_len);
+}
+
+static int setup(void **state)
+{
+	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_backend_host ha = { .recv = on_a_recv }, hb = { .recv = on_b_recv };
+	struct kdd_store_params sp;
+	const char *msg;
+
+	strcpy(dir, "/tmp/kdd-test-server-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	kdd_store_params_default(&sp);
+	assert_int_equal(kdd_store_open(&store, dir, &sp, &msg), 0);
+	assert_int_equal(uv_loop_init(&loop), 0);
+	kd_params_default(&p.core);
+	memset(id_a.b, 0xa0, sizeof(id_a.b));
+	memset(id_b.b, 0x0b, sizeof(id_b.b));
+	p.port = PORT_A;
+	assert_int_equal(kdd_user_backend_create(&a, &loop, &p, &id_a, &ha, &msg), 0);
+	p.port = PORT_B;
+	assert_int_equal(kdd_user_backend_create(&b, &loop, &p, &id_b, &hb, &msg), 0);
+	kdd_server_init(&srv, store, a, MAX_VALUE);
+	assert_int_equal(kdd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
+	replies = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	a->ops->stop(a);
+	b->ops->stop(b);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	a->ops->destroy(a);
+	b->ops->destroy(b);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	kdd_server_fini(&srv);
+	kdd_store_close(store);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+/* B sends one request to A and waits for the reply. */
+static void exchange(uint8_t type, const uint8_t *body, size_t len, size_t pad_to)
+{
+	uint64_t deadline = uv_hrtime() + 5ull * 1000000000;
+	int before = replies;
+
+	assert_int_equal(b->ops->send(b, &addr_a, type, 0, 0, body, len, pad_to, NULL), 0);
+	while (replies == before && uv_hrtime() < deadline)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(replies, before + 1);
+}
+
+static void store_part(const struct kdd_part *p)
+{
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len = kdd_vmsg_encode_store(body, sizeof(body), p);
+
+	assert_true(len > 0);
+	exchange(KDHT_MSG_STORE, body, len, 0);
+}
+
+static struct kdd_ack expect_ack(void)
+{
+	struct kdd_ack ack;
+
+	assert_int_equal(reply_type, KDHT_MSG_STORE_ACK);
+	assert_int_equal(kdd_vmsg_decode_ack(reply_body, reply_len, &ack), 0);
+	return ack;
+}
+
+static uint16_t expect_error(void)
+{
+	assert_int_equal(reply_type, KDHT_MSG_ERROR);
+	assert_int_equal(reply_len, KDHT_ERROR_LEN);
+	return kd_get_be16(reply_body);
+}
+
+static struct kdd_part part_of(uint8_t key_byte, const uint8_t *value, uint32_t total,
+			       uint32_t part)
+{
+	struct kdd_part p;
+
+	memset(&p, 0, sizeof(p));
+	memset(p.key.b, key_byte, KDHT_ID_LEN);
+	p.total_len = total;
+	p.parts = kdd_parts_for(total);
+	p.part = part;
+	p.data = value + (size_t)part * KDD_PART_LEN;
+	p.len = KD_MIN(total - part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
+	p.ttl_s = 600;
+	return p;
+}
+
+static void store_then_find(void **state)
+{
+	struct kdd_part p = part_of(1, (const uint8_t *)"hello", 5, 0);
+	struct kdd_find f = { .key = p.key };
+	struct kdd_value v;
+	struct kdd_ack ack;
+	uint8_t body[KDHT_MAX_BODY];
+	void *keep;
+	size_t len;
+
+	store_part(&p);
+	ack = expect_ack();
+	assert_int_equal(ack.status, KDD_ACK_STORED);
+	assert_int_equal(ack.parts_held, 1);
+	assert_int_equal(srv.counters[KDD_SRV_STORED], 1);
+
+	len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+	exchange(KDHT_MSG_FIND_VALUE, body, len, KDHT_MAX_DATAGRAM);
+	assert_int_equal(reply_type, KDHT_MSG_VALUE);
+	assert_int_equal(kdd_vmsg_decode_value(reply_body, reply_len, &v, &keep), 0);
+	assert_true(v.has_record);
+	assert_int_equal(v.rec.len, 5);
+	assert_memory_equal(v.rec.data, "hello", 5);
+	/* An immutable record names the node that stored it. */
+	assert_memory_equal(v.rec.publisher.b, id_b.b, KDHT_ID_LEN);
+	kdd_vmsg_free_value(keep);
+
+	f.key.b[0] ^= 1;
+	len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+	exchange(KDHT_MSG_FIND_VALUE, body, len, KDHT_MAX_DATAGRAM);
+	assert_int_equal(kdd_vmsg_decode_value(reply_body, reply_len, &v, &keep), 0);
+	assert_false(v.has_record);
+	kdd_vmsg_free_value(keep);
+	assert_int_equal(srv.counters[KDD_SRV_NOT_FOUND], 1);
+}
+
+static void parts_reassemble(void **state)
+{
+	static uint8_t value[2100];
+	struct kdd_record got;
+	static uint8_t buf[KDD_MAX_VALUE];
+	static const uint32_t order[] = { 2, 0, 0, 1 }, held[] = { 1, 2, 2, 3 };
+	struct kdd_part p;
+	struct kdd_ack ack;
+	uint32_t i;
+
+	randombytes_buf(value, sizeof(value));
+	/* Out of order, with a duplicate: the set is what counts. */
+	for (i = 0; i < 4; i++) {
+		p = part_of(2, value, sizeof(value), order[i]);
+		store_part(&p);
+		ack = expect_ack();
+		assert_int_equal(ack.status, KDD_ACK_STORED);
+		assert_int_equal(ack.parts_held, held[i]);
+	}
+	assert_int_equal(kdd_store_get(store, &p.key, wall(), &got, buf, sizeof(buf)), 0);
+	assert_int_equal(got.len, sizeof(value));
+	assert_memory_equal(buf, value, sizeof(value));
+}
+
+static void bad_input_is_refused_and_counted(void **state)
+{
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0a };
+	static uint8_t value[3000];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	struct kdd_record got;
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_part p;
+	uint64_t stored = srv.counters[KDD_SRV_STORED];
+
+	exchange(KDHT_MSG_STORE, junk, sizeof(junk), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(srv.counters[KDD_SRV_MALFORMED], 1);
+
+	exchange(0x20, junk, sizeof(junk), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_UNKNOWN_TYPE);
+	assert_int_equal(srv.counters[KDD_SRV_UNKNOWN_TYPE], 1);
+
+	/* Over this node's max_value: refused at the first part. */
+	p = part_of(3, value, sizeof(value), 0);
+	store_part(&p);
+	assert_int_equal(expect_ack().status, KDHT_ERR_TOO_LARGE);
+	assert_int_equal(srv.counters[KDD_SRV_TOO_LARGE], 1);
+
+	/* A mutable record signed by someone other than its publisher. */
+	crypto_sign_keypair(pk, sk);
+	p = part_of(4, (const uint8_t *)"mine", 4, 0);
+	p.is_mutable = true;
+	p.seq = 9;
+	p.has_publisher = true;
+	memcpy(p.publisher.b, pk, KDHT_ID_LEN);
+	p.has_sig = true;
+	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
+	p.sig[0] ^= 0x80;
+	store_part(&p);
+	assert_int_equal(expect_ack().status, KDHT_ERR_BAD_SIGNATURE);
+	assert_int_equal(srv.counters[KDD_SRV_BAD_SIGNATURE], 1);
+
+	/* Correctly signed it is stored; an older seq afterwards is stale. */
+	p.sig[0] ^= 0x80;
+	store_part(&p);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+	p.seq = 8;
+	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
+	store_part(&p);
+	assert_int_equal(expect_ack().status, KDHT_ERR_STALE);
+	assert_int_equal(srv.counters[KDD_SRV_STALE], 1);
+
+	assert_int_equal(srv.counters[KDD_SRV_STORED], stored + 1);
+	memset(got.key.b, 3, KDHT_ID_LEN);
+	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(store_then_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(parts_reassemble, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_input_is_refused_and_counted, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
