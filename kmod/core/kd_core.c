@@ -53,6 +53,7 @@ struct kd_lk_slot {
 
 struct kd_tok_entry {
 	struct kd_addr addr;
+	u64 got_at;
 	u8 token[KDHT_TOKEN_LEN];
 	u8 used;
 };
@@ -80,6 +81,7 @@ struct kd_core {
 	u32 boot_backoff;
 	u64 boot_next;
 	u64 last_tick;
+	u64 now;		/* the time of the call in progress */
 	/* Scratch for one call at a time; kept here to keep stack frames small. */
 	u8 pkt[KDHT_MAX_DATAGRAM];
 	struct kd_nodes nodes;
@@ -191,6 +193,7 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 	memcpy(c->rng_key, seed + KD_SECRET_LEN, KD_SECRET_LEN);
 	c->next_rotate = now + p->token_rotate_ms;
 	c->last_tick = now;
+	c->now = now;
 	*out = c;
 	return 0;
 }
@@ -205,6 +208,25 @@ static bool kd_token_zero(const u8 *tok)
 	return true;
 }
 
+/*
+ * A token is trusted for one of our own rotation periods after it arrived:
+ * its issuer accepts it for at least one of its periods, and peers run the
+ * same default. An older one may be stale, and a request relying on it
+ * would get its answer cut, so the request is padded instead.
+ */
+static bool kd_token_fresh(const struct kd_core *c, u64 got_at)
+{
+	return got_at && c->now >= got_at && c->now - got_at < c->p.token_rotate_ms;
+}
+
+/* A contact's token came with its last reply: last_reply dates it. */
+static bool kd_contact_token_ok(const struct kd_core *c, const struct kd_contact *ct,
+				const struct kd_addr *to)
+{
+	return kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token) &&
+	       kd_token_fresh(c, ct->last_reply);
+}
+
 /* The token `to` issued us: from its contact when id is known, else the cache. */
 static const u8 *kd_token_for(struct kd_core *c, const struct kd_addr *to,
 			      const struct kd_id *id)
@@ -215,16 +237,17 @@ static const u8 *kd_token_for(struct kd_core *c, const struct kd_addr *to,
 
 	if (id) {
 		ct = kd_table_find(&c->table, id);
-		if (ct && kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token))
+		if (ct && kd_contact_token_ok(c, ct, to))
 			return ct->token;
 	}
 	for (i = 0; i < KD_TOKEN_CACHE; i++)
-		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, to))
+		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, to) &&
+		    kd_token_fresh(c, c->tcache[i].got_at))
 			return c->tcache[i].token;
 	if (id)
 		return NULL;
 	while ((ct = kd_table_iter(&c->table, &cursor)))
-		if (kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token))
+		if (kd_contact_token_ok(c, ct, to))
 			return ct->token;
 	return NULL;
 }
@@ -251,6 +274,7 @@ static void kd_token_store(struct kd_core *c, const struct kd_node *from,
 		c->tcache_next = (c->tcache_next + 1) % KD_TOKEN_CACHE;
 	}
 	e->used = 1;
+	e->got_at = c->now;
 	e->addr = from->addr;
 	memcpy(e->token, tok, KDHT_TOKEN_LEN);
 }
@@ -439,6 +463,7 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 
 int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 cookie)
 {
+	c->now = now;
 	return kd_lookup_start(c, now, target, cookie, false);
 }
 
@@ -626,6 +651,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	struct kd_hdr rh;
 	int r;
 
+	c->now = now;
 	memset(in, 0, sizeof(*in));
 	r = kd_decode_hdr(pkt, len, &in->hdr, &in->body, &in->body_len);
 	if (r)
@@ -669,6 +695,7 @@ int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cooki
 {
 	int r;
 
+	c->now = now;
 	if (!kd_addr_usable(to))
 		return -EINVAL;
 	r = kd_req_send(c, now, KD_REQ_PING, to, NULL, KD_NO_LOOKUP, cookie);
@@ -679,6 +706,7 @@ int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr)
 {
 	unsigned int i;
 
+	c->now = now;
 	if (!kd_addr_usable(addr))
 		return -EINVAL;
 	for (i = 0; i < c->nboot; i++)
@@ -763,6 +791,7 @@ u64 kd_core_tick(struct kd_core *c, u64 now)
 {
 	u8 secret[KD_SECRET_LEN];
 
+	c->now = now;
 	if (now >= c->next_rotate) {
 		kd_rand_bytes(c, secret, sizeof(secret));
 		kd_tokens_rotate(&c->tokens, secret, now);

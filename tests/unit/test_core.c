@@ -372,6 +372,69 @@ static void test_find_node_excludes_requester(void **state)
 		assert_false(kd_id_equal(&out.node[i].id, &nodes[1].id));
 }
 
+/* The first FIND_NODE node 1 sends to node 0 for a lookup of target. */
+static struct net_pkt *first_find_node(const struct kd_id *target)
+{
+	struct net_pkt *p;
+
+	assert_true(kd_core_lookup(nodes[1].c, now, target, 0) >= 0);
+	p = pop();
+	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
+	assert_true(kd_addr_equal(&p->to, &nodes[0].addr));
+	return p;
+}
+
+static void test_requester_padding_and_stale_tokens(void **state)
+{
+	struct kd_id target;
+	struct kd_node zero, to_ping;
+	struct kd_input in;
+	struct kd_nodes ns;
+	struct kd_hdr rh;
+	struct net_pkt *p;
+	const u8 *body;
+	size_t blen;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	fill_table(10);
+	memset(target.b, 0x99, KDHT_ID_LEN);
+	/* Node 1 knows node 0 (say, from a table snapshot) but holds no token. */
+	zero.id = nodes[0].id;
+	zero.addr = nodes[0].addr;
+	kd_table_seen(kd_core_table(nodes[1].c), now, &zero, false, 0, &to_ping);
+
+	/* No token yet: padded for a full NODES of k entries. */
+	p = first_find_node(&target);
+	assert_int_equal(p->len, kd_nodes_size(params.k));
+	qhead = qtail;
+	run_until(now + params.lookup_timeout_ms);
+	assert_int_equal(nodes[1].lookups_done, 1);
+
+	/* A ping answered: node 0's fresh token makes the next request small. */
+	kd_core_ping(nodes[1].c, now, &nodes[0].addr, 0);
+	deliver();
+	p = first_find_node(&target);
+	assert_int_equal(p->len, KDHT_HDR_LEN + KDHT_FIND_NODE_LEN);
+	qhead = qtail;
+	run_until(now + params.lookup_timeout_ms);
+
+	/*
+	 * Two rotations later node 0 no longer accepts that token: node 1 pads
+	 * again, so the answer still carries every node instead of none.
+	 */
+	run_until(now + 2 * params.token_rotate_ms);
+	p = first_find_node(&target);
+	assert_int_equal(p->len, kd_nodes_size(params.k));
+	kd_core_input(nodes[0].c, now, &p->from, p->data, p->len, &in);
+	assert_false(in.validated);
+	assert_false(in.reply_cut);
+	p = pop();
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &rh, &body, &blen), KD_R_OK);
+	assert_int_equal(kd_decode_nodes(body, blen, &ns), KD_R_OK);
+	assert_int_equal(ns.count, 10);
+}
+
 static void test_unsolicited_and_self(void **state)
 {
 	struct kd_input in;
@@ -670,6 +733,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_amplification_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pong_same_size_as_ping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_node_excludes_requester, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_requester_padding_and_stale_tokens, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_and_self, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
