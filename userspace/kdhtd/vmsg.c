@@ -117,13 +117,25 @@ static void record_to(Kdht__Record *r, const struct kdd_part *p)
 		r->signature = bin(p->sig, KDD_SIG_LEN);
 }
 
+/*
+ * Every body starts with the key as field 1 (0x0a 0x20 then 32 bytes): the
+ * routing node finds the key there without parsing protobuf.
+ */
+static bool key_first(const uint8_t *b, size_t len)
+{
+	return len >= 2 + KDHT_ID_LEN && b[0] == 0x0a && b[1] == KDHT_ID_LEN;
+}
+
 int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, void **keep)
 {
-	Kdht__Store *m = kdht__store__unpack(NULL, len, b);
+	Kdht__Store *m;
 	struct kd_id key;
 	int rc;
 
 	*keep = NULL;
+	if (!key_first(b, len))
+		return KDHT_ERR_MALFORMED;
+	m = kdht__store__unpack(NULL, len, b);
 	if (!m)
 		return KDHT_ERR_MALFORMED;
 	rc = KDHT_ERR_MALFORMED;
@@ -170,11 +182,14 @@ static int node_from(struct kd_node *out, const Kdht__NodeEntry *e)
 
 int kdd_vmsg_decode_value(const uint8_t *b, size_t len, struct kdd_value *out, void **keep)
 {
-	Kdht__Value *m = kdht__value__unpack(NULL, len, b);
+	Kdht__Value *m;
 	size_t i;
 	int rc = KDHT_ERR_MALFORMED;
 
 	*keep = NULL;
+	if (!key_first(b, len))
+		return rc;
+	m = kdht__value__unpack(NULL, len, b);
 	if (!m)
 		return KDHT_ERR_MALFORMED;
 	memset(out, 0, offsetof(struct kdd_value, nodes));
@@ -204,9 +219,12 @@ err:
 
 int kdd_vmsg_decode_ack(const uint8_t *b, size_t len, struct kdd_ack *out)
 {
-	Kdht__StoreAck *m = kdht__store_ack__unpack(NULL, len, b);
+	Kdht__StoreAck *m;
 	int rc = KDHT_ERR_MALFORMED;
 
+	if (!key_first(b, len))
+		return rc;
+	m = kdht__store_ack__unpack(NULL, len, b);
 	if (!m)
 		return rc;
 	if (id_from(&out->key, &m->key)) {
@@ -222,9 +240,12 @@ int kdd_vmsg_decode_ack(const uint8_t *b, size_t len, struct kdd_ack *out)
 
 int kdd_vmsg_decode_find(const uint8_t *b, size_t len, struct kdd_find *out)
 {
-	Kdht__FindValue *m = kdht__find_value__unpack(NULL, len, b);
+	Kdht__FindValue *m;
 	int rc = KDHT_ERR_MALFORMED;
 
+	if (!key_first(b, len))
+		return rc;
+	m = kdht__find_value__unpack(NULL, len, b);
 	if (!m)
 		return rc;
 	if (id_from(&out->key, &m->key) && m->part_index < KDD_MAX_PARTS) {
