@@ -6,7 +6,8 @@
 # the first). Every node puts a key and every node gets every key; a value
 # larger than one datagram travels in parts; a value over the limit is
 # refused with a clear error; a mutable key updated through one node reads
-# back at its newest version everywhere. Daemons are killed on exit.
+# back at its newest version everywhere; after two nodes die, republishing
+# keeps every key readable from the others. Daemons are killed on exit.
 #
 # usage: mesh.sh KDHTD DHTCTL [NODES]
 set -u
@@ -44,12 +45,14 @@ ctl() {
 
 start() {
 	i=$1
+	mkdir -p "$dir/n$i"
 	set -- --config /dev/null --backend user --state-dir "$dir/n$i" \
 		--socket "$dir/n$i.sock" --port $((base + i)) --bind4 127.0.0.1 \
 		--bind6 none --rate-limit 100000 --subnet-limit 1000 \
-		--request-timeout 500 --log-level warn
+		--request-timeout 500 --republish-interval 2 --log-level warn
 	[ "$i" -gt 0 ] && set -- "$@" --bootstrap 127.0.0.1:$base
 	"$kdhtd" "$@" 2>"$dir/n$i.log" &
+	echo $! >"$dir/n$i.pid"
 	pids="$pids $!"
 }
 
@@ -131,6 +134,27 @@ done
 for p in $pids; do
 	kill -0 "$p" 2>/dev/null || fail "a daemon died (pid $p)"
 done
+
+# Churn: the last two nodes go away; the survivors republish what they hold
+# (every 2 s here) and every key stays readable.
+kill "$(cat "$dir/n$((nodes - 1)).pid")" "$(cat "$dir/n$((nodes - 2)).pid")"
+sleep 5
+republished=0
+i=0
+while [ $i -lt $((nodes - 2)) ]; do
+	n=$(ctl $i stats | awk '$1 == "republished" { print $2 }')
+	republished=$((republished + ${n:-0}))
+	j=0
+	while [ $j -lt "$nodes" ]; do
+		got=$(ctl $i get "key-$j")
+		[ "$got" = "value of node $j" ] || fail "after churn node $i got '$got' for key-$j"
+		j=$((j + 1))
+	done
+	i=$((i + 1))
+done
+[ $republished -gt 0 ] || fail "no record was republished"
+echo "mesh: 2 nodes stopped, $republished republished records, every key still readable"
+
 if [ $failures -ne 0 ]; then
 	for f in "$dir"/n*.log; do
 		[ -s "$f" ] && { echo "== $f"; cat "$f"; } >&2

@@ -268,7 +268,15 @@ static void foreach_skips_expired(void **state)
 	assert_int_equal(kdd_store_put(f->st, &r, 10, NOW), 0);
 	r = record(2, "b", 1);
 	assert_int_equal(kdd_store_put(f->st, &r, 1000, NOW), 0);
-	assert_int_equal(kdd_store_foreach(f->st, NOW + 20, count_cb, &n), 0);
+	assert_int_equal(kdd_store_foreach(f->st, NOW + 20, NULL, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	/* Resuming after the last key visits nothing more. */
+	memset(r.key.b, 3, KDHT_ID_LEN);
+	n = 0;
+	assert_int_equal(kdd_store_foreach(f->st, NOW, &r.key, count_cb, &n), 0);
+	assert_int_equal(n, 0);
+	memset(r.key.b, 2, KDHT_ID_LEN);
+	assert_int_equal(kdd_store_foreach(f->st, NOW, &r.key, count_cb, &n), 0);
 	assert_int_equal(n, 1);
 }
 

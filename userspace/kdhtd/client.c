@@ -595,7 +595,11 @@ int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t 
 		o->meta.has_sig = true;
 		memcpy(o->meta.sig, rec->sig, KDD_SIG_LEN);
 	} else {
-		o->meta.publisher = *c->b->ops->self(c->b);
+		/* A republished immutable record keeps naming the node that first stored it. */
+		static const struct kd_id none;
+
+		o->meta.publisher = kd_id_equal(&rec->publisher, &none) ?
+				    *c->b->ops->self(c->b) : rec->publisher;
 	}
 	o->put_cb = cb;
 	o->arg = arg;

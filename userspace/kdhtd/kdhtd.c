@@ -215,6 +215,12 @@ static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
 		cs[n].value = d->srv.counters[i];
 	}
 	n += kdd_client_counters(d->client, cs + n, CTL_MAX_COUNTERS - n);
+	if (n + 2 <= CTL_MAX_COUNTERS) {
+		cs[n].name = "republished";
+		cs[n++].value = d->republished;
+		cs[n].name = "republish_failed";
+		cs[n++].value = d->republish_failed;
+	}
 	if (n < CTL_MAX_COUNTERS && kdd_store_count(d->store, &values) == 0) {
 		cs[n].name = "values_held";
 		cs[n++].value = values;
@@ -343,6 +349,81 @@ static void save_routes(struct kdd *d)
 		kdd_log(KDD_LOG_WARN, "saving the routing snapshot: %s", strerror(-rc));
 }
 
+/* One batch of records copied out of the store, put after the read ends. */
+struct republish_batch {
+	unsigned int n;
+	struct kdd_record rec[KDD_REPUBLISH_BATCH];
+	uint8_t *value[KDD_REPUBLISH_BATCH];
+	bool more;
+	struct kd_id next;
+};
+
+static int collect_record(void *ctx, const struct kdd_record *rec)
+{
+	struct republish_batch *b = ctx;
+
+	if (b->n == KDD_REPUBLISH_BATCH) {
+		b->more = true;
+		b->next = rec->key;
+		return 1;
+	}
+	b->value[b->n] = malloc(rec->len ? rec->len : 1);
+	if (!b->value[b->n])
+		return -ENOMEM;
+	memcpy(b->value[b->n], rec->value, rec->len);
+	b->rec[b->n] = *rec;
+	b->rec[b->n].value = b->value[b->n];
+	b->n++;
+	return 0;
+}
+
+static void on_republished(void *arg, int status, const char *why, unsigned int acks)
+{
+	struct kdd *d = arg;
+
+	if (status) {
+		d->republish_failed++;
+		kdd_log(KDD_LOG_DEBUG, "republish: %s", why);
+	} else {
+		d->republished++;
+	}
+}
+
+/*
+ * Every republish interval each held record is stored again to the r nodes
+ * now closest to its key, with the lifetime it has left: replicas lost to
+ * churn are replaced and new closer nodes receive it.
+ */
+static void republish_step(struct kdd *d, uint64_t now)
+{
+	struct republish_batch b = { 0 };
+	unsigned int i;
+	int rc, read_rc;
+
+	if (!d->republishing) {
+		if (now < d->republish_at)
+			return;
+		d->republishing = true;
+		memset(d->republish_from.b, 0, KDHT_ID_LEN);
+	}
+	read_rc = kdd_store_foreach(d->store, now, &d->republish_from, collect_record, &b);
+	if (read_rc < 0)
+		kdd_log(KDD_LOG_WARN, "republish: reading the store: %s", strerror(-read_rc));
+	for (i = 0; i < b.n; i++) {
+		rc = kdd_client_put(d->client, &b.rec[i], (uint32_t)(b.rec[i].expires - now),
+				    on_republished, d);
+		if (rc)
+			d->republish_failed++;
+		free(b.value[i]);
+	}
+	if (b.more && read_rc >= 0) {
+		d->republish_from = b.next;
+		return;
+	}
+	d->republishing = false;
+	d->republish_at = now + d->cfg.republish_s;
+}
+
 static void on_housekeeping(uv_timer_t *t)
 {
 	struct kdd *d = t->data;
@@ -362,6 +443,7 @@ static void on_housekeeping(uv_timer_t *t)
 		d->last_snapshot = now;
 		save_routes(d);
 	}
+	republish_step(d, now);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -533,6 +615,7 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	d->sigterm.data = d;
 	d->sigint.data = d;
 	d->last_sweep = d->last_snapshot = wall_s();
+	d->republish_at = wall_s() + cfg->republish_s;
 	if (uv_timer_start(&d->housekeeping, on_housekeeping, KDD_HOUSEKEEPING_MS,
 			   KDD_HOUSEKEEPING_MS) ||
 	    uv_signal_start(&d->sigterm, on_signal, SIGTERM) ||

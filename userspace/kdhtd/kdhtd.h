@@ -14,6 +14,7 @@
 #define KDD_HOUSEKEEPING_MS	1000	/* partial STOREs expiry */
 #define KDD_SWEEP_S		60	/* expired records deleted every */
 #define KDD_SNAPSHOT_S		60	/* routing table saved every */
+#define KDD_REPUBLISH_BATCH	4	/* records republished per housekeeping turn */
 
 struct kdd {
 	uv_loop_t *loop;
@@ -27,6 +28,11 @@ struct kdd {
 	uv_timer_t housekeeping;
 	uv_signal_t sigterm, sigint;
 	uint64_t last_sweep, last_snapshot;
+	/* Republishing walks the store in key order, a batch per turn. */
+	uint64_t republish_at;		/* wall clock of the next pass */
+	bool republishing;
+	struct kd_id republish_from;
+	uint64_t republished, republish_failed;
 	bool stopping;
 };
 

@@ -331,10 +331,11 @@ int kdd_store_count(struct kdd_store *st, uint64_t *count)
 	return 0;
 }
 
-int kdd_store_foreach(struct kdd_store *st, uint64_t now,
+int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *from,
 		      int (*fn)(void *ctx, const struct kdd_record *rec), void *ctx)
 {
-	MDB_val k, v;
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = from ? (void *)from->b : NULL };
+	MDB_val v;
 	struct kdd_record rec;
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -348,7 +349,8 @@ int kdd_store_foreach(struct kdd_store *st, uint64_t now,
 		mdb_txn_abort(txn);
 		return mdb_to_errno(rc);
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && ret == 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+	     rc == 0 && ret == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (rec_decode(&k, &v, &rec) == 0 && rec.expires > now)
 			ret = fn(ctx, &rec);

@@ -87,11 +87,12 @@ int kdd_store_sweep(struct kdd_store *st, uint64_t now);
 int kdd_store_count(struct kdd_store *st, uint64_t *count);
 
 /*
- * Visits the unexpired records (value included) in key order, for
- * republishing; stops early when fn returns non-zero and returns that value.
- * fn must not call back into the store.
+ * Visits the unexpired records (value included) in key order from the
+ * first key >= from (NULL: the first), for republishing; stops early when fn
+ * returns non-zero and returns that value. fn must not call back into the
+ * store.
  */
-int kdd_store_foreach(struct kdd_store *st, uint64_t now,
+int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *from,
 		      int (*fn)(void *ctx, const struct kdd_record *rec), void *ctx);
 
 /* Replaces the routing-table snapshot; at most KDD_SNAPSHOT_MAX nodes. */
