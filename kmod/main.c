@@ -83,6 +83,10 @@ static int __init kdht_init(void)
 {
 	int ret;
 
+#ifdef DEBUG
+	if (!kdht_node_selftest())
+		return -ENOTRECOVERABLE;
+#endif
 	ret = register_pernet_device(&kdht_net_ops);
 	if (ret)
 		return ret;

@@ -720,7 +720,7 @@ struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 					const struct kd_addr *from,
 					const struct kd_input *in)
 {
-	struct kd_node near[KD_K_MAX];
+	struct kd_node *near = node->closest;
 	struct nlattr *peers;
 	struct sk_buff *skb;
 	unsigned int i, n;
@@ -743,7 +743,7 @@ struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 	if (kdht_nl_body_key(in, &key)) {
 		n = kd_core_closest(node->core, &key, KDHT_WANT_V4 | KDHT_WANT_V6,
 				    near, min_t(unsigned int, node->params.k,
-						ARRAY_SIZE(near)));
+						ARRAY_SIZE(node->closest)));
 		peers = nla_nest_start(skb, KDHT_A_PEERS);
 		if (!peers)
 			goto err;

@@ -370,25 +370,23 @@ static void kdht_node_free(struct kdht_node *node)
 	kfree(node);
 }
 
-/* Must hold kn->lock; no node may be running. */
-int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
+/* A node with its core and rate limiter, not yet reachable from anywhere. */
+static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
+					 const struct kdht_node_cfg *cfg)
 {
+	u8 seed[32], rl_key[KD_SECRET_LEN];
 	struct kd_io io = {};
 	struct kdht_node *node;
-	struct kdht_out out;
-	u8 seed[32], rl_key[KD_SECRET_LEN];
 	struct kd_id id;
 	size_t size;
-	u64 now;
 	int ret;
 
-	lockdep_assert_held(&kn->lock);
 	ret = kd_params_check(&cfg->params);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	node = kzalloc(sizeof(*node), GFP_KERNEL);
 	if (!node)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	node->kn = kn;
 	node->params = cfg->params;
 	node->instance = ++kn->instances;
@@ -417,51 +415,29 @@ int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
 	io.ctx = node;
 	io.send = kdht_node_send_cb;
 	io.event = kdht_node_event_cb;
-	now = kdht_node_now();
-	ret = kd_core_init(node->core_mem, size, &node->params, &id, seed, now,
-			   &io, &node->core);
+	ret = kd_core_init(node->core_mem, size, &node->params, &id, seed,
+			   kdht_node_now(), &io, &node->core);
 	if (ret)
 		goto err_free;
 	kd_rl_init(&node->rl, node->rl_mem, node->params.rl_entries,
 		   node->params.rl_rate, node->params.rl_burst, rl_key);
-
-	ret = kdht_socket_create(kn->net, cfg->port, node, &node->sock);
-	if (ret)
-		goto err_free;
-	node->port = ntohs(inet_sk(node->sock->sk)->inet_sport);
-
-	rcu_assign_pointer(kn->node, node);
 	kdht_obj_log("create", "node", "%p", node);
-	spin_lock_bh(&node->lock);
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
-	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
-	return 0;
+	return node;
 
 err_free:
 	kdht_node_free(node);
-	return ret;
+	return ERR_PTR(ret);
 }
 
-/* Must hold kn->lock. Stops the running node, if any, and frees it. */
-void kdht_node_stop(struct kdht_net *kn)
+/*
+ * Frees a node nothing can reach any more: no socket user, no timer, no
+ * collector. What it still held is dropped, and accounted in debug builds.
+ */
+static void kdht_node_destroy(struct kdht_node *node)
 {
-	struct kdht_node *node = kdht_node_get(kn);
 	const struct kd_contact *c;
 	u32 cursor = 0;
 	unsigned int i;
-
-	if (!node)
-		return;
-	RCU_INIT_POINTER(kn->node, NULL);
-	kdht_socket_detach(node->sock);
-	synchronize_net();
-
-	/* Nothing but the timer and the collector can reach the node now. */
-	timer_shutdown_sync(&node->timer);
-	cancel_delayed_work_sync(&node->rl_gc);
-	kdht_socket_release(node->sock);
 
 	spin_lock_bh(&node->lock);
 	for (i = 0; i < KDHT_ASYNC_MAX; i++)
@@ -476,3 +452,52 @@ void kdht_node_stop(struct kdht_net *kn)
 	kdht_obj_log("destroy", "node", "%p", node);
 	kdht_node_free(node);
 }
+
+/* Must hold kn->lock; no node may be running. */
+int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
+{
+	struct kdht_node *node;
+	struct kdht_out out;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	node = kdht_node_alloc(kn, cfg);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	ret = kdht_socket_create(kn->net, cfg->port, node, &node->sock);
+	if (ret) {
+		kdht_node_destroy(node);
+		return ret;
+	}
+	node->port = ntohs(inet_sk(node->sock->sk)->inet_sport);
+
+	rcu_assign_pointer(kn->node, node);
+	spin_lock_bh(&node->lock);
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
+	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
+	return 0;
+}
+
+/* Must hold kn->lock. Stops the running node, if any, and frees it. */
+void kdht_node_stop(struct kdht_net *kn)
+{
+	struct kdht_node *node = kdht_node_get(kn);
+
+	if (!node)
+		return;
+	RCU_INIT_POINTER(kn->node, NULL);
+	kdht_socket_detach(node->sock);
+	synchronize_net();
+
+	/* Nothing but the timer and the collector can reach the node now. */
+	timer_shutdown_sync(&node->timer);
+	cancel_delayed_work_sync(&node->rl_gc);
+	kdht_socket_release(node->sock);
+	kdht_node_destroy(node);
+}
+
+#ifdef DEBUG
+#include "selftest/node.c"
+#endif

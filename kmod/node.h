@@ -77,6 +77,7 @@ struct kdht_node {
 	size_t txq_bytes;
 	u32 next_cookie;
 	struct kdht_req req[KDHT_ASYNC_MAX];
+	struct kd_node closest[KD_K_MAX];	/* scratch for RECV upcalls */
 
 	spinlock_t rl_lock;		/* rl only */
 	struct kd_ratelimit rl;
@@ -135,5 +136,9 @@ void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
 int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
 			u32 portid, u32 cookie);
 void kdht_node_req_release(struct kdht_node *node, u32 portid);
+
+#ifdef DEBUG
+bool kdht_node_selftest(void);
+#endif
 
 #endif /* _KDHT_NODE_H */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-tests of node.c, run at load in debug builds: request slots and
+ * their cookies, the rate limiter, and two in-kernel cores wired back to
+ * back through the real send and event callbacks (PING/PONG, then a lookup
+ * over FIND_NODE/NODES), with the netlink messages they queue checked.
+ */
+
+#include <net/genetlink.h>
+
+static const struct kd_addr kdht_st_addr_a = {
+	.family = KDHT_AF_INET, .port = 4001, .ip = { 127, 0, 0, 1 },
+};
+
+static const struct kd_addr kdht_st_addr_b = {
+	.family = KDHT_AF_INET, .port = 4002, .ip = { 127, 0, 0, 2 },
+};
+
+static bool __init kdht_selftest_reqs(struct kdht_node *node)
+{
+	int first, cookie, i;
+	bool ok = true;
+
+	spin_lock_bh(&node->lock);
+	first = kdht_node_req_alloc(node, KDHT_REQ_PING, 7, 1);
+	for (i = 1; i < KDHT_ASYNC_MAX; i++) {
+		cookie = kdht_node_req_alloc(node, KDHT_REQ_PING, 7, 100 + i);
+		if (cookie < 0 || cookie == first || !kdht_node_req_find(node, cookie) ||
+		    kdht_node_req_find(node, cookie)->cookie != 100 + i)
+			ok = false;
+	}
+	if (first < 0 || kdht_node_req_alloc(node, KDHT_REQ_PING, 7, 0) != -EBUSY)
+		ok = false;
+	kdht_node_req_release(node, 7);
+	if (kdht_node_req_find(node, first))
+		ok = false;
+	cookie = kdht_node_req_alloc(node, KDHT_REQ_PING, 8, 2);
+	/* A slot reused must not answer to the cookie of its last user. */
+	if (cookie < 0 || cookie == first || kdht_node_req_find(node, first))
+		ok = false;
+	kdht_node_req_release(node, 8);
+	spin_unlock_bh(&node->lock);
+	if (!ok)
+		pr_err("self-test: request slots: FAIL\n");
+	return ok;
+}
+
+static bool __init kdht_selftest_ratelimit(struct kdht_node *node)
+{
+	u64 now = kdht_node_now();
+	bool ok = true;
+	int i;
+
+	spin_lock_bh(&node->rl_lock);
+	kd_rl_set(&node->rl, 1, 3);
+	for (i = 0; i < 3; i++)
+		ok &= kd_rl_allow(&node->rl, now, &kdht_st_addr_a);
+	ok &= !kd_rl_allow(&node->rl, now, &kdht_st_addr_a);
+	ok &= kd_rl_allow(&node->rl, now, &kdht_st_addr_b);
+	ok &= kd_rl_allow(&node->rl, now + 1000, &kdht_st_addr_a);
+	spin_unlock_bh(&node->rl_lock);
+	if (!ok)
+		pr_err("self-test: rate limiter: FAIL\n");
+	return ok;
+}
+
+/* Hands what src queued to dst's core, as if from src_addr. */
+static unsigned int __init kdht_selftest_deliver(struct kdht_node *src,
+						 const struct kd_addr *src_addr,
+						 struct kdht_node *dst)
+{
+	struct sk_buff_head q;
+	struct kd_input in;
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&src->lock);
+	skb_queue_splice_init(&src->txq, &q);
+	spin_unlock_bh(&src->lock);
+	while ((skb = __skb_dequeue(&q))) {
+		spin_lock_bh(&dst->lock);
+		if (kd_core_input(dst->core, kdht_node_now(), src_addr, skb->data,
+				  skb->len, &in) == KD_R_OK)
+			n++;
+		spin_unlock_bh(&dst->lock);
+		kfree_skb(skb);
+	}
+	return n;
+}
+
+static void __init kdht_selftest_run(struct kdht_node *a, struct kdht_node *b)
+{
+	int round;
+
+	for (round = 0; round < 8; round++)
+		if (!kdht_selftest_deliver(a, &kdht_st_addr_a, b) &&
+		    !kdht_selftest_deliver(b, &kdht_st_addr_b, a))
+			break;
+}
+
+/* The queued *_DONE message for cookie: its OK flag, or -1 if none came. */
+static int __init kdht_selftest_done(struct kdht_node *node, u8 cmd, u32 cookie)
+{
+	struct sk_buff *skb;
+	int ok = -1;
+
+	spin_lock_bh(&node->lock);
+	skb_queue_walk(&node->evq, skb) {
+		struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(skb));
+		const struct nlattr *c, *o;
+
+		if (gh->cmd != cmd)
+			continue;
+		c = nla_find(genlmsg_data(gh), genlmsg_len(gh), KDHT_A_COOKIE);
+		o = nla_find(genlmsg_data(gh), genlmsg_len(gh), KDHT_A_OK);
+		if (c && o && nla_get_u32(c) == cookie)
+			ok = nla_get_u8(o);
+	}
+	spin_unlock_bh(&node->lock);
+	return ok;
+}
+
+static bool __init kdht_selftest_loopback(struct kdht_node *a, struct kdht_node *b)
+{
+	struct kd_id target;
+	bool ok = true;
+	int cookie, ret;
+
+	spin_lock_bh(&a->lock);
+	cookie = kdht_node_req_alloc(a, KDHT_REQ_PING, 1, 41);
+	ret = kd_core_ping(a->core, kdht_node_now(), &kdht_st_addr_b, cookie);
+	spin_unlock_bh(&a->lock);
+	if (cookie < 0 || ret < 0)
+		return false;
+	kdht_selftest_run(a, b);
+	if (kdht_selftest_done(a, KDHT_CMD_PING_DONE, 41) != 1) {
+		pr_err("self-test: loopback ping: FAIL\n");
+		ok = false;
+	}
+
+	get_random_bytes(target.b, sizeof(target.b));
+	spin_lock_bh(&a->lock);
+	cookie = kdht_node_req_alloc(a, KDHT_REQ_LOOKUP, 1, 42);
+	if (cookie >= 0) {
+		kdht_obj_log("create", "lookup", "%p", &a->req[cookie % KDHT_ASYNC_MAX]);
+		ret = kd_core_lookup(a->core, kdht_node_now(), &target, cookie);
+		if (ret >= 0 && a->req[cookie % KDHT_ASYNC_MAX].kind == KDHT_REQ_LOOKUP)
+			a->req[cookie % KDHT_ASYNC_MAX].handle = ret;
+	}
+	spin_unlock_bh(&a->lock);
+	if (cookie < 0 || ret < 0)
+		return false;
+	kdht_selftest_run(a, b);
+	if (kdht_selftest_done(a, KDHT_CMD_LOOKUP_DONE, 42) != 1) {
+		pr_err("self-test: loopback lookup: FAIL\n");
+		ok = false;
+	}
+	return ok;
+}
+
+bool __init kdht_node_selftest(void)
+{
+	struct kdht_net kn = {};
+	struct kdht_node_cfg cfg = {};
+	struct kdht_node *a, *b;
+	bool ok = false;
+
+	kn.stats = alloc_percpu(struct kdht_stats);
+	if (!kn.stats)
+		return false;
+	mutex_init(&kn.lock);
+	kd_params_default(&cfg.params);
+	a = kdht_node_alloc(&kn, &cfg);
+	if (IS_ERR(a))
+		goto out;
+	b = kdht_node_alloc(&kn, &cfg);
+	if (IS_ERR(b))
+		goto out_a;
+	ok = kdht_selftest_reqs(a) && kdht_selftest_ratelimit(b) &&
+	     kdht_selftest_loopback(a, b);
+	kdht_node_destroy(b);
+out_a:
+	kdht_node_destroy(a);
+out:
+	free_percpu(kn.stats);
+	if (ok)
+		pr_info("self-tests: pass\n");
+	return ok;
+}
