@@ -292,7 +292,7 @@ static int cmd_node(int argc, char **argv, struct verb_args *va)
 		ret = report(nl, ret, "node");
 	} else if (va->json) {
 		node_show_json(&n);
-	} else if (strcmp(sub, "down")) {
+	} else if (!strcmp(sub, "show")) {
 		node_show_text(&n);
 	}
 	kdnl_close(nl);
