@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static u64 mem[65536];
-	static u8 pkt[KDHT_MAX_DATAGRAM];
+	static u8 pkt[KDHT_MAX_DATAGRAM + 1];	/* room for one byte too many */
 	struct kd_io io = { .send = on_send, .event = on_event };
 	struct script s = { data, size };
 	struct kd_params p;
@@ -169,7 +169,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 0:	/* raw bytes */
 			a = peer_addr(take(&s));
 			len = (size_t)take(&s) << 8;
-			len = KD_MIN((len | take(&s)) % (KDHT_MAX_DATAGRAM + 2), s.left);
+			len = KD_MIN((len | take(&s)) % (sizeof(pkt) + 1), s.left);
 			for (i = 0; i < len; i++)
 				pkt[i] = take(&s);
 			input(c, now, &a, pkt, len);
