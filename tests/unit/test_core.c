@@ -688,6 +688,45 @@ static void test_timeouts_mark_failures(void **state)
 	assert_int_equal(nodes[0].last_ping.cookie, 11);
 }
 
+static void test_refresh_and_liveness(void **state)
+{
+	struct kd_hdr h;
+	struct kd_id target;
+	const u8 *body;
+	size_t blen;
+	unsigned int i, mark, refreshes = 0, pings = 0;
+	unsigned int b;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	b = kd_id_bucket(&nodes[0].id, &nodes[1].id);
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	deliver();
+	mark = qtail;
+	run_until(now + params.refresh_ms + params.request_timeout_ms);
+	for (i = mark; i != qtail; i++) {
+		struct net_pkt *p = &queue[i % QUEUE_LEN];
+
+		if (!kd_addr_equal(&p->from, &nodes[0].addr))
+			continue;
+		assert_int_equal(kd_decode_hdr(p->data, p->len, &h, &body, &blen), KD_R_OK);
+		if (h.type == KDHT_MSG_PING)
+			pings++;
+		if (h.type != KDHT_MSG_FIND_NODE)
+			continue;
+		memcpy(target.b, body, KDHT_ID_LEN);
+		/* A refresh looks up a random id in the stale bucket. */
+		assert_int_equal(kd_id_bucket(&nodes[0].id, &target), b);
+		refreshes++;
+	}
+	assert_int_equal(refreshes, 1);
+	/* Node 1 fell silent for good_ms: node 0 checked it was still there. */
+	assert_true(pings >= 1);
+	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c),
+					   kd_table_find(kd_core_table(nodes[0].c),
+							 &nodes[1].id), now), KD_GOOD);
+}
+
 static void test_request_pool_bounded(void **state)
 {
 	struct kd_addr a;
@@ -743,6 +782,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_and_liveness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_rejects_short_block, setup, teardown),
 	};
