@@ -90,4 +90,13 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 			    const struct kdd_user_backend_params *p, const struct kd_id *self,
 			    const struct kdd_backend_host *host, const char **err_msg);
 
+/*
+ * kdht.ko's node of this network namespace: started with our id and port
+ * unless it already runs so, this daemon registered as its value handler.
+ * -ENOENT when the module is not loaded.
+ */
+int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_t port,
+			      const struct kd_id *self, const struct kdd_backend_host *host,
+			      const char **err_msg);
+
 #endif /* KDD_BACKEND_H */

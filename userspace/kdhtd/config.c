@@ -331,7 +331,8 @@ int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 		case OPT_CONFIG:
 			continue;
 		case '?':
-			fputs(usage, stderr);
+			/* getopt named the bad option on stderr already. */
+			fputs("kdhtd: see kdhtd --help\n", stderr);
 			return -1;
 		}
 		if (apply(c, opt, optarg)) {

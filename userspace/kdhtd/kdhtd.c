@@ -521,10 +521,18 @@ static int start_backend(struct kdd *d)
 	const char *msg;
 	int rc;
 
-	if (d->cfg.backend == KDD_BACKEND_KERNEL) {
-		kdd_log(KDD_LOG_ERR, "the kernel backend is not available in this build; "
-			"use --backend user");
-		return -1;
+	if (d->cfg.backend != KDD_BACKEND_USER) {
+		rc = kdd_kernel_backend_create(&d->backend, d->loop, d->cfg.port, &d->ident.id,
+					       &host, &msg);
+		if (rc == 0)
+			return 0;
+		d->backend = NULL;
+		if (d->cfg.backend == KDD_BACKEND_KERNEL) {
+			kdd_log(KDD_LOG_ERR, "kernel backend: %s: %s", msg, strerror(-rc));
+			return -1;
+		}
+		kdd_log(KDD_LOG_INFO, "kernel backend unavailable (%s: %s), routing in-process",
+			msg, strerror(-rc));
 	}
 	memset(&p, 0, sizeof(p));
 	kdd_config_core_params(&d->cfg, &p.core);
