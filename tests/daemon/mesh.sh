@@ -6,8 +6,10 @@
 # the first). Every node puts a key and every node gets every key; a value
 # larger than one datagram travels in parts; a value over the limit is
 # refused with a clear error; a mutable key updated through one node reads
-# back at its newest version everywhere; after two nodes die, republishing
-# keeps every key readable from the others. Daemons are killed on exit.
+# back at its newest version everywhere. Then two nodes die and two new ones
+# join: the joins make the others hand their records over (a republish pass
+# on a new contact; the periodic one is an hour away), so the newcomers hold
+# values and every key stays readable everywhere. Daemons are killed on exit.
 #
 # usage: mesh.sh KDHTD DHTCTL [NODES]
 set -u
@@ -49,7 +51,7 @@ start() {
 	set -- --config /dev/null --backend user --state-dir "$dir/n$i" \
 		--socket "$dir/n$i.sock" --port $((base + i)) --bind4 127.0.0.1 \
 		--bind6 none --rate-limit 100000 --subnet-limit 1000 \
-		--request-timeout 500 --republish-interval 2 --log-level warn
+		--request-timeout 500 --log-level warn
 	[ "$i" -gt 0 ] && set -- "$@" --bootstrap 127.0.0.1:$base
 	"$kdhtd" "$@" 2>"$dir/n$i.log" &
 	echo $! >"$dir/n$i.pid"
@@ -135,13 +137,31 @@ for p in $pids; do
 	kill -0 "$p" 2>/dev/null || fail "a daemon died (pid $p)"
 done
 
-# Churn: the last two nodes go away; the survivors republish what they hold
-# (every 2 s here) and every key stays readable.
+# Churn: the last two nodes go away, two new ones join.
 kill "$(cat "$dir/n$((nodes - 1)).pid")" "$(cat "$dir/n$((nodes - 2)).pid")"
-sleep 5
-republished=0
+start "$nodes"
+start $((nodes + 1))
+alive=""
 i=0
 while [ $i -lt $((nodes - 2)) ]; do
+	alive="$alive $i"
+	i=$((i + 1))
+done
+alive="$alive $nodes $((nodes + 1))"
+held() {
+	ctl "$1" stats 2>/dev/null | awk '$1 == "values_held" { print $2 }'
+}
+deadline=$(($(date +%s) + 30))
+while [ "$(held "$nodes")" = "" ] || [ "$(held "$nodes")" -eq 0 ] ||
+	[ "$(held $((nodes + 1)))" = "" ] || [ "$(held $((nodes + 1)))" -eq 0 ]; do
+	if [ "$(date +%s)" -ge $deadline ]; then
+		fail "the new nodes received no records"
+		break
+	fi
+	sleep 0.5
+done
+republished=0
+for i in $alive; do
 	n=$(ctl $i stats | awk '$1 == "republished" { print $2 }')
 	republished=$((republished + ${n:-0}))
 	j=0
@@ -150,10 +170,9 @@ while [ $i -lt $((nodes - 2)) ]; do
 		[ "$got" = "value of node $j" ] || fail "after churn node $i got '$got' for key-$j"
 		j=$((j + 1))
 	done
-	i=$((i + 1))
 done
-[ $republished -gt 0 ] || fail "no record was republished"
-echo "mesh: 2 nodes stopped, $republished republished records, every key still readable"
+[ $republished -gt 0 ] || fail "no record was handed over"
+echo "mesh: 2 nodes stopped, 2 joined and hold $(held "$nodes") and $(held $((nodes + 1))) records; $republished records handed over; every key readable"
 
 if [ $failures -ne 0 ]; then
 	for f in "$dir"/n*.log; do

@@ -26,6 +26,8 @@ struct kdd_msg {
 struct kdd_backend_host {
 	void *ctx;
 	void (*recv)(void *ctx, const struct kdd_msg *m);
+	/* A node joined the routing table (may be NULL). */
+	void (*contact_added)(void *ctx, const struct kd_node *n);
 };
 
 /* hits: closest first, valid during the callback only. ok: finished in time. */

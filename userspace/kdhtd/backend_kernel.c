@@ -176,8 +176,14 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	if (status < 0 || k->stopped)
 		return;
 	while ((rc = kdnl_read_event(k->nl, 0, &ev)) == 1 && !k->stopped) {
-		if (ev.cmd == KDHT_CMD_RECV)
+		if (ev.cmd == KDHT_CMD_RECV) {
 			on_recv(k, &ev);
+		} else if (ev.cmd == KDHT_CMD_CONTACT_ADDED && k->b.host.contact_added) {
+			struct kd_node n;
+
+			node_from_peer(&n, &ev.peer);
+			k->b.host.contact_added(k->b.host.ctx, &n);
+		}
 		else if (ev.cmd == KDHT_CMD_LOOKUP_DONE || ev.cmd == KDHT_CMD_PING_DONE)
 			on_done(k, &ev);
 	}

@@ -156,6 +156,8 @@ static void on_core_event(void *ctx, const struct kd_event *ev)
 		break;
 	case KD_EV_CONTACT_ADDED:
 		u->counters[UC_CONTACTS_ADDED]++;
+		if (u->b.host.contact_added)
+			u->b.host.contact_added(u->b.host.ctx, &ev->node);
 		break;
 	case KD_EV_CONTACT_REMOVED:
 		u->counters[UC_CONTACTS_REMOVED]++;

@@ -44,6 +44,19 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 		kdd_server_handle(&d->srv, m, uv_hrtime() / 1000000, wall_s());
 }
 
+/*
+ * A new node may be closer to keys held here than their replicas: a
+ * republish pass soon hands them over (joins in a burst share one pass).
+ */
+static void on_contact_added(void *ctx, const struct kd_node *n)
+{
+	struct kdd *d = ctx;
+	uint64_t soon = wall_s() + KDD_HANDOFF_DELAY_S;
+
+	if (!d->republishing && d->republish_at > soon)
+		d->republish_at = soon;
+}
+
 /* ---- control requests ---- */
 
 static Kdhtctl__Status status_of(int rc)
@@ -517,7 +530,9 @@ static int socket_dir(const char *sock)
 static int start_backend(struct kdd *d)
 {
 	struct kdd_user_backend_params p;
-	struct kdd_backend_host host = { .ctx = d, .recv = on_backend_recv };
+	struct kdd_backend_host host = {
+		.ctx = d, .recv = on_backend_recv, .contact_added = on_contact_added,
+	};
 	const char *msg;
 	int rc;
 

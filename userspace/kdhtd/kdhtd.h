@@ -15,6 +15,7 @@
 #define KDD_SWEEP_S		60	/* expired records deleted every */
 #define KDD_SNAPSHOT_S		60	/* routing table saved every */
 #define KDD_REPUBLISH_BATCH	4	/* records republished per housekeeping turn */
+#define KDD_HANDOFF_DELAY_S	5	/* a new contact triggers a pass this soon */
 
 struct kdd {
 	uv_loop_t *loop;
