@@ -81,7 +81,8 @@ static void rearm(struct user_backend *u)
 	/* The rate limiter is collected on the same timer. */
 	if (due == KD_NEVER || due > u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms)
 		due = u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms;
-	uv_timer_start(&u->timer, on_timer, due > now ? due - now : 0, 0);
+	if (uv_timer_start(&u->timer, on_timer, due > now ? due - now : 0, 0))
+		kdd_log(KDD_LOG_ERR, "routing timer could not be armed");
 }
 
 static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
