@@ -40,6 +40,7 @@ struct sim_summary {
 	uint32_t ms_med, ms_p99;
 	double sent_avg, timeouts_avg;
 	double members_avg, repl_avg;
+	uint32_t contacts_max;	/* the fullest pool: members and replacements */
 	uint32_t live;
 	double join_wall_s, lookup_wall_s;
 	uint64_t join_virtual_ms;
@@ -400,6 +401,8 @@ static int summarise(const struct sim *s, struct sim_summary *sum)
 		t = kd_core_table(s->node[i].core);
 		members += t->members;
 		repl += t->replacements;
+		if ((uint32_t)t->members + t->replacements > sum->contacts_max)
+			sum->contacts_max = (uint32_t)t->members + t->replacements;
 		sum->live++;
 	}
 	sum->members_avg = sum->live ? (double)members / sum->live : 0;
@@ -426,8 +429,9 @@ static void print_human(const struct sim *s, const struct sim_opts *o,
 	printf("  memory      %zu B/node (kd_core_memsize), %zu B/contact, arena %.1f MiB, peak RSS %.1f MiB\n",
 	       kd_core_memsize(&s->params), sizeof(struct kd_contact),
 	       (double)s->node_mem * s->max_nodes / 1048576.0, m->peak_rss_kb / 1024.0);
-	printf("  tables      %.1f members, %.1f replacements per live node; %u joins failed\n",
-	       m->members_avg, m->repl_avg, s->joins_failed);
+	printf("  tables      %.1f members, %.1f replacements per live node (fullest %u of %u); %u joins failed\n",
+	       m->members_avg, m->repl_avg, m->contacts_max, s->params.max_contacts,
+	       s->joins_failed);
 	printf("  join        %.2f s wall, %.1f s virtual\n", m->join_wall_s,
 	       m->join_virtual_ms / 1000.0);
 	printf("  lookups     %u asked, %u done, %u in time\n", s->nlk, m->done, m->ok);
@@ -469,8 +473,8 @@ static void print_json(const struct sim *s, const struct sim_opts *o,
 	       s->nhostile, (unsigned long long)o->seed);
 	printf("\"bytes_per_node\":%zu,\"bytes_per_contact\":%zu,\"peak_rss_kb\":%ld,",
 	       kd_core_memsize(&s->params), sizeof(struct kd_contact), m->peak_rss_kb);
-	printf("\"table_members_avg\":%.2f,\"table_replacements_avg\":%.2f,\"joins_failed\":%u,",
-	       m->members_avg, m->repl_avg, s->joins_failed);
+	printf("\"table_members_avg\":%.2f,\"table_replacements_avg\":%.2f,\"table_contacts_max\":%u,\"joins_failed\":%u,",
+	       m->members_avg, m->repl_avg, m->contacts_max, s->joins_failed);
 	printf("\"lookups\":%u,\"done\":%u,\"in_time\":%u,\"success_pct\":%.3f,\"k_closest_found_pct\":%.3f,",
 	       s->nlk, m->done, m->ok, pct(m->success, s->nlk), 100.0 * m->found_frac);
 	printf("\"fail_closest_unknown\":%u,\"fail_closest_known\":%u,",
@@ -515,7 +519,7 @@ static void usage(FILE *f)
 		"  --settle-ms MS      virtual time to run between joining and lookups (0)\n"
 		"  --lookup-gap-ms MS  virtual time between two lookup starts (20)\n"
 		"  --k K --alpha A --max-contacts C --max-inflight I --max-lookups L --width W\n"
-		"                      core parameters (20, 3, 300, 32, 2, 32)\n"
+		"                      core parameters (20, 3, 256, 32, 2, 32)\n"
 		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
 		"  --json              one JSON object instead of the report\n");
 }
@@ -702,9 +706,9 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	kd_params_default(&s->params);
 	/*
 	 * Small enough that 100,000 nodes fit in under 6 GiB, large enough for
-	 * their tables (about 250 contacts at that size).
+	 * their tables (about 110 contacts at that size).
 	 */
-	s->params.max_contacts = 300;
+	s->params.max_contacts = 256;
 	s->params.max_inflight = 32;
 	s->params.max_lookups = 2;
 	s->params.lookup_width = 32;
