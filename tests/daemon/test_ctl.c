@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -239,6 +240,51 @@ static void bad_requests_get_a_status(void **state)
 	assert_int_equal(f->requests, 0);
 }
 
+/* A client of another uid, outside the group: reads yes, puts no. */
+static void *other_uid_client(void *arg)
+{
+	struct client *cl = arg;
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
+	Kdhtctl__Response *resp;
+	uint8_t key[32] = { 5 };
+	pid_t pid;
+	int status;
+
+	put.key.data = key;
+	put.key.len = sizeof(key);
+	put.value.data = key;
+	put.value.len = 1;
+	req.op_case = KDHTCTL__REQUEST__OP_PUT;
+	req.put = &put;
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		if (kdd_ctl_call(cl->f->path, &req, 5000, &resp))
+			_exit(4);
+		_exit(resp->status == KDHTCTL__STATUS__DENIED ? 0 : 5);
+	}
+	cl->rc = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
+		 WEXITSTATUS(status) : -1;
+	return NULL;
+}
+
+static void other_users_cannot_put(void **state)
+{
+	struct fixture *f = *state;
+	struct client cl = { 0 };
+
+	if (geteuid() != 0)
+		skip();
+	/* Open the socket to everyone so that the credentials decide. */
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	run_client(f, &cl, other_uid_client);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(f->requests, 0);
+}
+
 static void no_daemon_is_reported(void **state)
 {
 	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
@@ -256,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(put_reaches_daemon_from_own_uid, setup, teardown),
 		cmocka_unit_test_setup_teardown(deferred_reply_arrives, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests_get_a_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(other_users_cannot_put, setup, teardown),
 		cmocka_unit_test(no_daemon_is_reported),
 	};
 
