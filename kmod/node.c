@@ -59,8 +59,10 @@ static const u8 kdht_rx_stat[] = {
 	[KDHT_MSG_ERROR] = KDHT_STAT_RX_ERROR,
 };
 
+/* The counter of a routing type in map (both maps share one size), or value. */
 static enum kdht_stat kdht_type_stat(const u8 *map, u8 type, enum kdht_stat value)
 {
+	BUILD_BUG_ON(ARRAY_SIZE(kdht_rx_stat) != ARRAY_SIZE(kdht_tx_stat));
 	if (type && type < ARRAY_SIZE(kdht_rx_stat))
 		return map[type];
 	return value;

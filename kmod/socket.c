@@ -50,8 +50,10 @@ static int kdht_socket_rcv(struct sock *sk, struct sk_buff *skb)
 	from.port = ntohs(udp_hdr(skb)->source);
 
 	kdht_node_input(node, &from, skb->data + off, skb->len - off);
-out:
 	consume_skb(skb);
+	return 0;
+out:
+	kfree_skb(skb);
 	return 0;
 }
 
