@@ -26,7 +26,8 @@ struct kdd_ctl_req;
 
 /*
  * A decoded, checked request. may_mutate: the peer is root, the daemon's
- * user, or in the configured group.
+ * user, or has the configured group as its primary group (SO_PEERCRED
+ * carries no supplementary groups).
  */
 typedef void (*kdd_ctl_request_fn)(void *ctx, struct kdd_ctl_req *r,
 				    const Kdhtctl__Request *req, bool may_mutate);
