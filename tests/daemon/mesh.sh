@@ -9,7 +9,9 @@
 # back at its newest version everywhere. Then two nodes die and two new ones
 # join: the joins make the others hand their records over (a republish pass
 # on a new contact; the periodic one is an hour away), so the newcomers hold
-# values and every key stays readable everywhere. Daemons are killed on exit.
+# values and every key stays readable everywhere. A node restarted without
+# --bootstrap rejoins from its saved routing table. Every daemon must exit
+# cleanly on SIGTERM; any left are killed on exit.
 #
 # usage: mesh.sh KDHTD DHTCTL [NODES]
 set -u
@@ -47,12 +49,17 @@ ctl() {
 
 start() {
 	i=$1
+	how=${2:-}
 	mkdir -p "$dir/n$i"
 	set -- --config /dev/null --backend user --state-dir "$dir/n$i" \
 		--socket "$dir/n$i.sock" --port $((base + i)) --bind4 127.0.0.1 \
 		--bind6 none --rate-limit 100000 --subnet-limit 1000 \
 		--request-timeout 500 --log-level warn
-	[ "$i" -gt 0 ] && set -- "$@" --bootstrap 127.0.0.1:$base
+	if [ "$how" = "--no-bootstrap" ]; then
+		set -- "$@" --log-level info
+	elif [ "$i" -gt 0 ]; then
+		set -- "$@" --bootstrap 127.0.0.1:$base
+	fi
 	"$kdhtd" "$@" 2>"$dir/n$i.log" &
 	echo $! >"$dir/n$i.pid"
 	pids="$pids $!"
@@ -173,6 +180,26 @@ for i in $alive; do
 done
 [ $republished -gt 0 ] || fail "no record was handed over"
 echo "mesh: 2 nodes stopped, 2 joined and hold $(held "$nodes") and $(held $((nodes + 1))) records; $republished records handed over; every key readable"
+
+# A restarted node rejoins from its saved routing table, with no bootstrap.
+p3=$(cat "$dir/n3.pid")
+kill "$p3"
+wait "$p3" || fail "node 3 did not stop cleanly"
+pids=$(echo $pids | tr ' ' '\n' | grep -vx "$p3" | tr '\n' ' ')
+start 3 --no-bootstrap
+deadline=$(($(date +%s) + 15))
+until ctl 3 routes 2>/dev/null | grep -q .; do
+	if [ "$(date +%s)" -ge $deadline ]; then
+		fail "node 3 did not rejoin from its snapshot"
+		break
+	fi
+	sleep 0.2
+done
+grep -q "rejoining through [1-9][0-9]* saved contacts" "$dir/n3.log" ||
+	fail "node 3 did not reload its routing snapshot"
+got=$(ctl 3 get key-0)
+[ "$got" = "value of node 0" ] || fail "restarted node 3 got '$got' for key-0"
+echo "mesh: node 3 restarted without bootstrap and rejoined from its snapshot"
 
 # Every daemon stops cleanly on SIGTERM (under the sanitizers: no error, no leak).
 for p in $pids; do
