@@ -116,14 +116,17 @@ add_node() {
 	"$IP" netns add "n$_i"
 	"$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
 	"$IP" link set "v$_i" master "$BRIDGE" up
-	on "$_i" "$IP" link set lo up
-	on "$_i" "$IP" addr add "$(addr4 "$_i")/16" dev eth0
-	on "$_i" "$IP" addr add "$(addr6 "$_i")/16" dev eth0 nodad
-	on "$_i" "$IP" link set eth0 up
+	# One ip process for the namespace's setup: each costs dearly under TCG.
+	"$IP" -n "n$_i" -batch - <<-EOF
+	link set lo up
+	addr add $(addr4 "$_i")/16 dev eth0
+	addr add $(addr6 "$_i")/16 dev eth0 nodad
+	link set eth0 up
+	EOF
 	_netem=$(netem_args "${2:-0}" "${3:-0}")
 	if [ -n "$_netem" ]; then
 		# shellcheck disable=SC2086 # netem options are separate words
-		on "$_i" "$TC" qdisc add dev eth0 root netem $_netem
+		"$TC" -n "n$_i" qdisc add dev eth0 root netem $_netem
 	fi
 }
 
@@ -145,8 +148,11 @@ mesh() {
 	done
 }
 
+# del_node I: the namespace goes; its veth goes with it, asynchronously:
+# wait for that, so that node I can be added again at once.
 del_node() {
 	"$IP" netns del "n$1"
+	wait_until 20 sh -c "[ ! -e /sys/class/net/v$1 ]"
 }
 
 # teardown: every namespace and the bridge go; the next scenario starts clean.
@@ -162,7 +168,7 @@ teardown() {
 node_up() {
 	_i=$1
 	shift
-	on "$_i" dhtctl -k node up --port "$KDHT_PORT" "$@" ||
+	on "$_i" dhtctl -k node up --port "$KDHT_PORT" "$@" >/dev/null ||
 		fail "node $_i: dhtctl -k node up failed"
 }
 
@@ -206,6 +212,16 @@ table_at_least() {
 # stat_of I NAME: one counter of node I (names from KDHT_STATS).
 stat_of() {
 	proc_of "$@"
+}
+
+# show_drops N: the non-zero drop and lookup counters of nodes 1..N, to
+# tell a lost reply from a refused one when a scenario fails.
+show_drops() {
+	_i=1
+	while [ "$_i" -le "$1" ]; do
+		echo "node $_i: $(on "$_i" cat /proc/net/kdht | awk '($1 ~ /^drop_|^lookups_|^tx_failed/) && $2 != 0 { printf "%s=%s ", $1, $2 }')"
+		_i=$((_i + 1))
+	done
 }
 
 # closest TARGET ID...: the id among ID... nearest to TARGET by XOR distance

@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: kernel
 # To an unvalidated source, bytes out never exceed bytes in: FIND_NODE
 # without token and without padding, measured on the flooder's side of the

@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: kernel
 # 100,000 malformed datagrams of every class: no oops, no WARN (either would
 # panic the VM), drop counters moved, and the node still answers a ping.

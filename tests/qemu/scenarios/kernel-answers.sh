@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: kernel
 # With no daemon anywhere, the kernel alone answers PING and FIND_NODE, over
 # IPv4 and IPv6, and counts them.

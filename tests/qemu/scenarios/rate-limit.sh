@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: kernel
 # A flood from one source is capped at the configured rate, while another
 # source is still served.

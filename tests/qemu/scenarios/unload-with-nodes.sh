@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: lifecycle
 # rmmod while namespaces with running, bootstrapped nodes are alive; the
 # namespaces outlive the module and get a working node again after insmod.
