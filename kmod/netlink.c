@@ -242,13 +242,17 @@ static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		kd_params_default(&cfg.params);
 		cfg.port = kdht_default_port;
 	}
+	/* Only a different id or port restarts a running node. */
 	restart = !node;
-	if (info->attrs[KDHT_A_ID]) {
+	if (info->attrs[KDHT_A_ID] &&
+	    (!cfg.has_id || memcmp(cfg.id.b, nla_data(info->attrs[KDHT_A_ID]),
+				   KDHT_ID_LEN))) {
 		memcpy(cfg.id.b, nla_data(info->attrs[KDHT_A_ID]), KDHT_ID_LEN);
 		cfg.has_id = true;
 		restart = true;
 	}
-	if (info->attrs[KDHT_A_PORT]) {
+	if (info->attrs[KDHT_A_PORT] &&
+	    nla_get_u16(info->attrs[KDHT_A_PORT]) != cfg.port) {
 		cfg.port = nla_get_u16(info->attrs[KDHT_A_PORT]);
 		restart = true;
 	}
