@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: kernel
 # 32 nodes bootstrapped from one contact find each other: every node's
 # lookup of every other node's id returns that node first (32 * 31 lookups).
