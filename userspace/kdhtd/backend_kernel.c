@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * The kernel routing backend: kdht.ko routes, this daemon is registered as
- * its namespace's value handler. Upcalls (RECV) and completions arrive on
- * the generic netlink socket, watched by a uv_poll; replies go down as SEND.
+ * its namespace's value handler. Three generic netlink sockets, because a
+ * request waiting for its ack discards the events that arrive meanwhile:
+ * `ev` is registered and only reads upcalls (RECV) and routing events,
+ * `async` starts lookups and pings and reads their completions, `cmd` does
+ * everything synchronous (SEND, dumps, stats). The two readers are watched
+ * by uv_polls.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,8 +35,11 @@ struct kernel_waiter {
 
 struct kernel_backend {
 	struct kdd_backend b;
-	struct kdnl *nl;
-	uv_poll_t poll;
+	struct kdnl *nl;	/* cmd */
+	struct kdnl *ev_nl;
+	struct kdnl *async_nl;
+	uv_poll_t poll;		/* ev_nl */
+	uv_poll_t async_poll;
 	uv_timer_t timer;
 	bool stopped;
 	struct kd_id self;
@@ -170,12 +177,13 @@ static void on_recv(struct kernel_backend *k, const struct kdnl_event *ev)
 static void on_readable(uv_poll_t *p, int status, int events)
 {
 	struct kernel_backend *k = p->data;
+	struct kdnl *nl = p == &k->poll ? k->ev_nl : k->async_nl;
 	struct kdnl_event ev;
 	int rc;
 
 	if (status < 0 || k->stopped)
 		return;
-	while ((rc = kdnl_read_event(k->nl, 0, &ev)) == 1 && !k->stopped) {
+	while ((rc = kdnl_read_event(nl, 0, &ev)) == 1 && !k->stopped) {
 		if (ev.cmd == KDHT_CMD_RECV) {
 			on_recv(k, &ev);
 		} else if (ev.cmd == KDHT_CMD_CONTACT_ADDED && k->b.host.contact_added) {
@@ -227,7 +235,7 @@ static int kernel_lookup(struct kdd_backend *b, const struct kd_id *target, kdd_
 		return slot;
 	k->w[slot].lookup_cb = cb;
 	k->w[slot].arg = arg;
-	rc = kdnl_lookup_start(k->nl, target->b, cookie);
+	rc = kdnl_lookup_start(k->async_nl, target->b, cookie);
 	if (rc)
 		k->w[slot].used = false;
 	return rc;
@@ -249,7 +257,7 @@ static int kernel_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping
 	k->w[slot].ping_cb = cb;
 	k->w[slot].arg = arg;
 	addr_to_nl(&a, to);
-	rc = kdnl_ping_start(k->nl, &a, cookie);
+	rc = kdnl_ping_start(k->async_nl, &a, cookie);
 	if (rc)
 		k->w[slot].used = false;
 	return rc;
@@ -369,6 +377,7 @@ static void kernel_stop(struct kdd_backend *b)
 		if (k->w[i].used)
 			waiter_fail(&k->w[i]);
 	uv_close((uv_handle_t *)&k->poll, NULL);
+	uv_close((uv_handle_t *)&k->async_poll, NULL);
 	uv_close((uv_handle_t *)&k->timer, NULL);
 }
 
@@ -377,6 +386,8 @@ static void kernel_destroy(struct kdd_backend *b)
 	struct kernel_backend *k = to_kernel(b);
 
 	kdnl_close(k->nl);
+	kdnl_close(k->ev_nl);
+	kdnl_close(k->async_nl);
 	free(k);
 }
 
@@ -447,17 +458,20 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 	k->b.ops = &kernel_ops;
 	k->b.host = *host;
 	rc = kdnl_open(&k->nl);
+	if (!rc)
+		rc = kdnl_open(&k->ev_nl);
+	if (!rc)
+		rc = kdnl_open(&k->async_nl);
 	if (rc) {
 		*err_msg = rc == -ENOENT ? "kdht.ko is not loaded" : "opening generic netlink";
-		free(k);
-		return rc;
+		goto err_nl;
 	}
 	rc = ensure_node(k, self, port, err_msg);
 	if (!rc) {
-		rc = kdnl_register(k->nl);
+		rc = kdnl_register(k->ev_nl);
 		*err_msg = "registering as the namespace's daemon";
 	}
-	if (!rc && kdnl_subscribe_routes(k->nl))
+	if (!rc && kdnl_subscribe_routes(k->ev_nl))
 		kdd_log(KDD_LOG_WARN, "kernel backend: no routing events");
 	if (rc)
 		goto err_nl;
@@ -467,7 +481,7 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 		goto err_nl;
 	}
 	k->timer.data = k;
-	rc = uv_poll_init(loop, &k->poll, kdnl_fd(k->nl));
+	rc = uv_poll_init(loop, &k->poll, kdnl_fd(k->ev_nl));
 	if (rc) {
 		*err_msg = "watching the netlink socket";
 		k->stopped = true;
@@ -476,15 +490,28 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 		return rc;
 	}
 	k->poll.data = k;
+	rc = uv_poll_init(loop, &k->async_poll, kdnl_fd(k->async_nl));
+	if (rc) {
+		*err_msg = "watching the netlink socket";
+		k->stopped = true;
+		k->closing = 2;
+		uv_close((uv_handle_t *)&k->poll, on_create_close);
+		uv_close((uv_handle_t *)&k->timer, on_create_close);
+		return rc;
+	}
+	k->async_poll.data = k;
 	rc = uv_poll_start(&k->poll, UV_READABLE, on_readable);
+	if (!rc)
+		rc = uv_poll_start(&k->async_poll, UV_READABLE, on_readable);
 	if (!rc)
 		rc = uv_timer_start(&k->timer, on_timer, KERNEL_SWEEP_MS, KERNEL_SWEEP_MS);
 	if (rc) {
 		/* k goes with the last of its handles, on a later turn of the loop. */
 		*err_msg = "watching the netlink socket";
 		k->stopped = true;
-		k->closing = 2;
+		k->closing = 3;
 		uv_close((uv_handle_t *)&k->poll, on_create_close);
+		uv_close((uv_handle_t *)&k->async_poll, on_create_close);
 		uv_close((uv_handle_t *)&k->timer, on_create_close);
 		return rc;
 	}
@@ -494,6 +521,8 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 
 err_nl:
 	kdnl_close(k->nl);
+	kdnl_close(k->ev_nl);
+	kdnl_close(k->async_nl);
 	free(k);
 	return rc;
 }
