@@ -10,7 +10,7 @@ nodes_up "$N"
 bootstrap_all "$N"
 i=1
 while [ "$i" -le "$N" ]; do
-	wait_until 90 table_at_least "$i" 6
+	wait_until 90 table_at_least "$i" 3
 	i=$((i + 1))
 done
 i=1

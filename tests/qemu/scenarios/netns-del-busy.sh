@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: busy
 # Namespaces deleted while their nodes are flooded and looking up: clean,
 # and the module unloads afterwards with every object destroyed.
