@@ -114,7 +114,9 @@ add_node() {
 	_i=$1
 	[ "$_i" -ge 1 ] && [ "$_i" -le "$MESH_MAX" ] || fail "node index $_i not in 1..$MESH_MAX"
 	"$IP" netns add "n$_i"
-	"$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
+	# A namespace of an earlier scenario may still be dying with a name
+	# this one needs; retry for a while before calling it a failure.
+	wait_until 30 "$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
 	"$IP" link set "v$_i" master "$BRIDGE" up
 	# One ip process for the namespace's setup: each costs dearly under TCG.
 	"$IP" -n "n$_i" -batch - <<-EOF
@@ -159,6 +161,13 @@ del_node() {
 teardown() {
 	for _ns in $("$IP" netns list | cut -d' ' -f1); do
 		"$IP" netns del "$_ns"
+	done
+	# Namespaces die asynchronously, their veths with them: wait, so that
+	# the next scenario can create v1.. again.
+	_n=0
+	while ls -d /sys/class/net/v[0-9]* >/dev/null 2>&1 && [ "$_n" -lt 300 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
 	done
 	[ -d "/sys/class/net/$BRIDGE" ] && "$IP" link del "$BRIDGE"
 	return 0
