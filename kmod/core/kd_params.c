@@ -2,6 +2,8 @@
 /* The routing core's defaults and the bounds a node's parameters must keep. */
 #include "kd_params.h"
 
+#define KD_LOOKUP_RETRIES_MAX	3	/* bound of lookup_retries */
+
 void kd_params_default(struct kd_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -9,6 +11,7 @@ void kd_params_default(struct kd_params *p)
 	p->alpha = 3;
 	p->repl_per_bucket = 8;
 	p->max_fails = 3;
+	p->lookup_retries = 1;
 	p->subnet_per_bucket = 2;
 	p->subnet_per_table = 10;
 	p->max_contacts = 1024;
@@ -39,6 +42,7 @@ int kd_params_check(const struct kd_params *p)
 	    !kd_in_range(p->alpha, 1, KD_ALPHA_MAX) ||
 	    !kd_in_range(p->repl_per_bucket, 0, KD_REPL_MAX) ||
 	    p->max_fails < 1 ||
+	    p->lookup_retries > KD_LOOKUP_RETRIES_MAX ||
 	    p->subnet_per_bucket < 1 ||
 	    p->subnet_per_table < p->subnet_per_bucket ||
 	    !kd_in_range(p->max_contacts, p->k, KD_CONTACTS_MAX) ||
