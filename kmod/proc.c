@@ -7,16 +7,10 @@
 #include <linux/seq_file.h>
 #include <net/netns/generic.h>
 
+#include "kdht_stat_names.h"
 #include "main.h"
 #include "node.h"
 #include "proc.h"
-
-#define KDHT_STAT_NAME_(name, str) str,
-static const char *const kdht_stat_names[KDHT_STAT_COUNT] = {
-	KDHT_STATS(KDHT_STAT_NAME_)
-};
-
-#undef KDHT_STAT_NAME_
 
 static int kdht_proc_show(struct seq_file *seq, void *v)
 {

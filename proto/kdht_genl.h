@@ -67,6 +67,7 @@ enum kdht_cmd {
 	KDHT_CMD_CONTACT_REMOVED,
 	__KDHT_CMD_MAX
 };
+
 #define KDHT_CMD_MAX (__KDHT_CMD_MAX - 1)
 
 enum kdht_attr {
@@ -105,6 +106,7 @@ enum kdht_attr {
 	KDHT_A_PAD,		/* for 64-bit alignment of u64 attributes */
 	__KDHT_A_MAX
 };
+
 #define KDHT_A_MAX (__KDHT_A_MAX - 1)
 
 enum kdht_peer_attr {
@@ -118,6 +120,7 @@ enum kdht_peer_attr {
 	KDHT_PEER_LAST_SEEN_MS,	/* u32, milliseconds ago */
 	__KDHT_PEER_MAX
 };
+
 #define KDHT_PEER_MAX (__KDHT_PEER_MAX - 1)
 
 enum kdht_peer_state {
@@ -127,58 +130,54 @@ enum kdht_peer_state {
 };
 
 /*
- * Counters, per namespace. X(enum suffix, name): the names are what
- * /proc/net/kdht and dhtctl print. The DROP_ entries follow the order of the
- * routing core's drop reasons (enum kd_reason, from KD_R_TRUNCATED on).
+ * Counters, per namespace, in KDHT_A_STATS. Their names, as /proc/net/kdht
+ * and dhtctl print them, are in proto/kdht_stat_names.h. The DROP_ entries
+ * follow the order of the routing core's drop reasons (enum kd_reason, from
+ * KD_R_TRUNCATED on).
  */
-#define KDHT_STATS(X)						\
-	X(RX_PACKETS, "rx_packets")				\
-	X(RX_BYTES, "rx_bytes")					\
-	X(TX_PACKETS, "tx_packets")				\
-	X(TX_BYTES, "tx_bytes")					\
-	X(RX_PING, "rx_ping")					\
-	X(RX_PONG, "rx_pong")					\
-	X(RX_FIND_NODE, "rx_find_node")				\
-	X(RX_NODES, "rx_nodes")					\
-	X(RX_ERROR, "rx_error")					\
-	X(RX_VALUE_MSG, "rx_value_msg")				\
-	X(TX_PING, "tx_ping")					\
-	X(TX_PONG, "tx_pong")					\
-	X(TX_FIND_NODE, "tx_find_node")				\
-	X(TX_NODES, "tx_nodes")					\
-	X(TX_ERROR, "tx_error")					\
-	X(TX_VALUE_MSG, "tx_value_msg")				\
-	X(TX_FAILED, "tx_failed")				\
-	X(RX_UNVALIDATED_BYTES, "rx_unvalidated_bytes")		\
-	X(TX_UNVALIDATED_BYTES, "tx_unvalidated_bytes")		\
-	X(DROP_TRUNCATED, "drop_truncated")			\
-	X(DROP_TRAILING, "drop_trailing")			\
-	X(DROP_BAD_MAGIC, "drop_bad_magic")			\
-	X(DROP_BAD_VERSION, "drop_bad_version")			\
-	X(DROP_BAD_TYPE, "drop_bad_type")			\
-	X(DROP_BAD_LENGTH, "drop_bad_length")			\
-	X(DROP_BAD_PADDING, "drop_bad_padding")			\
-	X(DROP_BAD_FAMILY, "drop_bad_family")			\
-	X(DROP_BAD_COUNT, "drop_bad_count")			\
-	X(DROP_BAD_ADDR, "drop_bad_addr")			\
-	X(DROP_SELF, "drop_self")				\
-	X(DROP_UNSOLICITED, "drop_unsolicited")			\
-	X(DROP_RATE_LIMITED, "drop_rate_limited")		\
-	X(DROP_UNVALIDATED, "drop_unvalidated")			\
-	X(DROP_NO_DAEMON, "drop_no_daemon")			\
-	X(DROP_UPCALL_NOBUFS, "drop_upcall_nobufs")		\
-	X(LOOKUPS_STARTED, "lookups_started")			\
-	X(LOOKUPS_DONE, "lookups_done")				\
-	X(LOOKUPS_FAILED, "lookups_failed")			\
-	X(UPCALLS, "upcalls")					\
-	X(CONTACTS_ADDED, "contacts_added")			\
-	X(CONTACTS_REMOVED, "contacts_removed")
-
-#define KDHT_STAT_ENUM_(name, str) KDHT_STAT_##name,
 enum kdht_stat {
-	KDHT_STATS(KDHT_STAT_ENUM_)
+	KDHT_STAT_RX_PACKETS,
+	KDHT_STAT_RX_BYTES,
+	KDHT_STAT_TX_PACKETS,
+	KDHT_STAT_TX_BYTES,
+	KDHT_STAT_RX_PING,
+	KDHT_STAT_RX_PONG,
+	KDHT_STAT_RX_FIND_NODE,
+	KDHT_STAT_RX_NODES,
+	KDHT_STAT_RX_ERROR,
+	KDHT_STAT_RX_VALUE_MSG,
+	KDHT_STAT_TX_PING,
+	KDHT_STAT_TX_PONG,
+	KDHT_STAT_TX_FIND_NODE,
+	KDHT_STAT_TX_NODES,
+	KDHT_STAT_TX_ERROR,
+	KDHT_STAT_TX_VALUE_MSG,
+	KDHT_STAT_TX_FAILED,
+	KDHT_STAT_RX_UNVALIDATED_BYTES,
+	KDHT_STAT_TX_UNVALIDATED_BYTES,
+	KDHT_STAT_DROP_TRUNCATED,
+	KDHT_STAT_DROP_TRAILING,
+	KDHT_STAT_DROP_BAD_MAGIC,
+	KDHT_STAT_DROP_BAD_VERSION,
+	KDHT_STAT_DROP_BAD_TYPE,
+	KDHT_STAT_DROP_BAD_LENGTH,
+	KDHT_STAT_DROP_BAD_PADDING,
+	KDHT_STAT_DROP_BAD_FAMILY,
+	KDHT_STAT_DROP_BAD_COUNT,
+	KDHT_STAT_DROP_BAD_ADDR,
+	KDHT_STAT_DROP_SELF,
+	KDHT_STAT_DROP_UNSOLICITED,
+	KDHT_STAT_DROP_RATE_LIMITED,
+	KDHT_STAT_DROP_UNVALIDATED,
+	KDHT_STAT_DROP_NO_DAEMON,
+	KDHT_STAT_DROP_UPCALL_NOBUFS,
+	KDHT_STAT_LOOKUPS_STARTED,
+	KDHT_STAT_LOOKUPS_DONE,
+	KDHT_STAT_LOOKUPS_FAILED,
+	KDHT_STAT_UPCALLS,
+	KDHT_STAT_CONTACTS_ADDED,
+	KDHT_STAT_CONTACTS_REMOVED,
 	KDHT_STAT_COUNT
 };
-#undef KDHT_STAT_ENUM_
 
 #endif /* _UAPI_KDHT_GENL_H */

@@ -51,8 +51,8 @@ struct kd_input {
 	bool validated;		/* token valid, or the source answered us before */
 	size_t reply_budget;	/* kd_reply_budget() for this message */
 	bool upcall;		/* a value message: the host hands it up */
-	bool reply_cut;		/* answered, but the reply was cut to reply_budget:
-				 * the host counts it as KD_R_UNVALIDATED */
+	/* Answered, but cut to reply_budget: the host counts KD_R_UNVALIDATED. */
+	bool reply_cut;
 };
 
 struct kd_core;

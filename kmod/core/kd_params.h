@@ -18,7 +18,7 @@
 #define KD_LOOKUPS_MAX		1024
 #define KD_LOOKUP_WIDTH_MAX	512
 #define KD_BOOTSTRAP_MAX	16		/* remembered bootstrap addresses */
-#define KD_RL_ENTRIES_MAX	(1u << 20)	/* rate limiter sources */
+#define KD_RL_ENTRIES_MAX	1048576		/* rate limiter sources, 2^20 */
 #define KD_RL_RATE_MAX		1000000		/* requests per second */
 #define KD_RL_BURST_MAX		1000000		/* x1000 milli-requests fits a u32 */
 
@@ -27,6 +27,7 @@ struct kd_params {
 	u8 alpha;		/* lookup requests in flight: 3 */
 	u8 repl_per_bucket;	/* replacement cache entries per bucket: 8 */
 	u8 max_fails;		/* unanswered requests in a row before "bad": 3 */
+	u8 lookup_retries;	/* resends of a timed-out lookup request: 1 */
 	u8 subnet_per_bucket;	/* contacts of one /24 (/48) in a bucket: 2 */
 	u16 subnet_per_table;	/* contacts of one /24 (/48) in the table: 10 */
 	u16 max_contacts;	/* contact pool, bucket members and replacements: 1024 */

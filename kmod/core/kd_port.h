@@ -19,13 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/types.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int32_t s32;
-typedef int64_t s64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
 #endif
 
 /* Byte order on the wire is big-endian, read and written byte by byte. */
@@ -47,7 +48,7 @@ static inline u64 kd_get_be64(const u8 *p)
 static inline void kd_put_be16(u8 *p, u16 v)
 {
 	p[0] = (u8)(v >> 8);
-	p[1] = (u8)v;
+	p[1] = (u8)(v & 0xff);
 }
 
 static inline void kd_put_be32(u8 *p, u32 v)
@@ -76,7 +77,21 @@ static inline u64 kd_get_le64(const u8 *p)
 }
 
 #define KD_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define KD_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define KD_MAX(a, b) ((a) > (b) ? (a) : (b))
+/*
+ * Functions, not macros, so that no argument is evaluated twice. The core
+ * only takes minima and maxima of unsigned quantities.
+ */
+static inline u64 kd_min(u64 a, u64 b)
+{
+	return a < b ? a : b;
+}
+
+static inline u64 kd_max(u64 a, u64 b)
+{
+	return a > b ? a : b;
+}
+
+#define KD_MIN(a, b) kd_min(a, b)
+#define KD_MAX(a, b) kd_max(a, b)
 
 #endif /* KD_PORT_H */

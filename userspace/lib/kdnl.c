@@ -14,6 +14,8 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "kdht_stat_names.h"
+
 #define KDNL_SEND_BUF	4096
 #define KDNL_RECV_BUF	65536	/* the largest page a dump may send */
 #define KDNL_ERR_LEN	256
@@ -30,15 +32,9 @@ struct kdnl {
 	uint8_t rbuf[KDNL_RECV_BUF];
 };
 
-#define KDNL_STAT_NAME_(name, str) str,
-static const char *const kdnl_stat_names[KDHT_STAT_COUNT] = {
-	KDHT_STATS(KDNL_STAT_NAME_)
-};
-#undef KDNL_STAT_NAME_
-
 const char *kdnl_stat_name(unsigned int stat)
 {
-	return stat < KDHT_STAT_COUNT ? kdnl_stat_names[stat] : NULL;
+	return stat < KDHT_STAT_COUNT ? kdht_stat_names[stat] : NULL;
 }
 
 int kdnl_fd(const struct kdnl *nl)
