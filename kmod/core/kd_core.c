@@ -37,10 +37,12 @@ struct kd_req {
 	struct kd_id id;	/* whom we asked, when id_known */
 	u64 sent_at;
 	u32 txid;
+	u32 prev_txid;		/* a resent FIND: the earlier attempt's, or 0 */
 	u32 cookie;
 	u16 lookup;		/* the lookup slot of a FIND, or KD_NO_LOOKUP */
 	u8 kind;
 	u8 id_known;
+	u8 parked;		/* a timed-out FIND kept for its resend */
 };
 
 struct kd_lk_slot {
@@ -316,13 +318,29 @@ static void kd_req_free(struct kd_core *c, unsigned int i)
 {
 	c->req[i].kind = KD_REQ_FREE;
 	c->req[i].lookup = KD_NO_LOOKUP;
+	c->req[i].parked = 0;
+	c->req[i].prev_txid = 0;
 	c->reqs_used--;
+}
+
+/* The parked FIND of lookup li to id, or -1. */
+static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].parked && c->req[i].lookup == li &&
+		    kd_id_equal(&c->req[i].id, id))
+			return (int)i;
+	return -1;
 }
 
 /*
  * Sends a PING or, for KD_REQ_FIND, the FIND_NODE of lookup slot li. A
  * FIND_NODE to a node that issued us no token is padded so that the full
- * NODES reply fits the budget it will give an unvalidated source.
+ * NODES reply fits the budget it will give an unvalidated source. A FIND
+ * resent after a timeout takes over the parked slot of the earlier attempt
+ * with a fresh txid, and a late reply to that attempt still matches.
  */
 static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr *to,
 		       const struct kd_id *id, u16 li, u32 cookie)
@@ -330,11 +348,21 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	struct kd_req *rq;
 	struct kd_hdr h;
 	const u8 *tok;
+	u32 prev = 0;
 	size_t len;
-	int i = kd_req_alloc(c);
+	int i = -1;
 
-	if (i < 0)
-		return i;
+	if (kind == KD_REQ_FIND && id)
+		i = kd_req_parked(c, li, id);
+	if (i >= 0) {
+		prev = c->req[i].txid;
+		c->req[i].kind = KD_REQ_FREE;
+		c->reqs_used--;
+	} else {
+		i = kd_req_alloc(c);
+		if (i < 0)
+			return i;
+	}
 	rq = &c->req[i];
 	memset(&h, 0, sizeof(h));
 	h.version = KDHT_VERSION;
@@ -363,6 +391,8 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 		memset(&rq->id, 0, sizeof(rq->id));
 	rq->sent_at = now;
 	rq->txid = h.txid;
+	rq->prev_txid = prev;
+	rq->parked = 0;
 	rq->cookie = cookie;
 	rq->lookup = kind == KD_REQ_FIND ? li : KD_NO_LOOKUP;
 	rq->kind = kind;
@@ -393,9 +423,14 @@ static void kd_lookup_detach(struct kd_core *c, unsigned int li)
 {
 	unsigned int i;
 
-	for (i = 0; i < c->p.max_inflight; i++)
-		if (c->req[i].kind == KD_REQ_FIND && c->req[i].lookup == li)
+	for (i = 0; i < c->p.max_inflight; i++) {
+		if (c->req[i].kind != KD_REQ_FIND || c->req[i].lookup != li)
+			continue;
+		if (c->req[i].parked)
+			kd_req_free(c, i);
+		else
 			c->req[i].lookup = KD_NO_LOOKUP;
+	}
 	c->lk[li].used = 0;
 	c->lookups_used--;
 }
@@ -448,7 +483,8 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 		return -ENOSPC;
 	kd_lookup_init(&s->l, c->cand + (size_t)i * c->p.lookup_width,
 		       c->p.lookup_width, target, c->p.k, c->p.alpha,
-		       c->p.request_timeout_ms, c->p.lookup_timeout_ms, now);
+		       c->p.lookup_retries, c->p.request_timeout_ms,
+		       c->p.lookup_timeout_ms, now);
 	s->used = 1;
 	s->gen = (s->gen + 1) & KD_HANDLE_GEN_MASK;
 	s->internal = internal;
@@ -477,15 +513,31 @@ void kd_core_lookup_cancel(struct kd_core *c, int handle)
 	kd_lookup_detach(c, i);
 }
 
-/* A request got no usable answer: the peer failed, and whoever waited learns it. */
-static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i)
+/*
+ * A request got no usable answer (timeout: it timed out): the peer failed,
+ * and whoever waited learns it. A lookup may want a timed-out FIND resent:
+ * its slot is then parked until the resend takes it over, so that a late
+ * reply still matches.
+ */
+static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 {
 	struct kd_req rq = c->req[i];
 	struct kd_event ev;
 
-	kd_req_free(c, i);
+	if (rq.parked) {
+		kd_req_free(c, i);
+		return;
+	}
 	if (rq.id_known)
 		kd_table_failed(&c->table, now, &rq.id);
+	if (timeout && rq.kind == KD_REQ_FIND && rq.lookup != KD_NO_LOOKUP &&
+	    kd_lookup_on_timeout(&c->lk[rq.lookup].l, now, &rq.id)) {
+		c->req[i].parked = 1;
+		c->req[i].sent_at = now;
+		kd_lookup_pump(c, now, rq.lookup);
+		return;
+	}
+	kd_req_free(c, i);
 	switch (rq.kind) {
 	case KD_REQ_PING:
 		memset(&ev, 0, sizeof(ev));
@@ -511,7 +563,9 @@ static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr 
 	unsigned int i;
 
 	for (i = 0; i < c->p.max_inflight; i++)
-		if (c->req[i].kind != KD_REQ_FREE && c->req[i].txid == txid &&
+		if (c->req[i].kind != KD_REQ_FREE &&
+		    (c->req[i].txid == txid ||
+		     (c->req[i].prev_txid && c->req[i].prev_txid == txid)) &&
 		    kd_addr_equal(&c->req[i].to, from))
 			return (int)i;
 	return -1;
@@ -596,7 +650,7 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 	else
 		r = kd_decode_error(in->body, in->body_len, &code);
 	if (r) {
-		kd_req_fail(c, now, (unsigned int)i);
+		kd_req_fail(c, now, (unsigned int)i, false);
 		return r;
 	}
 
@@ -730,7 +784,7 @@ static void kd_tick_requests(struct kd_core *c, u64 now)
 	for (i = 0; i < c->p.max_inflight; i++)
 		if (c->req[i].kind != KD_REQ_FREE &&
 		    now - c->req[i].sent_at >= c->p.request_timeout_ms)
-			kd_req_fail(c, now, i);
+			kd_req_fail(c, now, i, true);
 }
 
 static void kd_tick_lookups(struct kd_core *c, u64 now)

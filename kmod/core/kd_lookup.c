@@ -7,8 +7,8 @@
 #include "kd_lookup.h"
 
 void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 width,
-		    const struct kd_id *target, u8 k, u8 alpha, u32 request_timeout_ms,
-		    u32 lookup_timeout_ms, u64 now)
+		    const struct kd_id *target, u8 k, u8 alpha, u8 retries,
+		    u32 request_timeout_ms, u32 lookup_timeout_ms, u64 now)
 {
 	memset(l, 0, sizeof(*l));
 	l->target = *target;
@@ -16,6 +16,7 @@ void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 wid
 	l->width = width;
 	l->k = k;
 	l->alpha = alpha;
+	l->retries = retries;
 	l->request_timeout_ms = request_timeout_ms;
 	l->started_at = now;
 	l->deadline = now + lookup_timeout_ms;
@@ -32,26 +33,44 @@ static int kd_lookup_find(const struct kd_lookup *l, const struct kd_id *id)
 }
 
 /*
- * Inserts n in distance order. When the list is full the farthest entry
- * falls off; if it was in flight it no longer counts against alpha, and a
- * reply from it will be unsolicited.
+ * The slot a newcomer at sorted position pos may take in a full list: the
+ * farthest failed candidate, else the farthest never-asked one at or after
+ * pos (farther than the newcomer), else none (-1).
  */
+static int kd_lookup_victim(const struct kd_lookup *l, unsigned int pos)
+{
+	unsigned int i;
+
+	for (i = l->ncand; i > 0; i--)
+		if (l->cand[i - 1].state == KD_CAND_FAILED)
+			return (int)(i - 1);
+	for (i = l->ncand; i > pos; i--)
+		if (l->cand[i - 1].state == KD_CAND_NEW)
+			return (int)(i - 1);
+	return -1;
+}
+
+/* Inserts n in distance order; a full list gives up a slot as above. */
 static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop)
 {
 	unsigned int pos = l->ncand;
 	struct kd_lookup_cand *c;
+	int v;
 
 	if (!l->width || kd_lookup_find(l, &n->id) >= 0)
 		return;
 	while (pos > 0 && kd_id_cmp_distance(&l->target, &n->id,
 					     &l->cand[pos - 1].node.id) < 0)
 		pos--;
-	if (pos >= l->width)
-		return;
-	if (l->ncand == l->width) {
-		if (l->cand[l->ncand - 1].state == KD_CAND_ASKED)
-			l->inflight--;
+	if (l->ncand >= l->width) {
+		v = kd_lookup_victim(l, pos);
+		if (v < 0)
+			return;
+		memmove(&l->cand[v], &l->cand[v + 1],
+			(l->ncand - (unsigned int)v - 1) * sizeof(l->cand[0]));
 		l->ncand--;
+		if ((unsigned int)v < pos)
+			pos--;
 	}
 	memmove(&l->cand[pos + 1], &l->cand[pos],
 		(l->ncand - pos) * sizeof(l->cand[0]));
@@ -116,10 +135,12 @@ bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 		return false;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
-		if (c->state != KD_CAND_NEW)
+		if (c->state != KD_CAND_NEW && c->state != KD_CAND_RETRY)
 			continue;
 		c->state = KD_CAND_ASKED;
 		c->sent_at = now;
+		if (c->tries < 0xff)
+			c->tries++;
 		l->inflight++;
 		if (l->stats.sent < 0xffff)
 			l->stats.sent++;
@@ -160,7 +181,10 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 		kd_count(&l->stats.duplicates);
 		return KD_LK_DUPLICATE;
 	}
-	/* A reply after our timeout still proves the node and carries nodes. */
+	/*
+	 * A reply after our timeout, or to an earlier attempt, still proves
+	 * the node and carries nodes.
+	 */
 	if (c->state == KD_CAND_ASKED)
 		l->inflight--;
 	c->state = KD_CAND_REPLIED;
@@ -191,6 +215,47 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	kd_lookup_check(l, now);
 }
 
+/* Whether cand[idx] is among the k closest candidates that have not failed. */
+static bool kd_lookup_in_k(const struct kd_lookup *l, unsigned int idx)
+{
+	unsigned int i, live = 0;
+
+	for (i = 0; i < idx; i++)
+		if (l->cand[i].state != KD_CAND_FAILED)
+			live++;
+	return live < l->k;
+}
+
+/* The asked cand[idx] timed out: ask it again or fail it. */
+static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
+{
+	struct kd_lookup_cand *c = &l->cand[idx];
+
+	l->inflight--;
+	kd_count(&l->stats.timeouts);
+	if (c->tries <= l->retries && kd_lookup_in_k(l, idx)) {
+		c->state = KD_CAND_RETRY;
+		return true;
+	}
+	c->state = KD_CAND_FAILED;
+	return false;
+}
+
+bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
+{
+	bool again;
+	int idx;
+
+	if (l->done)
+		return false;
+	idx = kd_lookup_find(l, id);
+	if (idx < 0 || l->cand[idx].state != KD_CAND_ASKED)
+		return false;
+	again = kd_lookup_expire(l, (unsigned int)idx);
+	kd_lookup_check(l, now);
+	return again;
+}
+
 void kd_lookup_tick(struct kd_lookup *l, u64 now)
 {
 	struct kd_lookup_cand *c;
@@ -201,11 +266,8 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
 		if (c->state == KD_CAND_ASKED &&
-		    now - c->sent_at >= l->request_timeout_ms) {
-			c->state = KD_CAND_FAILED;
-			l->inflight--;
-			kd_count(&l->stats.timeouts);
-		}
+		    now - c->sent_at >= l->request_timeout_ms)
+			kd_lookup_expire(l, i);
 	}
 	if (now >= l->deadline) {
 		kd_lookup_finish(l, now, true);

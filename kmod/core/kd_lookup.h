@@ -4,10 +4,22 @@
  * table: it is told of replies and of time, and says whom to ask next.
  *
  * Candidates are kept sorted by distance to the target, at most width of
- * them (the farthest is dropped). At most alpha requests are in flight. The
- * lookup is done when the k closest candidates that have not failed have all
- * replied, when no candidate is left to ask and none is in flight, or when
- * its whole-life deadline passes (then it is marked timed out).
+ * them. A newcomer to a full list takes the slot of the farthest failed
+ * candidate; failing that, of the farthest never-asked candidate farther than
+ * itself; failing that, it is dropped. A candidate that was asked (in flight,
+ * waiting to be asked again, or replied) is never pushed out, so closer fake
+ * ids from a hostile reply cannot crowd out the nodes that answered.
+ *
+ * At most alpha requests are in flight. A request that times out is asked
+ * again, up to retries more times, while its candidate is among the k
+ * closest that have not failed; only then is the candidate failed. Each
+ * attempt counts in stats.sent and each timeout in stats.timeouts. A reply
+ * to any attempt is the candidate's reply. An error (kd_lookup_on_failure)
+ * fails the candidate at once.
+ *
+ * The lookup is done when the k closest candidates that have not failed have
+ * all replied, when no candidate is left to ask and none is in flight, or
+ * when its whole-life deadline passes (then it is marked timed out).
  *
  * Rounds: a seed has hop 1; a node first learnt from a reply of a hop-h
  * node has hop h + 1. rounds is the largest hop among the nodes asked.
@@ -22,6 +34,7 @@ enum kd_cand_state {
 	KD_CAND_ASKED,
 	KD_CAND_REPLIED,
 	KD_CAND_FAILED,
+	KD_CAND_RETRY,		/* timed out, to be asked again */
 };
 
 struct kd_lookup_cand {
@@ -30,6 +43,7 @@ struct kd_lookup_cand {
 	u32 rtt_ms;
 	u16 hop;
 	u8 state;
+	u8 tries;		/* requests sent to it */
 };
 
 struct kd_lookup_stats {
@@ -57,6 +71,7 @@ struct kd_lookup {
 	u16 ncand;
 	u8 k;
 	u8 alpha;
+	u8 retries;
 	u8 inflight;
 	u8 done;
 	u8 timed_out;
@@ -67,8 +82,8 @@ struct kd_lookup {
 };
 
 void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 width,
-		    const struct kd_id *target, u8 k, u8 alpha, u32 request_timeout_ms,
-		    u32 lookup_timeout_ms, u64 now);
+		    const struct kd_id *target, u8 k, u8 alpha, u8 retries,
+		    u32 request_timeout_ms, u32 lookup_timeout_ms, u64 now);
 
 /* Adds a seed (hop 1). Duplicates and a full list of closer ones are ignored. */
 void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n);
@@ -84,10 +99,17 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 					const struct kd_node *from,
 					const struct kd_node *nodes, unsigned int n);
 
-/* A request to id failed now (timeout known to the caller, or an error). */
+/* A request to id failed now with an error: the candidate is failed. */
 void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id);
 
-/* Expires requests older than request_timeout_ms and checks the deadline. */
+/*
+ * The request to id timed out (the caller keeps the time). Returns true if
+ * the candidate will be asked again (kd_lookup_next() hands it out), false if
+ * it failed or is not an asked candidate.
+ */
+bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id);
+
+/* Times out requests older than request_timeout_ms and checks the deadline. */
 void kd_lookup_tick(struct kd_lookup *l, u64 now);
 
 /* When kd_lookup_tick() next has something to do. */

@@ -87,7 +87,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	alpha = (u8)(1 + take(&s) % 4);
 	width = (u8)(k + alpha + take(&s) % (WIDTH_MAX - 11));
 	memset(target.b, take(&s), KDHT_ID_LEN);
-	kd_lookup_init(&l, storage, width, &target, k, alpha, 500, 20000, now);
+	kd_lookup_init(&l, storage, width, &target, k, alpha, (u8)(alpha % 3), 500,
+		       20000, now);
 
 	while (s.left) {
 		was_done = l.done;

@@ -520,6 +520,7 @@ static void usage(FILE *f)
 		"  --lookup-gap-ms MS  virtual time between two lookup starts (20)\n"
 		"  --k K --alpha A --max-contacts C --max-inflight I --max-lookups L --width W\n"
 		"                      core parameters (20, 3, 256, 32, 2, 32)\n"
+		"  --retries R         resends of a timed-out lookup request (1)\n"
 		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
 		"  --json              one JSON object instead of the report\n");
 }
@@ -558,6 +559,7 @@ enum {
 	OPT_JITTER, OPT_LOSS, OPT_JOIN_LOOKUPS, OPT_SETTLE, OPT_GAP, OPT_K, OPT_ALPHA,
 	OPT_CONTACTS, OPT_INFLIGHT, OPT_MAX_LOOKUPS, OPT_WIDTH, OPT_MIN_SUCCESS, OPT_JSON,
 	OPT_HELP,
+	OPT_RETRIES,
 };
 
 static const struct option long_opts[] = {
@@ -583,6 +585,7 @@ static const struct option long_opts[] = {
 	{ "max-inflight", required_argument, NULL, OPT_INFLIGHT },
 	{ "max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS },
 	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "min-success", required_argument, NULL, OPT_MIN_SUCCESS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -670,6 +673,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o, struct sim *s)
 		case OPT_WIDTH:
 			err = parse_param(optarg, "--width", UINT16_MAX, &v);
 			s->params.lookup_width = (u16)v;
+			break;
+		case OPT_RETRIES:
+			err = parse_param(optarg, "--retries", UINT8_MAX, &v);
+			s->params.lookup_retries = (u8)v;
 			break;
 		case OPT_MIN_SUCCESS:
 			err = parse_frac(optarg, "--min-success", 0, 100, &o->min_success);

@@ -650,6 +650,61 @@ static void test_bootstrap_backoff(void **state)
 			     queue[i % QUEUE_LEN].data[3] == KDHT_MSG_PING);
 }
 
+/*
+ * A FIND times out and is resent with a fresh txid; the reply to the first
+ * attempt then arrives late and still completes the lookup.
+ */
+static void test_find_resend_accepts_late_reply(void **state)
+{
+	static struct net_pkt late[8];
+	struct kd_input in;
+	struct kd_id target;
+	struct net_pkt *p;
+	unsigned int nlate = 0, i, finds = 0;
+	u32 txid1, txid2;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	deliver();
+	memset(target.b, 0x77, KDHT_ID_LEN);
+	assert_true(kd_core_lookup(nodes[0].c, now, &target, 5) >= 0);
+	/* Node 1 answers the FIND; its answer is held back. */
+	assert_int_equal(qtail - qhead, 1);
+	p = &queue[qhead++ % QUEUE_LEN];
+	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
+	memcpy(&txid1, p->data + 8, sizeof(txid1));
+	kd_core_input(nodes[1].c, now, &p->from, p->data, p->len, &in);
+	while (qhead != qtail) {
+		assert_true(nlate < 8);
+		late[nlate++] = queue[qhead++ % QUEUE_LEN];
+	}
+	/* The timeout resends the FIND, with another txid; that one is lost. */
+	now += params.request_timeout_ms;
+	kd_core_tick(nodes[0].c, now);
+	for (; qhead != qtail; qhead++) {
+		p = &queue[qhead % QUEUE_LEN];
+		if (p->data[3] != KDHT_MSG_FIND_NODE)
+			continue;
+		finds++;
+		memcpy(&txid2, p->data + 8, sizeof(txid2));
+		assert_true(txid2 != txid1);
+	}
+	assert_int_equal(finds, 1);
+	assert_int_equal(nodes[0].lookups_done, 0);
+	for (i = 0; i < nlate; i++)
+		if (kd_addr_equal(&late[i].to, &nodes[0].addr))
+			assert_int_equal(kd_core_input(nodes[0].c, now + 10, &late[i].from,
+						       late[i].data, late[i].len, &in),
+					 KD_R_OK);
+	assert_int_equal(nodes[0].lookups_done, 1);
+	assert_int_equal(nodes[0].last_lookup.cookie, 5);
+	assert_int_equal(nodes[0].last_lookup.nhits, 1);
+	assert_int_equal(nodes[0].last_lookup.stats.sent, 2);
+	assert_int_equal(nodes[0].last_lookup.stats.timeouts, 1);
+	assert_int_equal(nodes[0].last_lookup.stats.replies, 1);
+}
+
 static void test_timeouts_mark_failures(void **state)
 {
 	struct kd_contact *ct;
@@ -668,11 +723,14 @@ static void test_timeouts_mark_failures(void **state)
 	for (round = 1; ct->fails < params.max_fails; round++) {
 		assert_true(round <= params.max_fails);
 		assert_true(kd_core_lookup(nodes[0].c, now, &target, round) >= 0);
+		/* The FIND is resent once before the lookup gives up on node 1. */
 		run_until(now + params.request_timeout_ms + 50);
+		assert_int_equal(nodes[0].lookups_done, round - 1);
+		run_until(now + params.request_timeout_ms);
 		assert_int_equal(nodes[0].lookups_done, round);
 		assert_int_equal(nodes[0].last_lookup.nhits, 0);
-		assert_int_equal(nodes[0].last_lookup.stats.sent, 1);
-		assert_int_equal(nodes[0].last_lookup.stats.timeouts, 1);
+		assert_int_equal(nodes[0].last_lookup.stats.sent, 2);
+		assert_int_equal(nodes[0].last_lookup.stats.timeouts, 2);
 		assert_true(ct->fails >= round);
 	}
 	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, now), KD_BAD);
@@ -781,6 +839,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_resend_accepts_late_reply, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_and_liveness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),

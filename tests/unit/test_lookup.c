@@ -13,6 +13,7 @@
 static struct kd_lookup_cand storage[WIDTH];
 static struct kd_lookup lk;
 static struct kd_id target;
+static u8 retries;		/* for the next start(): 0 unless a test says */
 
 /* A node whose distance to the zero target is d (in the last byte). */
 static struct kd_node node_at(u8 d)
@@ -31,7 +32,8 @@ static struct kd_node node_at(u8 d)
 static void start(u8 k, u8 alpha, u16 width)
 {
 	memset(&target, 0, sizeof(target));
-	kd_lookup_init(&lk, storage, width, &target, k, alpha, 1000, 10000, 0);
+	kd_lookup_init(&lk, storage, width, &target, k, alpha, retries, 1000, 10000, 0);
+	retries = 0;
 }
 
 static u8 dist(const struct kd_node *n)
@@ -172,9 +174,11 @@ static void test_width_cap_keeps_closest(void **state)
 		many[i] = node_at((u8)(100 - i * 10));
 	assert_int_equal(kd_lookup_on_reply(&lk, 1, &from, many, 10), KD_LK_ACCEPTED);
 	assert_int_equal(lk.ncand, 4);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 3; i++)
 		assert_int_equal(dist(&lk.cand[i].node), 10 + i * 10);
-	/* The node that replied was pushed out; nothing in flight is lost. */
+	/* The node that replied keeps its slot. */
+	assert_int_equal(dist(&lk.cand[3].node), 200);
+	assert_int_equal(lk.cand[3].state, KD_CAND_REPLIED);
 	assert_int_equal(lk.inflight, 0);
 	for (i = 1; i < lk.ncand; i++)
 		assert_true(kd_id_cmp_distance(&target, &lk.cand[i - 1].node.id,
@@ -183,7 +187,147 @@ static void test_width_cap_keeps_closest(void **state)
 	many[0] = node_at(250);
 	kd_lookup_seed(&lk, &many[0]);
 	assert_int_equal(lk.ncand, 4);
+	assert_int_equal(dist(&lk.cand[3].node), 200);
+}
+
+/* A full list gives up its farthest failed slot first, then a farther new one. */
+static void test_eviction_order(void **state)
+{
+	struct kd_node n;
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(4, 1, 4);
+	for (i = 1; i <= 4; i++) {
+		n = node_at((u8)(i * 10));
+		kd_lookup_seed(&lk, &n);
+	}
+	assert_int_equal(drain(0, asked), 1);
+	n = node_at(10);
+	kd_lookup_on_failure(&lk, 1, &n.id);
+	/* 10 failed: it goes, though closer than the newcomer and 40. */
+	n = node_at(25);
+	kd_lookup_seed(&lk, &n);
+	assert_int_equal(lk.ncand, 4);
+	assert_int_equal(dist(&lk.cand[0].node), 20);
+	assert_int_equal(dist(&lk.cand[1].node), 25);
 	assert_int_equal(dist(&lk.cand[3].node), 40);
+	/* No failed one: the farthest new one farther than the newcomer. */
+	n = node_at(5);
+	kd_lookup_seed(&lk, &n);
+	assert_int_equal(dist(&lk.cand[0].node), 5);
+	assert_int_equal(dist(&lk.cand[3].node), 30);
+	/* The asked 20 and the new ones all closer: the newcomer is dropped. */
+	assert_int_equal(drain(1, asked), 1);
+	assert_int_equal(asked[0], 5);
+	n = node_at(35);
+	kd_lookup_seed(&lk, &n);
+	assert_int_equal(dist(&lk.cand[3].node), 30);
+	for (i = 1; i < lk.ncand; i++)
+		assert_true(kd_id_cmp_distance(&target, &lk.cand[i - 1].node.id,
+					       &lk.cand[i].node.id) < 0);
+}
+
+/*
+ * Three real nodes reply, two of them with 20 fake ids each, all closer than
+ * any real node; the fakes never answer. The real nodes must remain.
+ */
+static void test_hostile_fakes_keep_replied(void **state)
+{
+	static struct kd_lookup_cand big[32];
+	struct kd_node real[3], fake[20], n;
+	struct kd_lookup_hit hits[20];
+	unsigned int i, j, c;
+	u8 asked[32];
+	u64 now = 0;
+
+	memset(&target, 0, sizeof(target));
+	kd_lookup_init(&lk, big, 32, &target, 20, 3, 0, 1000, 30000, 0);
+	for (i = 0; i < 3; i++) {
+		real[i] = node_at((u8)(200 + i * 10));
+		kd_lookup_seed(&lk, &real[i]);
+	}
+	assert_int_equal(drain(now, asked), 3);
+	assert_int_equal(kd_lookup_on_reply(&lk, 1, &real[2], NULL, 0), KD_LK_ACCEPTED);
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 20; j++)
+			fake[j] = node_at((u8)(1 + i * 20 + j));
+		assert_int_equal(kd_lookup_on_reply(&lk, 2, &real[i], fake, 20),
+				 KD_LK_ACCEPTED);
+	}
+	for (now = 3; !kd_lookup_done(&lk) && now < 1000; now++) {
+		c = drain(now, asked);
+		for (j = 0; j < c; j++) {
+			n = node_at(asked[j]);
+			kd_lookup_on_failure(&lk, now, &n.id);
+		}
+	}
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(kd_lookup_result(&lk, hits, 20), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(dist(&hits[i].node), 200 + i * 10);
+}
+
+/* A timed-out request is sent once more before the candidate fails. */
+static void test_timeout_retried_once(void **state)
+{
+	struct kd_node a = node_at(1), b = node_at(2);
+	struct kd_lookup_hit hits[4];
+	u8 asked[WIDTH];
+
+	retries = 1;
+	start(2, 1, WIDTH);
+	kd_lookup_seed(&lk, &a);
+	kd_lookup_seed(&lk, &b);
+	assert_int_equal(drain(0, asked), 1);
+	kd_lookup_tick(&lk, 1000);
+	assert_int_equal(lk.stats.timeouts, 1);
+	assert_int_equal(lk.cand[0].state, KD_CAND_RETRY);
+	/* a again, ahead of b which was never asked. */
+	assert_int_equal(drain(1000, asked), 1);
+	assert_int_equal(asked[0], 1);
+	assert_int_equal(lk.stats.sent, 2);
+	assert_int_equal(kd_lookup_next_due(&lk), 2000);
+	kd_lookup_tick(&lk, 2000);
+	assert_int_equal(lk.stats.timeouts, 2);
+	assert_int_equal(lk.cand[0].state, KD_CAND_FAILED);
+	assert_int_equal(drain(2000, asked), 1);
+	assert_int_equal(asked[0], 2);
+	/* Through the caller's own timer: b is retried, then replies. */
+	assert_true(kd_lookup_on_timeout(&lk, 2500, &b.id));
+	assert_false(kd_lookup_on_timeout(&lk, 2500, &b.id));
+	assert_int_equal(drain(2500, asked), 1);
+	assert_int_equal(asked[0], 2);
+	assert_int_equal(kd_lookup_on_reply(&lk, 2600, &b, NULL, 0), KD_LK_ACCEPTED);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.stats.timeouts, 3);
+	assert_int_equal(kd_lookup_result(&lk, hits, 4), 1);
+	assert_int_equal(dist(&hits[0].node), 2);
+	assert_int_equal(hits[0].rtt_ms, 100);
+}
+
+/* Only the k closest live candidates are retried; a reply to either try counts. */
+static void test_retry_within_k(void **state)
+{
+	struct kd_node a = node_at(1), b = node_at(2);
+	u8 asked[WIDTH];
+
+	retries = 1;
+	start(1, 2, WIDTH);
+	kd_lookup_seed(&lk, &a);
+	kd_lookup_seed(&lk, &b);
+	assert_int_equal(drain(0, asked), 2);
+	kd_lookup_tick(&lk, 1000);
+	assert_int_equal(lk.stats.timeouts, 2);
+	assert_int_equal(lk.cand[0].state, KD_CAND_RETRY);
+	assert_int_equal(lk.cand[1].state, KD_CAND_FAILED);
+	/* The first attempt's answer, late, before the resend goes out. */
+	assert_int_equal(kd_lookup_on_reply(&lk, 1001, &a, NULL, 0), KD_LK_ACCEPTED);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(lk.inflight, 0);
+	assert_int_equal(lk.stats.sent, 2);
 }
 
 static void test_deadline(void **state)
@@ -227,6 +371,10 @@ int main(void)
 		cmocka_unit_test(test_timeouts_fail_and_move_on),
 		cmocka_unit_test(test_duplicates_unsolicited_late),
 		cmocka_unit_test(test_width_cap_keeps_closest),
+		cmocka_unit_test(test_eviction_order),
+		cmocka_unit_test(test_hostile_fakes_keep_replied),
+		cmocka_unit_test(test_timeout_retried_once),
+		cmocka_unit_test(test_retry_within_k),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_empty_lookup_finishes),
 	};
