@@ -238,6 +238,9 @@ void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
 	struct sk_buff *skb;
 	int ret;
 
+	/* node->sock is set before the node is published (see node.h). */
+	if (WARN_ON_ONCE(!node->sock && !skb_queue_empty(&out->tx)))
+		__skb_queue_purge(&out->tx);
 	while ((skb = __skb_dequeue(&out->tx))) {
 		u8 type = skb->data[3];
 		unsigned int len = skb->len;
@@ -466,13 +469,15 @@ int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
 	node = kdht_node_alloc(kn, cfg);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	ret = kdht_socket_create(kn->net, cfg->port, node, &node->sock);
+	ret = kdht_socket_create(kn->net, cfg->port, &node->sock);
 	if (ret) {
 		kdht_node_destroy(node);
 		return ret;
 	}
 	node->port = ntohs(inet_sk(node->sock->sk)->inet_sport);
 
+	/* Complete now: the receive path may reach it from here on. */
+	kdht_socket_attach(node->sock, node);
 	rcu_assign_pointer(kn->node, node);
 	spin_lock_bh(&node->lock);
 	kdht_node_collect(node, &out);

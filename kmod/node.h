@@ -14,6 +14,11 @@
  *    refused before they contend for the core.
  *  - The receive path reaches the node through sk_user_data under RCU;
  *    stopping a node clears it and waits for readers before freeing.
+ *  - node->sock and node->port are set before the node is published, to
+ *    sk_user_data (kdht_socket_attach) and to kdht_net.node, and stay
+ *    unchanged until it is freed: whoever reaches a node may send on it.
+ *    Stopping a node unpublishes it, waits for RCU readers, stops the timer
+ *    and only then releases the socket.
  */
 #ifndef _KDHT_NODE_H
 #define _KDHT_NODE_H

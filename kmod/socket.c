@@ -57,8 +57,8 @@ out:
 	return 0;
 }
 
-int kdht_socket_create(struct net *net, u16 port, struct kdht_node *node,
-		       struct socket **out)
+/* A bound socket that drops every datagram until kdht_socket_attach(). */
+int kdht_socket_create(struct net *net, u16 port, struct socket **out)
 {
 	struct udp_port_cfg cfg = {
 		.family = AF_INET6,
@@ -68,7 +68,7 @@ int kdht_socket_create(struct net *net, u16 port, struct kdht_node *node,
 		.use_udp6_rx_checksums = true,
 	};
 	struct udp_tunnel_sock_cfg tcfg = {
-		.sk_user_data = node,
+		.sk_user_data = NULL,
 		.encap_type = 1,
 		.encap_rcv = kdht_socket_rcv,
 	};
@@ -81,6 +81,17 @@ int kdht_socket_create(struct net *net, u16 port, struct kdht_node *node,
 	setup_udp_tunnel_sock(net, sock, &tcfg);
 	*out = sock;
 	return 0;
+}
+
+/*
+ * Makes the node reachable from encap_rcv. The node must be complete first:
+ * the store is a release, so the receive path sees node->sock and node->port
+ * set.
+ */
+void kdht_socket_attach(struct socket *sock, struct kdht_node *node)
+{
+	WARN_ON_ONCE(node->sock != sock);
+	rcu_assign_sk_user_data(sock->sk, node);
 }
 
 /* After this and an RCU grace period, encap_rcv no longer sees the node. */

@@ -21,8 +21,8 @@ static inline struct kd_addr *kdht_txcb(struct sk_buff *skb)
 	return (struct kd_addr *)skb->cb;
 }
 
-int kdht_socket_create(struct net *net, u16 port, struct kdht_node *node,
-		       struct socket **out);
+int kdht_socket_create(struct net *net, u16 port, struct socket **out);
+void kdht_socket_attach(struct socket *sock, struct kdht_node *node);
 void kdht_socket_detach(struct socket *sock);
 void kdht_socket_release(struct socket *sock);
 int kdht_socket_send(struct socket *sock, u16 sport, struct sk_buff *skb);

@@ -1,4 +1,4 @@
-# suite: wip
+# suite: default
 # group: busy
 # rmmod while nodes are flooded and lookups are pending: clean (no oops, no
 # WARN, every object destroyed), and the module loads again afterwards.
