@@ -36,10 +36,20 @@ on() {
 	"$IP" netns exec "n$_n" "$@"
 }
 
+# Every time limit of the scenarios and helpers is in seconds of Debian's
+# kernel; the debug kernel (--deep) is several times slower, and the harness
+# passes by how much in KDHT_TIMEOUT_FACTOR (kdht.tfactor=).
+KDHT_TIMEOUT_FACTOR=${KDHT_TIMEOUT_FACTOR:-1}
+
+# scaled S: S seconds of Debian's kernel on the kernel that runs.
+scaled() {
+	echo $(($1 * KDHT_TIMEOUT_FACTOR))
+}
+
 # wait_until TIMEOUT_S CMD...: polls CMD until it succeeds; fails the
-# scenario, naming the condition, when TIMEOUT_S seconds pass first.
+# scenario, naming the condition, when TIMEOUT_S seconds (scaled) pass first.
 wait_until() {
-	_limit=$1
+	_limit=$(scaled "$1")
 	shift
 	_start=$(cut -d. -f1 /proc/uptime)
 	while ! "$@" >/dev/null 2>&1; do
@@ -165,7 +175,8 @@ teardown() {
 	# Namespaces die asynchronously, their veths with them: wait, so that
 	# the next scenario can create v1.. again.
 	_n=0
-	while ls -d /sys/class/net/v[0-9]* >/dev/null 2>&1 && [ "$_n" -lt 300 ]; do
+	_tries=$(scaled 300)
+	while ls -d /sys/class/net/v[0-9]* >/dev/null 2>&1 && [ "$_n" -lt "$_tries" ]; do
 		sleep 0.1
 		_n=$((_n + 1))
 	done
