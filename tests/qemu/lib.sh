@@ -169,6 +169,7 @@ del_node() {
 
 # teardown: every namespace and the bridge go; the next scenario starts clean.
 teardown() {
+	killall -KILL kdhtd 2>/dev/null
 	for _ns in $("$IP" netns list | cut -d' ' -f1); do
 		"$IP" netns del "$_ns"
 	done
@@ -265,4 +266,60 @@ closest() {
 # random_id: 64 hex digits.
 random_id() {
 	od -An -N32 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# daemon_up I [kdhtd options...]: starts kdhtd in node I's namespace on the
+# kernel backend, state in /tmp/kdhtd/nI, control socket /run/kdht/nI.sock,
+# log in /tmp/kdhtd/nI.log; waits for its socket. The daemon gives the node
+# its own identity, which restarts it with an empty table: nodes other than
+# node 1 bootstrap from node 1 again.
+daemon_up() {
+	_i=$1
+	shift
+	mkdir -p "/tmp/kdhtd/n$_i" /run/kdht
+	[ "$_i" -eq 1 ] || set -- --bootstrap "$(addr4 1):$KDHT_PORT" "$@"
+	on "$_i" kdhtd --backend kernel --state-dir "/tmp/kdhtd/n$_i" \
+		--socket "/run/kdht/n$_i.sock" --port "$KDHT_PORT" --log-level warn "$@" \
+		>"/tmp/kdhtd/n$_i.log" 2>&1 &
+	wait_until 20 test -S "/run/kdht/n$_i.sock"
+}
+
+# daemons_up N: a daemon on nodes 1..N, then waits until every table holds
+# at least 3 contacts again.
+daemons_up() {
+	_d=1
+	while [ "$_d" -le "$1" ]; do
+		daemon_up "$_d"
+		_d=$((_d + 1))
+	done
+	_d=1
+	while [ "$_d" -le "$1" ]; do
+		wait_until 60 table_at_least "$_d" 3
+		_d=$((_d + 1))
+	done
+}
+
+# dctl I ARGS...: dhtctl against node I's daemon.
+dctl() {
+	_n=$1
+	shift
+	on "$_n" dhtctl -s "/run/kdht/n$_n.sock" "$@"
+}
+
+daemons_down() {
+	killall kdhtd 2>/dev/null
+	wait_until 20 sh -c '! pidof kdhtd'
+}
+
+# demo N: the README's main job, inside the VM: kdhtd on every node, a put
+# on node 1 and a get on node N, each shown with its command.
+demo() {
+	echo "kdht: starting kdhtd (kernel backend) on nodes 1..$1"
+	daemons_up "$1"
+	echo "kdht: node 1\$ dhtctl put greeting 'hello from node 1'"
+	dctl 1 put greeting "hello from node 1" || return 1
+	echo "kdht: node $1\$ dhtctl get greeting"
+	_v=$(dctl "$1" get greeting) || return 1
+	echo "$_v"
+	echo "kdht: try: dctl 3 get greeting; dctl 2 stats; on 5 dhtctl -k routes"
 }
