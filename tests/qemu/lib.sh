@@ -321,5 +321,5 @@ demo() {
 	echo "kdht: node $1\$ dhtctl get greeting"
 	_v=$(dctl "$1" get greeting) || return 1
 	echo "$_v"
-	echo "kdht: try: dctl 3 get greeting; dctl 2 stats; on 5 dhtctl -k routes"
+	echo "kdht: try: dctl 2 get greeting; dctl 2 stats; on 2 dhtctl -k routes"
 }
