@@ -38,6 +38,7 @@ static const struct nla_policy kdht_policy[KDHT_A_MAX + 1] = {
 	[KDHT_A_PORT] = { .type = NLA_U16 },
 	[KDHT_A_K] = NLA_POLICY_RANGE(NLA_U8, 1, KD_K_MAX),
 	[KDHT_A_ALPHA] = NLA_POLICY_RANGE(NLA_U8, 1, KD_ALPHA_MAX),
+	[KDHT_A_RETRIES] = NLA_POLICY_MAX(NLA_U8, KD_LOOKUP_RETRIES_MAX),
 	[KDHT_A_SUBNET_BUCKET] = NLA_POLICY_MIN(NLA_U8, 1),
 	[KDHT_A_SUBNET_TABLE] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KDHT_A_RL_RATE] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -140,6 +141,7 @@ static int kdht_nl_fill_node(struct sk_buff *skb, struct kdht_net *kn,
 	    nla_put_u16(skb, KDHT_A_PORT, port) ||
 	    nla_put_u8(skb, KDHT_A_K, p->k) ||
 	    nla_put_u8(skb, KDHT_A_ALPHA, p->alpha) ||
+	    nla_put_u8(skb, KDHT_A_RETRIES, p->lookup_retries) ||
 	    nla_put_u8(skb, KDHT_A_SUBNET_BUCKET, p->subnet_per_bucket) ||
 	    nla_put_u16(skb, KDHT_A_SUBNET_TABLE, p->subnet_per_table) ||
 	    nla_put_u32(skb, KDHT_A_RL_RATE, p->rl_rate) ||
@@ -193,6 +195,8 @@ static void kdht_nl_apply_params(struct genl_info *info, struct kd_params *p)
 		p->k = nla_get_u8(a[KDHT_A_K]);
 	if (a[KDHT_A_ALPHA])
 		p->alpha = nla_get_u8(a[KDHT_A_ALPHA]);
+	if (a[KDHT_A_RETRIES])
+		p->lookup_retries = nla_get_u8(a[KDHT_A_RETRIES]);
 	if (a[KDHT_A_SUBNET_BUCKET])
 		p->subnet_per_bucket = nla_get_u8(a[KDHT_A_SUBNET_BUCKET]);
 	if (a[KDHT_A_SUBNET_TABLE])

@@ -4,9 +4,9 @@
  * KDHT_GENL_VERSION, netnsok. Every command acts on the node of the caller's
  * network namespace. Commands that change state need CAP_NET_ADMIN there.
  *
- * KDHT_CMD_GET_NODE    -> KDHT_A_RUNNING, ID, PORT, K, ALPHA, SUBNET_*,
- *                         RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered)
- * KDHT_CMD_SET_NODE    [ID] [PORT] [K] [ALPHA] [SUBNET_*] [RL_*]
+ * KDHT_CMD_GET_NODE    -> KDHT_A_RUNNING, ID, PORT, K, ALPHA, RETRIES,
+ *                         SUBNET_*, RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered)
+ * KDHT_CMD_SET_NODE    [ID] [PORT] [K] [ALPHA] [RETRIES] [SUBNET_*] [RL_*]
  *                      starts the node if it is not running (PORT default:
  *                      the module parameter; ID default: random); a new ID
  *                      or PORT on a running node restarts it with an empty
@@ -104,6 +104,7 @@ enum kdht_attr {
 	KDHT_A_REPLY_BUDGET,	/* u32, bytes a reply may have */
 	KDHT_A_PAD_TO,		/* u16, pad the datagram to this size */
 	KDHT_A_PAD,		/* for 64-bit alignment of u64 attributes */
+	KDHT_A_RETRIES,		/* u8, resends of a timed-out lookup request */
 	__KDHT_A_MAX
 };
 

@@ -2,8 +2,6 @@
 /* The routing core's defaults and the bounds a node's parameters must keep. */
 #include "kd_params.h"
 
-#define KD_LOOKUP_RETRIES_MAX	3	/* bound of lookup_retries */
-
 void kd_params_default(struct kd_params *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -18,6 +18,7 @@
 #define KD_LOOKUPS_MAX		1024
 #define KD_LOOKUP_WIDTH_MAX	512
 #define KD_BOOTSTRAP_MAX	16		/* remembered bootstrap addresses */
+#define KD_LOOKUP_RETRIES_MAX	3
 #define KD_RL_ENTRIES_MAX	1048576		/* rate limiter sources, 2^20 */
 #define KD_RL_RATE_MAX		1000000		/* requests per second */
 #define KD_RL_BURST_MAX		1000000		/* x1000 milli-requests fits a u32 */

@@ -136,6 +136,7 @@ static void node_show_json(const struct kdnl_node *n)
 	json_uint(&j, "port", n->port);
 	json_uint(&j, "k", n->k);
 	json_uint(&j, "alpha", n->alpha);
+	json_uint(&j, "retries", n->retries);
 	json_uint(&j, "subnet_bucket", n->subnet_bucket);
 	json_uint(&j, "subnet_table", n->subnet_table);
 	json_uint(&j, "rate", n->rate);
@@ -158,6 +159,7 @@ static void node_show_text(const struct kdnl_node *n)
 	printf("port:          %u\n", n->port);
 	printf("k:             %u\n", n->k);
 	printf("alpha:         %u\n", n->alpha);
+	printf("retries:       %u\n", n->retries);
 	printf("subnet limits: %u per bucket, %u per table\n", n->subnet_bucket,
 	       n->subnet_table);
 	printf("rate limit:    %u/s per source, burst %u\n", n->rate, n->burst);
@@ -168,7 +170,7 @@ static void node_show_text(const struct kdnl_node *n)
 
 static const char node_use[] =
 	"node [up [--port N] [--id HEX64] | down | set [--k N] [--alpha N]\n"
-	"       [--subnet-bucket N] [--subnet-table N] [--rate N] [--burst N]]";
+	"       [--retries N] [--subnet-bucket N] [--subnet-table N] [--rate N] [--burst N]]";
 
 static int node_parse_set(int argc, char **argv, struct verb_args *va,
 			  struct kdnl_node_set *s, bool up)
@@ -180,6 +182,7 @@ static int node_parse_set(int argc, char **argv, struct verb_args *va,
 		{ "id", required_argument, NULL, 'i' },
 		{ "k", required_argument, NULL, 'K' },
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "retries", required_argument, NULL, 'R' },
 		{ "subnet-bucket", required_argument, NULL, 'b' },
 		{ "subnet-table", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -219,6 +222,12 @@ static int node_parse_set(int argc, char **argv, struct verb_args *va,
 				name = "--alpha";
 			s->has_alpha = true;
 			s->alpha = (uint8_t)v;
+			break;
+		case 'R':
+			if (up || out_parse_uint(optarg, 0, 255, &v))
+				name = "--retries";
+			s->has_retries = true;
+			s->retries = (uint8_t)v;
 			break;
 		case 'b':
 			if (up || out_parse_uint(optarg, 1, 255, &v))

@@ -367,6 +367,7 @@ static int kdnl_on_node(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
 	n->port = kdnl_u16(tb[KDHT_A_PORT]);
 	n->k = kdnl_u8(tb[KDHT_A_K]);
 	n->alpha = kdnl_u8(tb[KDHT_A_ALPHA]);
+	n->retries = kdnl_u8(tb[KDHT_A_RETRIES]);
 	n->subnet_bucket = kdnl_u8(tb[KDHT_A_SUBNET_BUCKET]);
 	n->subnet_table = kdnl_u16(tb[KDHT_A_SUBNET_TABLE]);
 	n->rate = kdnl_u32(tb[KDHT_A_RL_RATE]);
@@ -393,6 +394,8 @@ int kdnl_set_node(struct kdnl *nl, const struct kdnl_node_set *s)
 		mnl_attr_put_u8(nlh, KDHT_A_K, s->k);
 	if (s->has_alpha)
 		mnl_attr_put_u8(nlh, KDHT_A_ALPHA, s->alpha);
+	if (s->has_retries)
+		mnl_attr_put_u8(nlh, KDHT_A_RETRIES, s->retries);
 	if (s->has_subnet_bucket)
 		mnl_attr_put_u8(nlh, KDHT_A_SUBNET_BUCKET, s->subnet_bucket);
 	if (s->has_subnet_table)

@@ -45,18 +45,18 @@ struct kdnl_node {
 	bool daemon;
 	uint8_t id[KDHT_ID_LEN];
 	uint16_t port;
-	uint8_t k, alpha, subnet_bucket;
+	uint8_t k, alpha, retries, subnet_bucket;
 	uint16_t subnet_table;
 	uint32_t rate, burst, table_size, lookups;
 };
 
 /* What to change with kdnl_set_node(); has_* says which fields count. */
 struct kdnl_node_set {
-	bool has_id, has_port, has_k, has_alpha, has_subnet_bucket;
+	bool has_id, has_port, has_k, has_alpha, has_retries, has_subnet_bucket;
 	bool has_subnet_table, has_rate, has_burst;
 	uint8_t id[KDHT_ID_LEN];
 	uint16_t port;
-	uint8_t k, alpha, subnet_bucket;
+	uint8_t k, alpha, retries, subnet_bucket;
 	uint16_t subnet_table;
 	uint32_t rate, burst;
 };

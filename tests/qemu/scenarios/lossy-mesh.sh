@@ -1,12 +1,21 @@
-# suite: wip
+# suite: default
 # group: lossy
 # 10% loss and 20 ms delay on every link: lookups still find the true
-# closest node, computed here from the ids the nodes report.
+# closest node, computed here from the ids the nodes report. A round trip
+# is lost 19% of the time, so the nodes resend a timed-out request three
+# times, as an operator on such links would set them: the closest node is
+# then missed on about 0.13% of lookups. One miss in the batch is allowed;
+# two fail (a chance of about 1 in 2,000).
 N=16
 LOOKUPS=24
 
 mesh "$N" 20 10
 nodes_up "$N"
+i=1
+while [ "$i" -le "$N" ]; do
+	on "$i" dhtctl -k node set --retries 3 >/dev/null || fail "node $i: node set --retries 3"
+	i=$((i + 1))
+done
 bootstrap_all "$N"
 i=1
 while [ "$i" -le "$N" ]; do
@@ -53,5 +62,6 @@ while [ "$i" -le "$N" ]; do
 done
 expect_eq "lookup results" "$LOOKUPS" "$(cat /tmp/results.* | grep -c ' ok \| fail ')"
 misses=$(wc -l </tmp/misses)
-[ "$misses" -eq 0 ] || { cat /tmp/misses; show_drops "$N"; fail "$misses of $LOOKUPS lookups missed the closest node"; }
+[ "$misses" -eq 0 ] || cat /tmp/misses
+[ "$misses" -le 1 ] || { show_drops "$N"; fail "$misses of $LOOKUPS lookups missed the closest node"; }
 log "ok: $LOOKUPS lookups over lossy links found the closest node"
