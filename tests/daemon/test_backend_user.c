@@ -41,7 +41,8 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 	memcpy(n->last_body, m->body, KD_MIN(m->body_len, sizeof(n->last_body)));
 }
 
-static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsigned int nhits)
+static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsigned int nhits,
+		      unsigned int rounds)
 {
 	lookup_done++;
 	lookup_hits = nhits;

@@ -24,6 +24,7 @@
 #define MAX_VALUE 2500
 
 static uv_loop_t loop;
+static uv_check_t commit;
 static struct kdd_backend *a, *b;
 static struct kdd_store *store;
 static struct kdd_server srv;
@@ -45,6 +46,12 @@ static uint64_t wall(void)
 static void on_a_recv(void *ctx, const struct kdd_msg *m)
 {
 	kdd_server_handle(&srv, m, uv_hrtime() / 1000000, wall());
+}
+
+/* As in the daemon: what a loop turn staged is committed at its end. */
+static void on_commit(uv_check_t *h)
+{
+	kdd_server_flush(&srv, wall());
 }
 
 static void on_b_recv(void *ctx, const struct kdd_msg *m)
@@ -75,6 +82,8 @@ static int setup(void **state)
 	p.port = PORT_B;
 	assert_int_equal(kdd_user_backend_create(&b, &loop, &p, &id_b, &hb, &msg), 0);
 	kdd_server_init(&srv, store, a, MAX_VALUE);
+	assert_int_equal(uv_check_init(&loop, &commit), 0);
+	assert_int_equal(uv_check_start(&commit, on_commit), 0);
 	assert_int_equal(kdd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
 	replies = 0;
 	return 0;
@@ -86,6 +95,7 @@ static int teardown(void **state)
 
 	a->ops->stop(a);
 	b->ops->stop(b);
+	uv_close((uv_handle_t *)&commit, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	a->ops->destroy(a);
 	b->ops->destroy(b);

@@ -26,13 +26,17 @@ struct kdd_msg {
 struct kdd_backend_host {
 	void *ctx;
 	void (*recv)(void *ctx, const struct kdd_msg *m);
-	/* A node joined the routing table (may be NULL). */
+	/* A node joined the routing table, or left it (either may be NULL). */
 	void (*contact_added)(void *ctx, const struct kd_node *n);
+	void (*contact_removed)(void *ctx, const struct kd_node *n);
 };
 
-/* hits: closest first, valid during the callback only. ok: finished in time. */
+/*
+ * hits: closest first, valid during the callback only. ok: finished in
+ * time. rounds: the lookup's hops (0 when it asked nobody).
+ */
 typedef void (*kdd_lookup_cb)(void *arg, bool ok, const struct kd_lookup_hit *hits,
-			      unsigned int nhits);
+			      unsigned int nhits, unsigned int rounds);
 typedef void (*kdd_ping_cb)(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms);
 
 struct kdd_counter {

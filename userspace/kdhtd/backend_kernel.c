@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "kdnl.h"
 #include "log.h"
 
@@ -58,11 +59,6 @@ static struct kernel_backend *to_kernel(struct kdd_backend *b)
 	return (struct kernel_backend *)b;
 }
 
-static uint64_t now_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
 static void addr_to_nl(struct kdnl_addr *out, const struct kd_addr *a)
 {
 	memset(out, 0, sizeof(*out));
@@ -99,7 +95,7 @@ static int waiter_get(struct kernel_backend *k, bool is_lookup, uint32_t *cookie
 		w->used = true;
 		w->is_lookup = is_lookup;
 		w->gen++;
-		w->deadline = now_ms() + KERNEL_WAIT_MS;
+		w->deadline = kdd_mono_ms() + KERNEL_WAIT_MS;
 		*cookie = ((uint32_t)w->gen << 16) | i;
 		return (int)i;
 	}
@@ -114,7 +110,7 @@ static void waiter_fail(struct kernel_waiter *w)
 	w->used = false;
 	memset(&none, 0, sizeof(none));
 	if (copy.is_lookup)
-		copy.lookup_cb(copy.arg, false, NULL, 0);
+		copy.lookup_cb(copy.arg, false, NULL, 0, 0);
 	else
 		copy.ping_cb(copy.arg, false, &none, 0);
 }
@@ -137,7 +133,7 @@ static void on_done(struct kernel_backend *k, const struct kdnl_event *ev)
 			node_from_peer(&hits[i].node, &ev->lookup.peers[i]);
 			hits[i].rtt_ms = ev->lookup.peers[i].rtt_ms;
 		}
-		copy.lookup_cb(copy.arg, ev->ok, hits, n);
+		copy.lookup_cb(copy.arg, ev->ok, hits, n, ev->lookup.rounds);
 	} else if (!copy.is_lookup && ev->cmd == KDHT_CMD_PING_DONE) {
 		node_from_peer(&node, &ev->peer);
 		copy.ping_cb(copy.arg, ev->ok, &node, ev->peer.rtt_ms);
@@ -174,6 +170,19 @@ static void on_recv(struct kernel_backend *k, const struct kdnl_event *ev)
 	k->b.host.recv(k->b.host.ctx, &m);
 }
 
+static void on_contact(struct kernel_backend *k, const struct kdnl_event *ev)
+{
+	void (*cb)(void *ctx, const struct kd_node *n);
+	struct kd_node n;
+
+	cb = ev->cmd == KDHT_CMD_CONTACT_ADDED ? k->b.host.contact_added :
+						 k->b.host.contact_removed;
+	if (!cb)
+		return;
+	node_from_peer(&n, &ev->peer);
+	cb(k->b.host.ctx, &n);
+}
+
 static void on_readable(uv_poll_t *p, int status, int events)
 {
 	struct kernel_backend *k = p->data;
@@ -186,14 +195,11 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	while ((rc = kdnl_read_event(nl, 0, &ev)) == 1 && !k->stopped) {
 		if (ev.cmd == KDHT_CMD_RECV) {
 			on_recv(k, &ev);
-		} else if (ev.cmd == KDHT_CMD_CONTACT_ADDED && k->b.host.contact_added) {
-			struct kd_node n;
-
-			node_from_peer(&n, &ev.peer);
-			k->b.host.contact_added(k->b.host.ctx, &n);
-		}
-		else if (ev.cmd == KDHT_CMD_LOOKUP_DONE || ev.cmd == KDHT_CMD_PING_DONE)
+		} else if (ev.cmd == KDHT_CMD_CONTACT_ADDED || ev.cmd == KDHT_CMD_CONTACT_REMOVED) {
+			on_contact(k, &ev);
+		} else if (ev.cmd == KDHT_CMD_LOOKUP_DONE || ev.cmd == KDHT_CMD_PING_DONE) {
 			on_done(k, &ev);
+		}
 	}
 	if (rc < 0 && rc != -EAGAIN && rc != -EPROTO)
 		kdd_log(KDD_LOG_WARN, "kernel backend: reading events: %s", strerror(-rc));
@@ -202,7 +208,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
 static void on_timer(uv_timer_t *t)
 {
 	struct kernel_backend *k = t->data;
-	uint64_t now = now_ms();
+	uint64_t now = kdd_mono_ms();
 	unsigned int i;
 
 	for (i = 0; i < KERNEL_MAX_WAITERS; i++) {

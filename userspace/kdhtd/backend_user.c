@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "backend.h"
+#include "clock.h"
 #include "log.h"
 
 #define USER_MAX_PINGS		64	/* pings from the control socket in flight */
@@ -58,11 +59,6 @@ struct user_backend {
 	uint8_t rxbuf[USER_RECV_BUF];
 };
 
-static uint64_t now_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
 static struct user_backend *to_user(struct kdd_backend *b)
 {
 	return (struct user_backend *)b;
@@ -77,7 +73,7 @@ static void rearm(struct user_backend *u)
 	if (u->stopped)
 		return;
 	due = kd_core_next_due(u->core);
-	now = now_ms();
+	now = kdd_mono_ms();
 	/* The rate limiter is collected on the same timer. */
 	if (due == KD_NEVER || due > u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms)
 		due = u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms;
@@ -145,7 +141,7 @@ static void on_core_event(void *ctx, const struct kd_event *ev)
 			return;
 		copy = *w;
 		w->used = false;
-		copy.lookup_cb(copy.arg, ev->ok, ev->hits, ev->nhits);
+		copy.lookup_cb(copy.arg, ev->ok, ev->hits, ev->nhits, ev->stats.rounds);
 		break;
 	case KD_EV_PING_DONE:
 		w = waiter_for(u->pings, USER_MAX_PINGS, ev->cookie);
@@ -162,6 +158,8 @@ static void on_core_event(void *ctx, const struct kd_event *ev)
 		break;
 	case KD_EV_CONTACT_REMOVED:
 		u->counters[UC_CONTACTS_REMOVED]++;
+		if (u->b.host.contact_removed)
+			u->b.host.contact_removed(u->b.host.ctx, &ev->node);
 		break;
 	}
 }
@@ -169,7 +167,7 @@ static void on_core_event(void *ctx, const struct kd_event *ev)
 static void on_timer(uv_timer_t *t)
 {
 	struct user_backend *u = t->data;
-	uint64_t now = now_ms();
+	uint64_t now = kdd_mono_ms();
 
 	if (now >= u->rl_collected_at + kd_core_params(u->core)->rl_idle_ms) {
 		kd_rl_collect(&u->rl, now, kd_core_params(u->core)->rl_idle_ms);
@@ -205,7 +203,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	}
 	if (kdd_addr_from_sockaddr(&m.from, sa))
 		return;
-	now = now_ms();
+	now = kdd_mono_ms();
 	/* Replies are paid for by our own requests; only requests are limited. */
 	if (nread > 4 && !(u->rxbuf[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
 		u->drops[KD_R_RATE_LIMITED]++;
@@ -233,7 +231,7 @@ static int user_bootstrap(struct kdd_backend *b, const struct kd_addr *addr)
 
 	if (u->stopped)
 		return -ESHUTDOWN;
-	rc = kd_core_bootstrap(u->core, now_ms(), addr);
+	rc = kd_core_bootstrap(u->core, kdd_mono_ms(), addr);
 	rearm(u);
 	return rc;
 }
@@ -255,7 +253,7 @@ static int user_lookup(struct kdd_backend *b, const struct kd_id *target, kdd_lo
 	u->lookups[slot].lookup_cb = cb;
 	u->lookups[slot].arg = arg;
 	u->counters[UC_LOOKUPS]++;
-	rc = kd_core_lookup(u->core, now_ms(), target, cookie);
+	rc = kd_core_lookup(u->core, kdd_mono_ms(), target, cookie);
 	if (rc < 0) {
 		u->lookups[slot].used = false;
 		u->counters[UC_LOOKUPS_REFUSED]++;
@@ -278,7 +276,7 @@ static int user_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping_c
 		return slot;
 	u->pings[slot].ping_cb = cb;
 	u->pings[slot].arg = arg;
-	rc = kd_core_ping(u->core, now_ms(), to, cookie);
+	rc = kd_core_ping(u->core, kdd_mono_ms(), to, cookie);
 	if (rc < 0) {
 		u->pings[slot].used = false;
 		return rc;
@@ -386,7 +384,7 @@ static void fail_waiters(struct user_backend *u)
 			continue;
 		copy = u->lookups[i];
 		u->lookups[i].used = false;
-		copy.lookup_cb(copy.arg, false, NULL, 0);
+		copy.lookup_cb(copy.arg, false, NULL, 0, 0);
 	}
 	for (i = 0; i < USER_MAX_PINGS; i++) {
 		if (!u->pings[i].used)
@@ -521,8 +519,8 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 	randombytes_buf(rl_key, sizeof(rl_key));
 	kd_rl_init(&u->rl, u->rl_mem, p->core.rl_entries, p->core.rl_rate, p->core.rl_burst,
 		   rl_key);
-	u->rl_collected_at = now_ms();
-	rc = kd_core_init(u->core_mem, len, &p->core, self, seed, now_ms(), &io, &u->core);
+	u->rl_collected_at = kdd_mono_ms();
+	rc = kd_core_init(u->core_mem, len, &p->core, self, seed, kdd_mono_ms(), &io, &u->core);
 	if (rc) {
 		*err_msg = "initialising the routing core";
 		goto err_free;

@@ -2,10 +2,12 @@
 /*
  * put and get across the network. put: a lookup of the key, the record sent
  * in parts to the r closest nodes (this node among them if it is one of the
- * r closest), success once w committed it. get: a lookup, FIND_VALUE to the
- * r closest; an immutable value ends the search at once, a mutable one is
- * read from every replica, the highest sequence number wins and stale
- * replicas are repaired. Each request is retried a bounded number of times.
+ * r closest), success once w committed it; a replica that fails is replaced
+ * by the next closest node. get: a lookup, FIND_VALUE to the r closest; an
+ * immutable value ends the search at once, a mutable one is read from every
+ * replica and the highest sequence number wins; replicas found lacking the
+ * record, or holding an older one, are sent it. Each request is retried a
+ * bounded number of times.
  */
 #ifndef KDD_CLIENT_H
 #define KDD_CLIENT_H
@@ -26,10 +28,21 @@ struct kdd_client_params {
 	uint32_t max_value;
 };
 
-/* status: 0, or a negative errno; acks: replicas that committed it. */
-typedef void (*kdd_put_cb)(void *arg, int status, const char *why, unsigned int acks);
+/* Where an operation's time went, for the caller to show. */
+struct kdd_op_info {
+	uint64_t elapsed_us;	/* from the call to the callback */
+	uint64_t lookup_us;	/* of which the lookup of the key */
+	uint16_t lookup_rounds;	/* the lookup's rounds (hops) */
+	uint16_t asked;		/* other nodes sent a request, substitutes included */
+	uint16_t acks;		/* put: replicas that committed it so far */
+};
+
+/* status: 0 or a negative errno; why: one line when status != 0. */
+typedef void (*kdd_put_cb)(void *arg, int status, const char *why,
+			   const struct kdd_op_info *info);
 /* status: 0 (rec valid during the call), -ENOENT, -ETIMEDOUT, -EIO... */
-typedef void (*kdd_get_cb)(void *arg, int status, const struct kdd_record *rec);
+typedef void (*kdd_get_cb)(void *arg, int status, const struct kdd_record *rec,
+			   const struct kdd_op_info *info);
 
 struct kdd_client;
 
@@ -39,13 +52,17 @@ int kdd_client_create(struct kdd_client **out, uv_loop_t *loop, struct kdd_backe
 /*
  * Starts a put of rec (key, value, len, is_mutable; for a mutable record
  * also seq, publisher and sig). -EMSGSIZE over max_value, -EBUSY when
- * KDD_CLIENT_MAX_OPS run; otherwise cb follows.
+ * KDD_CLIENT_MAX_OPS run; otherwise cb follows, as soon as w replicas
+ * committed (the others are still sent the record) or the put failed.
  */
 int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t ttl_s,
 		   kdd_put_cb cb, void *arg);
 int kdd_client_get(struct kdd_client *c, const struct kd_id *key, kdd_get_cb cb, void *arg);
 
-/* A STORE_ACK or VALUE reply. */
+/* Operations that may start now (KDD_CLIENT_MAX_OPS less those running). */
+unsigned int kdd_client_room(const struct kdd_client *c);
+
+/* A STORE_ACK, VALUE or ERROR reply. */
 void kdd_client_on_reply(struct kdd_client *c, const struct kdd_msg *m);
 
 unsigned int kdd_client_counters(struct kdd_client *c, struct kdd_counter *out,

@@ -14,8 +14,9 @@
 #include <uv.h>
 
 #include "ctl.pb-c.h"
+#include "ctl_client.h"
 
-#define KDD_CTL_DEFAULT_PATH	"/run/kdht/kdhtd.sock"
+#define KDD_CTL_DEFAULT_PATH	KDHT_CTL_DEFAULT_SOCKET
 #define KDD_CTL_MODE		0660
 #define KDD_CTL_MAX_FRAME	(128u * 1024)	/* bytes of one request or response */
 #define KDD_CTL_MAX_CONNS	64		/* clients connected at once */

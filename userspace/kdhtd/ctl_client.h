@@ -5,6 +5,9 @@
 
 #include "ctl.pb-c.h"
 
+/* Where kdhtd listens and dhtctl connects unless told otherwise. */
+#define KDHT_CTL_DEFAULT_SOCKET	"/run/kdht/kdhtd.sock"
+
 /*
  * Connects to path, sends req and waits up to timeout_ms for the response.
  * Returns 0 and *resp (free with kdhtctl__response__free_unpacked), or

@@ -8,29 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "log.h"
-
-#define CTL_MAX_NODES		256	/* routes listed by the control socket */
-#define CTL_MAX_COUNTERS	96
-
-static uint64_t wall_s(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 {
@@ -41,311 +22,25 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 	if (m->hdr.flags & KDHT_F_REPLY)
 		kdd_client_on_reply(d->client, m);
 	else
-		kdd_server_handle(&d->srv, m, uv_hrtime() / 1000000, wall_s());
+		kdd_server_handle(&d->srv, m, kdd_mono_ms(), kdd_wall_s());
 }
 
 /*
- * A new node may be closer to keys held here than their replicas: a
- * republish pass soon hands them over (joins in a burst share one pass).
+ * A new node may be closer to keys held here than their replicas, and a
+ * node gone may have been one: a republish pass soon hands the records over
+ * and replaces lost copies (changes in a burst share one pass).
  */
-static void on_contact_added(void *ctx, const struct kd_node *n)
+static void on_contact_changed(void *ctx, const struct kd_node *n)
 {
-	struct kdd *d = ctx;
-	uint64_t soon = wall_s() + KDD_HANDOFF_DELAY_S;
-
-	if (!d->republishing && d->republish_at > soon)
-		d->republish_at = soon;
+	kdd_republish_soon(ctx);
 }
 
-/* ---- control requests ---- */
-
-static Kdhtctl__Status status_of(int rc)
+/* The STOREs this loop turn received are committed together, then acknowledged. */
+static void on_commit(uv_check_t *h)
 {
-	switch (rc) {
-	case -ENOENT:
-		return KDHTCTL__STATUS__NOT_FOUND;
-	case -ETIMEDOUT:
-		return KDHTCTL__STATUS__TIMEOUT;
-	case -EMSGSIZE:
-		return KDHTCTL__STATUS__TOO_LARGE;
-	case -ESHUTDOWN:
-	case -ECANCELED:
-		return KDHTCTL__STATUS__UNAVAILABLE;
-	default:
-		return KDHTCTL__STATUS__FAILED;
-	}
-}
+	struct kdd *d = h->data;
 
-static void on_put_done(void *arg, int status, const char *why, unsigned int acks)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	char msg[96];
-
-	resp.status = status ? status_of(status) : KDHTCTL__STATUS__OK;
-	resp.has_acks = true;
-	resp.acks = acks;
-	if (status) {
-		snprintf(msg, sizeof(msg), "put failed: %s (%u acknowledged)", why, acks);
-		resp.error = msg;
-	}
-	kdd_ctl_reply(arg, &resp);
-}
-
-static void on_get_done(void *arg, int status, const struct kdd_record *rec)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-
-	if (status) {
-		kdd_ctl_reply_status(arg, status_of(status),
-				     status == -ENOENT ? "not found" :
-				     status == -ETIMEDOUT ? "timed out" : "get failed");
-		return;
-	}
-	resp.status = KDHTCTL__STATUS__OK;
-	resp.has_value = true;
-	resp.value.data = (uint8_t *)rec->value;
-	resp.value.len = rec->len;
-	resp.has_seq = true;
-	resp.seq = rec->seq;
-	resp.has_mutable_ = true;
-	resp.mutable_ = rec->is_mutable;
-	kdd_ctl_reply(arg, &resp);
-}
-
-static void node_to_ctl(Kdhtctl__Node *n, char *addr_buf, const struct kd_node *node,
-			uint32_t rtt_ms)
-{
-	kdhtctl__node__init(n);
-	n->id.data = (uint8_t *)node->id.b;
-	n->id.len = KDHT_ID_LEN;
-	kdd_addr_format(addr_buf, &node->addr);
-	n->addr = addr_buf;
-	n->has_rtt_ms = rtt_ms != 0;
-	n->rtt_ms = rtt_ms;
-}
-
-/* Replies with a node list; rtt may be NULL. */
-static void reply_nodes(struct kdd_ctl_req *r, const struct kd_node *nodes,
-			const uint32_t *rtt, unsigned int n)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	Kdhtctl__Node *items = calloc(n ? n : 1, sizeof(*items));
-	Kdhtctl__Node **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-	char (*addrs)[KDD_ADDR_STRLEN] = calloc(n ? n : 1, KDD_ADDR_STRLEN);
-	unsigned int i;
-
-	if (!items || !ptrs || !addrs) {
-		kdd_ctl_reply_status(r, KDHTCTL__STATUS__FAILED, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		node_to_ctl(&items[i], addrs[i], &nodes[i], rtt ? rtt[i] : 0);
-		ptrs[i] = &items[i];
-	}
-	resp.status = KDHTCTL__STATUS__OK;
-	resp.n_nodes = n;
-	resp.nodes = ptrs;
-	kdd_ctl_reply(r, &resp);
-out:
-	free(items);
-	free(ptrs);
-	free(addrs);
-}
-
-static void on_lookup_done(void *arg, bool ok, const struct kd_lookup_hit *hits,
-			   unsigned int nhits)
-{
-	struct kd_node nodes[KDHT_MAX_NODES];
-	uint32_t rtt[KDHT_MAX_NODES];
-	unsigned int i;
-
-	nhits = KD_MIN(nhits, (unsigned int)KDHT_MAX_NODES);
-	for (i = 0; i < nhits; i++) {
-		nodes[i] = hits[i].node;
-		rtt[i] = hits[i].rtt_ms;
-	}
-	if (!ok && nhits == 0) {
-		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "lookup timed out");
-		return;
-	}
-	reply_nodes(arg, nodes, rtt, nhits);
-}
-
-static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	Kdhtctl__Node n;
-	char addr[KDD_ADDR_STRLEN];
-
-	if (!ok) {
-		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "no answer");
-		return;
-	}
-	node_to_ctl(&n, addr, node, rtt_ms);
-	resp.status = KDHTCTL__STATUS__OK;
-	resp.has_rtt_ms = true;
-	resp.rtt_ms = rtt_ms;
-	resp.n_nodes = 1;
-	resp.nodes = (Kdhtctl__Node *[]){ &n };
-	kdd_ctl_reply(arg, &resp);
-}
-
-static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *put)
-{
-	struct kdd_record rec;
-	int rc;
-
-	memset(&rec, 0, sizeof(rec));
-	memcpy(rec.key.b, put->key.data, KDHT_ID_LEN);
-	rec.value = put->value.data;
-	rec.len = (uint32_t)put->value.len;
-	if (put->has_mutable_ && put->mutable_) {
-		rec.is_mutable = true;
-		rec.seq = put->has_seq && put->seq ? put->seq : wall_ms();
-		memcpy(rec.publisher.b, d->ident.pk, KDHT_ID_LEN);
-		rec.has_sig = true;
-		kdd_record_sign(&rec.key, rec.seq, true, rec.value, rec.len, d->ident.sk,
-				rec.sig);
-	}
-	rc = kdd_client_put(d->client, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
-	if (rc)
-		kdd_ctl_reply_status(r, status_of(rc), rc == -EMSGSIZE ? "value too large" :
-				     rc == -EBUSY ? "too many operations in flight" :
-				     "put failed to start");
-}
-
-static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	struct kdd_counter cs[CTL_MAX_COUNTERS];
-	Kdhtctl__Counter items[CTL_MAX_COUNTERS], *ptrs[CTL_MAX_COUNTERS];
-	unsigned int n, i;
-	uint64_t values = 0;
-
-	n = d->backend->ops->counters(d->backend, cs, CTL_MAX_COUNTERS);
-	for (i = 0; i < KDD_SRV_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
-		cs[n].name = kdd_srv_counter_names[i];
-		cs[n].value = d->srv.counters[i];
-	}
-	n += kdd_client_counters(d->client, cs + n, CTL_MAX_COUNTERS - n);
-	if (n + 2 <= CTL_MAX_COUNTERS) {
-		cs[n].name = "republished";
-		cs[n++].value = d->republished;
-		cs[n].name = "republish_failed";
-		cs[n++].value = d->republish_failed;
-	}
-	if (n < CTL_MAX_COUNTERS && kdd_store_count(d->store, &values) == 0) {
-		cs[n].name = "values_held";
-		cs[n++].value = values;
-	}
-	for (i = 0; i < n; i++) {
-		kdhtctl__counter__init(&items[i]);
-		items[i].name = (char *)cs[i].name;
-		items[i].value = cs[i].value;
-		ptrs[i] = &items[i];
-	}
-	resp.status = KDHTCTL__STATUS__OK;
-	resp.n_counters = n;
-	resp.counters = ptrs;
-	kdd_ctl_reply(r, &resp);
-}
-
-static void ctl_node(struct kdd *d, struct kdd_ctl_req *r)
-{
-	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	Kdhtctl__NodeInfo info = KDHTCTL__NODE_INFO__INIT;
-	char addrs[4][64], *ptrs[4];
-	unsigned int n, i;
-	uint64_t values = 0;
-
-	n = d->backend->ops->addresses(d->backend, addrs, 4);
-	for (i = 0; i < n; i++)
-		ptrs[i] = addrs[i];
-	if (kdd_store_count(d->store, &values)) {
-		kdd_ctl_reply_status(r, KDHTCTL__STATUS__FAILED, "storage error");
-		return;
-	}
-	info.id.data = (uint8_t *)d->ident.id.b;
-	info.id.len = KDHT_ID_LEN;
-	info.n_addrs = n;
-	info.addrs = ptrs;
-	info.backend = (char *)d->backend->ops->name;
-	info.values = values;
-	resp.status = KDHTCTL__STATUS__OK;
-	resp.node = &info;
-	kdd_ctl_reply(r, &resp);
-}
-
-static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, bool ping)
-{
-	struct kd_addr a;
-	int rc;
-
-	if (kdd_addr_parse(&a, text, KDHT_DEFAULT_PORT) || !kd_addr_usable(&a)) {
-		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST, "bad address");
-		return;
-	}
-	if (ping) {
-		rc = d->backend->ops->ping(d->backend, &a, on_ping_done, r);
-		if (rc)
-			kdd_ctl_reply_status(r, status_of(rc), "too many pings in flight");
-		return;
-	}
-	rc = d->backend->ops->bootstrap(d->backend, &a);
-	kdd_ctl_reply_status(r, rc ? KDHTCTL__STATUS__FAILED : KDHTCTL__STATUS__OK,
-			     rc ? "bootstrap refused (too many addresses?)" : NULL);
-}
-
-static void on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
-			   bool may_mutate)
-{
-	struct kdd *d = ctx;
-	struct kd_node nodes[CTL_MAX_NODES];
-	uint32_t rtt[CTL_MAX_NODES];
-	struct kd_id id;
-	unsigned int n;
-	int rc;
-
-	if (d->stopping) {
-		kdd_ctl_reply_status(r, KDHTCTL__STATUS__UNAVAILABLE, "daemon shutting down");
-		return;
-	}
-	switch (req->op_case) {
-	case KDHTCTL__REQUEST__OP_PUT:
-		ctl_put(d, r, req->put);
-		break;
-	case KDHTCTL__REQUEST__OP_GET:
-		memcpy(id.b, req->get->key.data, KDHT_ID_LEN);
-		rc = kdd_client_get(d->client, &id, on_get_done, r);
-		if (rc)
-			kdd_ctl_reply_status(r, status_of(rc), "get failed to start");
-		break;
-	case KDHTCTL__REQUEST__OP_LOOKUP:
-		memcpy(id.b, req->lookup->target.data, KDHT_ID_LEN);
-		rc = d->backend->ops->lookup(d->backend, &id, on_lookup_done, r);
-		if (rc)
-			kdd_ctl_reply_status(r, status_of(rc), "too many lookups in flight");
-		break;
-	case KDHTCTL__REQUEST__OP_PING:
-		ctl_addr_op(d, r, req->ping->addr, true);
-		break;
-	case KDHTCTL__REQUEST__OP_BOOTSTRAP:
-		ctl_addr_op(d, r, req->bootstrap->addr, false);
-		break;
-	case KDHTCTL__REQUEST__OP_ROUTES:
-		n = d->backend->ops->routes(d->backend, nodes, rtt, CTL_MAX_NODES);
-		reply_nodes(r, nodes, rtt, n);
-		break;
-	case KDHTCTL__REQUEST__OP_STATS:
-		ctl_stats(d, r);
-		break;
-	case KDHTCTL__REQUEST__OP_NODE:
-		ctl_node(d, r);
-		break;
-	default:
-		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST, "unknown request");
-		break;
-	}
+	kdd_server_flush(&d->srv, kdd_wall_s());
 }
 
 /* ---- housekeeping ---- */
@@ -362,88 +57,13 @@ static void save_routes(struct kdd *d)
 		kdd_log(KDD_LOG_WARN, "saving the routing snapshot: %s", strerror(-rc));
 }
 
-/* One batch of records copied out of the store, put after the read ends. */
-struct republish_batch {
-	unsigned int n;
-	struct kdd_record rec[KDD_REPUBLISH_BATCH];
-	uint8_t *value[KDD_REPUBLISH_BATCH];
-	bool more;
-	struct kd_id next;
-};
-
-static int collect_record(void *ctx, const struct kdd_record *rec)
-{
-	struct republish_batch *b = ctx;
-
-	if (b->n == KDD_REPUBLISH_BATCH) {
-		b->more = true;
-		b->next = rec->key;
-		return 1;
-	}
-	b->value[b->n] = malloc(rec->len ? rec->len : 1);
-	if (!b->value[b->n])
-		return -ENOMEM;
-	memcpy(b->value[b->n], rec->value, rec->len);
-	b->rec[b->n] = *rec;
-	b->rec[b->n].value = b->value[b->n];
-	b->n++;
-	return 0;
-}
-
-static void on_republished(void *arg, int status, const char *why, unsigned int acks)
-{
-	struct kdd *d = arg;
-
-	if (status) {
-		d->republish_failed++;
-		kdd_log(KDD_LOG_DEBUG, "republish: %s", why);
-	} else {
-		d->republished++;
-	}
-}
-
-/*
- * Every republish interval each held record is stored again to the r nodes
- * now closest to its key, with the lifetime it has left: replicas lost to
- * churn are replaced and new closer nodes receive it.
- */
-static void republish_step(struct kdd *d, uint64_t now)
-{
-	struct republish_batch b = { 0 };
-	unsigned int i;
-	int rc, read_rc;
-
-	if (!d->republishing) {
-		if (now < d->republish_at)
-			return;
-		d->republishing = true;
-		memset(d->republish_from.b, 0, KDHT_ID_LEN);
-	}
-	read_rc = kdd_store_foreach(d->store, now, &d->republish_from, collect_record, &b);
-	if (read_rc < 0)
-		kdd_log(KDD_LOG_WARN, "republish: reading the store: %s", strerror(-read_rc));
-	for (i = 0; i < b.n; i++) {
-		rc = kdd_client_put(d->client, &b.rec[i], (uint32_t)(b.rec[i].expires - now),
-				    on_republished, d);
-		if (rc)
-			d->republish_failed++;
-		free(b.value[i]);
-	}
-	if (b.more && read_rc >= 0) {
-		d->republish_from = b.next;
-		return;
-	}
-	d->republishing = false;
-	d->republish_at = now + d->cfg.republish_s;
-}
-
 static void on_housekeeping(uv_timer_t *t)
 {
 	struct kdd *d = t->data;
-	uint64_t now = wall_s();
+	uint64_t now = kdd_wall_s();
 	int rc;
 
-	kdd_server_expire(&d->srv, uv_hrtime() / 1000000);
+	kdd_server_expire(&d->srv, kdd_mono_ms());
 	if (now - d->last_sweep >= KDD_SWEEP_S) {
 		d->last_sweep = now;
 		rc = kdd_store_sweep(d->store, now);
@@ -456,7 +76,7 @@ static void on_housekeeping(uv_timer_t *t)
 		d->last_snapshot = now;
 		save_routes(d);
 	}
-	republish_step(d, now);
+	kdd_republish_step(d, now);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -531,7 +151,8 @@ static int start_backend(struct kdd *d)
 {
 	struct kdd_user_backend_params p;
 	struct kdd_backend_host host = {
-		.ctx = d, .recv = on_backend_recv, .contact_added = on_contact_added,
+		.ctx = d, .recv = on_backend_recv, .contact_added = on_contact_changed,
+		.contact_removed = on_contact_changed,
 	};
 	const char *msg;
 	int rc;
@@ -562,6 +183,46 @@ static int start_backend(struct kdd *d)
 		return -1;
 	}
 	return 0;
+}
+
+static void close_handles(struct kdd *d)
+{
+	uv_close((uv_handle_t *)&d->housekeeping, NULL);
+	uv_close((uv_handle_t *)&d->commit, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+}
+
+/* The daemon's own timer, check and signal handles; 0 or a libuv error. */
+static int init_handles(struct kdd *d)
+{
+	int rc;
+
+	rc = uv_timer_init(d->loop, &d->housekeeping);
+	if (rc)
+		return rc;
+	rc = uv_check_init(d->loop, &d->commit);
+	if (rc)
+		goto err_timer;
+	rc = uv_signal_init(d->loop, &d->sigterm);
+	if (rc)
+		goto err_check;
+	rc = uv_signal_init(d->loop, &d->sigint);
+	if (rc)
+		goto err_sigterm;
+	d->housekeeping.data = d;
+	d->commit.data = d;
+	d->sigterm.data = d;
+	d->sigint.data = d;
+	return 0;
+
+err_sigterm:
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+err_check:
+	uv_close((uv_handle_t *)&d->commit, NULL);
+err_timer:
+	uv_close((uv_handle_t *)&d->housekeeping, NULL);
+	return rc;
 }
 
 int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
@@ -623,24 +284,22 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	rc = socket_dir(cfg->socket_path);
 	if (!rc)
 		rc = kdd_ctl_start(&d->ctl, loop, cfg->socket_path, gid, cfg->max_value,
-				   on_ctl_request, d);
+				   kdd_on_ctl_request, d);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "control socket %s: %s", cfg->socket_path,
 			rc > -4096 ? uv_strerror(rc) : "failed");
 		goto err_client;
 	}
-	if (uv_timer_init(loop, &d->housekeeping) || uv_signal_init(loop, &d->sigterm) ||
-	    uv_signal_init(loop, &d->sigint)) {
-		kdd_log(KDD_LOG_ERR, "creating timers and signal handlers failed");
+	rc = init_handles(d);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "creating timers and signal handlers: %s", uv_strerror(rc));
 		goto err_ctl;
 	}
-	d->housekeeping.data = d;
-	d->sigterm.data = d;
-	d->sigint.data = d;
-	d->last_sweep = d->last_snapshot = wall_s();
-	d->republish_at = wall_s() + cfg->republish_s;
+	d->last_sweep = d->last_snapshot = kdd_wall_s();
+	d->republish_at = kdd_wall_s() + cfg->republish_s;
 	if (uv_timer_start(&d->housekeeping, on_housekeeping, KDD_HOUSEKEEPING_MS,
 			   KDD_HOUSEKEEPING_MS) ||
+	    uv_check_start(&d->commit, on_commit) ||
 	    uv_signal_start(&d->sigterm, on_signal, SIGTERM) ||
 	    uv_signal_start(&d->sigint, on_signal, SIGINT)) {
 		kdd_log(KDD_LOG_ERR, "starting timers and signal handlers failed");
@@ -655,9 +314,7 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 
 err_handles:
 	d->stopping = true;
-	uv_close((uv_handle_t *)&d->housekeeping, NULL);
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	close_handles(d);
 err_ctl:
 	kdd_ctl_stop(d->ctl);
 err_client:
@@ -681,12 +338,11 @@ void kdd_stop(struct kdd *d)
 		return;
 	d->stopping = true;
 	save_routes(d);
+	kdd_server_flush(&d->srv, kdd_wall_s());
 	kdd_ctl_stop(d->ctl);
 	kdd_client_stop(d->client);
 	d->backend->ops->stop(d->backend);
-	uv_close((uv_handle_t *)&d->housekeeping, NULL);
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	close_handles(d);
 }
 
 void kdd_free(struct kdd *d)

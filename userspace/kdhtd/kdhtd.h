@@ -14,8 +14,9 @@
 #define KDD_HOUSEKEEPING_MS	1000	/* partial STOREs expiry */
 #define KDD_SWEEP_S		60	/* expired records deleted every */
 #define KDD_SNAPSHOT_S		60	/* routing table saved every */
-#define KDD_REPUBLISH_BATCH	4	/* records republished per housekeeping turn */
-#define KDD_HANDOFF_DELAY_S	5	/* a new contact triggers a pass this soon */
+#define KDD_REPUBLISH_INFLIGHT	8	/* republishing puts running at once */
+#define KDD_USER_OPS		8	/* operations republishing leaves to users */
+#define KDD_HANDOFF_DELAY_S	5	/* a routing change triggers a pass this soon */
 
 struct kdd {
 	uv_loop_t *loop;
@@ -27,13 +28,19 @@ struct kdd {
 	struct kdd_client *client;
 	struct kdd_ctl *ctl;
 	uv_timer_t housekeeping;
+	uv_check_t commit;		/* the STOREs of one loop turn, committed at its end */
 	uv_signal_t sigterm, sigint;
 	uint64_t last_sweep, last_snapshot;
-	/* Republishing walks the store in key order, a batch per turn. */
+	/* Republishing (republish.c) walks the store in key order. */
 	uint64_t republish_at;		/* wall clock of the next pass */
 	bool republishing;
+	bool republish_read_all;	/* this pass has started a put of every record */
+	bool republish_again;		/* the routing changed during this pass */
+	bool republish_busy;
+	unsigned int republish_inflight;
 	struct kd_id republish_from;
-	uint64_t republished, republish_failed;
+	uint64_t republished, republish_failed, republish_passes;
+	uint8_t republish_buf[KDD_MAX_VALUE];
 	bool stopping;
 };
 
@@ -43,5 +50,15 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg);
 /* Stops I/O; the loop then ends, and kdd_free releases the rest. */
 void kdd_stop(struct kdd *d);
 void kdd_free(struct kdd *d);
+
+/* requests.c: a control request (kdd_ctl_request_fn). */
+void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+			bool may_mutate);
+
+/* republish.c: starts or continues a pass when due (now: wall clock). */
+void kdd_republish_step(struct kdd *d, uint64_t now);
+/* The routing table changed: a pass soon. */
+void kdd_republish_soon(struct kdd *d);
+unsigned int kdd_republish_counters(struct kdd *d, struct kdd_counter *out, unsigned int max);
 
 #endif /* KDD_KDHTD_H */

@@ -17,6 +17,7 @@ void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
 {
 	memset(s->partials, 0, sizeof(s->partials));
 	memset(s->counters, 0, sizeof(s->counters));
+	s->nstaged = 0;
 	s->store = store;
 	s->backend = backend;
 	s->max_value = max_value;
@@ -34,6 +35,9 @@ void kdd_server_fini(struct kdd_server *s)
 
 	for (i = 0; i < KDD_MAX_PARTIALS; i++)
 		partial_drop(&s->partials[i]);
+	for (i = 0; i < s->nstaged; i++)
+		free(s->staged_to[i].owned);
+	s->nstaged = 0;
 }
 
 void kdd_server_expire(struct kdd_server *s, uint64_t now_ms)
@@ -64,16 +68,25 @@ static void count_code(struct kdd_server *s, uint32_t code)
 		s->counters[by_code[code]]++;
 }
 
-static void send_reply(struct kdd_server *s, const struct kdd_msg *m, uint8_t type,
+static void reply_to_of(struct kdd_reply_to *to, const struct kdd_msg *m, uint32_t part)
+{
+	to->addr = m->from;
+	to->txid = m->hdr.txid;
+	to->part = part;
+	to->budget = m->reply_budget;
+	to->owned = NULL;
+}
+
+static void send_reply(struct kdd_server *s, const struct kdd_reply_to *to, uint8_t type,
 		       const uint8_t *body, size_t len)
 {
 	int rc;
 
-	if (KDHT_HDR_LEN + len > m->reply_budget) {
+	if (KDHT_HDR_LEN + len > to->budget) {
 		s->counters[KDD_SRV_REPLY_CUT]++;
 		return;
 	}
-	rc = s->backend->ops->send(s->backend, &m->from, type, KDHT_F_REPLY, m->hdr.txid, body,
+	rc = s->backend->ops->send(s->backend, &to->addr, type, KDHT_F_REPLY, to->txid, body,
 				   len, 0, NULL);
 	if (rc)
 		s->counters[KDD_SRV_SEND_ERROR]++;
@@ -82,23 +95,92 @@ static void send_reply(struct kdd_server *s, const struct kdd_msg *m, uint8_t ty
 static void send_error(struct kdd_server *s, const struct kdd_msg *m, uint16_t code)
 {
 	uint8_t body[KDHT_ERROR_LEN] = { 0 };
+	struct kdd_reply_to to;
 
 	kd_put_be16(body, code);
 	count_code(s, code);
-	send_reply(s, m, KDHT_MSG_ERROR, body, sizeof(body));
+	reply_to_of(&to, m, 0);
+	send_reply(s, &to, KDHT_MSG_ERROR, body, sizeof(body));
 }
 
-static void send_ack(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *p,
-		     uint32_t status, uint32_t parts_held)
+static void send_ack_to(struct kdd_server *s, const struct kdd_reply_to *to,
+			const struct kdd_part *p, uint32_t status, uint32_t parts_held)
 {
-	struct kdd_ack a = { .key = p->key, .status = status, .part = p->part,
+	struct kdd_ack a = { .key = p->key, .status = status, .part = to->part,
 			     .held_seq = p->seq, .parts_held = parts_held };
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len;
 
 	len = kdd_vmsg_encode_ack(body, sizeof(body), &a);
 	if (len)
-		send_reply(s, m, KDHT_MSG_STORE_ACK, body, len);
+		send_reply(s, to, KDHT_MSG_STORE_ACK, body, len);
+}
+
+static void send_ack(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *p,
+		     uint32_t status, uint32_t parts_held)
+{
+	struct kdd_reply_to to;
+
+	reply_to_of(&to, m, p->part);
+	send_ack_to(s, &to, p, status, parts_held);
+}
+
+static void record_of(struct kdd_record *r, const struct kdd_part *meta, const uint8_t *value,
+		      const struct kd_id *sender)
+{
+	memset(r, 0, sizeof(*r));
+	r->key = meta->key;
+	r->value = value;
+	r->len = meta->total_len;
+	r->seq = meta->seq;
+	r->is_mutable = meta->is_mutable;
+	r->has_sig = meta->has_sig;
+	memcpy(r->sig, meta->sig, KDD_SIG_LEN);
+	r->publisher = meta->has_publisher ? meta->publisher : *sender;
+}
+
+/* What a record must pass before it is stored: 0 or a KDHT_ERR_* code. */
+static uint32_t check_record(struct kdd_server *s, const struct kdd_record *r)
+{
+	if (r->len > s->max_value)
+		return KDHT_ERR_TOO_LARGE;
+	if ((r->is_mutable || r->has_sig) &&
+	    kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len, &r->publisher,
+			      r->sig) != 0)
+		return KDHT_ERR_BAD_SIGNATURE;
+	return 0;
+}
+
+/* The store's answer as an ack status, counted. */
+static uint32_t code_of_put(struct kdd_server *s, int rc)
+{
+	uint32_t code;
+
+	switch (rc) {
+	case 0:
+		s->counters[KDD_SRV_STORED]++;
+		return KDD_ACK_STORED;
+	case -ESTALE:
+		code = KDHT_ERR_STALE;
+		break;
+	case -EPERM:
+		code = KDHT_ERR_BAD_SIGNATURE;
+		break;
+	case -ENOSPC:
+		code = KDHT_ERR_STORAGE_FULL;
+		break;
+	case -EMSGSIZE:
+		code = KDHT_ERR_TOO_LARGE;
+		break;
+	case -EINVAL:
+		code = KDHT_ERR_MALFORMED;
+		break;
+	default:
+		code = KDHT_ERR_UNAVAILABLE;
+		break;
+	}
+	count_code(s, code);
+	return code;
 }
 
 uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
@@ -106,51 +188,72 @@ uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
 {
 	struct kdd_record r;
 	uint32_t code;
-	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.key = meta->key;
-	r.value = value;
-	r.len = meta->total_len;
-	r.seq = meta->seq;
-	r.is_mutable = meta->is_mutable;
-	r.has_sig = meta->has_sig;
-	memcpy(r.sig, meta->sig, KDD_SIG_LEN);
-	r.publisher = meta->has_publisher ? meta->publisher : *sender;
-	if (meta->total_len > s->max_value) {
-		code = KDHT_ERR_TOO_LARGE;
-	} else if ((meta->is_mutable || meta->has_sig) &&
-		   kdd_record_verify(&r.key, r.seq, r.is_mutable, value, r.len, &r.publisher,
-				     r.sig) != 0) {
-		code = KDHT_ERR_BAD_SIGNATURE;
-	} else {
-		rc = kdd_store_put(s->store, &r, meta->ttl_s, now_s);
-		switch (rc) {
-		case 0:
-			s->counters[KDD_SRV_STORED]++;
-			return KDD_ACK_STORED;
-		case -ESTALE:
-			code = KDHT_ERR_STALE;
-			break;
-		case -EPERM:
-			code = KDHT_ERR_BAD_SIGNATURE;
-			break;
-		case -ENOSPC:
-			code = KDHT_ERR_STORAGE_FULL;
-			break;
-		case -EMSGSIZE:
-			code = KDHT_ERR_TOO_LARGE;
-			break;
-		case -EINVAL:
-			code = KDHT_ERR_MALFORMED;
-			break;
-		default:
-			code = KDHT_ERR_UNAVAILABLE;
-			break;
-		}
+	record_of(&r, meta, value, sender);
+	code = check_record(s, &r);
+	if (code) {
+		count_code(s, code);
+		return code;
 	}
-	count_code(s, code);
-	return code;
+	return code_of_put(s, kdd_store_put(s->store, &r, meta->ttl_s, now_s));
+}
+
+void kdd_server_flush(struct kdd_server *s, uint64_t now_s)
+{
+	unsigned int i, n = s->nstaged;
+	uint32_t code;
+
+	if (n == 0)
+		return;
+	kdd_store_put_many(s->store, s->staged, n, now_s);
+	/* Every record of the batch is committed (or refused): now the acks. */
+	s->nstaged = 0;
+	for (i = 0; i < n; i++) {
+		struct kdd_record *r = &s->staged[i].rec;
+		struct kdd_part p = { .key = r->key, .seq = r->seq };
+
+		code = code_of_put(s, s->staged[i].rc);
+		send_ack_to(s, &s->staged_to[i], &p, code,
+			    code == KDD_ACK_STORED ? kdd_parts_for(r->len) : 0);
+		free(s->staged_to[i].owned);
+	}
+}
+
+/*
+ * A whole record from m: checked now, refused at once, or staged for the
+ * next commit. value is a one-part value inside m, or an assembled one
+ * (owned, freed after the commit).
+ */
+static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *meta,
+		  const uint8_t *value, uint8_t *owned, const struct kd_id *sender,
+		  uint64_t now_s)
+{
+	struct kdd_store_write *w;
+	struct kdd_record r;
+	uint32_t code;
+
+	record_of(&r, meta, value, sender);
+	code = check_record(s, &r);
+	if (code) {
+		count_code(s, code);
+		free(owned);
+		send_ack(s, m, meta, code, 0);
+		return;
+	}
+	if (s->nstaged == KDD_COMMIT_BATCH)
+		kdd_server_flush(s, now_s);
+	w = &s->staged[s->nstaged];
+	reply_to_of(&s->staged_to[s->nstaged], m, meta->part);
+	if (owned) {
+		s->staged_to[s->nstaged].owned = owned;
+	} else {
+		memcpy(s->staged_value[s->nstaged], value, r.len);
+		r.value = s->staged_value[s->nstaged];
+	}
+	w->rec = r;
+	w->ttl_s = meta->ttl_s;
+	w->rc = 0;
+	s->nstaged++;
 }
 
 /* A retransmitted part of a record already committed: say so again. */
@@ -206,7 +309,6 @@ static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t
 {
 	struct kdd_partial *q;
 	struct kdd_part p;
-	uint32_t status, held;
 	void *keep;
 	int rc;
 
@@ -220,8 +322,7 @@ static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t
 		count_code(s, KDHT_ERR_TOO_LARGE);
 		send_ack(s, m, &p, KDHT_ERR_TOO_LARGE, 0);
 	} else if (p.parts == 1) {
-		status = kdd_server_commit(s, &p, p.data, &m->hdr.sender, now_s);
-		send_ack(s, m, &p, status, status == KDD_ACK_STORED ? 1 : 0);
+		stage(s, m, &p, p.data, NULL, &m->hdr.sender, now_s);
 	} else if (already_held(s, &p, now_s)) {
 		send_ack(s, m, &p, KDD_ACK_STORED, p.parts);
 	} else {
@@ -234,15 +335,18 @@ static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t
 				q->have++;
 				memcpy(q->buf + (size_t)p.part * KDD_PART_LEN, p.data, p.len);
 			}
-			held = q->have;
-			status = KDD_ACK_STORED;
 			if (q->have == q->meta.parts) {
-				status = kdd_server_commit(s, &q->meta, q->buf, &q->sender, now_s);
+				struct kdd_part meta = q->meta;
+				struct kd_id sender = q->sender;
+				uint8_t *whole = q->buf;
+
+				q->buf = NULL;
 				partial_drop(q);
-				if (status != KDD_ACK_STORED)
-					held = 0;
+				meta.part = p.part;
+				stage(s, m, &meta, whole, whole, &sender, now_s);
+			} else {
+				send_ack(s, m, &p, KDD_ACK_STORED, q->have);
 			}
-			send_ack(s, m, &p, status, held);
 		}
 	}
 	kdd_vmsg_free_store(keep);
@@ -295,8 +399,12 @@ static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t 
 		s->counters[KDD_SRV_REPLY_CUT]++;
 		len = kdd_vmsg_encode_value(body, sizeof(body), &v);
 	}
-	if (len)
-		send_reply(s, m, KDHT_MSG_VALUE, body, len);
+	if (len) {
+		struct kdd_reply_to to;
+
+		reply_to_of(&to, m, f.part);
+		send_reply(s, &to, KDHT_MSG_VALUE, body, len);
+	}
 }
 
 void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,

@@ -4,6 +4,11 @@
  * validated, committed, then acknowledged), FIND_VALUE (a value part or the
  * closest nodes), and ERROR UNKNOWN_TYPE for other value types. Every
  * rejection is counted by reason.
+ *
+ * Group commit: a STORE that completes a record is staged, and the staged
+ * records are committed in one LMDB transaction by kdd_server_flush(), which
+ * the daemon calls once per loop turn (and which runs by itself when
+ * KDD_COMMIT_BATCH are staged); only then do their acknowledgements leave.
  */
 #ifndef KDD_SERVER_H
 #define KDD_SERVER_H
@@ -14,6 +19,7 @@
 
 #define KDD_MAX_PARTIALS	16	/* multi-part STOREs being reassembled */
 #define KDD_PARTIAL_TIMEOUT_MS	15000	/* an unfinished one is dropped after */
+#define KDD_COMMIT_BATCH	256	/* records staged for one transaction at most */
 
 enum kdd_srv_counter {
 	KDD_SRV_STORE, KDD_SRV_FIND, KDD_SRV_STORED, KDD_SRV_FOUND, KDD_SRV_NOT_FOUND,
@@ -34,12 +40,25 @@ struct kdd_partial {
 	uint8_t *buf;		/* total_len bytes */
 };
 
+/* Where the acknowledgement of a staged record goes. */
+struct kdd_reply_to {
+	struct kd_addr addr;
+	uint32_t txid;
+	uint32_t part;		/* the part whose STORE completed the record */
+	size_t budget;
+	uint8_t *owned;		/* an assembled value, freed after the commit */
+};
+
 struct kdd_server {
 	struct kdd_store *store;
 	struct kdd_backend *backend;
 	uint32_t max_value;
 	struct kdd_partial partials[KDD_MAX_PARTIALS];
 	uint64_t counters[KDD_SRV_COUNT];
+	unsigned int nstaged;
+	struct kdd_store_write staged[KDD_COMMIT_BATCH];
+	struct kdd_reply_to staged_to[KDD_COMMIT_BATCH];
+	uint8_t staged_value[KDD_COMMIT_BATCH][KDD_PART_LEN];	/* one-part values */
 	uint8_t valbuf[KDD_MAX_VALUE];
 };
 
@@ -47,17 +66,22 @@ extern const char *const kdd_srv_counter_names[KDD_SRV_COUNT];
 
 void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
 		     struct kdd_backend *backend, uint32_t max_value);
+/* Drops what is staged unacknowledged and frees the reassemblies. */
 void kdd_server_fini(struct kdd_server *s);
 
 /* Handles a request (no KDHT_F_REPLY). now_s: wall clock, for expiries. */
 void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
 		       uint64_t now_s);
 
+/* Commits the staged records, then sends their acknowledgements. */
+void kdd_server_flush(struct kdd_server *s, uint64_t now_s);
+
 /* Drops unfinished reassemblies older than KDD_PARTIAL_TIMEOUT_MS. */
 void kdd_server_expire(struct kdd_server *s, uint64_t now_ms);
 
 /*
- * Checks and commits one whole record (signature of a mutable one, size).
+ * Checks and commits one whole record (signature of a mutable one, size) at
+ * once, in a transaction of its own: this node's own copies of its puts.
  * Returns KDD_ACK_STORED or a KDHT_ERR_* code; counts the outcome.
  */
 uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,

@@ -170,16 +170,21 @@ static int put_verdict(const struct kdd_record *held, const struct kdd_record *r
 	return -ESTALE;
 }
 
-int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
-		  uint32_t ttl_s, uint64_t now)
+/*
+ * One put inside txn. Returns the record's outcome (0 or a negative errno
+ * of kdd_store_put); an LMDB error that leaves txn unusable is put in *fatal
+ * instead, and txn must then be aborted.
+ */
+static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_record *rec,
+		      uint32_t ttl_s, uint64_t now, int *fatal)
 {
 	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)rec->key.b };
 	MDB_val v;
 	struct kdd_record held, w = *rec;
 	uint8_t *kept = NULL;
-	MDB_txn *txn;
 	int rc, verdict = 0;
 
+	*fatal = 0;
 	if (rec->len > st->p.max_value)
 		return -EMSGSIZE;
 	if (ttl_s == 0)
@@ -188,33 +193,25 @@ int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 		ttl_s = st->p.max_ttl_s;
 	w.expires = now + ttl_s;
 
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-	if (rc)
-		return mdb_to_errno(rc);
 	rc = mdb_get(txn, st->values, &k, &v);
 	if (rc == 0) {
 		if (rec_decode(&k, &v, &held) == 0 && held.expires > now) {
 			verdict = put_verdict(&held, rec);
-			if (verdict < 0) {
-				mdb_txn_abort(txn);
+			if (verdict < 0)
 				return verdict;
-			}
 		}
 	} else if (rc != MDB_NOTFOUND) {
-		goto err_abort;
+		*fatal = rc;
+		return 0;
 	}
 	if (verdict == 1) {
 		/* Keep the held bytes; only the expiry moves, never backwards. */
-		if (held.expires >= w.expires) {
-			mdb_txn_abort(txn);
+		if (held.expires >= w.expires)
 			return 0;
-		}
 		/* The held value lives in a page the put below may replace. */
 		kept = malloc(held.len ? held.len : 1);
-		if (!kept) {
-			mdb_txn_abort(txn);
+		if (!kept)
 			return -ENOMEM;
-		}
 		memcpy(kept, held.value, held.len);
 		w = held;
 		w.value = kept;
@@ -223,16 +220,54 @@ int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 
 	v.mv_size = REC_HDR_LEN + w.len;
 	rc = mdb_put(txn, st->values, &k, &v, MDB_RESERVE);
-	if (rc)
-		goto err_abort;
-	rec_encode(v.mv_data, &w);
+	if (rc == 0)
+		rec_encode(v.mv_data, &w);
+	else
+		*fatal = rc;
 	free(kept);
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return 0;
+}
 
-err_abort:
-	free(kept);
-	mdb_txn_abort(txn);
-	return mdb_to_errno(rc);
+int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
+		  uint32_t ttl_s, uint64_t now)
+{
+	MDB_txn *txn;
+	int rc, fatal;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return mdb_to_errno(rc);
+	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal);
+	if (fatal || rc) {
+		mdb_txn_abort(txn);
+		return fatal ? mdb_to_errno(fatal) : rc;
+	}
+	return mdb_to_errno(mdb_txn_commit(txn));
+}
+
+void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigned int n,
+			uint64_t now)
+{
+	unsigned int i;
+	MDB_txn *txn;
+	int rc, fatal = 0;
+
+	if (n == 0)
+		return;
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc == 0) {
+		for (i = 0; i < n && !fatal; i++)
+			w[i].rc = put_in_txn(st, txn, &w[i].rec, w[i].ttl_s, now, &fatal);
+		if (fatal)
+			mdb_txn_abort(txn);
+		else
+			fatal = mdb_txn_commit(txn);
+		if (!fatal)
+			return;
+	}
+	/* The batch failed as a whole: each record alone, so those that fit are kept. */
+	for (i = 0; i < n; i++)
+		w[i].rc = kdd_store_put(st, &w[i].rec, w[i].ttl_s, now);
 }
 
 int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,

@@ -70,6 +70,23 @@ void kdd_store_close(struct kdd_store *st);
 int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 		  uint32_t ttl_s, uint64_t now);
 
+/* One put of a batch, and what came of it. */
+struct kdd_store_write {
+	struct kdd_record rec;
+	uint32_t ttl_s;
+	int rc;			/* set by kdd_store_put_many: as kdd_store_put's */
+};
+
+/*
+ * Group commit: the n puts of w in one transaction, so one commit and one
+ * sync for all of them; every w[i].rc is set once they are committed (or
+ * refused). Should the transaction fail as a whole (map full, I/O error),
+ * each put is made again in a transaction of its own, so that those that
+ * fit are still kept.
+ */
+void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigned int n,
+			uint64_t now);
+
 /*
  * Reads the unexpired record under key into *rec, its value copied into buf
  * (cap bytes, at least max_value). Returns 0, -ENOENT, -ENOBUFS or -EIO.

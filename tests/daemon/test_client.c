@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The put/get engine on a small mesh in one process: every node a real
+ * userspace backend on loopback, an LMDB store, the value server and a
+ * client. What a user of put and get would notice: values come back whole
+ * from any node; a put reaches r replicas even when a node has no daemon
+ * behind it; a get survives its source falling silent halfway through a
+ * value; a node that lost its copy gets it back from the next get.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "client.h"
+
+#define NODES		6
+#define BASE_PORT	46410
+#define TIMEOUT_MS	300
+
+enum behaviour {
+	NORMAL,
+	NO_DAEMON,	/* answers every value request with ERROR UNAVAILABLE */
+	PART0_ONLY,	/* answers FIND_VALUE for part 0 only, then falls silent */
+	SLOW_PART0,	/* answers FIND_VALUE for part 0 late, the others at once */
+};
+
+#define SLOW_MS		100
+
+/* A request held back by a SLOW_PART0 node. */
+struct held_msg {
+	uv_timer_t timer;
+	struct tnode *node;
+	struct kdd_msg m;
+	uint8_t body[KDHT_MAX_BODY];
+};
+
+struct tnode {
+	struct kdd_backend *b;
+	struct kdd_store *store;
+	struct kdd_server srv;
+	struct kdd_client *client;
+	struct kd_id id;
+	char dir[64];
+	enum behaviour behaviour;
+	unsigned int finds_dropped;
+};
+
+static uv_loop_t loop;
+static uv_check_t commit;
+static struct tnode nodes[NODES];
+
+static uint64_t wall(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static void on_commit(uv_check_t *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < NODES; i++)
+		if (nodes[i].store)
+			kdd_server_flush(&nodes[i].srv, wall());
+}
+
+static void on_held_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_held(uv_timer_t *t)
+{
+	struct held_msg *h = t->data;
+
+	kdd_server_handle(&h->node->srv, &h->m, uv_hrtime() / 1000000, wall());
+	uv_close((uv_handle_t *)t, on_held_closed);
+}
+
+static void hold(struct tnode *n, const struct kdd_msg *m)
+{
+	struct held_msg *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	h->node = n;
+	h->m = *m;
+	memcpy(h->body, m->body, m->body_len);
+	h->m.body = h->body;
+	assert_int_equal(uv_timer_init(&loop, &h->timer), 0);
+	h->timer.data = h;
+	assert_int_equal(uv_timer_start(&h->timer, on_held, SLOW_MS, 0), 0);
+}
+
+static void on_recv(void *ctx, const struct kdd_msg *m)
+{
+	struct tnode *n = ctx;
+	struct kdd_find f;
+
+	if (m->hdr.flags & KDHT_F_REPLY) {
+		kdd_client_on_reply(n->client, m);
+		return;
+	}
+	if (n->behaviour == NO_DAEMON) {
+		uint8_t body[KDHT_ERROR_LEN] = { 0, KDHT_ERR_UNAVAILABLE };
+
+		n->b->ops->send(n->b, &m->from, KDHT_MSG_ERROR, KDHT_F_REPLY, m->hdr.txid, body,
+				sizeof(body), 0, NULL);
+		return;
+	}
+	if (n->behaviour == PART0_ONLY && m->hdr.type == KDHT_MSG_FIND_VALUE &&
+	    kdd_vmsg_decode_find(m->body, m->body_len, &f) == 0 && f.part > 0) {
+		n->finds_dropped++;
+		return;
+	}
+	if (n->behaviour == SLOW_PART0 && m->hdr.type == KDHT_MSG_FIND_VALUE &&
+	    kdd_vmsg_decode_find(m->body, m->body_len, &f) == 0 && f.part == 0) {
+		hold(n, m);
+		return;
+	}
+	kdd_server_handle(&n->srv, m, uv_hrtime() / 1000000, wall());
+}
+
+static void node_open(unsigned int i)
+{
+	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_client_params cp = {
+		.r = 3, .w = 2, .default_ttl_s = 3600, .timeout_ms = TIMEOUT_MS, .retries = 1,
+		.max_value = KDD_MAX_VALUE,
+	};
+	struct kdd_backend_host host = { .recv = on_recv };
+	struct kdd_store_params sp;
+	struct tnode *n = &nodes[i];
+	const char *msg;
+
+	strcpy(n->dir, "/tmp/kdd-test-client-XXXXXX");
+	assert_non_null(mkdtemp(n->dir));
+	kdd_store_params_default(&sp);
+	assert_int_equal(kdd_store_open(&n->store, n->dir, &sp, &msg), 0);
+	kd_params_default(&p.core);
+	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
+	p.core.subnet_per_bucket = p.core.k;
+	p.core.subnet_per_table = 64;
+	p.core.rl_rate = 100000;
+	p.core.rl_burst = 100000;
+	p.port = (uint16_t)(BASE_PORT + i);
+	host.ctx = n;
+	assert_int_equal(kdd_user_backend_create(&n->b, &loop, &p, &n->id, &host, &msg), 0);
+	kdd_server_init(&n->srv, n->store, n->b, KDD_MAX_VALUE);
+	assert_int_equal(kdd_client_create(&n->client, &loop, n->b, &n->srv, &cp), 0);
+}
+
+/* Stops node i's I/O; node_close frees it after a loop turn. */
+static void node_stop(unsigned int i)
+{
+	kdd_client_stop(nodes[i].client);
+	nodes[i].b->ops->stop(nodes[i].b);
+}
+
+static void node_free(unsigned int i)
+{
+	struct tnode *n = &nodes[i];
+	char path[128];
+
+	kdd_client_destroy(n->client);
+	n->b->ops->destroy(n->b);
+	kdd_server_fini(&n->srv);
+	kdd_store_close(n->store);
+	n->store = NULL;
+	snprintf(path, sizeof(path), "%s/data.mdb", n->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", n->dir);
+	unlink(path);
+	rmdir(n->dir);
+}
+
+static void run_ms(unsigned int ms)
+{
+	uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000;
+
+	while (uv_hrtime() < end)
+		uv_run(&loop, UV_RUN_NOWAIT);
+}
+
+static void run_until(const int *flag, unsigned int ms)
+{
+	uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000;
+
+	while (!*flag && uv_hrtime() < end)
+		uv_run(&loop, UV_RUN_ONCE);
+}
+
+static int setup(void **state)
+{
+	struct kd_addr a;
+	unsigned int i, known;
+	char text[32];
+	uint64_t end;
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(uv_check_init(&loop, &commit), 0);
+	assert_int_equal(uv_check_start(&commit, on_commit), 0);
+	for (i = 0; i < NODES; i++) {
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		memset(nodes[i].id.b, 0x10 * (i + 1), KDHT_ID_LEN);
+		node_open(i);
+	}
+	snprintf(text, sizeof(text), "127.0.0.1:%d", BASE_PORT);
+	assert_int_equal(kdd_addr_parse(&a, text, 0), 0);
+	for (i = 1; i < NODES; i++)
+		assert_int_equal(nodes[i].b->ops->bootstrap(nodes[i].b, &a), 0);
+	end = uv_hrtime() + 10ull * 1000000000;
+	do {
+		struct kd_node out[NODES];
+
+		uv_run(&loop, UV_RUN_ONCE);
+		for (i = 0, known = 0; i < NODES; i++)
+			known += nodes[i].b->ops->routes(nodes[i].b, out, NULL, NODES) == NODES - 1;
+	} while (known < NODES && uv_hrtime() < end);
+	assert_int_equal(known, NODES);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < NODES; i++)
+		node_stop(i);
+	uv_close((uv_handle_t *)&commit, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	for (i = 0; i < NODES; i++)
+		node_free(i);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	return 0;
+}
+
+/* ---- one operation at a time ---- */
+
+static struct {
+	int done, status;
+	struct kdd_op_info info;
+	uint8_t value[KDD_MAX_VALUE];
+	uint32_t len;
+} res;
+
+static void on_put(void *arg, int status, const char *why, const struct kdd_op_info *info)
+{
+	res.done = 1;
+	res.status = status;
+	res.info = *info;
+}
+
+static void on_get(void *arg, int status, const struct kdd_record *rec,
+		   const struct kdd_op_info *info)
+{
+	res.done = 1;
+	res.status = status;
+	res.info = *info;
+	res.len = 0;
+	if (status == 0) {
+		memcpy(res.value, rec->value, rec->len);
+		res.len = rec->len;
+	}
+}
+
+static void make_key(struct kd_id *k, const char *text)
+{
+	crypto_generichash(k->b, KDHT_ID_LEN, (const uint8_t *)text, strlen(text), NULL, 0);
+}
+
+static int put(unsigned int from, const char *key, const uint8_t *value, uint32_t len)
+{
+	struct kdd_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	make_key(&rec.key, key);
+	rec.value = value;
+	rec.len = len;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kdd_client_put(nodes[from].client, &rec, 0, on_put, NULL), 0);
+	run_until(&res.done, 5000);
+	assert_true(res.done);
+	return res.status;
+}
+
+static int get(unsigned int from, const char *key)
+{
+	struct kd_id k;
+
+	make_key(&k, key);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kdd_client_get(nodes[from].client, &k, on_get, NULL), 0);
+	run_until(&res.done, 5000);
+	assert_true(res.done);
+	return res.status;
+}
+
+/* How many nodes' stores hold key now. */
+static unsigned int copies(const char *key)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record rec;
+	unsigned int i, n = 0;
+	struct kd_id k;
+
+	make_key(&k, key);
+	for (i = 0; i < NODES; i++)
+		n += kdd_store_get(nodes[i].store, &k, wall(), &rec, buf, sizeof(buf)) == 0;
+	return n;
+}
+
+/* Value requests node i's client has sent so far. */
+static uint64_t requests_sent(unsigned int i)
+{
+	struct kdd_counter cs[32];
+	unsigned int n, j;
+
+	n = kdd_client_counters(nodes[i].client, cs, 32);
+	for (j = 0; j < n; j++)
+		if (strcmp(cs[j].name, "value_requests") == 0)
+			return cs[j].value;
+	fail_msg("no value_requests counter");
+	return 0;
+}
+
+static void fill(uint8_t *b, uint32_t len, uint8_t seed)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(seed + i * 7 + (i >> 8));
+}
+
+static void values_come_back_whole_from_any_node(void **state)
+{
+	static uint8_t big[30500];
+	unsigned int i;
+
+	assert_int_equal(put(0, "small", (const uint8_t *)"hello", 5), 0);
+	assert_true(res.info.acks >= 2);
+	run_ms(200);
+	assert_int_equal(copies("small"), 3);
+	for (i = 0; i < NODES; i++) {
+		uint64_t sent = requests_sent(i);
+
+		assert_int_equal(get(i, "small"), 0);
+		assert_int_equal(res.len, 5);
+		assert_memory_equal(res.value, "hello", 5);
+		/* A one-part value costs one request per replica asked, no second round. */
+		run_ms(50);
+		assert_int_equal(requests_sent(i) - sent, res.info.asked);
+	}
+
+	fill(big, sizeof(big), 3);
+	assert_int_equal(put(2, "big", big, sizeof(big)), 0);
+	run_ms(200);
+	assert_int_equal(copies("big"), 3);
+	assert_int_equal(get(5, "big"), 0);
+	assert_int_equal(res.len, sizeof(big));
+	assert_memory_equal(res.value, big, sizeof(big));
+
+	assert_int_equal(get(1, "never stored"), -ENOENT);
+}
+
+static void a_node_without_daemon_is_replaced(void **state)
+{
+	unsigned int i;
+	char key[32];
+	uint64_t t0;
+
+	for (i = 0; i < NODES; i++)
+		nodes[i].behaviour = i == 1 || i == 4 ? NO_DAEMON : NORMAL;
+	/* Whichever nodes a key's replicas are, the put lands on three that store. */
+	for (i = 0; i < 8; i++) {
+		snprintf(key, sizeof(key), "key-%u", i);
+		t0 = uv_hrtime();
+		assert_int_equal(put(0, key, (const uint8_t *)key, (uint32_t)strlen(key)), 0);
+		/* An ERROR is an answer: no waiting for a timeout. */
+		assert_true(uv_hrtime() - t0 < (uint64_t)TIMEOUT_MS * 1000000);
+		run_ms(100);
+		assert_int_equal(copies(key), 3);
+		assert_int_equal(get(3, key), 0);
+		assert_memory_equal(res.value, key, strlen(key));
+	}
+}
+
+static bool holds(unsigned int i, const char *key)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record rec;
+	struct kd_id k;
+
+	make_key(&k, key);
+	return kdd_store_get(nodes[i].store, &k, wall(), &rec, buf, sizeof(buf)) == 0;
+}
+
+static void a_source_falling_silent_is_replaced(void **state)
+{
+	static uint8_t big[12345];
+	unsigned int i, reader = NODES, dropped = 0;
+	bool slow_set = false;
+
+	fill(big, sizeof(big), 9);
+	assert_int_equal(put(0, "switch", big, sizeof(big)), 0);
+	run_ms(200);
+	assert_int_equal(copies("switch"), 3);
+	/*
+	 * Two replicas answer part 0 and then fall silent; the third answers
+	 * part 0 last: the get first reads from a silent one and must move on.
+	 */
+	for (i = 0; i < NODES; i++) {
+		if (!holds(i, "switch")) {
+			reader = reader == NODES ? i : reader;
+			continue;
+		}
+		nodes[i].behaviour = slow_set ? PART0_ONLY : SLOW_PART0;
+		slow_set = true;
+	}
+	assert_true(reader < NODES);
+	assert_int_equal(get(reader, "switch"), 0);
+	assert_int_equal(res.len, sizeof(big));
+	assert_memory_equal(res.value, big, sizeof(big));
+	for (i = 0; i < NODES; i++)
+		dropped += nodes[i].finds_dropped;
+	assert_true(dropped > 0);
+}
+
+static void a_lost_copy_is_repaired_by_a_get(void **state)
+{
+	unsigned int i, lost = NODES;
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record rec;
+	struct kd_id k, id;
+
+	assert_int_equal(put(0, "repair", (const uint8_t *)"again", 5), 0);
+	run_ms(200);
+	assert_int_equal(copies("repair"), 3);
+	/* A replica other than the reader loses its disk: same node, empty store. */
+	make_key(&k, "repair");
+	for (i = 1; i < NODES && lost == NODES; i++)
+		if (kdd_store_get(nodes[i].store, &k, wall(), &rec, buf, sizeof(buf)) == 0)
+			lost = i;
+	assert_true(lost < NODES);
+	id = nodes[lost].id;
+	node_stop(lost);
+	run_ms(50);
+	node_free(lost);
+	nodes[lost].id = id;
+	node_open(lost);
+	assert_int_equal(copies("repair"), 2);
+	assert_int_equal(get(0, "repair"), 0);
+	run_ms(300);
+	assert_int_equal(copies("repair"), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(values_come_back_whole_from_any_node, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_node_without_daemon_is_replaced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_source_falling_silent_is_replaced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_lost_copy_is_repaired_by_a_get, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

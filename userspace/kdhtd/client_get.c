@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * get: part 0 is asked of the first r replicas of the list. The best answer
+ * so far (the first holder of an immutable value, the highest sequence
+ * number of a mutable one) keeps its bytes, so a value of one part costs a
+ * single round after the lookup. An immutable value is taken at once; a
+ * mutable one once every replica asked has answered. The other parts come
+ * from the chosen replica, a window at a time; should it stop answering,
+ * another that holds the same record takes over. The caller hears the value
+ * as soon as it is whole and verified; the operation then waits for the
+ * replicas still to answer, and sends the record to those that lack it or
+ * hold an older one.
+ */
+#include "client_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "clock.h"
+
+static bool has_part(const struct op *o, uint32_t part)
+{
+	return o->got[part / 8] & (1u << (part % 8));
+}
+
+static void take_part(struct op *o, uint32_t part, const uint8_t *data, uint32_t len)
+{
+	if (has_part(o, part))
+		return;
+	o->got[part / 8] |= (uint8_t)(1u << (part % 8));
+	o->parts_have++;
+	memcpy(o->value + (size_t)part * KDD_PART_LEN, data, len);
+}
+
+static void forget_parts(struct op *o)
+{
+	memset(o->got, 0, sizeof(o->got));
+	o->parts_have = 0;
+}
+
+static bool same_record(const struct kdd_part *a, const struct kdd_part *b)
+{
+	return a->seq == b->seq && a->total_len == b->total_len &&
+	       a->is_mutable == b->is_mutable && a->parts == b->parts;
+}
+
+static bool beats_best(const struct op *o, const struct kdd_part *p)
+{
+	return o->best < 0 || p->seq > o->rep[o->best].meta.seq;
+}
+
+/* Reads this node's own copy into *held; false if it holds none. */
+static bool read_own(struct kdd_client *c, struct op *o, struct kdd_record *held)
+{
+	return kdd_store_get(c->local->store, &o->key, kdd_wall_s(), held,
+			     c->local->valbuf, sizeof(c->local->valbuf)) == 0;
+}
+
+static void take_whole(struct op *o, const struct kdd_record *held)
+{
+	uint32_t part;
+
+	forget_parts(o);
+	for (part = 0; part < kdd_parts_for(held->len); part++)
+		take_part(o, part, held->value + (size_t)part * KDD_PART_LEN,
+			  KD_MIN(held->len - part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN));
+}
+
+/* This node's own copy answers at once, and whole. */
+static void answer_from_store(struct kdd_client *c, struct op *o, unsigned int i)
+{
+	struct replica *r = &o->rep[i];
+	struct kdd_record held;
+	uint64_t now = kdd_wall_s();
+
+	if (!read_own(c, o, &held)) {
+		r->state = REP_NONE;
+		return;
+	}
+	r->state = REP_OK;
+	r->has_value = true;
+	memset(&r->meta, 0, sizeof(r->meta));
+	r->meta.key = held.key;
+	r->meta.total_len = held.len;
+	r->meta.parts = kdd_parts_for(held.len);
+	r->meta.seq = held.seq;
+	r->meta.is_mutable = held.is_mutable;
+	r->meta.has_sig = held.has_sig;
+	r->meta.has_publisher = true;
+	r->meta.publisher = held.publisher;
+	r->meta.ttl_s = (uint32_t)KD_MIN(held.expires - now, (uint64_t)UINT32_MAX);
+	memcpy(r->meta.sig, held.sig, KDD_SIG_LEN);
+	if (!beats_best(o, &r->meta))
+		return;
+	o->best = (int)i;
+	take_whole(o, &held);
+}
+
+static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
+{
+	struct replica *r = &o->rep[i];
+
+	if (r->self) {
+		answer_from_store(c, o, i);
+		return true;
+	}
+	r->state = REP_BUSY;
+	if (kdd_client_request(c, o, i, KDHT_MSG_FIND_VALUE, 0)) {
+		r->state = REP_FAILED;
+		return false;
+	}
+	return true;
+}
+
+/* Asks the source for parts still missing, KDD_PART_WINDOW at most at once. */
+static int fetch_more(struct kdd_client *c, struct op *o)
+{
+	struct replica *r = &o->rep[o->source];
+	int rc;
+
+	while (r->next_part < o->meta.parts && o->inflight < KDD_PART_WINDOW) {
+		if (!has_part(o, r->next_part)) {
+			rc = kdd_client_request(c, o, o->source, KDHT_MSG_FIND_VALUE,
+						r->next_part);
+			if (rc)
+				return rc;
+			o->inflight++;
+		}
+		r->next_part++;
+	}
+	return 0;
+}
+
+static void report_found(struct kdd_client *c, struct op *o)
+{
+	struct kdd_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.key = o->key;
+	rec.publisher = o->meta.publisher;
+	rec.seq = o->meta.seq;
+	rec.is_mutable = o->meta.is_mutable;
+	rec.has_sig = o->meta.has_sig;
+	memcpy(rec.sig, o->meta.sig, KDD_SIG_LEN);
+	rec.value = o->value;
+	rec.len = o->meta.total_len;
+	rec.expires = kdd_wall_s() + o->meta.ttl_s;
+	o->found = true;
+	kdd_client_report_get(c, o, 0, &rec);
+}
+
+static void switch_source(struct kdd_client *c, struct op *o);
+
+/* Every part is in: checks the signature, then the caller has the value. */
+static void assembled(struct kdd_client *c, struct op *o)
+{
+	const struct kdd_part *m = &o->meta;
+
+	o->fetching = false;
+	if ((m->is_mutable || m->has_sig) &&
+	    kdd_record_verify(&o->key, m->seq, m->is_mutable, o->value, m->total_len,
+			      &m->publisher, m->sig) != 0) {
+		c->counters[CC_BAD_REPLIES]++;
+		o->fetching = true;
+		forget_parts(o);
+		switch_source(c, o);
+		return;
+	}
+	report_found(c, o);
+}
+
+/* Reads the rest of the record from replica src (its part 0 may be held). */
+static void fetch_from(struct kdd_client *c, struct op *o, unsigned int src)
+{
+	o->fetching = true;
+	o->source = src;
+	o->inflight = 0;
+	o->meta = o->rep[src].meta;
+	o->meta.data = NULL;
+	if (o->rep[src].self) {
+		struct kdd_record held;
+
+		if (!read_own(c, o, &held) || held.seq != o->meta.seq ||
+		    held.len != o->meta.total_len) {
+			switch_source(c, o);
+			return;
+		}
+		take_whole(o, &held);
+	}
+	if (o->parts_have == o->meta.parts) {
+		assembled(c, o);
+		return;
+	}
+	o->rep[src].next_part = 0;
+	if (fetch_more(c, o))
+		switch_source(c, o);
+}
+
+/*
+ * The source failed: another replica that answered with the same record
+ * takes over. Parts of a mutable record are kept (the signature checks the
+ * whole); an immutable one is read again from its start, since nothing
+ * tells two immutable values of one key apart.
+ */
+static void switch_source(struct kdd_client *c, struct op *o)
+{
+	unsigned int i, old = o->source;
+
+	kdd_client_cancel(c, o, (int)old);
+	o->rep[old].state = REP_FAILED;
+	o->inflight = 0;
+	for (i = 0; i < o->nrep; i++) {
+		struct replica *r = &o->rep[i];
+
+		if (i == old || r->state != REP_OK || !r->has_value ||
+		    !same_record(&r->meta, &o->meta))
+			continue;
+		c->counters[CC_SOURCE_SWITCHES]++;
+		if (!o->meta.is_mutable)
+			forget_parts(o);
+		fetch_from(c, o, i);
+		return;
+	}
+	o->fetching = false;
+	kdd_client_report_get(c, o, -ETIMEDOUT, NULL);
+}
+
+/*
+ * Replicas that answered without the record, or with an older one, are
+ * sent it: the copies lost to churn or never received come back. Fire and
+ * forget: a lost repair is made again by the next get.
+ */
+static void repair(struct kdd_client *c, struct op *o)
+{
+	unsigned int i;
+	uint32_t part;
+
+	for (i = 0; i < o->nrep; i++) {
+		struct replica *r = &o->rep[i];
+
+		if (r->state != REP_NONE &&
+		    !(r->state == REP_OK && r->has_value && r->meta.seq < o->meta.seq))
+			continue;
+		c->counters[CC_REPAIRS]++;
+		if (r->self) {
+			kdd_server_commit(c->local, &o->meta, o->value, &r->node.id,
+					  kdd_wall_s());
+			continue;
+		}
+		for (part = 0; part < o->meta.parts; part++)
+			if (kdd_client_send_once(c, o, i, KDHT_MSG_STORE, part))
+				break;
+	}
+}
+
+static void get_progress(struct kdd_client *c, struct op *o)
+{
+	unsigned int i, answered = 0;
+	bool busy = false;
+
+	for (i = 0; i < o->nrep; i++) {
+		busy |= o->rep[i].state == REP_BUSY;
+		answered += o->rep[i].state == REP_OK || o->rep[i].state == REP_NONE;
+	}
+	if (!o->reported && !o->fetching) {
+		/* An immutable value needs no second opinion; a mutable one waits for all. */
+		if (o->best >= 0 && (!o->rep[o->best].meta.is_mutable || !busy))
+			fetch_from(c, o, (unsigned int)o->best);
+		else if (!busy)
+			kdd_client_report_get(c, o, answered ? -ENOENT : -ETIMEDOUT, NULL);
+	}
+	busy = false;
+	for (i = 0; i < o->nrep; i++)
+		busy |= o->rep[i].state == REP_BUSY;
+	if (!o->reported || o->fetching || busy)
+		return;
+	if (o->found)
+		repair(c, o);
+	kdd_client_op_done(c, o);
+}
+
+void kdd_get_start(struct kdd_client *c, struct op *o)
+{
+	unsigned int i, started = 0;
+
+	for (i = 0; i < o->nrep && started < c->p.r; i++)
+		started += start_replica(c, o, i);
+	get_progress(c, o);
+}
+
+void kdd_get_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code)
+{
+	struct replica *r = &o->rep[rep];
+
+	if (o->fetching && rep == o->source) {
+		switch_source(c, o);
+	} else if (r->state == REP_BUSY) {
+		kdd_client_cancel(c, o, (int)rep);
+		r->state = REP_FAILED;
+		if (!o->reported)
+			kdd_client_substitute(c, o, start_replica);
+	} else {
+		return;
+	}
+	get_progress(c, o);
+}
+
+static void on_first_answer(struct kdd_client *c, struct op *o, unsigned int i,
+			    const struct kdd_value *v)
+{
+	struct replica *r = &o->rep[i];
+
+	r->has_value = v->has_record;
+	r->state = v->has_record ? REP_OK : REP_NONE;
+	if (!v->has_record)
+		return;
+	r->meta = v->rec;
+	r->meta.data = NULL;
+	if (!beats_best(o, &v->rec) || o->fetching || o->reported)
+		return;
+	o->best = (int)i;
+	forget_parts(o);
+	take_part(o, 0, v->rec.data, v->rec.len);
+}
+
+void kdd_get_on_value(struct kdd_client *c, struct op *o, struct req *q,
+		      const struct kdd_value *v)
+{
+	unsigned int i = q->rep;
+	uint32_t part = q->part;
+	struct replica *r = &o->rep[i];
+
+	kdd_client_req_done(c, q);
+	if (r->state == REP_BUSY) {
+		if (v->has_record && (v->rec.part != 0 || v->rec.len > KDD_PART_LEN ||
+				      v->rec.parts != kdd_parts_for(v->rec.total_len))) {
+			c->counters[CC_BAD_REPLIES]++;
+			kdd_get_failed(c, o, i, KDHT_ERR_MALFORMED);
+			return;
+		}
+		on_first_answer(c, o, i, v);
+	} else if (o->fetching && i == o->source) {
+		o->inflight--;
+		if (!v->has_record || !same_record(&v->rec, &o->meta) || v->rec.part != part) {
+			c->counters[CC_BAD_REPLIES]++;
+			switch_source(c, o);
+		} else {
+			take_part(o, part, v->rec.data, v->rec.len);
+			if (o->parts_have == o->meta.parts)
+				assembled(c, o);
+			else if (fetch_more(c, o))
+				switch_source(c, o);
+		}
+	} else {
+		return;
+	}
+	get_progress(c, o);
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * put: the record goes to the first r replicas of the list, in parts, a
+ * window of them at a time. The caller hears of success once w committed
+ * it; the operation lives on until every replica asked has answered, and a
+ * replica that fails for want of a node behind it is replaced by the next.
+ */
+#include "client_int.h"
+
+#include <errno.h>
+
+#include "clock.h"
+
+static const char *code_text(uint32_t code)
+{
+	switch (code) {
+	case KDHT_ERR_TOO_LARGE:
+		return "value too large for a replica";
+	case KDHT_ERR_STORAGE_FULL:
+		return "a replica's storage is full";
+	case KDHT_ERR_BAD_SIGNATURE:
+		return "a replica refused the signature";
+	case KDHT_ERR_STALE:
+		return "a replica holds a newer version";
+	case KDHT_ERR_UNAVAILABLE:
+		return "a replica has no daemon running";
+	default:
+		return "a replica refused the value";
+	}
+}
+
+/*
+ * A node that is gone, handles no values or is out of room may be replaced
+ * by another; a refusal of the record itself (stale, bad signature, too
+ * large) would only be repeated by the next node.
+ */
+static bool worth_substituting(uint32_t code)
+{
+	return code == 0 || code == KDHT_ERR_UNAVAILABLE || code == KDHT_ERR_STORAGE_FULL ||
+	       code == KDHT_ERR_UNKNOWN_TYPE || code == KDHT_ERR_RATE_LIMITED;
+}
+
+/* Sends parts while fewer than KDD_PART_WINDOW of them await their ack. */
+static int send_parts(struct kdd_client *c, struct op *o, unsigned int i)
+{
+	struct replica *r = &o->rep[i];
+	int rc;
+
+	while (r->next_part < o->meta.parts && r->next_part < r->parts_done + KDD_PART_WINDOW) {
+		rc = kdd_client_request(c, o, i, KDHT_MSG_STORE, r->next_part);
+		if (rc)
+			return rc;
+		r->next_part++;
+	}
+	return 0;
+}
+
+/* Returns true if replica i committed the record or is now asked to. */
+static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
+{
+	struct replica *r = &o->rep[i];
+	uint32_t code;
+
+	if (r->self) {
+		code = kdd_server_commit(c->local, &o->meta, o->value, &r->node.id,
+					 kdd_wall_s());
+		if (code == KDD_ACK_STORED) {
+			r->state = REP_OK;
+			o->acks++;
+			return true;
+		}
+		r->state = REP_FAILED;
+		o->why = code_text(code);
+		return false;
+	}
+	r->state = REP_BUSY;
+	if (send_parts(c, o, i)) {
+		kdd_client_cancel(c, o, (int)i);
+		r->state = REP_FAILED;
+		return false;
+	}
+	return true;
+}
+
+static void put_progress(struct kdd_client *c, struct op *o)
+{
+	unsigned int i;
+
+	if (o->acks >= c->p.w)
+		kdd_client_report_put(c, o, 0, NULL);
+	for (i = 0; i < o->nrep; i++)
+		if (o->rep[i].state == REP_BUSY)
+			return;
+	kdd_client_report_put(c, o, -EIO, o->why ? o->why : "not enough replicas acknowledged");
+	kdd_client_op_done(c, o);
+}
+
+void kdd_put_start(struct kdd_client *c, struct op *o)
+{
+	unsigned int i, started = 0;
+
+	for (i = 0; i < o->nrep && started < c->p.r; i++)
+		started += start_replica(c, o, i);
+	put_progress(c, o);
+}
+
+void kdd_put_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code)
+{
+	struct replica *r = &o->rep[rep];
+
+	if (r->state != REP_BUSY)
+		return;
+	kdd_client_cancel(c, o, (int)rep);
+	r->state = REP_FAILED;
+	if (code)
+		o->why = code_text(code);
+	if (worth_substituting(code))
+		kdd_client_substitute(c, o, start_replica);
+	put_progress(c, o);
+}
+
+void kdd_put_on_ack(struct kdd_client *c, struct op *o, struct req *q, const struct kdd_ack *a)
+{
+	unsigned int i = q->rep;
+	struct replica *r = &o->rep[i];
+
+	kdd_client_req_done(c, q);
+	if (r->state != REP_BUSY)
+		return;
+	if (a->status != KDD_ACK_STORED) {
+		kdd_put_failed(c, o, i, a->status);
+		return;
+	}
+	r->parts_done++;
+	/* The ack to whichever part completed the record says it is committed. */
+	if (a->parts_held >= o->meta.parts) {
+		kdd_client_cancel(c, o, (int)i);
+		r->state = REP_OK;
+		o->acks++;
+		put_progress(c, o);
+		return;
+	}
+	if (send_parts(c, o, i))
+		kdd_put_failed(c, o, i, 0);
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The control requests of proto/ctl.proto, answered from the put/get
+ * engine, the routing backend and the store.
+ */
+#include "kdhtd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "clock.h"
+
+#define CTL_MAX_NODES		256	/* routes listed by the control socket */
+#define CTL_MAX_COUNTERS	96
+
+static Kdhtctl__Status status_of(int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		return KDHTCTL__STATUS__NOT_FOUND;
+	case -ETIMEDOUT:
+		return KDHTCTL__STATUS__TIMEOUT;
+	case -EMSGSIZE:
+		return KDHTCTL__STATUS__TOO_LARGE;
+	case -ESHUTDOWN:
+	case -ECANCELED:
+		return KDHTCTL__STATUS__UNAVAILABLE;
+	default:
+		return KDHTCTL__STATUS__FAILED;
+	}
+}
+
+static void set_info(Kdhtctl__Response *resp, const struct kdd_op_info *info)
+{
+	resp->has_elapsed_us = true;
+	resp->elapsed_us = info->elapsed_us;
+	resp->has_lookup_us = true;
+	resp->lookup_us = info->lookup_us;
+	resp->has_lookup_rounds = true;
+	resp->lookup_rounds = info->lookup_rounds;
+	resp->has_asked = true;
+	resp->asked = info->asked;
+}
+
+static void on_put_done(void *arg, int status, const char *why,
+			const struct kdd_op_info *info)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+	char msg[96];
+
+	resp.status = status ? status_of(status) : KDHTCTL__STATUS__OK;
+	resp.has_acks = true;
+	resp.acks = info->acks;
+	set_info(&resp, info);
+	if (status) {
+		snprintf(msg, sizeof(msg), "put failed: %s (%u acknowledged)", why, info->acks);
+		resp.error = msg;
+	}
+	kdd_ctl_reply(arg, &resp);
+}
+
+static void reply_record(struct kdd_ctl_req *r, const struct kdd_record *rec,
+			 const struct kdd_op_info *info)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.has_value = true;
+	resp.value.data = (uint8_t *)rec->value;
+	resp.value.len = rec->len;
+	resp.has_seq = true;
+	resp.seq = rec->seq;
+	resp.has_mutable_ = true;
+	resp.mutable_ = rec->is_mutable;
+	if (info)
+		set_info(&resp, info);
+	kdd_ctl_reply(r, &resp);
+}
+
+static void on_get_done(void *arg, int status, const struct kdd_record *rec,
+			const struct kdd_op_info *info)
+{
+	if (status) {
+		kdd_ctl_reply_status(arg, status_of(status),
+				     status == -ENOENT ? "not found" :
+				     status == -ETIMEDOUT ? "timed out" : "get failed");
+		return;
+	}
+	reply_record(arg, rec, info);
+}
+
+static void node_to_ctl(Kdhtctl__Node *n, char *addr_buf, const struct kd_node *node,
+			uint32_t rtt_ms)
+{
+	kdhtctl__node__init(n);
+	n->id.data = (uint8_t *)node->id.b;
+	n->id.len = KDHT_ID_LEN;
+	kdd_addr_format(addr_buf, &node->addr);
+	n->addr = addr_buf;
+	n->has_rtt_ms = rtt_ms != 0;
+	n->rtt_ms = rtt_ms;
+}
+
+/* Replies with a node list; rtt may be NULL, rounds < 0 leaves them out. */
+static void reply_nodes(struct kdd_ctl_req *r, const struct kd_node *nodes,
+			const uint32_t *rtt, unsigned int n, int rounds)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+	Kdhtctl__Node *items = calloc(n ? n : 1, sizeof(*items));
+	Kdhtctl__Node **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+	char (*addrs)[KDD_ADDR_STRLEN] = calloc(n ? n : 1, KDD_ADDR_STRLEN);
+	unsigned int i;
+
+	if (!items || !ptrs || !addrs) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__FAILED, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		node_to_ctl(&items[i], addrs[i], &nodes[i], rtt ? rtt[i] : 0);
+		ptrs[i] = &items[i];
+	}
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.n_nodes = n;
+	resp.nodes = ptrs;
+	resp.has_lookup_rounds = rounds >= 0;
+	resp.lookup_rounds = rounds >= 0 ? (uint32_t)rounds : 0;
+	kdd_ctl_reply(r, &resp);
+out:
+	free(items);
+	free(ptrs);
+	free(addrs);
+}
+
+static void on_lookup_done(void *arg, bool ok, const struct kd_lookup_hit *hits,
+			   unsigned int nhits, unsigned int rounds)
+{
+	struct kd_node nodes[KDHT_MAX_NODES];
+	uint32_t rtt[KDHT_MAX_NODES];
+	unsigned int i;
+
+	nhits = KD_MIN(nhits, (unsigned int)KDHT_MAX_NODES);
+	for (i = 0; i < nhits; i++) {
+		nodes[i] = hits[i].node;
+		rtt[i] = hits[i].rtt_ms;
+	}
+	if (!ok && nhits == 0) {
+		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "lookup timed out");
+		return;
+	}
+	reply_nodes(arg, nodes, rtt, nhits, (int)rounds);
+}
+
+static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+	Kdhtctl__Node n;
+	char addr[KDD_ADDR_STRLEN];
+
+	if (!ok) {
+		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "no answer");
+		return;
+	}
+	node_to_ctl(&n, addr, node, rtt_ms);
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.has_rtt_ms = true;
+	resp.rtt_ms = rtt_ms;
+	resp.n_nodes = 1;
+	resp.nodes = (Kdhtctl__Node *[]){ &n };
+	kdd_ctl_reply(arg, &resp);
+}
+
+static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *put)
+{
+	struct kdd_record rec;
+	int rc;
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.key.b, put->key.data, KDHT_ID_LEN);
+	rec.value = put->value.data;
+	rec.len = (uint32_t)put->value.len;
+	if (put->has_mutable_ && put->mutable_) {
+		rec.is_mutable = true;
+		rec.seq = put->has_seq && put->seq ? put->seq : kdd_wall_ms();
+		memcpy(rec.publisher.b, d->ident.pk, KDHT_ID_LEN);
+		rec.has_sig = true;
+		kdd_record_sign(&rec.key, rec.seq, true, rec.value, rec.len, d->ident.sk,
+				rec.sig);
+	}
+	rc = kdd_client_put(d->client, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
+	if (rc)
+		kdd_ctl_reply_status(r, status_of(rc), rc == -EMSGSIZE ? "value too large" :
+				     rc == -EBUSY ? "too many operations in flight" :
+				     "put failed to start");
+}
+
+static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *get)
+{
+	struct kdd_record rec;
+	struct kd_id key;
+	int rc;
+
+	memcpy(key.b, get->key.data, KDHT_ID_LEN);
+	if (get->has_local && get->local) {
+		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->srv.valbuf,
+				   sizeof(d->srv.valbuf));
+		if (rc == 0)
+			reply_record(r, &rec, NULL);
+		else
+			kdd_ctl_reply_status(r, status_of(rc), rc == -ENOENT ?
+					     "not held by this node" : "storage error");
+		return;
+	}
+	rc = kdd_client_get(d->client, &key, on_get_done, r);
+	if (rc)
+		kdd_ctl_reply_status(r, status_of(rc), rc == -EBUSY ?
+				     "too many operations in flight" : "get failed to start");
+}
+
+static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+	struct kdd_counter cs[CTL_MAX_COUNTERS];
+	Kdhtctl__Counter items[CTL_MAX_COUNTERS], *ptrs[CTL_MAX_COUNTERS];
+	unsigned int n, i;
+	uint64_t values = 0;
+
+	n = d->backend->ops->counters(d->backend, cs, CTL_MAX_COUNTERS);
+	for (i = 0; i < KDD_SRV_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
+		cs[n].name = kdd_srv_counter_names[i];
+		cs[n].value = d->srv.counters[i];
+	}
+	n += kdd_client_counters(d->client, cs + n, CTL_MAX_COUNTERS - n);
+	n += kdd_republish_counters(d, cs + n, CTL_MAX_COUNTERS - n);
+	if (n < CTL_MAX_COUNTERS && kdd_store_count(d->store, &values) == 0) {
+		cs[n].name = "values_held";
+		cs[n++].value = values;
+	}
+	for (i = 0; i < n; i++) {
+		kdhtctl__counter__init(&items[i]);
+		items[i].name = (char *)cs[i].name;
+		items[i].value = cs[i].value;
+		ptrs[i] = &items[i];
+	}
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.n_counters = n;
+	resp.counters = ptrs;
+	kdd_ctl_reply(r, &resp);
+}
+
+static void ctl_node(struct kdd *d, struct kdd_ctl_req *r)
+{
+	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
+	Kdhtctl__NodeInfo info = KDHTCTL__NODE_INFO__INIT;
+	char addrs[4][64], *ptrs[4];
+	unsigned int n, i;
+	uint64_t values = 0;
+
+	n = d->backend->ops->addresses(d->backend, addrs, 4);
+	for (i = 0; i < n; i++)
+		ptrs[i] = addrs[i];
+	if (kdd_store_count(d->store, &values)) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__FAILED, "storage error");
+		return;
+	}
+	info.id.data = (uint8_t *)d->ident.id.b;
+	info.id.len = KDHT_ID_LEN;
+	info.n_addrs = n;
+	info.addrs = ptrs;
+	info.backend = (char *)d->backend->ops->name;
+	info.values = values;
+	resp.status = KDHTCTL__STATUS__OK;
+	resp.node = &info;
+	kdd_ctl_reply(r, &resp);
+}
+
+static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, bool ping)
+{
+	struct kd_addr a;
+	int rc;
+
+	if (kdd_addr_parse(&a, text, KDHT_DEFAULT_PORT) || !kd_addr_usable(&a)) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST, "bad address");
+		return;
+	}
+	if (ping) {
+		rc = d->backend->ops->ping(d->backend, &a, on_ping_done, r);
+		if (rc)
+			kdd_ctl_reply_status(r, status_of(rc), "too many pings in flight");
+		return;
+	}
+	rc = d->backend->ops->bootstrap(d->backend, &a);
+	kdd_ctl_reply_status(r, rc ? KDHTCTL__STATUS__FAILED : KDHTCTL__STATUS__OK,
+			     rc ? "bootstrap refused (too many addresses?)" : NULL);
+}
+
+void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+			bool may_mutate)
+{
+	struct kdd *d = ctx;
+	struct kd_node nodes[CTL_MAX_NODES];
+	uint32_t rtt[CTL_MAX_NODES];
+	struct kd_id id;
+	unsigned int n;
+	int rc;
+
+	if (d->stopping) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__UNAVAILABLE, "daemon shutting down");
+		return;
+	}
+	switch (req->op_case) {
+	case KDHTCTL__REQUEST__OP_PUT:
+		ctl_put(d, r, req->put);
+		break;
+	case KDHTCTL__REQUEST__OP_GET:
+		ctl_get(d, r, req->get);
+		break;
+	case KDHTCTL__REQUEST__OP_LOOKUP:
+		memcpy(id.b, req->lookup->target.data, KDHT_ID_LEN);
+		rc = d->backend->ops->lookup(d->backend, &id, on_lookup_done, r);
+		if (rc)
+			kdd_ctl_reply_status(r, status_of(rc), "too many lookups in flight");
+		break;
+	case KDHTCTL__REQUEST__OP_PING:
+		ctl_addr_op(d, r, req->ping->addr, true);
+		break;
+	case KDHTCTL__REQUEST__OP_BOOTSTRAP:
+		ctl_addr_op(d, r, req->bootstrap->addr, false);
+		break;
+	case KDHTCTL__REQUEST__OP_ROUTES:
+		n = d->backend->ops->routes(d->backend, nodes, rtt, CTL_MAX_NODES);
+		reply_nodes(r, nodes, rtt, n, -1);
+		break;
+	case KDHTCTL__REQUEST__OP_STATS:
+		ctl_stats(d, r);
+		break;
+	case KDHTCTL__REQUEST__OP_NODE:
+		ctl_node(d, r);
+		break;
+	default:
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST, "unknown request");
+		break;
+	}
+}
