@@ -17,7 +17,6 @@
 #include "kdht_wire.h"
 #include "out.h"
 
-#define DAEMON_SOCKET		"/run/kdht/kdhtd.sock"	/* kdhtd's default */
 #define DAEMON_TIMEOUT_S	60	/* put, get and lookup wait at most */
 #define DAEMON_TIMEOUT_MAX_S	600
 #define VALUE_MAX		(64 * 1024)	/* the protocol's largest value */
@@ -33,6 +32,8 @@ struct verb_opts {
 	bool json;
 	bool hex;
 	bool is_mutable;
+	bool local;
+	bool verbose;
 	const char *file;
 	unsigned long ttl_s;
 	int timeout_ms;
@@ -40,9 +41,7 @@ struct verb_opts {
 
 static const char *socket_path(const struct dhtctl_opts *opts)
 {
-	/* dhtctl's built-in default names no daemon socket: use kdhtd's own. */
-	return strcmp(opts->socket_path, DHTCTL_DEFAULT_SOCKET) == 0 ? DAEMON_SOCKET :
-								       opts->socket_path;
+	return opts->socket_path ? opts->socket_path : KDHT_CTL_DEFAULT_SOCKET;
 }
 
 static const char *status_text(Kdhtctl__Status st)
@@ -143,6 +142,8 @@ static int parse_opts(int argc, char **argv, const struct verb *v, struct verb_o
 		{ "mutable", no_argument, NULL, 'm' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "local", no_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -154,7 +155,7 @@ static int parse_opts(int argc, char **argv, const struct verb *v, struct verb_o
 	o->timeout_ms = DAEMON_TIMEOUT_S * 1000;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+jxf:mt:T:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jxf:mt:T:lvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -167,6 +168,12 @@ static int parse_opts(int argc, char **argv, const struct verb *v, struct verb_o
 			break;
 		case 'm':
 			o->is_mutable = true;
+			break;
+		case 'l':
+			o->local = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 't':
 			if (out_parse_uint(optarg, 1, UINT32_MAX, &o->ttl_s)) {
@@ -222,6 +229,28 @@ static int read_value(const char *path, uint8_t *buf, size_t *len)
 
 static const struct verb verbs[];
 
+/* Where an operation's time went, as the daemon measured it. */
+static void json_timing(struct json *j, const Kdhtctl__Response *resp)
+{
+	if (resp->has_elapsed_us)
+		json_uint(j, "elapsed_us", resp->elapsed_us);
+	if (resp->has_lookup_us)
+		json_uint(j, "lookup_us", resp->lookup_us);
+	if (resp->has_lookup_rounds)
+		json_uint(j, "lookup_rounds", resp->lookup_rounds);
+	if (resp->has_asked)
+		json_uint(j, "asked", resp->asked);
+}
+
+static void print_timing(const Kdhtctl__Response *resp)
+{
+	if (!resp->has_elapsed_us)
+		return;
+	fprintf(stderr, "%.1f ms (lookup %.1f ms, %u rounds), %u nodes asked\n",
+		(double)resp->elapsed_us / 1000, (double)resp->lookup_us / 1000,
+		resp->lookup_rounds, resp->asked);
+}
+
 static int do_put(int argc, char **argv, const struct dhtctl_opts *opts)
 {
 	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
@@ -273,9 +302,12 @@ static int do_put(int argc, char **argv, const struct dhtctl_opts *opts)
 		json_str(&j, "key", hex);
 		json_uint(&j, "bytes", len);
 		json_uint(&j, "acks", resp->acks);
+		json_timing(&j, resp);
 		json_close(&j, '}');
 	} else {
 		printf("stored %zu bytes, %u replicas acknowledged\n", len, resp->acks);
+		if (o.verbose)
+			print_timing(resp);
 	}
 	kdhtctl__response__free_unpacked(resp, NULL);
 	return DHTCTL_OK;
@@ -309,6 +341,8 @@ static int do_get(int argc, char **argv, const struct dhtctl_opts *opts)
 		return DHTCTL_USAGE;
 	get.key.data = key;
 	get.key.len = sizeof(key);
+	get.has_local = o.local;
+	get.local = o.local;
 	req.op_case = KDHTCTL__REQUEST__OP_GET;
 	req.get = &get;
 	rc = call(opts, &req, o.timeout_ms, &resp);
@@ -337,6 +371,7 @@ static int do_get(int argc, char **argv, const struct dhtctl_opts *opts)
 			json_str(&j, "value", text);
 		}
 		json_str(&j, "value_hex", hex);
+		json_timing(&j, resp);
 		json_close(&j, '}');
 		free(hex);
 		free(text);
@@ -349,8 +384,33 @@ static int do_get(int argc, char **argv, const struct dhtctl_opts *opts)
 		   resp->value.data[resp->value.len - 1] != '\n') {
 		putchar('\n');
 	}
+	if (!o.json && o.verbose)
+		print_timing(resp);
 	kdhtctl__response__free_unpacked(resp, NULL);
 	return DHTCTL_OK;
+}
+
+/* The response's nodes as a JSON array, under key (NULL: at the top). */
+static void json_nodes(struct json *j, const char *key, const Kdhtctl__Response *resp)
+{
+	char hex[2 * KDHT_ID_LEN + 1];
+	size_t i;
+
+	json_open(j, '[', key);
+	for (i = 0; i < resp->n_nodes; i++) {
+		const Kdhtctl__Node *n = resp->nodes[i];
+
+		if (n->id.len == KDHT_ID_LEN)
+			out_hex(hex, n->id.data, KDHT_ID_LEN);
+		else
+			snprintf(hex, sizeof(hex), "?");
+		json_open(j, '{', NULL);
+		json_str(j, "id", hex);
+		json_str(j, "addr", n->addr);
+		json_uint(j, "rtt_ms", n->rtt_ms);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
 }
 
 static void print_nodes(const Kdhtctl__Response *resp, bool json)
@@ -359,8 +419,10 @@ static void print_nodes(const Kdhtctl__Response *resp, bool json)
 	struct json j = { 0 };
 	size_t i;
 
-	if (json)
-		json_open(&j, '[', NULL);
+	if (json) {
+		json_nodes(&j, NULL, resp);
+		return;
+	}
 	for (i = 0; i < resp->n_nodes; i++) {
 		const Kdhtctl__Node *n = resp->nodes[i];
 
@@ -368,18 +430,8 @@ static void print_nodes(const Kdhtctl__Response *resp, bool json)
 			out_hex(hex, n->id.data, KDHT_ID_LEN);
 		else
 			snprintf(hex, sizeof(hex), "?");
-		if (json) {
-			json_open(&j, '{', NULL);
-			json_str(&j, "id", hex);
-			json_str(&j, "addr", n->addr);
-			json_uint(&j, "rtt_ms", n->rtt_ms);
-			json_close(&j, '}');
-		} else {
-			printf("%s %s %ums\n", hex, n->addr, n->rtt_ms);
-		}
+		printf("%s %s %ums\n", hex, n->addr, n->rtt_ms);
 	}
-	if (json)
-		json_close(&j, ']');
 }
 
 /* Options, then exactly nargs arguments; -1 to go on, or an exit status. */
@@ -441,7 +493,21 @@ static int do_lookup(int argc, char **argv, const struct dhtctl_opts *opts)
 	rc = call(opts, &req, o.timeout_ms, &resp);
 	if (rc)
 		return rc;
-	print_nodes(resp, o.json);
+	/* The same shape as dhtctl -k lookup. */
+	if (o.json) {
+		struct json j = { 0 };
+		char hex[2 * KDHT_ID_LEN + 1];
+
+		out_hex(hex, target, sizeof(target));
+		json_open(&j, '{', NULL);
+		json_str(&j, "target", hex);
+		json_uint(&j, "rounds", resp->lookup_rounds);
+		json_nodes(&j, "nodes", resp);
+		json_close(&j, '}');
+	} else {
+		print_nodes(resp, false);
+		printf("%zu nodes, %u rounds\n", resp->n_nodes, resp->lookup_rounds);
+	}
 	kdhtctl__response__free_unpacked(resp, NULL);
 	return DHTCTL_OK;
 }
@@ -574,9 +640,10 @@ static int do_node(int argc, char **argv, const struct dhtctl_opts *opts)
 }
 
 static const struct verb verbs[] = {
-	{ "put", "[--hex] [--mutable] [--ttl S] KEY VALUE | --file F|- KEY",
-	  "store a value (at most 64 KiB) under KEY", do_put },
-	{ "get", "[--hex] KEY", "print the value under KEY", do_get },
+	{ "put", "[--hex] [--mutable] [--ttl S] [-v] KEY VALUE | --file F|- KEY",
+	  "store a value (at most 64 KiB) under KEY; -v: where the time went", do_put },
+	{ "get", "[--hex] [--local] [-v] KEY",
+	  "print the value under KEY; --local: this node's own copy only", do_get },
 	{ "ping", "ADDR:PORT", "ping a node through the daemon", do_ping },
 	{ "lookup", "HEX64", "the closest nodes to an id", do_lookup },
 	{ "routes", "", "the daemon's routing table", do_routes },

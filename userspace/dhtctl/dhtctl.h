@@ -10,8 +10,6 @@
 #define DHTCTL_FAIL	1	/* failed, or not found */
 #define DHTCTL_USAGE	2
 
-#define DHTCTL_DEFAULT_SOCKET	"/run/kdhtd/ctl.sock"
-
 struct dhtctl_opts {
 	bool json;		/* --json: machine-readable output */
 	bool kernel;		/* -k: talk to kdht.ko in this namespace */

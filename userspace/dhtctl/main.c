@@ -22,7 +22,8 @@ static void usage(FILE *f)
 	      "  routes               the routing table\n"
 	      "  stats                the counters\n"
 	      "\n"
-	      "Without -k the verbs go to kdhtd. Every verb takes --help and --json.\n"
+	      "Without -k the verbs go to kdhtd (its control socket: -s, default\n"
+	      "/run/kdht/kdhtd.sock). Every verb takes --help and --json.\n"
 	      "Exit status: 0 ok, 1 failed or not found, 2 usage.\n", f);
 }
 
@@ -35,7 +36,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dhtctl_opts opts = { .socket_path = DHTCTL_DEFAULT_SOCKET };
+	struct dhtctl_opts opts = { .socket_path = NULL };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+kjs:h", longopts, NULL)) != -1) {
@@ -65,10 +66,5 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (opts.kernel)
 		return dhtctl_kernel_main(argc, argv, &opts);
-#ifdef DHTCTL_HAVE_DAEMON
 	return dhtctl_daemon_main(argc, argv, &opts);
-#else
-	out_err("the daemon verbs need kdhtd (use -k for the kernel node)");
-	return DHTCTL_FAIL;
-#endif
 }
