@@ -278,14 +278,21 @@ static void kdht_node_count_drop(struct kdht_net *kn, int reason)
 		kdht_stat_inc(kn, KDHT_STAT_DROP_TRUNCATED + reason - KD_R_TRUNCATED);
 }
 
+/*
+ * A value message goes up to the namespace's daemon; with none registered
+ * it is counted and, if a request, answered with ERROR UNAVAILABLE.
+ * Must hold node->lock (the reply is queued on the core's output).
+ */
 static void kdht_node_upcall(struct kdht_node *node, const struct kd_addr *from,
 			     const struct kd_input *in)
 {
 	u32 portid = READ_ONCE(node->kn->daemon_portid);
 	struct sk_buff *skb;
 
+	lockdep_assert_held(&node->lock);
 	if (!portid) {
 		kdht_node_count_drop(node->kn, KD_R_NO_DAEMON);
+		kd_core_refuse(node->core, from, in, KDHT_ERR_UNAVAILABLE);
 		return;
 	}
 	skb = kdht_netlink_build_recv(node, from, in);

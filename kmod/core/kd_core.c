@@ -745,6 +745,17 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	return KD_R_OK;
 }
 
+void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
+		    const struct kd_input *in, u16 code)
+{
+	struct kd_hdr rh;
+
+	if ((in->hdr.flags & KDHT_F_REPLY) || KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
+		return;
+	kd_core_make_hdr(c, &rh, KDHT_MSG_ERROR, KDHT_F_REPLY, from, in->hdr.txid);
+	kd_send(c, from, kd_encode_error(c->pkt, sizeof(c->pkt), &rh, code));
+}
+
 int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cookie)
 {
 	int r;

@@ -76,6 +76,15 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in);
 
+/*
+ * The host could not hand up the value request in (a KD_R_OK upcall from
+ * `from`): answers it with ERROR code, so that the requester tries another
+ * node at once rather than waiting for its timeout. Nothing is sent for a
+ * reply, nor when an ERROR does not fit in->reply_budget.
+ */
+void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
+		    const struct kd_input *in, u16 code);
+
 /* Runs what is due at now; returns when to be called next (or KD_NEVER). */
 u64 kd_core_tick(struct kd_core *c, u64 now);
 u64 kd_core_next_due(const struct kd_core *c);

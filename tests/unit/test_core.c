@@ -524,6 +524,48 @@ static void test_value_and_reserved_types(void **state)
 			 KD_R_BAD_LENGTH);
 }
 
+/* A value request the host cannot hand up gets ERROR UNAVAILABLE, within budget. */
+static void test_refused_value_request(void **state)
+{
+	struct kd_input in, rin;
+	struct kd_hdr h;
+	struct kd_addr client = addr_of(7);
+	u8 pkt[KDHT_MAX_DATAGRAM], body[40];
+	const u8 *rbody;
+	size_t len, rlen;
+	struct net_pkt *p;
+	u16 code;
+
+	add_node(0, 1);
+	memset(&h, 0, sizeof(h));
+	memset(h.sender.b, 0x33, KDHT_ID_LEN);
+	memset(body, 0x0a, sizeof(body));
+	h.type = KDHT_MSG_STORE;
+	h.txid = 0x1234abcd;
+	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_OK);
+	assert_true(in.upcall);
+	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
+	assert_int_equal(qtail - qhead, 1);
+	p = &queue[qhead++ % QUEUE_LEN];
+	assert_true(kd_addr_equal(&p->to, &client));
+	assert_true(p->len <= len);
+	assert_int_equal(kd_decode_hdr(p->data, p->len, &rin.hdr, &rbody, &rlen), KD_R_OK);
+	assert_int_equal(rin.hdr.type, KDHT_MSG_ERROR);
+	assert_true(rin.hdr.flags & KDHT_F_REPLY);
+	assert_int_equal(rin.hdr.txid, h.txid);
+	assert_int_equal(kd_decode_error(rbody, rlen, &code), KD_R_OK);
+	assert_int_equal(code, KDHT_ERR_UNAVAILABLE);
+
+	/* A request too small to pay for an ERROR, and any reply, get nothing. */
+	in.reply_budget = KDHT_HDR_LEN + KDHT_ERROR_LEN - 1;
+	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
+	in.reply_budget = KDHT_MAX_DATAGRAM;
+	in.hdr.flags |= KDHT_F_REPLY;
+	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
+	assert_true(qhead == qtail);
+}
+
 static void test_lookup_converges(void **state)
 {
 	struct kd_id target;
@@ -835,6 +877,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_and_self, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_value_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_converges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
