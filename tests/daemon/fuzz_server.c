@@ -43,7 +43,7 @@ static void setup(void)
 	kd_params_default(&p.core);
 	memset(self.b, 0x42, sizeof(self.b));
 	assert(kdd_user_backend_create(&b, &loop, &p, &self, &host, &msg) == 0);
-	kdd_server_init(&srv, st, b, KDD_MAX_VALUE);
+	assert(kdd_server_init(&srv, st, b, KDD_MAX_VALUE) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

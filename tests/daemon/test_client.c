@@ -153,7 +153,7 @@ static void node_open(unsigned int i)
 	p.port = (uint16_t)(BASE_PORT + i);
 	host.ctx = n;
 	assert_int_equal(kdd_user_backend_create(&n->b, &loop, &p, &n->id, &host, &msg), 0);
-	kdd_server_init(&n->srv, n->store, n->b, KDD_MAX_VALUE);
+	assert_int_equal(kdd_server_init(&n->srv, n->store, n->b, KDD_MAX_VALUE), 0);
 	assert_int_equal(kdd_client_create(&n->client, &loop, n->b, &n->srv, &cp), 0);
 }
 

@@ -48,7 +48,7 @@ static void on_a_recv(void *ctx, const struct kdd_msg *m)
 	kdd_server_handle(&srv, m, uv_hrtime() / 1000000, wall());
 }
 
-/* As in the daemon: what a loop turn staged is committed at its end. */
+/* Acks leave only after the commit: at the end of each turn, here. */
 static void on_commit(uv_check_t *h)
 {
 	kdd_server_flush(&srv, wall());
@@ -81,7 +81,7 @@ static int setup(void **state)
 	assert_int_equal(kdd_user_backend_create(&a, &loop, &p, &id_a, &ha, &msg), 0);
 	p.port = PORT_B;
 	assert_int_equal(kdd_user_backend_create(&b, &loop, &p, &id_b, &hb, &msg), 0);
-	kdd_server_init(&srv, store, a, MAX_VALUE);
+	assert_int_equal(kdd_server_init(&srv, store, a, MAX_VALUE), 0);
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
 	assert_int_equal(kdd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);

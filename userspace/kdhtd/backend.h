@@ -81,11 +81,14 @@ struct kdd_backend {
 	struct kdd_backend_host host;
 };
 
+#define KDD_UDP_RCVBUF	(4u << 20)	/* bytes queued on a UDP socket: a burst during a sync */
+
 struct kdd_user_backend_params {
 	struct kd_params core;
 	const char *bind4;	/* NULL: any; "" disables IPv4 */
 	const char *bind6;	/* NULL: any; "" disables IPv6 */
 	uint16_t port;
+	uint32_t rcvbuf;	/* SO_RCVBUF of each socket; 0: the system's */
 };
 
 /*

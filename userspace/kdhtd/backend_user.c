@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -445,8 +446,25 @@ static void on_create_close(uv_handle_t *h)
 		user_destroy(&u->b);
 }
 
+/*
+ * A receive buffer of the asked size: beyond net.core.rmem_max only with
+ * CAP_NET_ADMIN (SO_RCVBUFFORCE); otherwise what the system allows.
+ */
+static void set_rcvbuf(uv_udp_t *h, uint32_t bytes)
+{
+	int size = (int)KD_MIN(bytes, (uint32_t)INT32_MAX / 2);
+	uv_os_fd_t fd;
+
+	if (!bytes || uv_fileno((uv_handle_t *)h, &fd))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		kdd_log(KDD_LOG_WARN, "UDP receive buffer of %d bytes: %s", size, strerror(errno));
+}
+
 static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char *bind,
-		    uint16_t port, const char **err_msg)
+		    uint16_t port, uint32_t rcvbuf, const char **err_msg)
 {
 	struct sockaddr_storage ss;
 	int rc;
@@ -472,8 +490,10 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 	}
 	h->data = u;
 	rc = uv_udp_bind(h, (struct sockaddr *)&ss, family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
-	if (!rc)
+	if (!rc) {
+		set_rcvbuf(h, rcvbuf);
 		rc = uv_udp_recv_start(h, on_alloc, on_recv);
+	}
 	if (rc) {
 		*err_msg = family == AF_INET ? "binding the IPv4 UDP port" :
 					       "binding the IPv6 UDP port";
@@ -532,13 +552,13 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 	}
 	u->timer.data = u;
 	if (!p->bind4 || p->bind4[0]) {
-		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, err_msg);
+		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, p->rcvbuf, err_msg);
 		if (rc)
 			goto err_timer;
 		u->has4 = true;
 	}
 	if (!p->bind6 || p->bind6[0]) {
-		rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, err_msg);
+		rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, p->rcvbuf, err_msg);
 		/* A host without IPv6 still runs an IPv4 node, unless asked for v6. */
 		if (rc == 0)
 			u->has6 = true;

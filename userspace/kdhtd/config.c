@@ -16,7 +16,7 @@ enum {
 	OPT_STATE_DIR = 256, OPT_PORT, OPT_BACKEND, OPT_BOOTSTRAP, OPT_SOCKET, OPT_GROUP,
 	OPT_BIND4, OPT_BIND6, OPT_REPUBLISH, OPT_MAX_VALUE, OPT_TTL, OPT_MAX_TTL,
 	OPT_MAP_SIZE, OPT_RATE_LIMIT, OPT_SUBNET_LIMIT, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_LOG_LEVEL, OPT_SYSLOG, OPT_CONFIG, OPT_HELP, OPT_VERSION,
+	OPT_LOG_LEVEL, OPT_SYSLOG, OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_UDP_BUFFER,
 };
 
 static const struct option options[] = {
@@ -36,6 +36,7 @@ static const struct option options[] = {
 	{ "max-ttl", required_argument, NULL, OPT_MAX_TTL },
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "udp-buffer", required_argument, NULL, OPT_UDP_BUFFER },
 	{ "subnet-limit", required_argument, NULL, OPT_SUBNET_LIMIT },
 	{ "request-timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
@@ -64,6 +65,7 @@ static const char usage[] =
 "  --ttl S, --max-ttl S     default and largest value lifetime (24 h, 48 h)\n"
 "  --map-size BYTES         LMDB map size (default 64 MiB)\n"
 "  --rate-limit N           requests per second per source (default 100)\n"
+"  --udp-buffer BYTES       user backend: receive buffer per socket (default 4 MiB)\n"
 "  --subnet-limit N         contacts per /24 (/48) in the routing table (default 10)\n"
 "  --request-timeout MS     one value request's timeout (default 1000)\n"
 "  --retries N              resends of an unanswered value request (default 2)\n"
@@ -84,6 +86,7 @@ void kdd_config_default(struct kdd_config *c)
 	c->max_ttl_s = KDD_MAX_TTL_S;
 	c->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
 	c->rate_limit = 100;
+	c->udp_buffer = KDD_UDP_RCVBUF;
 	c->subnet_limit = 10;
 	c->request_timeout_ms = 1000;
 	c->retries = 2;
@@ -194,6 +197,11 @@ static int apply(struct kdd_config *c, int opt, const char *v)
 		if (parse_u64(v, 1u << 20, (uint64_t)1 << 40, &n))
 			return -1;
 		c->map_size = (size_t)n;
+		return 0;
+	case OPT_UDP_BUFFER:
+		if (parse_u64(v, 0, 1u << 30, &n))
+			return -1;
+		c->udp_buffer = (uint32_t)n;
 		return 0;
 	case OPT_RATE_LIMIT:
 		if (parse_u64(v, 1, KD_RL_RATE_MAX, &n))

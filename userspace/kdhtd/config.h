@@ -40,6 +40,7 @@ struct kdd_config {
 	uint32_t max_ttl_s;
 	size_t map_size;
 	uint32_t rate_limit;		/* requests/s per source */
+	uint32_t udp_buffer;		/* user backend: SO_RCVBUF of its sockets */
 	uint32_t subnet_limit;		/* contacts per /24 (/48) in the table */
 	uint32_t request_timeout_ms;	/* one value request's timeout */
 	unsigned int retries;		/* value requests resent before giving up */

@@ -35,12 +35,32 @@ static void on_contact_changed(void *ctx, const struct kd_node *n)
 	kdd_republish_soon(ctx);
 }
 
-/* The STOREs this loop turn received are committed together, then acknowledged. */
+static void on_commit_spin(uv_idle_t *h)
+{
+}
+
+static void on_commit_due(uv_timer_t *t)
+{
+	struct kdd *d = t->data;
+
+	kdd_server_flush(&d->srv, kdd_wall_s());
+}
+
+/* STOREs are committed in groups, then acknowledged (server.h). */
 static void on_commit(uv_check_t *h)
 {
 	struct kdd *d = h->data;
+	int wait, rc;
 
-	kdd_server_flush(&d->srv, kdd_wall_s());
+	wait = kdd_server_turn(&d->srv, kdd_mono_us(), kdd_wall_s());
+	rc = wait == 0 ? uv_idle_start(&d->commit_spin, on_commit_spin) :
+			 uv_idle_stop(&d->commit_spin);
+	if (!rc)
+		rc = wait > 0 ? uv_timer_start(&d->commit_timer, on_commit_due,
+					       (uint64_t)wait, 0) :
+				uv_timer_stop(&d->commit_timer);
+	if (rc)
+		kdd_log(KDD_LOG_ERR, "group commit: %s", uv_strerror(rc));
 }
 
 /* ---- housekeeping ---- */
@@ -173,6 +193,7 @@ static int start_backend(struct kdd *d)
 	memset(&p, 0, sizeof(p));
 	kdd_config_core_params(&d->cfg, &p.core);
 	p.port = d->cfg.port;
+	p.rcvbuf = d->cfg.udp_buffer;
 	p.bind4 = strcmp(d->cfg.bind4, "none") == 0 ? "" : d->cfg.bind4[0] ? d->cfg.bind4 : NULL;
 	p.bind6 = strcmp(d->cfg.bind6, "none") == 0 ? "" : d->cfg.bind6[0] ? d->cfg.bind6 : NULL;
 	rc = kdd_user_backend_create(&d->backend, d->loop, &p, &d->ident.id, &host, &msg);
@@ -189,11 +210,13 @@ static void close_handles(struct kdd *d)
 {
 	uv_close((uv_handle_t *)&d->housekeeping, NULL);
 	uv_close((uv_handle_t *)&d->commit, NULL);
+	uv_close((uv_handle_t *)&d->commit_spin, NULL);
+	uv_close((uv_handle_t *)&d->commit_timer, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 }
 
-/* The daemon's own timer, check and signal handles; 0 or a libuv error. */
+/* The daemon's own timer, check, idle and signal handles; 0 or a libuv error. */
 static int init_handles(struct kdd *d)
 {
 	int rc;
@@ -204,20 +227,32 @@ static int init_handles(struct kdd *d)
 	rc = uv_check_init(d->loop, &d->commit);
 	if (rc)
 		goto err_timer;
-	rc = uv_signal_init(d->loop, &d->sigterm);
+	rc = uv_idle_init(d->loop, &d->commit_spin);
 	if (rc)
 		goto err_check;
+	rc = uv_timer_init(d->loop, &d->commit_timer);
+	if (rc)
+		goto err_idle;
+	rc = uv_signal_init(d->loop, &d->sigterm);
+	if (rc)
+		goto err_commit_timer;
 	rc = uv_signal_init(d->loop, &d->sigint);
 	if (rc)
 		goto err_sigterm;
 	d->housekeeping.data = d;
 	d->commit.data = d;
+	d->commit_spin.data = d;
+	d->commit_timer.data = d;
 	d->sigterm.data = d;
 	d->sigint.data = d;
 	return 0;
 
 err_sigterm:
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+err_commit_timer:
+	uv_close((uv_handle_t *)&d->commit_timer, NULL);
+err_idle:
+	uv_close((uv_handle_t *)&d->commit_spin, NULL);
 err_check:
 	uv_close((uv_handle_t *)&d->commit, NULL);
 err_timer:
@@ -261,7 +296,11 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	}
 	if (start_backend(d))
 		goto err_store;
-	kdd_server_init(&d->srv, d->store, d->backend, cfg->max_value);
+	rc = kdd_server_init(&d->srv, d->store, d->backend, cfg->max_value);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
+		goto err_backend;
+	}
 	cp.r = cfg->r;
 	cp.w = cfg->w;
 	cp.default_ttl_s = cfg->default_ttl_s;

@@ -28,7 +28,9 @@ struct kdd {
 	struct kdd_client *client;
 	struct kdd_ctl *ctl;
 	uv_timer_t housekeeping;
-	uv_check_t commit;		/* the STOREs of one loop turn, committed at its end */
+	uv_check_t commit;		/* group commit of STOREs after each turn's I/O */
+	uv_idle_t commit_spin;		/* keeps the loop turning while records come */
+	uv_timer_t commit_timer;	/* the staged records' flush, when due */
 	uv_signal_t sigterm, sigint;
 	uint64_t last_sweep, last_snapshot;
 	/* Republishing (republish.c) walks the store in key order. */

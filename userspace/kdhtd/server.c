@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+
 const char *const kdd_srv_counter_names[KDD_SRV_COUNT] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
 	"malformed", "too_large", "bad_signature", "stale",
@@ -12,15 +14,24 @@ const char *const kdd_srv_counter_names[KDD_SRV_COUNT] = {
 	"partial_evicted", "partial_expired", "send_error",
 };
 
-void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
-		     struct kdd_backend *backend, uint32_t max_value)
+int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
+		    struct kdd_backend *backend, uint32_t max_value)
 {
 	memset(s->partials, 0, sizeof(s->partials));
 	memset(s->counters, 0, sizeof(s->counters));
 	s->nstaged = 0;
+	s->nstaged_seen = 0;
 	s->store = store;
 	s->backend = backend;
 	s->max_value = max_value;
+	s->staged = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged));
+	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
+	s->staged_value = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_value));
+	if (!s->staged || !s->staged_to || !s->staged_value) {
+		kdd_server_fini(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void partial_drop(struct kdd_partial *p)
@@ -38,6 +49,12 @@ void kdd_server_fini(struct kdd_server *s)
 	for (i = 0; i < s->nstaged; i++)
 		free(s->staged_to[i].owned);
 	s->nstaged = 0;
+	free(s->staged);
+	free(s->staged_to);
+	free(s->staged_value);
+	s->staged = NULL;
+	s->staged_to = NULL;
+	s->staged_value = NULL;
 }
 
 void kdd_server_expire(struct kdd_server *s, uint64_t now_ms)
@@ -202,12 +219,16 @@ void kdd_server_flush(struct kdd_server *s, uint64_t now_s)
 {
 	unsigned int i, n = s->nstaged;
 	uint32_t code;
+	uint64_t t0;
 
 	if (n == 0)
 		return;
+	t0 = kdd_mono_us();
 	kdd_store_put_many(s->store, s->staged, n, now_s);
+	s->last_commit_us = kdd_mono_us() - t0;
 	/* Every record of the batch is committed (or refused): now the acks. */
 	s->nstaged = 0;
+	s->nstaged_seen = 0;
 	for (i = 0; i < n; i++) {
 		struct kdd_record *r = &s->staged[i].rec;
 		struct kdd_part p = { .key = r->key, .seq = r->seq };
@@ -217,6 +238,25 @@ void kdd_server_flush(struct kdd_server *s, uint64_t now_s)
 			    code == KDD_ACK_STORED ? kdd_parts_for(r->len) : 0);
 		free(s->staged_to[i].owned);
 	}
+}
+
+int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s)
+{
+	uint64_t wait_us = KD_MIN(KD_MAX(s->last_commit_us, (uint64_t)1000),
+				  (uint64_t)KDD_COMMIT_DELAY_MS * 1000);
+	uint64_t waited = now_us - s->staged_since_us;
+	bool grew = s->nstaged != s->nstaged_seen;
+
+	s->nstaged_seen = s->nstaged;
+	if (!s->nstaged)
+		return -1;
+	if (grew && waited < (uint64_t)KDD_COMMIT_DELAY_MS * 1000)
+		return 0;
+	if (waited >= wait_us) {
+		kdd_server_flush(s, now_s);
+		return -1;
+	}
+	return (int)((wait_us - waited + 999) / 1000);
 }
 
 /*
@@ -242,6 +282,8 @@ static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kd
 	}
 	if (s->nstaged == KDD_COMMIT_BATCH)
 		kdd_server_flush(s, now_s);
+	if (s->nstaged == 0)
+		s->staged_since_us = kdd_mono_us();
 	w = &s->staged[s->nstaged];
 	reply_to_of(&s->staged_to[s->nstaged], m, meta->part);
 	if (owned) {

@@ -6,9 +6,15 @@
  * rejection is counted by reason.
  *
  * Group commit: a STORE that completes a record is staged, and the staged
- * records are committed in one LMDB transaction by kdd_server_flush(), which
- * the daemon calls once per loop turn (and which runs by itself when
- * KDD_COMMIT_BATCH are staged); only then do their acknowledgements leave.
+ * records are committed in one LMDB transaction, one sync for all of them;
+ * only then do their acknowledgements leave. The daemon calls
+ * kdd_server_turn() after each loop turn's I/O. While records keep coming
+ * the batch grows; once a turn brings none, it is committed when it has
+ * waited as long as the previous commit took (at least 1 ms, at most
+ * KDD_COMMIT_DELAY_MS), for the senders answered by that commit to send
+ * again; at once when KDD_COMMIT_BATCH are staged. Under load a commit
+ * covers what arrived while the previous one synced; a lone STORE waits
+ * about one commit's time.
  */
 #ifndef KDD_SERVER_H
 #define KDD_SERVER_H
@@ -19,7 +25,8 @@
 
 #define KDD_MAX_PARTIALS	16	/* multi-part STOREs being reassembled */
 #define KDD_PARTIAL_TIMEOUT_MS	15000	/* an unfinished one is dropped after */
-#define KDD_COMMIT_BATCH	256	/* records staged for one transaction at most */
+#define KDD_COMMIT_BATCH	1024	/* records staged for one transaction at most */
+#define KDD_COMMIT_DELAY_MS	5	/* the oldest staged record waits at most */
 
 enum kdd_srv_counter {
 	KDD_SRV_STORE, KDD_SRV_FIND, KDD_SRV_STORED, KDD_SRV_FOUND, KDD_SRV_NOT_FOUND,
@@ -56,16 +63,20 @@ struct kdd_server {
 	struct kdd_partial partials[KDD_MAX_PARTIALS];
 	uint64_t counters[KDD_SRV_COUNT];
 	unsigned int nstaged;
-	struct kdd_store_write staged[KDD_COMMIT_BATCH];
-	struct kdd_reply_to staged_to[KDD_COMMIT_BATCH];
-	uint8_t staged_value[KDD_COMMIT_BATCH][KDD_PART_LEN];	/* one-part values */
+	unsigned int nstaged_seen;	/* at the previous turn */
+	uint64_t staged_since_us;	/* when the oldest staged record came */
+	uint64_t last_commit_us;	/* how long the previous commit took */
+	struct kdd_store_write *staged;	/* KDD_COMMIT_BATCH of each */
+	struct kdd_reply_to *staged_to;
+	uint8_t (*staged_value)[KDD_PART_LEN];	/* one-part values */
 	uint8_t valbuf[KDD_MAX_VALUE];
 };
 
 extern const char *const kdd_srv_counter_names[KDD_SRV_COUNT];
 
-void kdd_server_init(struct kdd_server *s, struct kdd_store *store,
-		     struct kdd_backend *backend, uint32_t max_value);
+/* Returns 0 or -ENOMEM. */
+int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
+		    struct kdd_backend *backend, uint32_t max_value);
 /* Drops what is staged unacknowledged and frees the reassemblies. */
 void kdd_server_fini(struct kdd_server *s);
 
@@ -75,6 +86,14 @@ void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t n
 
 /* Commits the staged records, then sends their acknowledgements. */
 void kdd_server_flush(struct kdd_server *s, uint64_t now_s);
+
+/*
+ * The end of a loop turn's I/O: flushes if due (see above). Returns -1 when
+ * nothing is staged, 0 when the loop must turn again without blocking (the
+ * daemon runs a uv_idle), or the milliseconds until the flush is due (the
+ * daemon arms a timer that calls kdd_server_flush).
+ */
+int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s);
 
 /* Drops unfinished reassemblies older than KDD_PARTIAL_TIMEOUT_MS. */
 void kdd_server_expire(struct kdd_server *s, uint64_t now_ms);

@@ -206,7 +206,7 @@ static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_recor
 	}
 	if (verdict == 1) {
 		/* Keep the held bytes; only the expiry moves, never backwards. */
-		if (held.expires >= w.expires)
+		if (held.expires + KDD_RENEW_MIN_S > w.expires)
 			return 0;
 		/* The held value lives in a page the put below may replace. */
 		kept = malloc(held.len ? held.len : 1);

@@ -20,6 +20,7 @@
 #define KDD_MAX_TTL_S			(48u * 3600)	/* no record lives longer */
 #define KDD_SWEEP_BATCH			1024	/* records examined per sweep call */
 #define KDD_SNAPSHOT_MAX		256	/* routing contacts kept across restarts */
+#define KDD_RENEW_MIN_S			60	/* an expiry moved by less is not rewritten */
 #define KDD_SIG_LEN			64	/* Ed25519 signature */
 
 struct kdd_store_params {
@@ -62,7 +63,9 @@ void kdd_store_close(struct kdd_store *st);
  * Stores rec with a time to live of ttl_s seconds (0: the default; capped
  * at max_ttl_s). A mutable record replaces the held one only if its seq is
  * higher (equal seq and identical value just renews the expiry); an
- * immutable one keeps the value first stored and extends the expiry.
+ * immutable one keeps the value first stored and extends the expiry. A
+ * renewal that would move the expiry by less than KDD_RENEW_MIN_S writes
+ * nothing: the copies republished every hour by each replica cost no write.
  * Returns 0 once committed; -ESTALE (older mutable record), -EPERM (a
  * mutable record of another publisher is held), -EMSGSIZE (value over max_value), -ENOSPC (map full: nothing was changed), -EINVAL (a
  * mutable record for a key that holds an immutable one or the reverse), -EIO.

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * kdht-values: STOREs and FIND_VALUEs at one node, with a bounded number in
+ * flight, for benchmarks and crash tests of the value path.
+ *
+ *   store: keys first..first+n-1, each a one-part value of --size bytes;
+ *          counts the acknowledgements by status and can write the index
+ *          of every key acknowledged as stored to a file.
+ *   find:  asks for keys (a range, or the indices in a file) and checks
+ *          that each value comes back exactly as `store` wrote it.
+ *
+ * Key i is BLAKE2b-256 of (seed, i) as two little-endian u64; its value is
+ * a keyed stream of the key, so a value read back proves itself. A request
+ * unanswered after --timeout is sent again once, then counted lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pkt.h"
+#include "vmsg.h"
+
+#define VALUES_MAX_WINDOW	4096	/* requests in flight at most */
+#define VALUES_SLOT_BITS	12	/* a txid's low bits name its slot */
+#define VALUES_RCVBUF		(8 << 20)
+#define VALUES_DEFAULT_TTL_S	86400
+
+struct slot {
+	bool used;
+	bool resent;
+	uint32_t txid;
+	uint64_t key_index;
+	uint64_t sent_at;
+};
+
+struct counts {
+	uint64_t sent, resent, stored, found, missing, wrong, lost, refused, errors, other;
+};
+
+struct values {
+	bool is_find;
+	int fd;
+	uint64_t seed;
+	uint32_t size;
+	unsigned int window;
+	uint64_t timeout_ns;
+	uint8_t sender[KDHT_ID_LEN];
+	bool have_token;
+	uint8_t token[KDHT_TOKEN_LEN];
+	uint32_t gen;
+	struct slot slots[VALUES_MAX_WINDOW];
+	unsigned int inflight;
+	FILE *acked;
+	struct counts c;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kdht-values store|find [options] ADDR:PORT\n"
+		"  -n, --keys N        how many keys (default 10000)\n"
+		"  -o, --first N       index of the first key (default 0)\n"
+		"  -z, --size N        store: value bytes, 0..%d (default 100)\n"
+		"  -W, --window N      requests in flight at most, 1..%d (default 256)\n"
+		"  -d, --duration S    stop sending after S seconds (default: no limit)\n"
+		"  -t, --timeout S     a request unanswered this long is resent once (default 1)\n"
+		"  -S, --seed N        keys are derived from N (default 1)\n"
+		"  -a, --acked FILE    store: write the index of each key acknowledged as stored\n"
+		"  -k, --indices FILE  find: the key indices to ask for, one per line\n"
+		"  -j, --json          print the counts as JSON\n",
+		KDD_PART_LEN, VALUES_MAX_WINDOW);
+}
+
+static void key_of(const struct values *v, uint64_t i, struct kd_id *key)
+{
+	uint8_t in[16];
+	int b;
+
+	for (b = 0; b < 8; b++) {
+		in[b] = (uint8_t)(v->seed >> (8 * b));
+		in[8 + b] = (uint8_t)(i >> (8 * b));
+	}
+	crypto_generichash(key->b, KDHT_ID_LEN, in, sizeof(in), NULL, 0);
+}
+
+static void value_of(const struct values *v, const struct kd_id *key, uint8_t *out)
+{
+	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
+
+	crypto_stream_chacha20(out, v->size, nonce, key->b);
+}
+
+/* A fresh txid for slot i: a generation above, the slot below. */
+static uint32_t new_txid(struct values *v, unsigned int i)
+{
+	if (++v->gen >= 1u << (32 - VALUES_SLOT_BITS))
+		v->gen = 1;
+	return v->gen << VALUES_SLOT_BITS | i;
+}
+
+/* Builds and sends the request of slot s; 0 or -1 when the send failed. */
+static int transmit(struct values *v, struct slot *s)
+{
+	uint8_t pkt[KDHT_MAX_DATAGRAM], value[KDD_PART_LEN];
+	uint8_t *body = pkt + KDHT_HDR_LEN;
+	struct kd_id key;
+	size_t len;
+
+	key_of(v, s->key_index, &key);
+	if (v->is_find) {
+		struct kdd_find f = { .key = key };
+
+		len = kdd_vmsg_encode_find(body, KDHT_MAX_BODY, &f);
+	} else {
+		struct kdd_part p = {
+			.key = key, .data = value, .len = v->size, .parts = 1,
+			.total_len = v->size, .ttl_s = VALUES_DEFAULT_TTL_S,
+		};
+
+		value_of(v, &key, value);
+		len = kdd_vmsg_encode_store(body, KDHT_MAX_BODY, &p);
+	}
+	if (!len)
+		return -1;
+	/* A client: the node must not take it into its routing table. */
+	hdr_write(pkt, KDHT_VERSION, v->is_find ? KDHT_MSG_FIND_VALUE : KDHT_MSG_STORE,
+		  KDHT_F_CLIENT, (uint16_t)len, s->txid, v->have_token ? v->token : NULL,
+		  v->sender);
+	len += KDHT_HDR_LEN;
+	/* Without a token a VALUE may not outgrow its request: pay for it. */
+	if (v->is_find && !v->have_token)
+		len = pad_datagram(pkt, len, KDHT_MAX_DATAGRAM);
+	if (send(v->fd, pkt, len, 0) != (ssize_t)len)
+		return -1;
+	s->sent_at = now_ns();
+	return 0;
+}
+
+static void finish(struct values *v, struct slot *s)
+{
+	s->used = false;
+	v->inflight--;
+}
+
+static void on_ack(struct values *v, struct slot *s, const uint8_t *body, size_t len)
+{
+	struct kdd_ack a;
+
+	if (kdd_vmsg_decode_ack(body, len, &a)) {
+		v->c.other++;
+		return;
+	}
+	if (a.status == KDD_ACK_STORED) {
+		v->c.stored++;
+		if (v->acked)
+			fprintf(v->acked, "%llu\n", (unsigned long long)s->key_index);
+	} else {
+		v->c.refused++;
+	}
+	finish(v, s);
+}
+
+static void on_value(struct values *v, struct slot *s, const uint8_t *body, size_t len)
+{
+	uint8_t want[KDD_PART_LEN];
+	struct kdd_value val;
+	struct kd_id key;
+	void *keep;
+
+	if (kdd_vmsg_decode_value(body, len, &val, &keep)) {
+		v->c.other++;
+		return;
+	}
+	key_of(v, s->key_index, &key);
+	if (!val.has_record) {
+		v->c.missing++;
+	} else {
+		value_of(v, &key, want);
+		if (val.rec.total_len == v->size && val.rec.len == v->size &&
+		    memcmp(val.rec.data, want, v->size) == 0)
+			v->c.found++;
+		else
+			v->c.wrong++;
+	}
+	kdd_vmsg_free_value(keep);
+	finish(v, s);
+}
+
+static void on_datagram(struct values *v, const uint8_t *pkt, size_t n)
+{
+	uint16_t body_len;
+	uint32_t txid;
+	unsigned int i;
+
+	if (n < KDHT_HDR_LEN || get_be16(pkt) != KDHT_MAGIC || !(pkt[4] & KDHT_F_REPLY)) {
+		v->c.other++;
+		return;
+	}
+	memcpy(v->token, pkt + 12, KDHT_TOKEN_LEN);
+	v->have_token = true;
+	txid = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 | (uint32_t)pkt[10] << 8 | pkt[11];
+	body_len = get_be16(pkt + 6);
+	if (KDHT_HDR_LEN + (size_t)body_len > n) {
+		v->c.other++;
+		return;
+	}
+	i = txid & ((1u << VALUES_SLOT_BITS) - 1);
+	if (i >= v->window || !v->slots[i].used || v->slots[i].txid != txid) {
+		v->c.other++;	/* late, or a second answer to a resent request */
+		return;
+	}
+	if (pkt[3] == KDHT_MSG_ERROR) {
+		v->c.errors++;
+		finish(v, &v->slots[i]);
+	} else if (pkt[3] == KDHT_MSG_STORE_ACK && !v->is_find) {
+		on_ack(v, &v->slots[i], pkt + KDHT_HDR_LEN, body_len);
+	} else if (pkt[3] == KDHT_MSG_VALUE && v->is_find) {
+		on_value(v, &v->slots[i], pkt + KDHT_HDR_LEN, body_len);
+	} else {
+		v->c.other++;
+	}
+}
+
+static void drain(struct values *v)
+{
+	uint8_t buf[2048];
+	ssize_t n;
+
+	while ((n = recv(v->fd, buf, sizeof(buf), 0)) >= 0)
+		on_datagram(v, buf, (size_t)n);
+}
+
+static void expire(struct values *v, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->window; i++) {
+		struct slot *s = &v->slots[i];
+
+		if (!s->used || now - s->sent_at < v->timeout_ns)
+			continue;
+		if (!s->resent && transmit(v, s) == 0) {
+			s->resent = true;
+			v->c.resent++;
+			continue;
+		}
+		v->c.lost++;
+		finish(v, s);
+	}
+}
+
+/* The key indices to work on: a range, or read from a file. */
+struct work {
+	FILE *from;
+	uint64_t next, end;
+};
+
+static bool next_index(struct work *w, uint64_t *out)
+{
+	unsigned long long i;
+
+	if (w->from)
+		return fscanf(w->from, "%llu", &i) == 1 && (*out = i, true);
+	if (w->next >= w->end)
+		return false;
+	*out = w->next++;
+	return true;
+}
+
+static void run(struct values *v, struct work *w, uint64_t duration_ns, uint64_t *elapsed_ns)
+{
+	uint64_t start = now_ns(), now = start;
+	struct pollfd pfd = { .fd = v->fd, .events = POLLIN };
+	bool more = true;
+	unsigned int i;
+
+	while (more || v->inflight) {
+		for (i = 0; more && i < v->window && v->inflight < v->window; i++) {
+			struct slot *s = &v->slots[i];
+
+			if (s->used)
+				continue;
+			if ((duration_ns && now - start >= duration_ns) ||
+			    !next_index(w, &s->key_index)) {
+				more = false;
+				break;
+			}
+			s->used = true;
+			s->resent = false;
+			s->txid = new_txid(v, i);
+			v->inflight++;
+			if (transmit(v, s)) {
+				v->c.lost++;
+				finish(v, s);
+				continue;
+			}
+			v->c.sent++;
+		}
+		if (poll(&pfd, 1, 10) < 0 && errno != EINTR)
+			perror("kdht-values: poll");
+		drain(v);
+		now = now_ns();
+		expire(v, now);
+	}
+	*elapsed_ns = now_ns() - start;
+}
+
+static void print_counts(const struct values *v, uint64_t elapsed_ns, bool json)
+{
+	const struct counts *c = &v->c;
+	double secs = (double)elapsed_ns / 1e9;
+	uint64_t done = v->is_find ? c->found + c->missing + c->wrong : c->stored + c->refused;
+
+	if (json) {
+		printf("{\"sent\":%llu,\"resent\":%llu,\"stored\":%llu,\"refused\":%llu,"
+		       "\"found\":%llu,\"missing\":%llu,\"wrong\":%llu,\"errors\":%llu,"
+		       "\"lost\":%llu,\"other\":%llu,\"seconds\":%.3f,\"answered_per_s\":%.1f}\n",
+		       (unsigned long long)c->sent, (unsigned long long)c->resent,
+		       (unsigned long long)c->stored, (unsigned long long)c->refused,
+		       (unsigned long long)c->found, (unsigned long long)c->missing,
+		       (unsigned long long)c->wrong, (unsigned long long)c->errors,
+		       (unsigned long long)c->lost, (unsigned long long)c->other, secs,
+		       (double)done / secs);
+		return;
+	}
+	printf("sent %llu\nresent %llu\nstored %llu\nrefused %llu\nfound %llu\nmissing %llu\n"
+	       "wrong %llu\nerrors %llu\nlost %llu\nother %llu\nseconds %.3f\n"
+	       "answered_per_s %.1f\n",
+	       (unsigned long long)c->sent, (unsigned long long)c->resent,
+	       (unsigned long long)c->stored, (unsigned long long)c->refused,
+	       (unsigned long long)c->found, (unsigned long long)c->missing,
+	       (unsigned long long)c->wrong, (unsigned long long)c->errors,
+	       (unsigned long long)c->lost, (unsigned long long)c->other, secs,
+	       (double)done / secs);
+}
+
+static int open_socket(struct values *v, const struct endpoint *target)
+{
+	int size = VALUES_RCVBUF;
+
+	v->fd = socket(target->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (v->fd < 0) {
+		perror("kdht-values: socket");
+		return -1;
+	}
+	/* Root may go past rmem_max; others get what the sysctl allows. */
+	if (setsockopt(v->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+	    setsockopt(v->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0) {
+		perror("kdht-values: SO_RCVBUF");
+		return -1;
+	}
+	if (connect(v->fd, (const struct sockaddr *)&target->ss, target->len) < 0) {
+		perror("kdht-values: connect");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keys", required_argument, NULL, 'n' },
+		{ "first", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "acked", required_argument, NULL, 'a' },
+		{ "indices", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct values v;
+	struct endpoint target;
+	struct work w = { 0 };
+	unsigned long n = 10000, first = 0, size = 100, window = 256, seed = 1;
+	uint64_t duration_ns = 0, elapsed_ns;
+	const char *acked = NULL, *indices = NULL;
+	bool json = false;
+	int opt;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "kdht-values: cannot initialise libsodium\n");
+		return 1;
+	}
+	if (argc < 2 || (strcmp(argv[1], "store") && strcmp(argv[1], "find"))) {
+		usage(stderr);
+		return 2;
+	}
+	v.is_find = !strcmp(argv[1], "find");
+	argc--;
+	argv++;
+	if (seconds_parse("1", "--timeout", &v.timeout_ns))
+		return 2;
+	while ((opt = getopt_long(argc, argv, "n:o:z:W:d:t:S:a:k:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (uint_parse(optarg, "--keys", 1, ~0ul, &n))
+				return 2;
+			break;
+		case 'o':
+			if (uint_parse(optarg, "--first", 0, ~0ul, &first))
+				return 2;
+			break;
+		case 'z':
+			if (uint_parse(optarg, "--size", 0, KDD_PART_LEN, &size))
+				return 2;
+			break;
+		case 'W':
+			if (uint_parse(optarg, "--window", 1, VALUES_MAX_WINDOW, &window))
+				return 2;
+			break;
+		case 'd':
+			if (seconds_parse(optarg, "--duration", &duration_ns))
+				return 2;
+			break;
+		case 't':
+			if (seconds_parse(optarg, "--timeout", &v.timeout_ns))
+				return 2;
+			break;
+		case 'S':
+			if (uint_parse(optarg, "--seed", 0, ~0ul, &seed))
+				return 2;
+			break;
+		case 'a':
+			acked = optarg;
+			break;
+		case 'k':
+			indices = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || (acked && v.is_find) || (indices && !v.is_find)) {
+		usage(stderr);
+		return 2;
+	}
+	if (endpoint_parse(argv[optind], KDHT_DEFAULT_PORT, &target)) {
+		fprintf(stderr, "kdht-values: not an ADDR:PORT: '%s'\n", argv[optind]);
+		return 2;
+	}
+	v.seed = seed;
+	v.size = (uint32_t)size;
+	v.window = (unsigned int)window;
+	randombytes_buf(v.sender, sizeof(v.sender));
+	v.gen = randombytes_uniform(1u << 16);
+	w.next = first;
+	w.end = first + n;
+	if (indices && !(w.from = fopen(indices, "r"))) {
+		fprintf(stderr, "kdht-values: %s: %s\n", indices, strerror(errno));
+		return 1;
+	}
+	if (acked && !(v.acked = fopen(acked, "w"))) {
+		fprintf(stderr, "kdht-values: %s: %s\n", acked, strerror(errno));
+		return 1;
+	}
+	if (open_socket(&v, &target))
+		return 1;
+	run(&v, &w, duration_ns, &elapsed_ns);
+	if (v.acked && fclose(v.acked)) {
+		fprintf(stderr, "kdht-values: %s: %s\n", acked, strerror(errno));
+		return 1;
+	}
+	if (w.from)
+		fclose(w.from);
+	print_counts(&v, elapsed_ns, json);
+	return 0;
+}
