@@ -108,6 +108,21 @@ while [ $i -lt "$nodes" ]; do
 done
 echo "mesh: $nodes nodes, $nodes puts, $gets gets"
 
+# Every key is held by three nodes or more (r = 3): get --local asks each.
+i=0
+while [ $i -lt "$nodes" ]; do
+	n=0
+	j=0
+	while [ $j -lt "$nodes" ]; do
+		ctl $j get --local "key-$i" >/dev/null 2>&1 && n=$((n + 1))
+		j=$((j + 1))
+	done
+	[ $n -ge 3 ] || fail "key-$i is held by $n nodes"
+	i=$((i + 1))
+done
+err=$(ctl 0 get --local no-such-key 2>&1)
+[ "$err" = "dhtctl: not held by this node" ] || fail "get --local of a missing key: '$err'"
+
 # A missing key is "not found", exit 1.
 err=$(ctl 3 get no-such-key 2>&1)
 rc=$?
@@ -129,6 +144,16 @@ rc=$?
 echo "mesh: 65537-byte value refused: $err"
 err=$(ctl 2 get huge 2>&1)
 [ "$err" = "dhtctl: not found" ] || fail "the oversized value was stored: '$err'"
+
+# An immutable key keeps its first value: a put of other bytes is refused.
+ctl 5 put "key-0" "value of node 0" >/dev/null || fail "the same immutable value again"
+err=$(ctl 5 put "key-0" "another value" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && echo "$err" | grep -q "another value is held under this key" ||
+	fail "a conflicting immutable put: rc $rc, '$err'"
+got=$(ctl 7 get key-0)
+[ "$got" = "value of node 0" ] || fail "a refused put changed key-0 to '$got'"
+echo "mesh: a conflicting immutable put refused: $err"
 
 # A mutable key: the newest version wins wherever it is read.
 ctl 4 put --mutable status v1 >/dev/null || fail "mutable put v1"

@@ -177,8 +177,13 @@ static void immutable_keeps_first_value(void **state)
 	struct kdd_record r = record(4, "first", 5), got;
 
 	assert_int_equal(kdd_store_put(f->st, &r, 60, NOW), 0);
-	r.value = (const uint8_t *)"other";
+	/* The same bytes again extend the expiry... */
 	assert_int_equal(kdd_store_put(f->st, &r, 120, NOW), 0);
+	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
+	assert_int_equal(got.expires, NOW + 120);
+	/* ...other bytes are refused and change nothing. */
+	r.value = (const uint8_t *)"other";
+	assert_int_equal(kdd_store_put(f->st, &r, 600, NOW), -EEXIST);
 	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
 	assert_memory_equal(got.value, "first", 5);
 	assert_int_equal(got.expires, NOW + 120);

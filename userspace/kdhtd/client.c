@@ -8,11 +8,13 @@
 #include "clock.h"
 #include "log.h"
 
-static const char *const cl_counter_names[CC_COUNT] = {
+static const char *const cl_counter_names[] = {
 	"puts", "puts_ok", "gets", "gets_ok", "value_requests", "value_retries",
 	"value_timeouts", "value_replies", "value_replies_unmatched", "value_replies_bad",
 	"value_errors", "replicas_substituted", "source_switches", "repairs",
 };
+_Static_assert(sizeof(cl_counter_names) / sizeof(cl_counter_names[0]) == CC_COUNT,
+	       "a name for every client counter");
 
 static unsigned int op_index(struct kdd_client *c, struct op *o)
 {
@@ -235,6 +237,16 @@ void kdd_client_report_get(struct kdd_client *c, struct op *o, int status,
 void kdd_client_op_done(struct kdd_client *c, struct op *o)
 {
 	op_free(c, o);
+}
+
+void kdd_client_start_replicas(struct kdd_client *c, struct op *o,
+			       bool (*start)(struct kdd_client *c, struct op *o, unsigned int i))
+{
+	unsigned int i, started = 0;
+
+	/* One that cannot be asked is passed over: the next takes its place. */
+	for (i = 0; i < o->nrep && started < c->p.r; i++)
+		started += start(c, o, i);
 }
 
 bool kdd_client_substitute(struct kdd_client *c, struct op *o,

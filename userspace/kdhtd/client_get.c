@@ -281,10 +281,7 @@ static void get_progress(struct kdd_client *c, struct op *o)
 
 void kdd_get_start(struct kdd_client *c, struct op *o)
 {
-	unsigned int i, started = 0;
-
-	for (i = 0; i < o->nrep && started < c->p.r; i++)
-		started += start_replica(c, o, i);
+	kdd_client_start_replicas(c, o, start_replica);
 	get_progress(c, o);
 }
 

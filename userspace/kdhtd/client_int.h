@@ -113,6 +113,10 @@ void kdd_client_req_done(struct kdd_client *c, struct req *q);
 /* Forgets the requests of o to replica rep (every replica: rep < 0). */
 void kdd_client_cancel(struct kdd_client *c, struct op *o, int rep);
 
+/* Asks the first r replicas of the list (start: true if replica i was asked). */
+void kdd_client_start_replicas(struct kdd_client *c, struct op *o,
+			       bool (*start)(struct kdd_client *c, struct op *o, unsigned int i));
+
 /* Asks the next spare replica in place of a failed one; false if none is left. */
 bool kdd_client_substitute(struct kdd_client *c, struct op *o,
 			   bool (*start)(struct kdd_client *c, struct op *o, unsigned int i));

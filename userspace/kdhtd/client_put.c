@@ -22,6 +22,8 @@ static const char *code_text(uint32_t code)
 		return "a replica refused the signature";
 	case KDHT_ERR_STALE:
 		return "a replica holds a newer version";
+	case KDHT_ERR_EXISTS:
+		return "another value is held under this key (immutable; use --mutable)";
 	case KDHT_ERR_UNAVAILABLE:
 		return "a replica has no daemon running";
 	default:
@@ -97,10 +99,7 @@ static void put_progress(struct kdd_client *c, struct op *o)
 
 void kdd_put_start(struct kdd_client *c, struct op *o)
 {
-	unsigned int i, started = 0;
-
-	for (i = 0; i < o->nrep && started < c->p.r; i++)
-		started += start_replica(c, o, i);
+	kdd_client_start_replicas(c, o, start_replica);
 	put_progress(c, o);
 }
 

@@ -7,12 +7,14 @@
 
 #include "clock.h"
 
-const char *const kdd_srv_counter_names[KDD_SRV_COUNT] = {
+const char *const kdd_srv_counter_names[] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
-	"malformed", "too_large", "bad_signature", "stale",
+	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error",
 };
+_Static_assert(sizeof(kdd_srv_counter_names) / sizeof(kdd_srv_counter_names[0]) ==
+	       KDD_SRV_COUNT, "a name for every server counter");
 
 int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
 		    struct kdd_backend *backend, uint32_t max_value)
@@ -78,6 +80,7 @@ static void count_code(struct kdd_server *s, uint32_t code)
 		[KDHT_ERR_STORAGE_FULL] = KDD_SRV_STORAGE_FULL,
 		[KDHT_ERR_BAD_SIGNATURE] = KDD_SRV_BAD_SIGNATURE,
 		[KDHT_ERR_STALE] = KDD_SRV_STALE,
+		[KDHT_ERR_EXISTS] = KDD_SRV_EXISTS,
 		[KDHT_ERR_UNAVAILABLE] = KDD_SRV_STORAGE_ERROR,
 	};
 
@@ -156,16 +159,20 @@ static void record_of(struct kdd_record *r, const struct kdd_part *meta, const u
 	r->publisher = meta->has_publisher ? meta->publisher : *sender;
 }
 
-/* What a record must pass before it is stored: 0 or a KDHT_ERR_* code. */
+/* What a record must pass before it is stored: 0 or a KDHT_ERR_* code, counted. */
 static uint32_t check_record(struct kdd_server *s, const struct kdd_record *r)
 {
+	uint32_t code = 0;
+
 	if (r->len > s->max_value)
-		return KDHT_ERR_TOO_LARGE;
-	if ((r->is_mutable || r->has_sig) &&
-	    kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len, &r->publisher,
-			      r->sig) != 0)
-		return KDHT_ERR_BAD_SIGNATURE;
-	return 0;
+		code = KDHT_ERR_TOO_LARGE;
+	else if ((r->is_mutable || r->has_sig) &&
+		 kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len,
+				   &r->publisher, r->sig) != 0)
+		code = KDHT_ERR_BAD_SIGNATURE;
+	if (code)
+		count_code(s, code);
+	return code;
 }
 
 /* The store's answer as an ack status, counted. */
@@ -179,6 +186,9 @@ static uint32_t code_of_put(struct kdd_server *s, int rc)
 		return KDD_ACK_STORED;
 	case -ESTALE:
 		code = KDHT_ERR_STALE;
+		break;
+	case -EEXIST:
+		code = KDHT_ERR_EXISTS;
 		break;
 	case -EPERM:
 		code = KDHT_ERR_BAD_SIGNATURE;
@@ -208,10 +218,8 @@ uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
 
 	record_of(&r, meta, value, sender);
 	code = check_record(s, &r);
-	if (code) {
-		count_code(s, code);
+	if (code)
 		return code;
-	}
 	return code_of_put(s, kdd_store_put(s->store, &r, meta->ttl_s, now_s));
 }
 
@@ -275,7 +283,6 @@ static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kd
 	record_of(&r, meta, value, sender);
 	code = check_record(s, &r);
 	if (code) {
-		count_code(s, code);
 		free(owned);
 		send_ack(s, m, meta, code, 0);
 		return;

@@ -31,6 +31,7 @@
 enum kdd_srv_counter {
 	KDD_SRV_STORE, KDD_SRV_FIND, KDD_SRV_STORED, KDD_SRV_FOUND, KDD_SRV_NOT_FOUND,
 	KDD_SRV_MALFORMED, KDD_SRV_TOO_LARGE, KDD_SRV_BAD_SIGNATURE, KDD_SRV_STALE,
+	KDD_SRV_EXISTS,
 	KDD_SRV_STORAGE_FULL, KDD_SRV_STORAGE_ERROR, KDD_SRV_UNKNOWN_TYPE, KDD_SRV_REPLY_CUT,
 	KDD_SRV_PARTIAL_EVICTED, KDD_SRV_PARTIAL_EXPIRED, KDD_SRV_SEND_ERROR,
 	KDD_SRV_COUNT
@@ -72,7 +73,7 @@ struct kdd_server {
 	uint8_t valbuf[KDD_MAX_VALUE];
 };
 
-extern const char *const kdd_srv_counter_names[KDD_SRV_COUNT];
+extern const char *const kdd_srv_counter_names[];
 
 /* Returns 0 or -ENOMEM. */
 int kdd_server_init(struct kdd_server *s, struct kdd_store *store,

@@ -157,8 +157,10 @@ static int put_verdict(const struct kdd_record *held, const struct kdd_record *r
 {
 	if (held->is_mutable != rec->is_mutable)
 		return -EINVAL;
+	/* An immutable record is written once; the same bytes again renew it. */
 	if (!rec->is_mutable)
-		return 1;
+		return rec->len == held->len && memcmp(rec->value, held->value, rec->len) == 0 ?
+		       1 : -EEXIST;
 	/* A mutable key belongs to its publisher for as long as it lives. */
 	if (!kd_id_equal(&held->publisher, &rec->publisher))
 		return -EPERM;

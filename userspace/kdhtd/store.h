@@ -63,12 +63,15 @@ void kdd_store_close(struct kdd_store *st);
  * Stores rec with a time to live of ttl_s seconds (0: the default; capped
  * at max_ttl_s). A mutable record replaces the held one only if its seq is
  * higher (equal seq and identical value just renews the expiry); an
- * immutable one keeps the value first stored and extends the expiry. A
+ * immutable one is written once: the same bytes again extend the expiry,
+ * other bytes are refused (-EEXIST). A
  * renewal that would move the expiry by less than KDD_RENEW_MIN_S writes
  * nothing: the copies republished every hour by each replica cost no write.
  * Returns 0 once committed; -ESTALE (older mutable record), -EPERM (a
- * mutable record of another publisher is held), -EMSGSIZE (value over max_value), -ENOSPC (map full: nothing was changed), -EINVAL (a
- * mutable record for a key that holds an immutable one or the reverse), -EIO.
+ * mutable record of another publisher is held), -EEXIST (an immutable
+ * record of other bytes is held), -EMSGSIZE (value over max_value),
+ * -ENOSPC (map full: nothing was changed), -EINVAL (a mutable record for a
+ * key that holds an immutable one or the reverse), -EIO.
  */
 int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 		  uint32_t ttl_s, uint64_t now);

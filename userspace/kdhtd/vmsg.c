@@ -22,6 +22,8 @@ static uint32_t status_from_wire(Kdht__StoreStatus st)
 		return KDHT_ERR_TOO_LARGE;
 	case KDHT__STORE_STATUS__STORE_FULL:
 		return KDHT_ERR_STORAGE_FULL;
+	case KDHT__STORE_STATUS__STORE_EXISTS:
+		return KDHT_ERR_EXISTS;
 	default:
 		return KDHT_ERR_MALFORMED;
 	}
@@ -41,6 +43,8 @@ static Kdht__StoreStatus status_to_wire(uint32_t status)
 	case KDHT_ERR_STORAGE_FULL:
 	case KDHT_ERR_UNAVAILABLE:
 		return KDHT__STORE_STATUS__STORE_FULL;
+	case KDHT_ERR_EXISTS:
+		return KDHT__STORE_STATUS__STORE_EXISTS;
 	default:
 		return KDHT__STORE_STATUS__STORE_MALFORMED;
 	}
