@@ -49,13 +49,17 @@ scaled() {
 # wait_until TIMEOUT_S CMD...: polls CMD until it succeeds; fails the
 # scenario, naming the condition, when TIMEOUT_S seconds (scaled) pass first.
 wait_until() {
+	wait_for "$@" || fail "condition not met within $(scaled "$1")s: $(shift; echo "$*")"
+}
+
+# wait_for TIMEOUT_S CMD...: as wait_until, but returns 1 when the time is
+# up, for a scenario that has something to show before it fails.
+wait_for() {
 	_limit=$(scaled "$1")
 	shift
 	_start=$(cut -d. -f1 /proc/uptime)
 	while ! "$@" >/dev/null 2>&1; do
-		if [ $(($(cut -d. -f1 /proc/uptime) - _start)) -ge "$_limit" ]; then
-			fail "condition not met within ${_limit}s: $*"
-		fi
+		[ $(($(cut -d. -f1 /proc/uptime) - _start)) -lt "$_limit" ] || return 1
 		sleep 0.2
 	done
 }
@@ -182,6 +186,8 @@ teardown() {
 		_n=$((_n + 1))
 	done
 	[ -d "/sys/class/net/$BRIDGE" ] && "$IP" link del "$BRIDGE"
+	# Daemons' identities and stores are the scenario's own.
+	rm -rf /tmp/kdhtd /run/kdht
 	return 0
 }
 
@@ -245,22 +251,27 @@ show_drops() {
 	done
 }
 
-# closest TARGET ID...: the id among ID... nearest to TARGET by XOR distance
-# (all lowercase hex of equal length).
-closest() {
-	_target=$1
-	shift
+# nearest K TARGET ID...: the K ids among ID... nearest to TARGET by XOR
+# distance, nearest first (all lowercase hex of equal length).
+nearest() {
+	_k=$1
+	_target=$2
+	shift 2
 	for _id in "$@"; do
 		echo "$_id"
 	done | awk -v t="$_target" '
 	function hexval(c) { return index("0123456789abcdef", c) - 1 }
 	{
 		d = ""
-		for (k = 1; k <= length(t); k++)
-			d = d sprintf("%x", xor(hexval(substr(t, k, 1)), hexval(substr($1, k, 1))))
-		if (best == "" || d < best) { best = d; id = $1 }
-	}
-	END { print id }'
+		for (i = 1; i <= length(t); i++)
+			d = d sprintf("%x", xor(hexval(substr(t, i, 1)), hexval(substr($1, i, 1))))
+		print d, $1
+	}' | sort | head -n "$_k" | cut -d' ' -f2
+}
+
+# closest TARGET ID...: the id among ID... nearest to TARGET.
+closest() {
+	nearest 1 "$@"
 }
 
 # random_id: 64 hex digits.
@@ -269,19 +280,57 @@ random_id() {
 }
 
 # daemon_up I [kdhtd options...]: starts kdhtd in node I's namespace on the
-# kernel backend, state in /tmp/kdhtd/nI, control socket /run/kdht/nI.sock,
-# log in /tmp/kdhtd/nI.log; waits for its socket. The daemon gives the node
-# its own identity, which restarts it with an empty table: nodes other than
-# node 1 bootstrap from node 1 again.
+# kernel backend (--backend user in the options: routing in the daemon, no
+# kernel node), state in /tmp/kdhtd/nI, control socket /run/kdht/nI.sock,
+# log appended to /tmp/kdhtd/nI.log; waits until it answers. The daemon
+# gives the node its own identity, which restarts a kernel node with an
+# empty table: nodes other than node 1 bootstrap from node 1 again. A
+# daemon restarted on its state directory comes back with its identity and
+# its store.
 daemon_up() {
 	_i=$1
 	shift
 	mkdir -p "/tmp/kdhtd/n$_i" /run/kdht
+	rm -f "/run/kdht/n$_i.sock"
 	[ "$_i" -eq 1 ] || set -- --bootstrap "$(addr4 1):$KDHT_PORT" "$@"
-	on "$_i" kdhtd --backend kernel --state-dir "/tmp/kdhtd/n$_i" \
+	# Not through on(): ip netns exec execs kdhtd, so $! is the daemon's pid.
+	"$IP" netns exec "n$_i" kdhtd --backend kernel --state-dir "/tmp/kdhtd/n$_i" \
 		--socket "/run/kdht/n$_i.sock" --port "$KDHT_PORT" --log-level warn "$@" \
-		>"/tmp/kdhtd/n$_i.log" 2>&1 &
-	wait_until 20 test -S "/run/kdht/n$_i.sock"
+		>>"/tmp/kdhtd/n$_i.log" 2>&1 &
+	echo $! >"/tmp/kdhtd/n$_i.pid"
+	wait_until 20 dctl "$_i" node
+}
+
+# daemon_kill I [SIGNAL]: signals node I's daemon (default KILL) and reaps
+# it; its exit status is left in DAEMON_STATUS.
+daemon_kill() {
+	_pid=$(cat "/tmp/kdhtd/n$1.pid")
+	kill "-${2:-KILL}" "$_pid" || fail "node $1: no daemon to kill"
+	DAEMON_STATUS=0
+	wait "$_pid" || DAEMON_STATUS=$?
+}
+
+# daemon_routes_at_least I N: node I's daemon knows N contacts or more
+# (either backend).
+daemon_routes_at_least() {
+	[ "$(dctl "$1" routes | wc -l)" -ge "$2" ]
+}
+
+# holders KEY I...: how many of nodes I... hold KEY in their own store.
+# (Helpers share one namespace of variables: these names are its own.)
+holders() {
+	_hold_key=$1
+	shift
+	_hold_n=0
+	for _hold_i in "$@"; do
+		dctl "$_hold_i" get --local "$_hold_key" >/dev/null 2>&1 && _hold_n=$((_hold_n + 1))
+	done
+	echo "$_hold_n"
+}
+
+# daemon_log_clean I: node I's daemon logged no warning or error.
+daemon_log_clean() {
+	! grep -E "kdhtd: (warn|err)" "/tmp/kdhtd/n$1.log"
 }
 
 # daemons_up N: a daemon on nodes 1..N, then waits until every table holds
