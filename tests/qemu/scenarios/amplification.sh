@@ -1,5 +1,6 @@
 # suite: default
 # group: kernel
+# deep: no (the receive path of kernel-answers and junk-storm; the budget arithmetic is the core's, unit-tested)
 # To an unvalidated source, bytes out never exceed bytes in: FIND_NODE
 # without token and without padding, measured on the flooder's side of the
 # wire; the node's own unvalidated counters agree.

@@ -1,5 +1,6 @@
 # suite: default
-# group: harness
+# group: kernel
+# deep: no (the harness itself)
 # The harness's own machinery, without kdht: namespaces on a bridge, IPv4
 # and IPv6 between them, netem delay and loss where asked, a clean start.
 

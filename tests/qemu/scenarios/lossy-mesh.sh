@@ -1,5 +1,6 @@
 # suite: default
-# group: lossy
+# group: kernel
+# deep: no (the lookup's resends; the routing core under loss is in the simulator)
 # 10% loss and 20 ms delay on every link: lookups still find the true
 # closest node, computed here from the ids the nodes report. A round trip
 # is lost 19% of the time, so the nodes resend a timed-out request three

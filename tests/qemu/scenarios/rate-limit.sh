@@ -1,5 +1,6 @@
 # suite: default
 # group: kernel
+# deep: no (the receive path of kernel-answers and junk-storm; the limiter is the core's, unit-tested)
 # A flood from one source is capped at the configured rate, while another
 # source is still served.
 RATE=50

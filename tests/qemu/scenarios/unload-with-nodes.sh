@@ -1,5 +1,6 @@
 # suite: default
 # group: lifecycle
+# deep: no (rmmod-busy unloads with nodes alive, and busy)
 # rmmod while namespaces with running, bootstrapped nodes are alive; the
 # namespaces outlive the module and get a working node again after insmod.
 N=4

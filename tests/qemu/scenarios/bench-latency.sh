@@ -1,0 +1,46 @@
+# suite: bench
+# group: bench-latency
+# Benchmark, not a test: put and get latency in a mesh of N nodes with
+# DELAY ms on every link (a round trip between two nodes: 2 x DELAY), kdhtd
+# on kdht.ko everywhere. For each of KEYS keys, a put on one node and a get
+# on another, timed by the daemons themselves (dhtctl --json): median and
+# p99 in round trips, the lookups' rounds and time beside them, and what a
+# get costs beyond its lookup (target: at most one round trip).
+N=16
+DELAY=10
+KEYS=100
+RTT_US=$((2 * DELAY * 1000))
+mesh $N $DELAY
+nodes_up $N
+daemons_up $N
+
+: >/tmp/lat
+k=0
+while [ $k -lt $KEYS ]; do
+	p=$((k % N + 1))
+	g=$(((k + N / 2) % N + 1))
+	dctl $p put --json "lat-$k" "value $k" |
+		jq -r '"put \(.elapsed_us) \(.lookup_us) \(.lookup_rounds)"' >>/tmp/lat ||
+		fail "put lat-$k on node $p"
+	dctl $g get --json "lat-$k" |
+		jq -r '"get \(.elapsed_us) \(.lookup_us) \(.lookup_rounds)"' >>/tmp/lat ||
+		fail "get lat-$k on node $g"
+	k=$((k + 1))
+done
+
+# stats OP COLUMN_EXPR: median and p99 of an awk expression over OP's lines.
+stats() {
+	awk -v op="$1" '$1 == op { print '"$2"' }' /tmp/lat | sort -n | awk '
+		{ v[NR] = $1 }
+		END {
+			m = v[int((NR + 1) / 2)]
+			p = v[int(NR * 0.99 + 0.999)]
+			printf "median %.2f, p99 %.2f", m, p
+		}'
+}
+for op in put get; do
+	log "BENCH $op (${KEYS}, link RTT $((RTT_US / 1000)) ms): in RTTs $(stats $op "\$2 / $RTT_US");" \
+		"lookup $(stats $op "\$3 / $RTT_US") RTTs in $(stats $op '$4') rounds;" \
+		"beyond the lookup $(stats $op "(\$2 - \$3) / $RTT_US") RTTs"
+done
+daemons_down
