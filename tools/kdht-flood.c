@@ -263,36 +263,32 @@ static void run(struct flood *f, unsigned long rate, uint64_t duration_ns, uint6
 	}
 }
 
-static void print_counts(const struct flood *f, uint64_t elapsed_ns, bool json)
+/* Datagrams the kernel dropped for want of room on our sockets. */
+static uint64_t rcvbuf_drops(const struct flood *f)
 {
-	double secs = (double)elapsed_ns / 1e9;
 	uint64_t drops = 0;
 	unsigned int i;
 
 	for (i = 0; i < f->nsrc; i++)
 		drops += f->src[i].rxq_drops;
-	if (json) {
-		printf("{\"sent\":%llu,\"received\":%llu,\"bytes_out\":%llu,\"bytes_in\":%llu,"
-		       "\"pong\":%llu,\"nodes\":%llu,\"error\":%llu,\"other\":%llu,"
-		       "\"send_errors\":%llu,\"rcvbuf_drops\":%llu,\"seconds\":%.3f,"
-		       "\"sent_per_s\":%.1f,\"replies_per_s\":%.1f}\n",
-		       (unsigned long long)f->c.sent, (unsigned long long)f->c.received,
-		       (unsigned long long)f->c.bytes_out, (unsigned long long)f->c.bytes_in,
-		       (unsigned long long)f->c.pong, (unsigned long long)f->c.nodes,
-		       (unsigned long long)f->c.error, (unsigned long long)f->c.other,
-		       (unsigned long long)f->c.send_errors, (unsigned long long)drops,
-		       secs, (double)f->c.sent / secs, (double)f->c.received / secs);
-		return;
-	}
-	printf("sent %llu\nreceived %llu\nbytes_out %llu\nbytes_in %llu\n"
-	       "pong %llu\nnodes %llu\nerror %llu\nother %llu\nsend_errors %llu\n"
-	       "rcvbuf_drops %llu\nseconds %.3f\nsent_per_s %.1f\nreplies_per_s %.1f\n",
-	       (unsigned long long)f->c.sent, (unsigned long long)f->c.received,
-	       (unsigned long long)f->c.bytes_out, (unsigned long long)f->c.bytes_in,
-	       (unsigned long long)f->c.pong, (unsigned long long)f->c.nodes,
-	       (unsigned long long)f->c.error, (unsigned long long)f->c.other,
-	       (unsigned long long)f->c.send_errors, (unsigned long long)drops,
-	       secs, (double)f->c.sent / secs, (double)f->c.received / secs);
+	return drops;
+}
+
+static void print_counts(const struct flood *f, uint64_t elapsed_ns, bool json)
+{
+	double secs = (double)elapsed_ns / 1e9;
+	const struct figure fig[] = {
+		{ "sent", (double)f->c.sent, 0 }, { "received", (double)f->c.received, 0 },
+		{ "bytes_out", (double)f->c.bytes_out, 0 }, { "bytes_in", (double)f->c.bytes_in, 0 },
+		{ "pong", (double)f->c.pong, 0 }, { "nodes", (double)f->c.nodes, 0 },
+		{ "error", (double)f->c.error, 0 }, { "other", (double)f->c.other, 0 },
+		{ "send_errors", (double)f->c.send_errors, 0 },
+		{ "rcvbuf_drops", (double)rcvbuf_drops(f), 0 },
+		{ "seconds", secs, 3 }, { "sent_per_s", (double)f->c.sent / secs, 1 },
+		{ "replies_per_s", (double)f->c.received / secs, 1 },
+	};
+
+	figures_print(fig, sizeof(fig) / sizeof(fig[0]), json);
 }
 
 int main(int argc, char **argv)

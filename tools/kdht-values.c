@@ -316,28 +316,16 @@ static void print_counts(const struct values *v, uint64_t elapsed_ns, bool json)
 	const struct counts *c = &v->c;
 	double secs = (double)elapsed_ns / 1e9;
 	uint64_t done = v->is_find ? c->found + c->missing + c->wrong : c->stored + c->refused;
+	const struct figure fig[] = {
+		{ "sent", (double)c->sent, 0 }, { "resent", (double)c->resent, 0 },
+		{ "stored", (double)c->stored, 0 }, { "refused", (double)c->refused, 0 },
+		{ "found", (double)c->found, 0 }, { "missing", (double)c->missing, 0 },
+		{ "wrong", (double)c->wrong, 0 }, { "errors", (double)c->errors, 0 },
+		{ "lost", (double)c->lost, 0 }, { "other", (double)c->other, 0 },
+		{ "seconds", secs, 3 }, { "answered_per_s", (double)done / secs, 1 },
+	};
 
-	if (json) {
-		printf("{\"sent\":%llu,\"resent\":%llu,\"stored\":%llu,\"refused\":%llu,"
-		       "\"found\":%llu,\"missing\":%llu,\"wrong\":%llu,\"errors\":%llu,"
-		       "\"lost\":%llu,\"other\":%llu,\"seconds\":%.3f,\"answered_per_s\":%.1f}\n",
-		       (unsigned long long)c->sent, (unsigned long long)c->resent,
-		       (unsigned long long)c->stored, (unsigned long long)c->refused,
-		       (unsigned long long)c->found, (unsigned long long)c->missing,
-		       (unsigned long long)c->wrong, (unsigned long long)c->errors,
-		       (unsigned long long)c->lost, (unsigned long long)c->other, secs,
-		       (double)done / secs);
-		return;
-	}
-	printf("sent %llu\nresent %llu\nstored %llu\nrefused %llu\nfound %llu\nmissing %llu\n"
-	       "wrong %llu\nerrors %llu\nlost %llu\nother %llu\nseconds %.3f\n"
-	       "answered_per_s %.1f\n",
-	       (unsigned long long)c->sent, (unsigned long long)c->resent,
-	       (unsigned long long)c->stored, (unsigned long long)c->refused,
-	       (unsigned long long)c->found, (unsigned long long)c->missing,
-	       (unsigned long long)c->wrong, (unsigned long long)c->errors,
-	       (unsigned long long)c->lost, (unsigned long long)c->other, secs,
-	       (double)done / secs);
+	figures_print(fig, sizeof(fig) / sizeof(fig[0]), json);
 }
 
 static int open_socket(struct values *v, const struct endpoint *target)

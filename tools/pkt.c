@@ -210,3 +210,17 @@ int seconds_parse(const char *s, const char *opt, uint64_t *out_ns)
 	*out_ns = (uint64_t)(v * 1e9);
 	return 0;
 }
+
+void figures_print(const struct figure *f, unsigned int n, bool json)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (json)
+			printf("%s\"%s\":%.*f", i ? "," : "{", f[i].name, f[i].decimals, f[i].value);
+		else
+			printf("%s %.*f\n", f[i].name, f[i].decimals, f[i].value);
+	}
+	if (json)
+		printf("}\n");
+}

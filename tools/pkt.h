@@ -59,6 +59,16 @@ uint64_t rng_next(struct rng *r);
 uint32_t rng_below(struct rng *r, uint32_t n);
 void rng_bytes(struct rng *r, uint8_t *p, size_t n);
 
+/* One figure of a tool's report. */
+struct figure {
+	const char *name;
+	double value;
+	int decimals;		/* 0: a count */
+};
+
+/* Prints the figures as one JSON object, or as "name value" lines. */
+void figures_print(const struct figure *f, unsigned int n, bool json);
+
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
 

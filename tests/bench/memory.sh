@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: kdhtd's resident memory, idle and holding VALUES
+# stored values (100 bytes each, STOREd over loopback), and the size of its
+# LMDB file. RSS is split into the daemon's own memory (anonymous) and the
+# pages of the LMDB map it has touched (file-backed: the page cache,
+# reclaimable under pressure).
+# Usage: tests/bench/memory.sh [BUILD_DIR] [VALUES]   (default: build, 1000000)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build}
+values=${2:-1000000}
+bin=$build/bin
+for t in kdhtd dhtctl kdht-values; do
+	[ -x "$bin/$t" ] || { echo "memory.sh: no $bin/$t (build first)" >&2; exit 2; }
+done
+port=$((48000 + $$ % 1000))
+dir=$(mktemp -d "$build/bench-memory.XXXXXX")
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+	return 0
+}
+trap cleanup EXIT
+
+"$bin/kdhtd" --config /dev/null --backend user --state-dir "$dir/state" \
+	--socket "$dir/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
+	--rate-limit 1000000 --map-size $((4 << 30)) --log-level warn &
+pid=$!
+for _ in $(seq 100); do
+	"$bin/dhtctl" -s "$dir/ctl.sock" node >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+kib() {	# kib FIELD: one line of /proc/PID/status, in KiB
+	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"
+}
+report() {
+	printf '  %-22s RSS %7d KiB = anonymous %7d KiB + LMDB pages %7d KiB\n' "$1" \
+		"$(kib VmRSS)" "$(kib RssAnon)" "$(kib RssFile)"
+}
+
+sleep 1
+echo "kdhtd resident memory (userspace backend)"
+report idle
+start=$(date +%s)
+out=$("$bin/kdht-values" store --keys "$values" --size 100 --window 1024 --json \
+	"127.0.0.1:$port")
+[ "$(echo "$out" | jq .stored)" = "$values" ] ||
+	{ echo "memory.sh: not every STORE was acknowledged: $out" >&2; exit 1; }
+held=$("$bin/dhtctl" -s "$dir/ctl.sock" stats | awk '$1 == "values_held" { print $2 }')
+report "$held values"
+bytes=$(du -B1 "$dir/state/data.mdb" | cut -f1)
+printf '  LMDB file %d MiB on disk: %d bytes per value (stored in %d s)\n' \
+	$((bytes >> 20)) $((bytes / held)) $(($(date +%s) - start))

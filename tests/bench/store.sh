@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmark, not a test: STORE handling of one kdhtd (userspace backend) on
+# this host, over loopback, 100-byte values.
+#   store_disk   STOREs/s, state on this disk: every ack after a synced commit
+#   store_tmpfs  the same with the state on tmpfs, where a sync costs nothing
+#   find         FIND_VALUE/s of the values stored
+#   ping         PING/s answered by the same daemon: the cost of a datagram
+#                in and out, no value handling; the ratios to it show what
+#                the value path adds
+# The load generators (kdht-values, kdht-flood) run on the same 2 cores.
+# Usage: tests/bench/store.sh [BUILD_DIR] [KEYS]   (default: build, 200000)
+# Exit status: 0 if STORE on disk reaches 50,000/s, 1 otherwise.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/build}
+keys=${2:-200000}
+bin=$build/bin
+for t in kdhtd dhtctl kdht-values kdht-flood; do
+	[ -x "$bin/$t" ] || { echo "store.sh: no $bin/$t (build first)" >&2; exit 2; }
+done
+port=$((47000 + $$ % 1000))
+pid=
+dirs=()
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "${dirs[@]}"
+	return 0
+}
+trap cleanup EXIT
+
+# daemon DIR: a fresh kdhtd with its state in DIR.
+daemon() {
+	"$bin/kdhtd" --config /dev/null --backend user --state-dir "$1/state" \
+		--socket "$1/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
+		--rate-limit 1000000 --map-size $((4 << 30)) --log-level warn &
+	pid=$!
+	for _ in $(seq 100); do
+		"$bin/dhtctl" -s "$1/ctl.sock" node >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "store.sh: kdhtd did not start" >&2
+	exit 1
+}
+
+stop() {
+	kill "$pid"
+	wait "$pid" || true
+	pid=
+}
+
+json() {	# json FIELD < line
+	jq -r ".$1"
+}
+
+# store DIR: STOREs of $keys fresh keys at the daemon; prints STOREs/s.
+store() {
+	local out
+	out=$("$bin/kdht-values" store --keys "$keys" --size 100 --window 1024 --json \
+		"127.0.0.1:$port")
+	[ "$(echo "$out" | json stored)" = "$keys" ] ||
+		{ echo "store.sh: not every STORE was acknowledged: $out" >&2; exit 1; }
+	echo "$out" | json answered_per_s
+}
+
+disk=$(mktemp -d "$build/bench-store.XXXXXX")
+shm=$(mktemp -d /dev/shm/kdht-bench-store.XXXXXX)
+dirs=("$disk" "$shm")
+
+daemon "$disk"
+store_disk=$(store "$disk")
+find=$("$bin/kdht-values" find --keys 50000 --window 1024 --json "127.0.0.1:$port" |
+	json answered_per_s)
+ping=$("$bin/kdht-flood" --type ping --duration 3 --learn-token --json "127.0.0.1:$port" |
+	jq '.pong / .seconds')
+stop
+daemon "$shm"
+store_tmpfs=$(store "$shm")
+stop
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+printf 'STORE over loopback, 100-byte values, %d fresh keys, window 1024\n' "$keys"
+printf '  store_disk   %8.0f /s   (acks after a synced LMDB commit)\n' "$store_disk"
+printf '  store_tmpfs  %8.0f /s   (%s x store_disk: the cost of syncing)\n' "$store_tmpfs" \
+	"$(ratio "$store_tmpfs" "$store_disk")"
+printf '  find         %8.0f /s   (FIND_VALUE of stored keys)\n' "$find"
+printf '  ping         %8.0f /s   (store_disk is %s x ping, store_tmpfs %s x ping)\n' \
+	"$ping" "$(ratio "$store_disk" "$ping")" "$(ratio "$store_tmpfs" "$ping")"
+awk -v s="$store_disk" 'BEGIN { exit !(s >= 50000) }' && echo "  PASS  store_disk >= 50000/s" ||
+	{ echo "  FAIL  store_disk >= 50000/s"; exit 1; }
