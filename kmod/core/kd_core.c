@@ -84,6 +84,8 @@ struct kd_core {
 	u64 boot_next;
 	u64 last_tick;
 	u64 now;		/* the time of the call in progress */
+	u64 due;		/* kd_core_next_due()'s answer, while due_valid */
+	u8 due_valid;
 	/* Scratch for one call at a time; kept here to keep stack frames small. */
 	u8 pkt[KDHT_MAX_DATAGRAM];
 	struct kd_nodes nodes;
@@ -152,11 +154,25 @@ static void kd_send(struct kd_core *c, const struct kd_addr *to, size_t len)
 		c->io.send(c->io.ctx, to, c->pkt, len);
 }
 
+/*
+ * kd_core_next_due() is asked after every call, so it answers from a cache
+ * that every change able to bring a deadline forward drops: a request sent
+ * or failed, a lookup started, a table member added or removed, a
+ * bootstrap, new parameters, a tick. A deadline that moves later (a reply,
+ * a contact seen again) leaves the cache early, and the host's timer then
+ * fires early: a tick that finds nothing due and recomputes.
+ */
+static void kd_due_changed(struct kd_core *c)
+{
+	c->due_valid = 0;
+}
+
 static void kd_core_on_change(void *ctx, bool added, const struct kd_contact *ct)
 {
 	struct kd_core *c = ctx;
 	struct kd_event ev;
 
+	kd_due_changed(c);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = added ? KD_EV_CONTACT_ADDED : KD_EV_CONTACT_REMOVED;
 	ev.ok = 1;
@@ -397,6 +413,7 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	rq->lookup = kind == KD_REQ_FIND ? li : KD_NO_LOOKUP;
 	rq->kind = kind;
 	c->reqs_used++;
+	kd_due_changed(c);
 	kd_send(c, to, len);
 	return i;
 }
@@ -490,6 +507,7 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 	s->internal = internal;
 	s->cookie = cookie;
 	c->lookups_used++;
+	kd_due_changed(c);
 	n = kd_table_closest(&c->table, target, KD_WANT_ALL, c->closest, c->p.k);
 	while (n--)
 		kd_lookup_seed(&s->l, &c->closest[n]);
@@ -524,6 +542,7 @@ static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout
 	struct kd_req rq = c->req[i];
 	struct kd_event ev;
 
+	kd_due_changed(c);
 	if (rq.parked) {
 		kd_req_free(c, i);
 		return;
@@ -784,6 +803,7 @@ int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr)
 	}
 	c->boot_backoff = c->p.bootstrap_min_ms;
 	c->boot_next = now + c->boot_backoff;
+	kd_due_changed(c);
 	kd_req_send(c, now, KD_REQ_BOOT, addr, NULL, KD_NO_LOOKUP, 0);
 	return 0;
 }
@@ -857,6 +877,7 @@ u64 kd_core_tick(struct kd_core *c, u64 now)
 	u8 secret[KD_SECRET_LEN];
 
 	c->now = now;
+	kd_due_changed(c);
 	if (now >= c->next_rotate) {
 		kd_rand_bytes(c, secret, sizeof(secret));
 		kd_tokens_rotate(&c->tokens, secret, now);
@@ -871,11 +892,13 @@ u64 kd_core_tick(struct kd_core *c, u64 now)
 	return kd_core_next_due(c);
 }
 
-u64 kd_core_next_due(const struct kd_core *c)
+u64 kd_core_next_due(struct kd_core *c)
 {
 	u64 due = c->next_rotate;
 	unsigned int i;
 
+	if (c->due_valid)
+		return c->due;
 	for (i = 0; i < c->p.max_inflight; i++)
 		if (c->req[i].kind != KD_REQ_FREE)
 			due = KD_MIN(due, c->req[i].sent_at + c->p.request_timeout_ms);
@@ -885,7 +908,9 @@ u64 kd_core_next_due(const struct kd_core *c)
 	due = KD_MIN(due, kd_table_next_due(&c->table));
 	if (c->nboot && !c->table.members)
 		due = KD_MIN(due, c->boot_next);
-	return KD_MAX(due, c->last_tick + KD_TICK_MIN_MS);
+	c->due = KD_MAX(due, c->last_tick + KD_TICK_MIN_MS);
+	c->due_valid = 1;
+	return c->due;
 }
 
 int kd_core_set_params(struct kd_core *c, const struct kd_params *p)
@@ -899,6 +924,7 @@ int kd_core_set_params(struct kd_core *c, const struct kd_params *p)
 	    p->repl_per_bucket > c->repl_init)
 		return -EINVAL;
 	c->p = *p;
+	kd_due_changed(c);
 	return 0;
 }
 

@@ -87,7 +87,11 @@ void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
 
 /* Runs what is due at now; returns when to be called next (or KD_NEVER). */
 u64 kd_core_tick(struct kd_core *c, u64 now);
-u64 kd_core_next_due(const struct kd_core *c);
+/*
+ * When the core wants kd_core_tick() next (or KD_NEVER); cheap enough to ask
+ * after every call. It may answer earlier than needed, never later.
+ */
+u64 kd_core_next_due(struct kd_core *c);
 
 /*
  * Starts an iterative FIND_NODE for target; KD_EV_LOOKUP_DONE follows (at

@@ -848,6 +848,37 @@ static void test_request_pool_bounded(void **state)
 	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), 0);
 }
 
+/* However the node's next deadline was cached, a new one brings it forward. */
+static void test_next_due_follows_new_deadlines(void **state)
+{
+	struct kd_addr silent = addr_of(30);
+	struct kd_id target = { { 0x5a } };
+	u64 timeout = params.request_timeout_ms;
+
+	add_node(0, 1);
+	add_node(1, 2);
+	assert_true(kd_core_next_due(nodes[0].c) > now + timeout);
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &silent, 1), 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
+	run_until(now + timeout);
+	assert_int_equal(nodes[0].pings_done, 1);
+	assert_int_equal(nodes[0].pings_ok, 0);
+	assert_true(kd_core_next_due(nodes[0].c) > now + timeout);
+
+	assert_int_equal(kd_core_bootstrap(nodes[0].c, now, &nodes[1].addr), 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
+	run_until(now + timeout);
+	assert_int_equal(kd_core_table(nodes[0].c)->members, 1);
+
+	/* Node 1 falls silent: the lookup's request to it still times out on time. */
+	run_until(now + 10 * timeout);
+	nodes[1].down = true;
+	assert_true(kd_core_lookup(nodes[0].c, now, &target, 7) >= 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
+	run_until(now + params.lookup_timeout_ms + timeout);
+	assert_int_equal(nodes[0].lookups_done, 1);
+}
+
 static void test_init_rejects_short_block(void **state)
 {
 	struct kd_io io = { 0 };
@@ -887,6 +918,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_and_liveness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_due_follows_new_deadlines, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_init_rejects_short_block, setup, teardown),
 	};
 
