@@ -2,6 +2,9 @@
 /*
  * The userspace routing backend: the routing core in a malloc'd block,
  * driven by libuv (two UDP sockets, IPv4 and IPv6, and one timer).
+ * Datagrams come in by recvmmsg(2), USER_RX_BATCH at a time; what the node
+ * sends during a turn of the loop is queued per socket and leaves by
+ * sendmmsg(2) at the end of that turn, or at once when USER_TX_BATCH wait.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,7 +20,9 @@
 #include "log.h"
 
 #define USER_MAX_PINGS		64	/* pings from the control socket in flight */
-#define USER_RECV_BUF		2048	/* > KDHT_MAX_DATAGRAM: longer ones show as partial */
+#define USER_RX_BATCH		16	/* datagrams one recvmmsg(2) takes */
+#define USER_RX_SLOT		(64 * 1024)	/* libuv's room per datagram in a batch */
+#define USER_TX_BATCH		32	/* datagrams one sendmmsg(2) sends */
 
 enum user_counter {
 	UC_RX, UC_TX, UC_TX_ERRORS, UC_RX_OVERSIZE, UC_UPCALLS,
@@ -38,12 +43,24 @@ struct user_waiter {
 	void *arg;
 };
 
+/* Datagrams for one socket, waiting for the end of the loop's turn. */
+struct user_txq {
+	unsigned int n;
+	struct mmsghdr msg[USER_TX_BATCH];
+	struct iovec iov[USER_TX_BATCH];
+	struct sockaddr_storage to[USER_TX_BATCH];
+	u8 pkt[USER_TX_BATCH][KDHT_MAX_DATAGRAM];
+};
+
 struct user_backend {
 	struct kdd_backend b;
 	uv_loop_t *loop;
 	uv_udp_t udp4, udp6;
 	bool has4, has6;
 	uv_timer_t timer;
+	uv_check_t tx_flush;	/* sends the queues after the loop's I/O */
+	uv_idle_t tx_spin;	/* keeps the loop from blocking while they wait */
+	struct user_txq tx4, tx6;
 	bool stopped;
 	unsigned int closing;	/* handles closing during create */
 	bool create_failed;
@@ -57,7 +74,7 @@ struct user_backend {
 	struct user_waiter pings[USER_MAX_PINGS];
 	uint64_t counters[UC_COUNT];
 	uint64_t drops[KD_R_COUNT];
-	uint8_t rxbuf[USER_RECV_BUF];
+	uint8_t *rxbuf;		/* USER_RX_BATCH slots of USER_RX_SLOT */
 };
 
 static struct user_backend *to_user(struct kdd_backend *b)
@@ -82,28 +99,102 @@ static void rearm(struct user_backend *u)
 		kdd_log(KDD_LOG_ERR, "routing timer could not be armed");
 }
 
+/* Sends what q holds on h's socket; q is empty after. */
+static void txq_flush(struct user_backend *u, struct user_txq *q, uv_udp_t *h)
+{
+	unsigned int i = 0;
+	uv_os_fd_t fd;
+	int sent;
+
+	if (!q->n)
+		return;
+	if (uv_fileno((uv_handle_t *)h, &fd)) {
+		u->counters[UC_TX_ERRORS] += q->n;
+		q->n = 0;
+		return;
+	}
+	while (i < q->n) {
+		sent = sendmmsg(fd, q->msg + i, q->n - i, MSG_DONTWAIT);
+		if (sent > 0) {
+			u->counters[UC_TX] += (unsigned int)sent;
+			i += (unsigned int)sent;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* UDP is lossy anyway: a full socket buffer drops, like the network. */
+			u->counters[UC_TX_ERRORS] += q->n - i;
+			break;
+		} else if (errno != EINTR) {
+			/* This datagram alone (no route, say): the next ones may go. */
+			u->counters[UC_TX_ERRORS]++;
+			i++;
+		}
+	}
+	q->n = 0;
+}
+
+static void tx_flush_all(struct user_backend *u)
+{
+	if (u->has4)
+		txq_flush(u, &u->tx4, &u->udp4);
+	if (u->has6)
+		txq_flush(u, &u->tx6, &u->udp6);
+}
+
+static void on_tx_flush(uv_check_t *c)
+{
+	struct user_backend *u = c->data;
+
+	tx_flush_all(u);
+	if (uv_idle_stop(&u->tx_spin) || uv_check_stop(&u->tx_flush))
+		kdd_log(KDD_LOG_ERR, "stopping the send queue's handles");
+}
+
+static void on_tx_spin(uv_idle_t *i)
+{
+}
+
 static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
 	struct user_backend *u = ctx;
-	struct sockaddr_storage ss;
-	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned int)len);
+	struct user_txq *q;
 	uv_udp_t *h;
-	int rc;
+	unsigned int i;
 
 	if (u->stopped)
 		return;
-	if (!kdd_addr_to_sockaddr(to, &ss)) {
+	if (to->family == KDHT_AF_INET) {
+		h = u->has4 ? &u->udp4 : NULL;
+		q = &u->tx4;
+	} else {
+		h = u->has6 ? &u->udp6 : NULL;
+		q = &u->tx6;
+	}
+	if (!h || len > KDHT_MAX_DATAGRAM) {
 		u->counters[UC_TX_ERRORS]++;
 		return;
 	}
-	h = to->family == KDHT_AF_INET ? (u->has4 ? &u->udp4 : NULL) : (u->has6 ? &u->udp6 : NULL);
-	if (!h) {
+	i = q->n;
+	if (!kdd_addr_to_sockaddr(to, &q->to[i])) {
 		u->counters[UC_TX_ERRORS]++;
 		return;
 	}
-	/* UDP is lossy anyway: a full socket buffer drops, like the network. */
-	rc = uv_udp_try_send(h, &buf, 1, (const struct sockaddr *)&ss);
-	u->counters[rc < 0 ? UC_TX_ERRORS : UC_TX]++;
+	memcpy(q->pkt[i], pkt, len);
+	q->iov[i].iov_base = q->pkt[i];
+	q->iov[i].iov_len = len;
+	memset(&q->msg[i], 0, sizeof(q->msg[i]));
+	q->msg[i].msg_hdr.msg_name = &q->to[i];
+	q->msg[i].msg_hdr.msg_namelen = to->family == KDHT_AF_INET ?
+					sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	q->msg[i].msg_hdr.msg_iov = &q->iov[i];
+	q->msg[i].msg_hdr.msg_iovlen = 1;
+	if (++q->n == USER_TX_BATCH) {
+		txq_flush(u, q, h);
+		return;
+	}
+	if (i == 0 && (uv_check_start(&u->tx_flush, on_tx_flush) ||
+		       uv_idle_start(&u->tx_spin, on_tx_spin))) {
+		kdd_log(KDD_LOG_ERR, "arming the send queue: sending at once");
+		txq_flush(u, q, h);
+	}
 }
 
 static struct user_waiter *waiter_for(struct user_waiter *w, unsigned int n, u32 cookie)
@@ -183,18 +274,20 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	struct user_backend *u = h->data;
 
 	buf->base = (char *)u->rxbuf;
-	buf->len = sizeof(u->rxbuf);
+	buf->len = (size_t)USER_RX_BATCH * USER_RX_SLOT;
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		    const struct sockaddr *sa, unsigned int flags)
 {
 	struct user_backend *u = h->data;
+	const u8 *pkt = (const u8 *)buf->base;
 	struct kd_input in;
 	struct kdd_msg m;
 	uint64_t now;
 	int rc;
 
+	/* The end of a batch (UV_UDP_MMSG_FREE) or nothing more to read. */
 	if (nread <= 0 || !sa || u->stopped)
 		return;
 	u->counters[UC_RX]++;
@@ -206,11 +299,11 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		return;
 	now = kdd_mono_ms();
 	/* Replies are paid for by our own requests; only requests are limited. */
-	if (nread > 4 && !(u->rxbuf[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
+	if (nread > 4 && !(pkt[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
 		u->drops[KD_R_RATE_LIMITED]++;
 		return;
 	}
-	rc = kd_core_input(u->core, now, &m.from, u->rxbuf, (size_t)nread, &in);
+	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
 			u->drops[rc]++;
@@ -402,9 +495,12 @@ static void user_stop(struct kdd_backend *b)
 
 	if (u->stopped)
 		return;
+	tx_flush_all(u);
 	u->stopped = true;
 	fail_waiters(u);
 	uv_close((uv_handle_t *)&u->timer, NULL);
+	uv_close((uv_handle_t *)&u->tx_flush, NULL);
+	uv_close((uv_handle_t *)&u->tx_spin, NULL);
 	if (u->has4)
 		uv_close((uv_handle_t *)&u->udp4, NULL);
 	if (u->has6)
@@ -419,6 +515,7 @@ static void user_destroy(struct kdd_backend *b)
 	free(u->core_mem);
 	free(u->rl_mem);
 	free(u->lookups);
+	free(u->rxbuf);
 	free(u);
 }
 
@@ -483,7 +580,8 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 		*err_msg = "bad bind address";
 		return rc;
 	}
-	rc = uv_udp_init(u->loop, h);
+	/* Batches of datagrams by recvmmsg(2) where libuv has it. */
+	rc = uv_udp_init_ex(u->loop, h, (unsigned int)family | UV_UDP_RECVMMSG);
 	if (rc) {
 		*err_msg = "creating a UDP socket";
 		return rc;
@@ -530,7 +628,8 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 	u->rl_mem = malloc(kd_rl_memsize(p->core.rl_entries));
 	u->nlookup_slots = KD_MIN(p->core.max_lookups, 0xffffu);
 	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
-	if (!u->core_mem || !u->rl_mem || !u->lookups) {
+	u->rxbuf = malloc((size_t)USER_RX_BATCH * USER_RX_SLOT);
+	if (!u->core_mem || !u->rl_mem || !u->lookups || !u->rxbuf) {
 		*err_msg = "out of memory";
 		rc = -ENOMEM;
 		goto err_free;
@@ -551,10 +650,22 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 		goto err_free;
 	}
 	u->timer.data = u;
+	u->tx_flush.data = u;
+	u->tx_spin.data = u;
+	*err_msg = "creating the send queue";
+	rc = uv_check_init(loop, &u->tx_flush);
+	if (rc)
+		goto err_timer;
+	rc = uv_idle_init(loop, &u->tx_spin);
+	if (rc) {
+		u->closing++;
+		uv_close((uv_handle_t *)&u->tx_flush, on_create_close);
+		goto err_timer;
+	}
 	if (!p->bind4 || p->bind4[0]) {
 		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, p->rcvbuf, err_msg);
 		if (rc)
-			goto err_timer;
+			goto err_txq;
 		u->has4 = true;
 	}
 	if (!p->bind6 || p->bind6[0]) {
@@ -577,6 +688,10 @@ err_udp4:
 		u->closing++;
 		uv_close((uv_handle_t *)&u->udp4, on_create_close);
 	}
+err_txq:
+	u->closing += 2;
+	uv_close((uv_handle_t *)&u->tx_flush, on_create_close);
+	uv_close((uv_handle_t *)&u->tx_spin, on_create_close);
 err_timer:
 	/* The handles close on a later turn of the loop: u goes with the last. */
 	u->stopped = true;
@@ -588,6 +703,7 @@ err_free:
 	free(u->core_mem);
 	free(u->rl_mem);
 	free(u->lookups);
+	free(u->rxbuf);
 	free(u);
 	return rc;
 }
