@@ -93,6 +93,13 @@ while [ $i -lt "$nodes" ]; do
 	out=$(ctl $i put "key-$i" "value of node $i") || fail "put key-$i through node $i: $out"
 	i=$((i + 1))
 done
+# Forty more keys, so that each node that joins later is among the three
+# closest to some of them (to none: a chance of 0.7^40, below one in a million).
+i=0
+while [ $i -lt 40 ]; do
+	out=$(ctl $((i % nodes)) put "extra-$i" "extra $i") || fail "put extra-$i: $out"
+	i=$((i + 1))
+done
 
 gets=0
 i=0

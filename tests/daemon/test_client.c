@@ -5,7 +5,8 @@
  * client. What a user of put and get would notice: values come back whole
  * from any node; a put reaches r replicas even when a node has no daemon
  * behind it; a get survives its source falling silent halfway through a
- * value; a node that lost its copy gets it back from the next get.
+ * value; a node that lost its copy gets it back from the next get; a put
+ * of other bytes under an immutable key leaves every copy as it was.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -461,6 +462,55 @@ static void a_lost_copy_is_repaired_by_a_get(void **state)
 	assert_int_equal(copies("repair"), 3);
 }
 
+/* Nodes whose store holds key with exactly these bytes / with any value. */
+static void count_values(const char *key, const char *want, unsigned int *same,
+			 unsigned int *any)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record rec;
+	unsigned int i;
+	struct kd_id k;
+
+	make_key(&k, key);
+	*same = *any = 0;
+	for (i = 0; i < NODES; i++) {
+		if (kdd_store_get(nodes[i].store, &k, wall(), &rec, buf, sizeof(buf)))
+			continue;
+		(*any)++;
+		*same += rec.len == strlen(want) && memcmp(rec.value, want, rec.len) == 0;
+	}
+}
+
+static void an_immutable_key_keeps_its_first_value(void **state)
+{
+	unsigned int i, holder = NODES, same, any;
+	uint64_t sent;
+
+	assert_int_equal(put(0, "first", (const uint8_t *)"one", 3), 0);
+	run_ms(200);
+	for (i = 1; i < NODES && holder == NODES; i++)
+		if (holds(i, "first"))
+			holder = i;
+	assert_true(holder < NODES);
+	/* From a replica: refused there and then, nobody else is asked. */
+	sent = requests_sent(holder);
+	assert_int_not_equal(put(holder, "first", (const uint8_t *)"two", 3), 0);
+	assert_int_equal(res.info.acks, 0);
+	assert_int_equal(requests_sent(holder), sent);
+	/* From a node that is not: the replicas refuse, no node takes the bytes. */
+	for (i = 0; i < NODES; i++)
+		if (!holds(i, "first"))
+			break;
+	assert_true(i < NODES);
+	assert_int_not_equal(put(i, "first", (const uint8_t *)"two", 3), 0);
+	run_ms(200);
+	count_values("first", "one", &same, &any);
+	assert_int_equal(same, 3);
+	assert_int_equal(any, 3);
+	assert_int_equal(get(i, "first"), 0);
+	assert_memory_equal(res.value, "one", 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +521,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_source_falling_silent_is_replaced, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_lost_copy_is_repaired_by_a_get, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(an_immutable_key_keeps_its_first_value, setup,
 						teardown),
 	};
 

@@ -34,6 +34,7 @@ struct replica {
 	struct kd_node node;
 	bool self;
 	uint8_t state;
+	bool refused;		/* put: REP_FAILED by a refusal of the record itself */
 	uint32_t next_part;	/* put: the next part to send; get: to ask for */
 	uint32_t parts_done;	/* put: parts acknowledged as held */
 	bool has_value;		/* get: answered with a record... */

@@ -57,12 +57,18 @@ static int send_parts(struct kdd_client *c, struct op *o, unsigned int i)
 	return 0;
 }
 
-/* Returns true if replica i committed the record or is now asked to. */
+/*
+ * Returns true if replica i takes its place among the r: it committed the
+ * record, is now asked to, or (this node) refused the record itself, which
+ * the next node must not be asked in its stead.
+ */
 static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
 	uint32_t code;
 
+	if (r->state != REP_SPARE)
+		return r->state != REP_FAILED || r->refused;
 	if (r->self) {
 		code = kdd_server_commit(c->local, &o->meta, o->value, &r->node.id,
 					 kdd_wall_s());
@@ -72,8 +78,9 @@ static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
 			return true;
 		}
 		r->state = REP_FAILED;
+		r->refused = !worth_substituting(code);
 		o->why = code_text(code);
-		return false;
+		return r->refused;
 	}
 	r->state = REP_BUSY;
 	if (send_parts(c, o, i)) {
@@ -99,6 +106,24 @@ static void put_progress(struct kdd_client *c, struct op *o)
 
 void kdd_put_start(struct kdd_client *c, struct op *o)
 {
+	unsigned int i;
+
+	/*
+	 * This node, if it is a replica, answers first and at once: when it
+	 * refuses the record (it holds other bytes under an immutable key, or
+	 * a newer version) no other node is asked, so the put cannot plant a
+	 * second value on replicas that have not yet received the first.
+	 */
+	for (i = 0; i < o->nrep && i < c->p.r; i++) {
+		if (!o->rep[i].self)
+			continue;
+		start_replica(c, o, i);
+		if (o->rep[i].refused) {
+			put_progress(c, o);
+			return;
+		}
+		break;
+	}
 	kdd_client_start_replicas(c, o, start_replica);
 	put_progress(c, o);
 }
@@ -111,9 +136,10 @@ void kdd_put_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32
 		return;
 	kdd_client_cancel(c, o, (int)rep);
 	r->state = REP_FAILED;
+	r->refused = !worth_substituting(code);
 	if (code)
 		o->why = code_text(code);
-	if (worth_substituting(code))
+	if (!r->refused)
 		kdd_client_substitute(c, o, start_replica);
 	put_progress(c, o);
 }
