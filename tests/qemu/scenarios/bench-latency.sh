@@ -43,4 +43,18 @@ for op in put get; do
 		"lookup $(stats $op "\$3 / $RTT_US") RTTs in $(stats $op '$4') rounds;" \
 		"beyond the lookup $(stats $op "(\$2 - \$3) / $RTT_US") RTTs"
 done
+
+# One FIND_VALUE exchange between two daemons, timed alone in the same VM:
+# the link's round trip plus what the emulated CPUs add on both ends (the
+# upcall, the store, the reply through the module). A get beyond its
+# lookup, in these units, says how many exchanges it waited for.
+EX=50
+on 1 kdht-values store --keys $EX --window 1 --seed 7 "$(addr4 $((N / 2 + 1))):$KDHT_PORT" \
+	>/dev/null || fail "kdht-values store"
+ex_us=$(on 1 kdht-values find --keys $EX --window 1 --seed 7 --json \
+	"$(addr4 $((N / 2 + 1))):$KDHT_PORT" | jq -r ".seconds * 1000000 / $EX | floor")
+[ "${ex_us:-0}" -gt 0 ] || fail "timing a FIND_VALUE exchange"
+log "BENCH one FIND_VALUE exchange: $((ex_us / 1000)) ms ($(awk -v e="$ex_us" -v r="$RTT_US" \
+	'BEGIN { printf "%.2f", e / r }') link RTTs), mean of $EX"
+log "BENCH get beyond the lookup, in FIND_VALUE exchanges: $(stats get "(\$2 - \$3) / $ex_us")"
 daemons_down
