@@ -4,6 +4,8 @@
  * (or as fast as it can) for a while, from one or many source sockets, and
  * counts what comes back. The byte counts are UDP payloads as they cross the
  * wire to and from the flooder, which is what an amplification bound is about.
+ * Requests leave by sendmmsg(2) and replies come in by recvmmsg(2), a batch
+ * per call, so that the flooder costs little beside the node it floods.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +22,8 @@
 #define FLOOD_MAX_SOCKETS	1024	/* source sockets (addresses x ports) */
 #define FLOOD_MAX_ADDRS		64	/* --bind addresses */
 #define FLOOD_BATCH		32	/* requests sent between two receive sweeps */
+#define FLOOD_RX_BATCH		32	/* replies one recvmmsg takes */
+#define FLOOD_RX_SLOT		65536	/* room per reply: any size is counted whole */
 #define FLOOD_RCVBUF		(4 << 20)
 #define FLOOD_DEFAULT_SECONDS	"5"
 #define FLOOD_DEFAULT_LINGER	"0.5"
@@ -178,43 +182,81 @@ static void count_reply(struct flood *f, struct source *s, const uint8_t *pkt, s
 /* Reads every datagram waiting on every source; never blocks. */
 static void drain(struct flood *f)
 {
-	uint8_t buf[65536];
-	char cbuf[CMSG_SPACE(sizeof(uint32_t))];
-	unsigned int i;
+	static uint8_t buf[FLOOD_RX_BATCH][FLOOD_RX_SLOT];
+	static char cbuf[FLOOD_RX_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+	struct mmsghdr mm[FLOOD_RX_BATCH];
+	struct iovec iov[FLOOD_RX_BATCH];
+	struct cmsghdr *cm;
+	unsigned int i, k;
+	int n;
 
 	for (i = 0; i < f->nsrc; i++) {
 		struct source *s = &f->src[i];
 
-		for (;;) {
-			struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-			struct msghdr mh = {
-				.msg_iov = &iov, .msg_iovlen = 1,
-				.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-			};
-			struct cmsghdr *cm;
-			ssize_t n = recvmsg(s->fd, &mh, 0);
-
-			if (n < 0)
-				break;	/* EAGAIN, or an ICMP error: nothing to count */
-			for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
-					memcpy(&s->rxq_drops, CMSG_DATA(cm), sizeof(uint32_t));
-			count_reply(f, s, buf, (size_t)n);
-		}
+		do {
+			for (k = 0; k < FLOOD_RX_BATCH; k++) {
+				iov[k].iov_base = buf[k];
+				iov[k].iov_len = FLOOD_RX_SLOT;
+				memset(&mm[k], 0, sizeof(mm[k]));
+				mm[k].msg_hdr.msg_iov = &iov[k];
+				mm[k].msg_hdr.msg_iovlen = 1;
+				mm[k].msg_hdr.msg_control = cbuf[k];
+				mm[k].msg_hdr.msg_controllen = sizeof(cbuf[k]);
+			}
+			n = recvmmsg(s->fd, mm, FLOOD_RX_BATCH, 0, NULL);
+			/* n < 0: EAGAIN, or an ICMP error: nothing to count. */
+			for (k = 0; n > 0 && k < (unsigned int)n; k++) {
+				for (cm = CMSG_FIRSTHDR(&mm[k].msg_hdr); cm;
+				     cm = CMSG_NXTHDR(&mm[k].msg_hdr, cm))
+					if (cm->cmsg_level == SOL_SOCKET &&
+					    cm->cmsg_type == SO_RXQ_OVFL)
+						memcpy(&s->rxq_drops, CMSG_DATA(cm),
+						       sizeof(uint32_t));
+				count_reply(f, s, buf[k], mm[k].msg_len);
+			}
+		} while (n == FLOOD_RX_BATCH);
 	}
 }
 
-static void send_one(struct flood *f, unsigned int i)
+/*
+ * Sends n requests, each source in turn from *next; consecutive ones on the
+ * same socket (all of them, with one source) leave in one sendmmsg.
+ */
+static void send_batch(struct flood *f, unsigned int *next, unsigned int n)
 {
-	uint8_t pkt[KDHT_MAX_DATAGRAM];
-	struct source *s = &f->src[i];
-	size_t len = build_request(f, s, pkt);
+	static uint8_t pkt[FLOOD_BATCH][KDHT_MAX_DATAGRAM];
+	struct mmsghdr mm[FLOOD_BATCH];
+	struct iovec iov[FLOOD_BATCH];
+	unsigned int src[FLOOD_BATCH], i, j, k;
+	int sent;
 
-	if (send(s->fd, pkt, len, 0) == (ssize_t)len) {
-		f->c.sent++;
-		f->c.bytes_out += len;
-	} else {
-		f->c.send_errors++;
+	for (i = 0; i < n; i++) {
+		src[i] = *next;
+		iov[i].iov_base = pkt[i];
+		iov[i].iov_len = build_request(f, &f->src[*next], pkt[i]);
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		*next = (*next + 1) % f->nsrc;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && src[j] == src[i]; j++)
+			;
+		for (k = i; k < j;) {
+			sent = sendmmsg(f->src[src[i]].fd, mm + k, j - k, 0);
+			if (sent < 0 && errno == EINTR)
+				continue;
+			if (sent <= 0) {
+				/* A full socket buffer or an ICMP error: this one is lost. */
+				f->c.send_errors++;
+				k++;
+				continue;
+			}
+			for (; sent > 0; sent--, k++) {
+				f->c.sent++;
+				f->c.bytes_out += mm[k].msg_len;
+			}
+		}
 	}
 }
 
@@ -234,24 +276,21 @@ static void wait_readable(struct flood *f, int timeout_ms)
 static void run(struct flood *f, unsigned long rate, uint64_t duration_ns, uint64_t linger_ns,
 		uint64_t *elapsed_ns)
 {
-	uint64_t start = now_ns(), now = start, due = 0;
-	unsigned int next = 0, b;
+	uint64_t start = now_ns(), now = start, due = 0, done;
+	unsigned int next = 0;
 
 	while (now - start < duration_ns) {
 		if (rate) {
 			due = (now - start) * rate / 1000000000ull + 1;
-			for (b = 0; b < FLOOD_BATCH && f->c.sent + f->c.send_errors < due; b++) {
-				send_one(f, next);
-				next = (next + 1) % f->nsrc;
-			}
+			done = f->c.sent + f->c.send_errors;
+			if (done < due)
+				send_batch(f, &next, due - done < FLOOD_BATCH ?
+						     (unsigned int)(due - done) : FLOOD_BATCH);
 			drain(f);
 			if (f->c.sent + f->c.send_errors >= due)
 				wait_readable(f, 1);
 		} else {
-			for (b = 0; b < FLOOD_BATCH; b++) {
-				send_one(f, next);
-				next = (next + 1) % f->nsrc;
-			}
+			send_batch(f, &next, FLOOD_BATCH);
 			drain(f);
 		}
 		now = now_ns();
