@@ -287,7 +287,12 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	uint64_t now;
 	int rc;
 
-	/* The end of a batch (UV_UDP_MMSG_FREE) or nothing more to read. */
+	/* The end of a batch: the timer follows what its datagrams changed, once. */
+	if (flags & UV_UDP_MMSG_FREE) {
+		rearm(u);
+		return;
+	}
+	/* Nothing more to read, or a read error. */
 	if (nread <= 0 || !sa || u->stopped)
 		return;
 	u->counters[UC_RX]++;
@@ -315,7 +320,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		m.reply_budget = in.reply_budget;
 		u->b.host.recv(u->b.host.ctx, &m);
 	}
-	rearm(u);
+	if (!(flags & UV_UDP_MMSG_CHUNK))
+		rearm(u);
 }
 
 static int user_bootstrap(struct kdd_backend *b, const struct kd_addr *addr)
