@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * One node's routing, driven from outside: kd_core_input() for each
- * datagram, kd_core_tick() when kd_core_next_due() says so. Everything the
- * node keeps lives in the block handed to kd_core_init(), sized from the
- * parameters; a full pool means a request is not sent, never that memory
- * grows.
+ * One node's requests and lookups, driven from outside: kd_core_tick() when
+ * kd_core_next_due() says so, and the host's pings, lookups and bootstraps.
+ * Requests and lookups share this file because each drives the other: a
+ * lookup sends FIND_NODE requests, and a request's end moves its lookup on.
+ * Everything the node keeps lives in the block handed to kd_core_init(),
+ * sized from the parameters; a full pool means a request is not sent, never
+ * that memory grows. The receive path is kd_receive.c; the tokens peers
+ * issued us are kd_token.c's.
  */
-#include "kd_core.h"
+#include "kd_core_int.h"
 
-/* Tokens remembered for peers that are not (yet) table contacts. */
-#define KD_TOKEN_CACHE		64
 /* Liveness pings one kd_core_tick() sends at most, so a tick stays short. */
 #define KD_PINGS_PER_TICK	8
 /*
@@ -18,80 +19,9 @@
  * not make the host spin.
  */
 #define KD_TICK_MIN_MS		10
-#define KD_NO_LOOKUP		0xffff
 /* A lookup handle is its slot index and, above it, the slot's generation. */
 #define KD_HANDLE_SLOT_BITS	10
 #define KD_HANDLE_GEN_MASK	0x1fffff
-#define KD_WANT_ALL		(KDHT_WANT_V4 | KDHT_WANT_V6)
-
-enum kd_req_kind {
-	KD_REQ_FREE,
-	KD_REQ_PING,		/* the host's kd_core_ping() */
-	KD_REQ_LIVENESS,	/* a table member's liveness check */
-	KD_REQ_BOOT,		/* a bootstrap address */
-	KD_REQ_FIND,		/* a lookup's FIND_NODE */
-};
-
-struct kd_req {
-	struct kd_addr to;
-	struct kd_id id;	/* whom we asked, when id_known */
-	u64 sent_at;
-	u32 txid;
-	u32 prev_txid;		/* a resent FIND: the earlier attempt's, or 0 */
-	u32 cookie;
-	u16 lookup;		/* the lookup slot of a FIND, or KD_NO_LOOKUP */
-	u8 kind;
-	u8 id_known;
-	u8 parked;		/* a timed-out FIND kept for its resend */
-};
-
-struct kd_lk_slot {
-	struct kd_lookup l;
-	u32 cookie;
-	u32 gen;		/* bumped at every start: stale handles miss */
-	u8 used;
-	u8 internal;		/* a refresh or bootstrap lookup: no event */
-};
-
-struct kd_tok_entry {
-	struct kd_addr addr;
-	u64 got_at;
-	u8 token[KDHT_TOKEN_LEN];
-	u8 used;
-};
-
-struct kd_core {
-	struct kd_params p;
-	struct kd_id self;
-	struct kd_io io;
-	struct kd_table table;
-	struct kd_tokens tokens;
-	u64 next_rotate;
-	u8 rng_key[KD_SECRET_LEN];
-	u64 rng_ctr;
-	struct kd_req *req;
-	struct kd_lk_slot *lk;
-	struct kd_lookup_cand *cand;
-	u16 reqs_used;
-	u16 lookups_used;
-	u8 repl_init;		/* repl_per_bucket the table was sized for */
-	struct kd_tok_entry tcache[KD_TOKEN_CACHE];
-	u16 tcache_next;
-	struct kd_addr boot[KD_BOOTSTRAP_MAX];
-	u8 nboot;
-	u8 boot_lookup_started;
-	u32 boot_backoff;
-	u64 boot_next;
-	u64 last_tick;
-	u64 now;		/* the time of the call in progress */
-	u64 due;		/* kd_core_next_due()'s answer, while due_valid */
-	u8 due_valid;
-	/* Scratch for one call at a time; kept here to keep stack frames small. */
-	u8 pkt[KDHT_MAX_DATAGRAM];
-	struct kd_nodes nodes;
-	struct kd_node closest[KD_K_MAX + 1];
-	struct kd_lookup_hit hits[KD_K_MAX];
-};
 
 static size_t kd_align8(size_t n)
 {
@@ -140,31 +70,6 @@ static u32 kd_new_txid(struct kd_core *c)
 		t = (u32)kd_rand64(c);
 	} while (!t);
 	return t;
-}
-
-static void kd_emit(struct kd_core *c, const struct kd_event *ev)
-{
-	if (c->io.event)
-		c->io.event(c->io.ctx, ev);
-}
-
-static void kd_send(struct kd_core *c, const struct kd_addr *to, size_t len)
-{
-	if (len && c->io.send)
-		c->io.send(c->io.ctx, to, c->pkt, len);
-}
-
-/*
- * kd_core_next_due() is asked after every call, so it answers from a cache
- * that every change able to bring a deadline forward drops: a request sent
- * or failed, a lookup started, a table member added or removed, a
- * bootstrap, new parameters, a tick. A deadline that moves later (a reply,
- * a contact seen again) leaves the cache early, and the host's timer then
- * fires early: a tick that finds nothing due and recomputes.
- */
-static void kd_due_changed(struct kd_core *c)
-{
-	c->due_valid = 0;
 }
 
 static void kd_core_on_change(void *ctx, bool added, const struct kd_contact *ct)
@@ -216,87 +121,6 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 	return 0;
 }
 
-static bool kd_token_zero(const u8 *tok)
-{
-	unsigned int i;
-
-	for (i = 0; i < KDHT_TOKEN_LEN; i++)
-		if (tok[i])
-			return false;
-	return true;
-}
-
-/*
- * A token is trusted for one of our own rotation periods after it arrived:
- * its issuer accepts it for at least one of its periods, and peers run the
- * same default. An older one may be stale, and a request relying on it
- * would get its answer cut, so the request is padded instead.
- */
-static bool kd_token_fresh(const struct kd_core *c, u64 got_at)
-{
-	return got_at && c->now >= got_at && c->now - got_at < c->p.token_rotate_ms;
-}
-
-/* A contact's token came with its last reply: last_reply dates it. */
-static bool kd_contact_token_ok(const struct kd_core *c, const struct kd_contact *ct,
-				const struct kd_addr *to)
-{
-	return kd_addr_equal(&ct->node.addr, to) && !kd_token_zero(ct->token) &&
-	       kd_token_fresh(c, ct->last_reply);
-}
-
-/* The token `to` issued us: from its contact when id is known, else the cache. */
-static const u8 *kd_token_for(struct kd_core *c, const struct kd_addr *to,
-			      const struct kd_id *id)
-{
-	const struct kd_contact *ct;
-	unsigned int i;
-	u32 cursor = 0;
-
-	if (id) {
-		ct = kd_table_find(&c->table, id);
-		if (ct && kd_contact_token_ok(c, ct, to))
-			return ct->token;
-	}
-	for (i = 0; i < KD_TOKEN_CACHE; i++)
-		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, to) &&
-		    kd_token_fresh(c, c->tcache[i].got_at))
-			return c->tcache[i].token;
-	if (id)
-		return NULL;
-	while ((ct = kd_table_iter(&c->table, &cursor)))
-		if (kd_contact_token_ok(c, ct, to))
-			return ct->token;
-	return NULL;
-}
-
-static void kd_token_store(struct kd_core *c, const struct kd_node *from,
-			   const u8 *tok)
-{
-	struct kd_contact *ct;
-	struct kd_tok_entry *e = NULL;
-	unsigned int i;
-
-	if (kd_token_zero(tok))
-		return;
-	ct = kd_table_find(&c->table, &from->id);
-	if (ct && kd_addr_equal(&ct->node.addr, &from->addr)) {
-		memcpy(ct->token, tok, KDHT_TOKEN_LEN);
-		return;
-	}
-	for (i = 0; i < KD_TOKEN_CACHE && !e; i++)
-		if (c->tcache[i].used && kd_addr_equal(&c->tcache[i].addr, &from->addr))
-			e = &c->tcache[i];
-	if (!e) {
-		e = &c->tcache[c->tcache_next];
-		c->tcache_next = (c->tcache_next + 1) % KD_TOKEN_CACHE;
-	}
-	e->used = 1;
-	e->got_at = c->now;
-	e->addr = from->addr;
-	memcpy(e->token, tok, KDHT_TOKEN_LEN);
-}
-
 void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
 		      const struct kd_addr *to, u32 txid)
 {
@@ -330,7 +154,7 @@ static int kd_req_alloc(struct kd_core *c)
 	return -ENOSPC;
 }
 
-static void kd_req_free(struct kd_core *c, unsigned int i)
+void kd_req_free(struct kd_core *c, unsigned int i)
 {
 	c->req[i].kind = KD_REQ_FREE;
 	c->req[i].lookup = KD_NO_LOOKUP;
@@ -418,8 +242,8 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	return i;
 }
 
-static void kd_core_seen(struct kd_core *c, u64 now, const struct kd_node *n,
-			 u8 flags, bool is_reply, u32 rtt_ms)
+void kd_core_seen(struct kd_core *c, u64 now, const struct kd_node *n,
+		  u8 flags, bool is_reply, u32 rtt_ms)
 {
 	struct kd_node to_ping;
 
@@ -436,7 +260,7 @@ static unsigned int kd_target_bucket(const struct kd_core *c, const struct kd_id
 	return KD_MIN(kd_id_bucket(&c->self, t), (unsigned int)KD_ID_BITS - 1);
 }
 
-static void kd_lookup_detach(struct kd_core *c, unsigned int li)
+static void kd_core_lookup_detach(struct kd_core *c, unsigned int li)
 {
 	unsigned int i;
 
@@ -452,7 +276,7 @@ static void kd_lookup_detach(struct kd_core *c, unsigned int li)
 	c->lookups_used--;
 }
 
-static void kd_lookup_complete(struct kd_core *c, u64 now, unsigned int li)
+static void kd_core_lookup_complete(struct kd_core *c, u64 now, unsigned int li)
 {
 	struct kd_lk_slot *s = &c->lk[li];
 	struct kd_event ev;
@@ -466,13 +290,12 @@ static void kd_lookup_complete(struct kd_core *c, u64 now, unsigned int li)
 	ev.stats = s->l.stats;
 	ev.nhits = kd_lookup_result(&s->l, c->hits, KD_K_MAX);
 	ev.hits = c->hits;
-	kd_lookup_detach(c, li);
+	kd_core_lookup_detach(c, li);
 	if (!s->internal)
 		kd_emit(c, &ev);
 }
 
-/* Sends what lookup li wants sent, within free request slots; completes it when done. */
-static void kd_lookup_pump(struct kd_core *c, u64 now, unsigned int li)
+void kd_core_lookup_pump(struct kd_core *c, u64 now, unsigned int li)
 {
 	struct kd_lk_slot *s = &c->lk[li];
 	struct kd_node n;
@@ -481,11 +304,11 @@ static void kd_lookup_pump(struct kd_core *c, u64 now, unsigned int li)
 		if (kd_req_send(c, now, KD_REQ_FIND, &n.addr, &n.id, (u16)li, 0) < 0)
 			kd_lookup_on_failure(&s->l, now, &n.id);
 	if (kd_lookup_done(&s->l))
-		kd_lookup_complete(c, now, li);
+		kd_core_lookup_complete(c, now, li);
 }
 
-static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *target,
-			   u32 cookie, bool internal)
+int kd_core_lookup_start(struct kd_core *c, u64 now, const struct kd_id *target,
+			 u32 cookie, bool internal)
 {
 	struct kd_lk_slot *s = NULL;
 	unsigned int i, n;
@@ -511,14 +334,14 @@ static int kd_lookup_start(struct kd_core *c, u64 now, const struct kd_id *targe
 	n = kd_table_closest(&c->table, target, KD_WANT_ALL, c->closest, c->p.k);
 	while (n--)
 		kd_lookup_seed(&s->l, &c->closest[n]);
-	kd_lookup_pump(c, now, i);
+	kd_core_lookup_pump(c, now, i);
 	return (int)((s->gen << KD_HANDLE_SLOT_BITS) | i);
 }
 
 int kd_core_lookup(struct kd_core *c, u64 now, const struct kd_id *target, u32 cookie)
 {
 	c->now = now;
-	return kd_lookup_start(c, now, target, cookie, false);
+	return kd_core_lookup_start(c, now, target, cookie, false);
 }
 
 void kd_core_lookup_cancel(struct kd_core *c, int handle)
@@ -528,7 +351,7 @@ void kd_core_lookup_cancel(struct kd_core *c, int handle)
 	if (handle < 0 || i >= c->p.max_lookups || !c->lk[i].used ||
 	    c->lk[i].gen != (unsigned int)handle >> KD_HANDLE_SLOT_BITS)
 		return;
-	kd_lookup_detach(c, i);
+	kd_core_lookup_detach(c, i);
 }
 
 /*
@@ -537,7 +360,7 @@ void kd_core_lookup_cancel(struct kd_core *c, int handle)
  * its slot is then parked until the resend takes it over, so that a late
  * reply still matches.
  */
-static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
+void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 {
 	struct kd_req rq = c->req[i];
 	struct kd_event ev;
@@ -553,7 +376,7 @@ static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout
 	    kd_lookup_on_timeout(&c->lk[rq.lookup].l, now, &rq.id)) {
 		c->req[i].parked = 1;
 		c->req[i].sent_at = now;
-		kd_lookup_pump(c, now, rq.lookup);
+		kd_core_lookup_pump(c, now, rq.lookup);
 		return;
 	}
 	kd_req_free(c, i);
@@ -572,207 +395,9 @@ static void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout
 		if (rq.lookup == KD_NO_LOOKUP)
 			break;
 		kd_lookup_on_failure(&c->lk[rq.lookup].l, now, &rq.id);
-		kd_lookup_pump(c, now, rq.lookup);
+		kd_core_lookup_pump(c, now, rq.lookup);
 		break;
 	}
-}
-
-static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr *from)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->p.max_inflight; i++)
-		if (c->req[i].kind != KD_REQ_FREE &&
-		    (c->req[i].txid == txid ||
-		     (c->req[i].prev_txid && c->req[i].prev_txid == txid)) &&
-		    kd_addr_equal(&c->req[i].to, from))
-			return (int)i;
-	return -1;
-}
-
-/* Our own id in a NODES reply is no candidate for our lookups. */
-static unsigned int kd_drop_self(struct kd_core *c, struct kd_nodes *ns)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < ns->count; i++)
-		if (!kd_id_equal(&ns->node[i].id, &c->self))
-			ns->node[n++] = ns->node[i];
-	return n;
-}
-
-static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
-			  const struct kd_node *from, u8 type, u32 rtt)
-{
-	struct kd_event ev;
-	struct kd_lk_slot *s;
-
-	switch (rq->kind) {
-	case KD_REQ_PING:
-		memset(&ev, 0, sizeof(ev));
-		ev.type = KD_EV_PING_DONE;
-		ev.ok = type == KDHT_MSG_PONG;
-		ev.cookie = rq->cookie;
-		ev.node = *from;
-		ev.rtt_ms = rtt;
-		kd_emit(c, &ev);
-		break;
-	case KD_REQ_LIVENESS:
-		kd_table_ping_done(&c->table, &rq->id);
-		break;
-	case KD_REQ_FIND:
-		if (rq->lookup == KD_NO_LOOKUP)
-			break;
-		s = &c->lk[rq->lookup];
-		if (type == KDHT_MSG_NODES)
-			kd_lookup_on_reply(&s->l, now, from, c->nodes.node,
-					   kd_drop_self(c, &c->nodes));
-		else
-			kd_lookup_on_failure(&s->l, now, &from->id);
-		kd_lookup_pump(c, now, rq->lookup);
-		break;
-	}
-}
-
-static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *from,
-			    struct kd_input *in)
-{
-	const struct kd_hdr *h = &in->hdr;
-	struct kd_req rq;
-	u8 want = KDHT_MSG_PONG;
-	u16 code;
-	u32 rtt;
-	int i, r;
-
-	i = kd_req_match(c, h->txid, &from->addr);
-	if (i < 0) {
-		/* An ERROR to a value request: those are the daemon's. */
-		if (h->type == KDHT_MSG_ERROR &&
-		    kd_decode_error(in->body, in->body_len, &code) == KD_R_OK) {
-			in->upcall = true;
-			kd_core_seen(c, now, from, h->flags, false, 0);
-			return KD_R_OK;
-		}
-		return KD_R_UNSOLICITED;
-	}
-	rq = c->req[i];
-	if (rq.kind == KD_REQ_FIND)
-		want = KDHT_MSG_NODES;
-	if ((rq.id_known && !kd_id_equal(&rq.id, &from->id)) ||
-	    (h->type != want && h->type != KDHT_MSG_ERROR))
-		return KD_R_UNSOLICITED;
-
-	if (h->type == KDHT_MSG_PONG)
-		r = kd_decode_empty(in->body, in->body_len);
-	else if (h->type == KDHT_MSG_NODES)
-		r = kd_decode_nodes(in->body, in->body_len, &c->nodes);
-	else
-		r = kd_decode_error(in->body, in->body_len, &code);
-	if (r) {
-		kd_req_fail(c, now, (unsigned int)i, false);
-		return r;
-	}
-
-	kd_req_free(c, (unsigned int)i);
-	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);
-	kd_core_seen(c, now, from, h->flags, true, rtt);
-	kd_token_store(c, from, h->token);
-	kd_reply_done(c, now, &rq, from, h->type, rtt);
-
-	if (c->nboot && !c->boot_lookup_started) {
-		c->boot_lookup_started = 1;
-		kd_lookup_start(c, now, &c->self, 0, true);
-	}
-	return KD_R_OK;
-}
-
-static bool kd_core_validated(struct kd_core *c, const struct kd_addr *from,
-			      const struct kd_hdr *h)
-{
-	const struct kd_contact *ct;
-
-	if (kd_token_check(&c->tokens, from, h->token))
-		return true;
-	ct = kd_table_find(&c->table, &h->sender);
-	return ct && ct->last_reply && kd_addr_equal(&ct->node.addr, from);
-}
-
-static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
-				const struct kd_find_node *fn, struct kd_input *in)
-{
-	struct kd_hdr rh;
-	unsigned int got, i, n = 0;
-	unsigned int max = KD_MIN((unsigned int)fn->count, (unsigned int)c->p.k);
-
-	got = kd_table_closest(&c->table, &fn->target, fn->want, c->closest, max + 1);
-	for (i = 0; i < got && n < max; i++)
-		if (!kd_id_equal(&c->closest[i].id, &in->hdr.sender))
-			c->closest[n++] = c->closest[i];
-	while (n && kd_nodes_size(n) > in->reply_budget) {
-		n--;
-		in->reply_cut = true;
-	}
-	kd_core_make_hdr(c, &rh, KDHT_MSG_NODES, KDHT_F_REPLY, from, in->hdr.txid);
-	kd_send(c, from, kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n));
-}
-
-int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
-		  const u8 *pkt, size_t len, struct kd_input *in)
-{
-	struct kd_find_node fn;
-	struct kd_node sender;
-	struct kd_hdr rh;
-	int r;
-
-	c->now = now;
-	memset(in, 0, sizeof(*in));
-	r = kd_decode_hdr(pkt, len, &in->hdr, &in->body, &in->body_len);
-	if (r)
-		return r;
-	if (kd_id_equal(&in->hdr.sender, &c->self))
-		return KD_R_SELF;
-	if (!kd_addr_usable(from))
-		return KD_R_BAD_ADDR;
-	sender.id = in->hdr.sender;
-	sender.addr = *from;
-	in->validated = kd_core_validated(c, from, &in->hdr);
-	in->reply_budget = kd_reply_budget(in->validated, len);
-
-	switch (in->hdr.type) {
-	case KDHT_MSG_PING:
-		r = kd_decode_empty(in->body, in->body_len);
-		if (r)
-			return r;
-		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
-		kd_send(c, from, kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0));
-		break;
-	case KDHT_MSG_FIND_NODE:
-		r = kd_decode_find_node(in->body, in->body_len, &fn);
-		if (r)
-			return r;
-		kd_answer_find_node(c, from, &fn, in);
-		break;
-	case KDHT_MSG_PONG:
-	case KDHT_MSG_NODES:
-	case KDHT_MSG_ERROR:
-		return kd_core_on_reply(c, now, &sender, in);
-	default:
-		in->upcall = true;
-		break;
-	}
-	kd_core_seen(c, now, &sender, in->hdr.flags, false, 0);
-	return KD_R_OK;
-}
-
-void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
-		    const struct kd_input *in, u16 code)
-{
-	struct kd_hdr rh;
-
-	if ((in->hdr.flags & KDHT_F_REPLY) || KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
-		return;
-	kd_core_make_hdr(c, &rh, KDHT_MSG_ERROR, KDHT_F_REPLY, from, in->hdr.txid);
-	kd_send(c, from, kd_encode_error(c->pkt, sizeof(c->pkt), &rh, code));
 }
 
 int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cookie)
@@ -826,7 +451,7 @@ static void kd_tick_lookups(struct kd_core *c, u64 now)
 		if (!c->lk[i].used)
 			continue;
 		kd_lookup_tick(&c->lk[i].l, now);
-		kd_lookup_pump(c, now, i);
+		kd_core_lookup_pump(c, now, i);
 	}
 }
 
@@ -856,7 +481,7 @@ static void kd_tick_refresh(struct kd_core *c, u64 now)
 	kd_rand_bytes(c, rnd, sizeof(rnd));
 	kd_id_in_bucket(&target, &c->self, (unsigned int)b, rnd);
 	kd_table_touch(&c->table, (unsigned int)b, now);
-	kd_lookup_start(c, now, &target, 0, true);
+	kd_core_lookup_start(c, now, &target, 0, true);
 }
 
 static void kd_tick_bootstrap(struct kd_core *c, u64 now)

@@ -12,7 +12,8 @@
 #include "kd_types.h"
 #include "kd_params.h"
 #include "kd_codec.h"
-#include "kd_admit.h"
+#include "kd_token.h"
+#include "kd_ratelimit.h"
 #include "kd_table.h"
 #include "kd_lookup.h"
 

@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kd_admit.h"
+#include "kd_token.h"
+#include "kd_ratelimit.h"
 #include "kd_params.h"
 
 static const u8 key_seq[KD_SECRET_LEN] = {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * Admission: SipHash-2-4, address-validation tokens and the per-source
- * rate limiter. Integer arithmetic only, no 64-bit division, so the same
- * file builds in the kernel.
+ * The per-source token-bucket rate limiter, in a fixed-size table. Integer
+ * arithmetic only, no 64-bit division, so the same file builds in the kernel.
  */
-#include "kd_admit.h"
+#include "kd_ratelimit.h"
 #include "kd_params.h"
 
 /*
@@ -15,123 +14,6 @@
 #define KD_RL_MILLI	1000u	/* tokens are kept in thousandths of a request */
 /* Longer idle periods refill no further than a full bucket anyway. */
 #define KD_RL_ELAPSED_MAX	0xffffffffull
-
-static inline u64 kd_rotl(u64 x, unsigned int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-struct kd_sip {
-	u64 v0, v1, v2, v3;
-};
-
-static void kd_sip_round(struct kd_sip *s)
-{
-	s->v0 += s->v1;
-	s->v1 = kd_rotl(s->v1, 13);
-	s->v1 ^= s->v0;
-	s->v0 = kd_rotl(s->v0, 32);
-	s->v2 += s->v3;
-	s->v3 = kd_rotl(s->v3, 16);
-	s->v3 ^= s->v2;
-	s->v0 += s->v3;
-	s->v3 = kd_rotl(s->v3, 21);
-	s->v3 ^= s->v0;
-	s->v2 += s->v1;
-	s->v1 = kd_rotl(s->v1, 17);
-	s->v1 ^= s->v2;
-	s->v2 = kd_rotl(s->v2, 32);
-}
-
-static void kd_sip_block(struct kd_sip *s, u64 m)
-{
-	s->v3 ^= m;
-	kd_sip_round(s);
-	kd_sip_round(s);
-	s->v0 ^= m;
-}
-
-u64 kd_siphash(const u8 key[KD_SECRET_LEN], const u8 *data, size_t len)
-{
-	u64 k0 = kd_get_le64(key), k1 = kd_get_le64(key + 8);
-	struct kd_sip s = {
-		.v0 = k0 ^ 0x736f6d6570736575ull,
-		.v1 = k1 ^ 0x646f72616e646f6dull,
-		.v2 = k0 ^ 0x6c7967656e657261ull,
-		.v3 = k1 ^ 0x7465646279746573ull,
-	};
-	size_t off = 0;
-	u64 last;
-	unsigned int i;
-
-	for (; len - off >= 8; off += 8)
-		kd_sip_block(&s, kd_get_le64(data + off));
-	/* The final block carries the length's low byte on top of the tail bytes. */
-	last = (u64)(len & 0xff) << 56;
-	for (i = 0; off + i < len; i++)
-		last |= (u64)data[off + i] << (8 * i);
-	kd_sip_block(&s, last);
-	s.v2 ^= 0xff;
-	for (i = 0; i < 4; i++)
-		kd_sip_round(&s);
-	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
-}
-
-void kd_tokens_init(struct kd_tokens *t, const u8 secret[KD_SECRET_LEN], u64 now)
-{
-	memcpy(t->cur, secret, KD_SECRET_LEN);
-	memcpy(t->prev, secret, KD_SECRET_LEN);
-	t->rotated_at = now;
-}
-
-void kd_tokens_rotate(struct kd_tokens *t, const u8 secret[KD_SECRET_LEN], u64 now)
-{
-	memcpy(t->prev, t->cur, KD_SECRET_LEN);
-	memcpy(t->cur, secret, KD_SECRET_LEN);
-	t->rotated_at = now;
-}
-
-/* The token binds family, port and address, so it is useless from anywhere else. */
-static void kd_token_calc(const u8 secret[KD_SECRET_LEN], const struct kd_addr *a,
-			  u8 out[KDHT_TOKEN_LEN])
-{
-	u8 msg[3 + sizeof(a->ip)];
-	size_t iplen = a->family == KDHT_AF_INET ? 4 : sizeof(a->ip);
-
-	msg[0] = a->family;
-	kd_put_be16(msg + 1, a->port);
-	memcpy(msg + 3, a->ip, iplen);
-	kd_put_be64(out, kd_siphash(secret, msg, 3 + iplen));
-}
-
-void kd_token_make(const struct kd_tokens *t, const struct kd_addr *a,
-		   u8 out[KDHT_TOKEN_LEN])
-{
-	kd_token_calc(t->cur, a, out);
-}
-
-/* Compares without an early exit, so timing does not tell how much matched. */
-static bool kd_token_equal(const u8 *a, const u8 *b)
-{
-	u8 diff = 0;
-	unsigned int i;
-
-	for (i = 0; i < KDHT_TOKEN_LEN; i++)
-		diff |= a[i] ^ b[i];
-	return diff == 0;
-}
-
-bool kd_token_check(const struct kd_tokens *t, const struct kd_addr *a,
-		    const u8 tok[KDHT_TOKEN_LEN])
-{
-	u8 want[KDHT_TOKEN_LEN];
-	bool ok;
-
-	kd_token_calc(t->cur, a, want);
-	ok = kd_token_equal(want, tok);
-	kd_token_calc(t->prev, a, want);
-	return kd_token_equal(want, tok) || ok;
-}
 
 static u32 kd_rl_slots(u32 nentries)
 {

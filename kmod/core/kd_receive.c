@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The receive path: one datagram at a time, from kd_core_input(). Requests
+ * we answer here (PING, FIND_NODE) are answered at once; replies are matched
+ * to the request slot that awaits them and handed to kd_core.c's requests
+ * and lookups; value messages are left to the host (in->upcall).
+ */
+#include "kd_core_int.h"
+
+static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr *from)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_inflight; i++)
+		if (c->req[i].kind != KD_REQ_FREE &&
+		    (c->req[i].txid == txid ||
+		     (c->req[i].prev_txid && c->req[i].prev_txid == txid)) &&
+		    kd_addr_equal(&c->req[i].to, from))
+			return (int)i;
+	return -1;
+}
+
+/* Our own id in a NODES reply is no candidate for our lookups. */
+static unsigned int kd_drop_self(struct kd_core *c, struct kd_nodes *ns)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ns->count; i++)
+		if (!kd_id_equal(&ns->node[i].id, &c->self))
+			ns->node[n++] = ns->node[i];
+	return n;
+}
+
+static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
+			  const struct kd_node *from, u8 type, u32 rtt)
+{
+	struct kd_event ev;
+	struct kd_lk_slot *s;
+
+	switch (rq->kind) {
+	case KD_REQ_PING:
+		memset(&ev, 0, sizeof(ev));
+		ev.type = KD_EV_PING_DONE;
+		ev.ok = type == KDHT_MSG_PONG;
+		ev.cookie = rq->cookie;
+		ev.node = *from;
+		ev.rtt_ms = rtt;
+		kd_emit(c, &ev);
+		break;
+	case KD_REQ_LIVENESS:
+		kd_table_ping_done(&c->table, &rq->id);
+		break;
+	case KD_REQ_FIND:
+		if (rq->lookup == KD_NO_LOOKUP)
+			break;
+		s = &c->lk[rq->lookup];
+		if (type == KDHT_MSG_NODES)
+			kd_lookup_on_reply(&s->l, now, from, c->nodes.node,
+					   kd_drop_self(c, &c->nodes));
+		else
+			kd_lookup_on_failure(&s->l, now, &from->id);
+		kd_core_lookup_pump(c, now, rq->lookup);
+		break;
+	}
+}
+
+static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *from,
+			    struct kd_input *in)
+{
+	const struct kd_hdr *h = &in->hdr;
+	struct kd_req rq;
+	u8 want = KDHT_MSG_PONG;
+	u16 code;
+	u32 rtt;
+	int i, r;
+
+	i = kd_req_match(c, h->txid, &from->addr);
+	if (i < 0) {
+		/* An ERROR to a value request: those are the daemon's. */
+		if (h->type == KDHT_MSG_ERROR &&
+		    kd_decode_error(in->body, in->body_len, &code) == KD_R_OK) {
+			in->upcall = true;
+			kd_core_seen(c, now, from, h->flags, false, 0);
+			return KD_R_OK;
+		}
+		return KD_R_UNSOLICITED;
+	}
+	rq = c->req[i];
+	if (rq.kind == KD_REQ_FIND)
+		want = KDHT_MSG_NODES;
+	if ((rq.id_known && !kd_id_equal(&rq.id, &from->id)) ||
+	    (h->type != want && h->type != KDHT_MSG_ERROR))
+		return KD_R_UNSOLICITED;
+
+	if (h->type == KDHT_MSG_PONG)
+		r = kd_decode_empty(in->body, in->body_len);
+	else if (h->type == KDHT_MSG_NODES)
+		r = kd_decode_nodes(in->body, in->body_len, &c->nodes);
+	else
+		r = kd_decode_error(in->body, in->body_len, &code);
+	if (r) {
+		kd_req_fail(c, now, (unsigned int)i, false);
+		return r;
+	}
+
+	kd_req_free(c, (unsigned int)i);
+	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);
+	kd_core_seen(c, now, from, h->flags, true, rtt);
+	kd_token_store(c, from, h->token);
+	kd_reply_done(c, now, &rq, from, h->type, rtt);
+
+	if (c->nboot && !c->boot_lookup_started) {
+		c->boot_lookup_started = 1;
+		kd_core_lookup_start(c, now, &c->self, 0, true);
+	}
+	return KD_R_OK;
+}
+
+static bool kd_core_validated(struct kd_core *c, const struct kd_addr *from,
+			      const struct kd_hdr *h)
+{
+	const struct kd_contact *ct;
+
+	if (kd_token_check(&c->tokens, from, h->token))
+		return true;
+	ct = kd_table_find(&c->table, &h->sender);
+	return ct && ct->last_reply && kd_addr_equal(&ct->node.addr, from);
+}
+
+static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
+				const struct kd_find_node *fn, struct kd_input *in)
+{
+	struct kd_hdr rh;
+	unsigned int got, i, n = 0;
+	unsigned int max = KD_MIN((unsigned int)fn->count, (unsigned int)c->p.k);
+
+	got = kd_table_closest(&c->table, &fn->target, fn->want, c->closest, max + 1);
+	for (i = 0; i < got && n < max; i++)
+		if (!kd_id_equal(&c->closest[i].id, &in->hdr.sender))
+			c->closest[n++] = c->closest[i];
+	while (n && kd_nodes_size(n) > in->reply_budget) {
+		n--;
+		in->reply_cut = true;
+	}
+	kd_core_make_hdr(c, &rh, KDHT_MSG_NODES, KDHT_F_REPLY, from, in->hdr.txid);
+	kd_send(c, from, kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n));
+}
+
+int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
+		  const u8 *pkt, size_t len, struct kd_input *in)
+{
+	struct kd_find_node fn;
+	struct kd_node sender;
+	struct kd_hdr rh;
+	int r;
+
+	c->now = now;
+	memset(in, 0, sizeof(*in));
+	r = kd_decode_hdr(pkt, len, &in->hdr, &in->body, &in->body_len);
+	if (r)
+		return r;
+	if (kd_id_equal(&in->hdr.sender, &c->self))
+		return KD_R_SELF;
+	if (!kd_addr_usable(from))
+		return KD_R_BAD_ADDR;
+	sender.id = in->hdr.sender;
+	sender.addr = *from;
+	in->validated = kd_core_validated(c, from, &in->hdr);
+	in->reply_budget = kd_reply_budget(in->validated, len);
+
+	switch (in->hdr.type) {
+	case KDHT_MSG_PING:
+		r = kd_decode_empty(in->body, in->body_len);
+		if (r)
+			return r;
+		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
+		kd_send(c, from, kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0));
+		break;
+	case KDHT_MSG_FIND_NODE:
+		r = kd_decode_find_node(in->body, in->body_len, &fn);
+		if (r)
+			return r;
+		kd_answer_find_node(c, from, &fn, in);
+		break;
+	case KDHT_MSG_PONG:
+	case KDHT_MSG_NODES:
+	case KDHT_MSG_ERROR:
+		return kd_core_on_reply(c, now, &sender, in);
+	default:
+		in->upcall = true;
+		break;
+	}
+	kd_core_seen(c, now, &sender, in->hdr.flags, false, 0);
+	return KD_R_OK;
+}
+
+void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
+		    const struct kd_input *in, u16 code)
+{
+	struct kd_hdr rh;
+
+	if ((in->hdr.flags & KDHT_F_REPLY) || KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
+		return;
+	kd_core_make_hdr(c, &rh, KDHT_MSG_ERROR, KDHT_F_REPLY, from, in->hdr.txid);
+	kd_send(c, from, kd_encode_error(c->pkt, sizeof(c->pkt), &rh, code));
+}
