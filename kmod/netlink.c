@@ -561,13 +561,9 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 	struct kdht_out out;
 	struct kdht_net *kn = kdht_nl_net(info);
 	struct nlattr **a = info->attrs;
-	u8 flags = 0, type, *buf;
+	struct kd_value_msg m = {};
 	struct kdht_node *node;
 	struct kd_addr addr;
-	u32 txid = 0;
-	u16 pad_to = 0;
-	struct kd_hdr h;
-	size_t len;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, KDHT_A_TYPE) ||
@@ -576,16 +572,15 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 	ret = kdht_nl_get_addr(info, &addr);
 	if (ret)
 		return ret;
-	type = nla_get_u8(a[KDHT_A_TYPE]);
+	m.type = nla_get_u8(a[KDHT_A_TYPE]);
 	if (a[KDHT_A_FLAGS])
-		flags = nla_get_u8(a[KDHT_A_FLAGS]);
+		m.flags = nla_get_u8(a[KDHT_A_FLAGS]);
 	if (a[KDHT_A_TXID])
-		txid = nla_get_u32(a[KDHT_A_TXID]);
+		m.txid = nla_get_u32(a[KDHT_A_TXID]);
 	if (a[KDHT_A_PAD_TO])
-		pad_to = nla_get_u16(a[KDHT_A_PAD_TO]);
-	buf = kmalloc(KDHT_MAX_DATAGRAM, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
+		m.pad_to = nla_get_u16(a[KDHT_A_PAD_TO]);
+	m.body = nla_data(a[KDHT_A_PAYLOAD]);
+	m.body_len = nla_len(a[KDHT_A_PAYLOAD]);
 
 	mutex_lock(&kn->lock);
 	node = kdht_nl_node(kn, info);
@@ -594,22 +589,14 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	spin_lock_bh(&node->lock);
-	kd_core_make_hdr(node->core, &h, type, flags, &addr, txid);
-	len = kd_encode(buf, KDHT_MAX_DATAGRAM, &h, nla_data(a[KDHT_A_PAYLOAD]),
-			nla_len(a[KDHT_A_PAYLOAD]), pad_to);
-	if (len)
-		kdht_node_queue_tx(node, &addr, buf, len);
+	ret = kd_core_send(node->core, &addr, &m, NULL);
 	kdht_node_collect(node, &out);
 	spin_unlock_bh(&node->lock);
 	kdht_node_flush(node, &out);
-	ret = 0;
-	if (!len) {
+	if (ret == -EMSGSIZE)
 		GENL_SET_ERR_MSG(info, "message larger than a datagram");
-		ret = -EMSGSIZE;
-	}
 out:
 	mutex_unlock(&kn->lock);
-	kfree(buf);
 	return ret;
 }
 
@@ -711,16 +698,11 @@ struct sk_buff *kdht_netlink_build_contact(const struct kd_node *n, bool added)
 	return skb;
 }
 
-/* The key of a FIND_VALUE or STORE: the body's first field, bytes of 32. */
-static bool kdht_nl_body_key(const struct kd_input *in, struct kd_id *key)
+/* A FIND_VALUE or STORE with its key: the daemon may want our closest to it. */
+static bool kdht_nl_wants_closest(const struct kd_input *in)
 {
-	if (in->hdr.type != KDHT_MSG_FIND_VALUE && in->hdr.type != KDHT_MSG_STORE)
-		return false;
-	if (in->body_len < 2 + KDHT_ID_LEN || in->body[0] != 0x0a ||
-	    in->body[1] != KDHT_ID_LEN)
-		return false;
-	memcpy(key->b, in->body + 2, KDHT_ID_LEN);
-	return true;
+	return in->has_key && (in->hdr.type == KDHT_MSG_FIND_VALUE ||
+			       in->hdr.type == KDHT_MSG_STORE);
 }
 
 /* Must hold node->lock (for kd_core_closest). */
@@ -732,7 +714,6 @@ struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 	struct nlattr *peers;
 	struct sk_buff *skb;
 	unsigned int i, n;
-	struct kd_id key;
 	void *hdr;
 
 	lockdep_assert_held(&node->lock);
@@ -748,8 +729,8 @@ struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 	    nla_put_u8(skb, KDHT_A_VALIDATED, in->validated) ||
 	    nla_put_u32(skb, KDHT_A_REPLY_BUDGET, in->reply_budget))
 		goto err;
-	if (kdht_nl_body_key(in, &key)) {
-		n = kd_core_closest(node->core, &key, KDHT_WANT_V4 | KDHT_WANT_V6,
+	if (kdht_nl_wants_closest(in)) {
+		n = kd_core_closest(node->core, &in->key, KDHT_WANT_V4 | KDHT_WANT_V6,
 				    near, min_t(unsigned int, node->params.k,
 						ARRAY_SIZE(node->closest)));
 		peers = nla_nest_start(skb, KDHT_A_PEERS);

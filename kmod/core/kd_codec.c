@@ -163,6 +163,17 @@ int kd_decode_error(const u8 *body, size_t len, u16 *code)
 	return KD_R_OK;
 }
 
+/* Protobuf's tag of field 1 with wire type 2 (bytes), then the key's length. */
+#define KD_KEY_TAG	0x0a
+
+bool kd_decode_key(const u8 *body, size_t len, struct kd_id *key)
+{
+	if (len < 2 + KDHT_ID_LEN || body[0] != KD_KEY_TAG || body[1] != KDHT_ID_LEN)
+		return false;
+	memcpy(key->b, body + 2, KDHT_ID_LEN);
+	return true;
+}
+
 /*
  * Writes the header for a body of body_len bytes and, when pad_to asks for
  * it, the padding after it. Returns the datagram length, or 0 if it does

@@ -66,6 +66,13 @@ int kd_decode_empty(const u8 *body, size_t len);	/* PING, PONG */
 int kd_decode_find_node(const u8 *body, size_t len, struct kd_find_node *out);
 int kd_decode_nodes(const u8 *body, size_t len, struct kd_nodes *out);
 int kd_decode_error(const u8 *body, size_t len, u16 *code);
+/*
+ * The key a value message's body starts with (PROTOCOL.md section 9: field
+ * 1, 32 bytes, so the body begins 0x0a 0x20). Reads those 34 bytes and no
+ * more: the rest is the daemon's to parse. Returns false, *key untouched,
+ * when the body does not start so.
+ */
+bool kd_decode_key(const u8 *body, size_t len, struct kd_id *key);
 
 /*
  * Encoders write a whole datagram into buf (cap bytes) and return its length,

@@ -142,6 +142,22 @@ void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
 		memcpy(h->token, tok, KDHT_TOKEN_LEN);
 }
 
+int kd_core_send(struct kd_core *c, const struct kd_addr *to,
+		 const struct kd_value_msg *m, u32 *txid)
+{
+	struct kd_hdr h;
+	size_t len;
+
+	kd_core_make_hdr(c, &h, m->type, m->flags, to, m->txid);
+	len = kd_encode(c->pkt, sizeof(c->pkt), &h, m->body, m->body_len, m->pad_to);
+	if (!len)
+		return -EMSGSIZE;
+	if (txid)
+		*txid = h.txid;
+	kd_send(c, to, len);
+	return 0;
+}
+
 static int kd_req_alloc(struct kd_core *c)
 {
 	unsigned int i;

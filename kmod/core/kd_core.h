@@ -54,6 +54,18 @@ struct kd_input {
 	bool upcall;		/* a value message: the host hands it up */
 	/* Answered, but cut to reply_budget: the host counts KD_R_UNVALIDATED. */
 	bool reply_cut;
+	bool has_key;		/* an upcall whose body starts with its key */
+	struct kd_id key;	/* that key, by kd_decode_key() */
+};
+
+/* A message the host composes: a value message, or an ERROR answering one. */
+struct kd_value_msg {
+	u8 type;
+	u8 flags;		/* KDHT_F_REPLY for a reply */
+	u32 txid;		/* a reply: the request's; a request: its own, or 0 */
+	const u8 *body;		/* the protobuf body, body_len bytes */
+	size_t body_len;
+	size_t pad_to;		/* pads the datagram to that many bytes; 0: none */
 };
 
 struct kd_core;
@@ -71,8 +83,8 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 
 /*
  * One datagram from `from`. Returns KD_R_OK when it was accepted (answered
- * here, or in->upcall set for the host to hand up), or the reason it was
- * dropped. Rate limiting is the host's (kd_ratelimit), before this call.
+ * here, or in->upcall set for the host to hand up, with in->key when the
+ * body starts with one), or the reason it was dropped. Rate limiting is the host's (kd_ratelimit), before this call.
  */
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in);
@@ -142,5 +154,15 @@ unsigned int kd_core_closest(const struct kd_core *c, const struct kd_id *target
  */
 void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
 		      const struct kd_addr *to, u32 txid);
+
+/*
+ * Sends m to `to` through io->send, with the header kd_core_make_hdr()
+ * fills (sender, txid drawn if m->txid is 0, token) and the padding m asks
+ * for. *txid (may be NULL) gets the txid sent, for matching the reply.
+ * Returns 0, or -EMSGSIZE if the message does not fit a datagram (nothing
+ * is sent).
+ */
+int kd_core_send(struct kd_core *c, const struct kd_addr *to,
+		 const struct kd_value_msg *m, u32 *txid);
 
 #endif /* KD_CORE_H */

@@ -188,6 +188,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		return kd_core_on_reply(c, now, &sender, in);
 	default:
 		in->upcall = true;
+		in->has_key = kd_decode_key(in->body, in->body_len, &in->key);
 		break;
 	}
 	kd_core_seen(c, now, &sender, in->hdr.flags, false, 0);

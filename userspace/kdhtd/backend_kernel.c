@@ -160,9 +160,7 @@ static void on_recv(struct kernel_backend *k, const struct kdnl_event *ev)
 	m.reply_budget = ev->reply_budget;
 	k->upcalls++;
 	/* The kernel's closest nodes to the key answer a FIND_VALUE we miss. */
-	if (ev->payload_len >= 2 + KDHT_ID_LEN && ev->payload[0] == 0x0a &&
-	    ev->payload[1] == KDHT_ID_LEN) {
-		memcpy(k->last_key.b, ev->payload + 2, KDHT_ID_LEN);
+	if (kd_decode_key(ev->payload, ev->payload_len, &k->last_key)) {
 		k->nlast = KD_MIN(ev->lookup.npeers, (unsigned int)KDNL_MAX_PEERS);
 		for (i = 0; i < k->nlast; i++)
 			node_from_peer(&k->last[i], &ev->lookup.peers[i]);

@@ -390,20 +390,14 @@ static int user_send(struct kdd_backend *b, const struct kd_addr *to, uint8_t ty
 		     size_t pad_to, uint32_t *txid_out)
 {
 	struct user_backend *u = to_user(b);
-	u8 pkt[KDHT_MAX_DATAGRAM];
-	struct kd_hdr h;
-	size_t len;
+	struct kd_value_msg m = {
+		.type = type, .flags = flags, .txid = txid,
+		.body = body, .body_len = body_len, .pad_to = pad_to,
+	};
 
 	if (u->stopped)
 		return -ESHUTDOWN;
-	kd_core_make_hdr(u->core, &h, type, flags, to, txid);
-	len = kd_encode(pkt, sizeof(pkt), &h, body, body_len, pad_to);
-	if (!len)
-		return -EMSGSIZE;
-	if (txid_out)
-		*txid_out = h.txid;
-	on_core_send(u, to, pkt, len);
-	return 0;
+	return kd_core_send(u->core, to, &m, txid_out);
 }
 
 static unsigned int user_closest(struct kdd_backend *b, const struct kd_id *target,

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "kd_codec.h"
 #include "kdht.pb-c.h"
 
 /* Signatures cover this string first, so they mean nothing elsewhere. */
@@ -122,12 +123,14 @@ static void record_to(Kdht__Record *r, const struct kdd_part *p)
 }
 
 /*
- * Every body starts with the key as field 1 (0x0a 0x20 then 32 bytes): the
- * routing node finds the key there without parsing protobuf.
+ * Every body starts with the key as field 1: the routing node finds the key
+ * there (kd_decode_key) without parsing protobuf.
  */
 static bool key_first(const uint8_t *b, size_t len)
 {
-	return len >= 2 + KDHT_ID_LEN && b[0] == 0x0a && b[1] == KDHT_ID_LEN;
+	struct kd_id key;
+
+	return kd_decode_key(b, len, &key);
 }
 
 int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, void **keep)
