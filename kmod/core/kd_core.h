@@ -84,7 +84,8 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 /*
  * One datagram from `from`. Returns KD_R_OK when it was accepted (answered
  * here, or in->upcall set for the host to hand up, with in->key when the
- * body starts with one), or the reason it was dropped. Rate limiting is the host's (kd_ratelimit), before this call.
+ * body starts with one), or the reason it was dropped. Rate limiting is the
+ * host's (kd_ratelimit), before this call.
  */
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in);
