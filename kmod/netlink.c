@@ -295,7 +295,6 @@ static int kdht_nl_del_node(struct sk_buff *skb, struct genl_info *info)
 
 static int kdht_nl_add_contact(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kdht_out out;
 	struct kdht_net *kn = kdht_nl_net(info);
 	struct kdht_node *node;
 	struct kd_addr addr;
@@ -310,11 +309,7 @@ static int kdht_nl_add_contact(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENETDOWN;
 		goto out;
 	}
-	spin_lock_bh(&node->lock);
-	ret = kd_core_bootstrap(node->core, kdht_node_now(), &addr);
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
+	ret = kdht_node_bootstrap(node, &addr);
 	if (ret == -ENOSPC)
 		GENL_SET_ERR_MSG(info, "too many bootstrap addresses");
 out:
@@ -322,97 +317,53 @@ out:
 	return ret;
 }
 
-static int kdht_nl_ping(struct sk_buff *skb, struct genl_info *info)
+/*
+ * PING and LOOKUP: answered at once, while the outcome follows as PING_DONE
+ * or LOOKUP_DONE to the requester.
+ */
+static int kdht_nl_ask(struct genl_info *info, struct kdht_ask *ask)
 {
-	struct kdht_out out;
 	struct kdht_net *kn = kdht_nl_net(info);
-	u32 cookie = 0;
 	struct kdht_node *node;
-	struct kd_addr addr;
-	int ret, core_cookie;
+	int ret = -ENETDOWN;
 
-	ret = kdht_nl_get_addr(info, &addr);
-	if (ret)
-		return ret;
+	ask->portid = info->snd_portid;
 	if (info->attrs[KDHT_A_COOKIE])
-		cookie = nla_get_u32(info->attrs[KDHT_A_COOKIE]);
+		ask->cookie = nla_get_u32(info->attrs[KDHT_A_COOKIE]);
 	mutex_lock(&kn->lock);
 	node = kdht_nl_node(kn, info);
-	if (!node) {
-		ret = -ENETDOWN;
-		goto out;
-	}
-	spin_lock_bh(&node->lock);
-	core_cookie = kdht_node_req_alloc(node, KDHT_REQ_PING, info->snd_portid,
-					  cookie);
-	ret = core_cookie;
-	if (core_cookie >= 0) {
-		ret = kd_core_ping(node->core, kdht_node_now(), &addr, core_cookie);
-		if (ret < 0)
-			node->req[core_cookie % KDHT_ASYNC_MAX].kind = KDHT_REQ_FREE;
-	}
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
-	if (ret < 0) {
-		GENL_SET_ERR_MSG(info, "too many requests in flight");
+	if (node)
+		ret = kdht_node_ask(node, ask);
+	if (node && ret < 0) {
+		if (ask->kind == KDHT_REQ_PING)
+			GENL_SET_ERR_MSG(info, "too many requests in flight");
+		else
+			GENL_SET_ERR_MSG(info, "too many lookups running");
 		ret = -EBUSY;
 	}
-out:
 	mutex_unlock(&kn->lock);
-	return ret < 0 ? ret : 0;
+	return ret;
+}
+
+static int kdht_nl_ping(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kdht_ask ask = { .kind = KDHT_REQ_PING };
+	int ret;
+
+	ret = kdht_nl_get_addr(info, &ask.addr);
+	if (ret)
+		return ret;
+	return kdht_nl_ask(info, &ask);
 }
 
 static int kdht_nl_lookup(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kdht_out out;
-	struct kdht_net *kn = kdht_nl_net(info);
-	struct kdht_node *node;
-	struct kdht_req *req;
-	struct kd_id target;
-	int ret, core_cookie;
-	u32 cookie = 0;
+	struct kdht_ask ask = { .kind = KDHT_REQ_LOOKUP };
 
 	if (GENL_REQ_ATTR_CHECK(info, KDHT_A_TARGET))
 		return -EINVAL;
-	memcpy(target.b, nla_data(info->attrs[KDHT_A_TARGET]), KDHT_ID_LEN);
-	if (info->attrs[KDHT_A_COOKIE])
-		cookie = nla_get_u32(info->attrs[KDHT_A_COOKIE]);
-	mutex_lock(&kn->lock);
-	node = kdht_nl_node(kn, info);
-	if (!node) {
-		ret = -ENETDOWN;
-		goto out;
-	}
-	spin_lock_bh(&node->lock);
-	core_cookie = kdht_node_req_alloc(node, KDHT_REQ_LOOKUP, info->snd_portid,
-					  cookie);
-	ret = core_cookie;
-	if (core_cookie >= 0) {
-		req = &node->req[core_cookie % KDHT_ASYNC_MAX];
-		kdht_obj_log("create", "lookup", "%p", req);
-		kdht_stat_inc(kn, KDHT_STAT_LOOKUPS_STARTED);
-		ret = kd_core_lookup(node->core, kdht_node_now(), &target, core_cookie);
-		/* The lookup may have finished already, and its slot gone. */
-		if (req->kind == KDHT_REQ_LOOKUP && req->core_cookie == core_cookie) {
-			if (ret >= 0) {
-				req->handle = ret;
-			} else {
-				kdht_obj_log("destroy", "lookup", "%p", req);
-				req->kind = KDHT_REQ_FREE;
-			}
-		}
-	}
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
-	if (ret < 0) {
-		GENL_SET_ERR_MSG(info, "too many lookups running");
-		ret = -EBUSY;
-	}
-out:
-	mutex_unlock(&kn->lock);
-	return ret < 0 ? ret : 0;
+	memcpy(ask.target.b, nla_data(info->attrs[KDHT_A_TARGET]), KDHT_ID_LEN);
+	return kdht_nl_ask(info, &ask);
 }
 
 static int kdht_nl_put_contact(struct sk_buff *skb, const struct kd_table *t,
@@ -558,7 +509,6 @@ static int kdht_nl_register(struct sk_buff *skb, struct genl_info *info)
 
 static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kdht_out out;
 	struct kdht_net *kn = kdht_nl_net(info);
 	struct nlattr **a = info->attrs;
 	struct kd_value_msg m = {};
@@ -584,18 +534,9 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&kn->lock);
 	node = kdht_nl_node(kn, info);
-	if (!node) {
-		ret = -ENETDOWN;
-		goto out;
-	}
-	spin_lock_bh(&node->lock);
-	ret = kd_core_send(node->core, &addr, &m, NULL);
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
+	ret = node ? kdht_node_send(node, &addr, &m) : -ENETDOWN;
 	if (ret == -EMSGSIZE)
 		GENL_SET_ERR_MSG(info, "message larger than a datagram");
-out:
 	mutex_unlock(&kn->lock);
 	return ret;
 }
@@ -763,7 +704,6 @@ int kdht_netlink_deliver(struct kdht_net *kn, struct sk_buff *skb)
 static int kdht_nl_notify(struct notifier_block *nb, unsigned long state,
 			  void *ptr)
 {
-	struct kdht_out out;
 	struct netlink_notify *n = ptr;
 	struct kdht_node *node;
 	struct kdht_net *kn;
@@ -775,13 +715,8 @@ static int kdht_nl_notify(struct notifier_block *nb, unsigned long state,
 	if (READ_ONCE(kn->daemon_portid) == n->portid)
 		WRITE_ONCE(kn->daemon_portid, 0);
 	node = kdht_node_get(kn);
-	if (node) {
-		spin_lock_bh(&node->lock);
-		kdht_node_req_release(node, n->portid);
-		kdht_node_collect(node, &out);
-		spin_unlock_bh(&node->lock);
-		kdht_node_flush(node, &out);
-	}
+	if (node)
+		kdht_node_requester_gone(node, n->portid);
 	mutex_unlock(&kn->lock);
 	return NOTIFY_DONE;
 }

@@ -69,8 +69,8 @@ static enum kdht_stat kdht_type_stat(const u8 *map, u8 type, enum kdht_stat valu
 }
 
 /* Must hold node->lock. Called by the core for every datagram it sends. */
-void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
-			const u8 *pkt, size_t len)
+static void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
+			       const u8 *pkt, size_t len)
 {
 	struct sk_buff *skb;
 
@@ -113,6 +113,14 @@ static struct kdht_req *kdht_node_req_find(struct kdht_node *node, u32 core_cook
 	return req;
 }
 
+/* Must hold node->lock. Frees a request slot: its requester hears no more. */
+static void kdht_node_req_free(struct kdht_req *req)
+{
+	if (req->kind == KDHT_REQ_LOOKUP)
+		kdht_obj_log("destroy", "lookup", "%p", req);
+	req->kind = KDHT_REQ_FREE;
+}
+
 static void kdht_node_event_cb(void *ctx, const struct kd_event *ev)
 {
 	struct kdht_node *node = ctx;
@@ -127,14 +135,12 @@ static void kdht_node_event_cb(void *ctx, const struct kd_event *ev)
 		req = kdht_node_req_find(node, ev->cookie);
 		if (!req)
 			return;
-		if (req->kind == KDHT_REQ_LOOKUP) {
+		if (req->kind == KDHT_REQ_LOOKUP)
 			kdht_stat_inc(kn, ev->ok ? KDHT_STAT_LOOKUPS_DONE :
 					      KDHT_STAT_LOOKUPS_FAILED);
-			kdht_obj_log("destroy", "lookup", "%p", req);
-		}
 		kdht_node_queue_ev(node, kdht_netlink_build_done(ev, req->cookie),
 				   req->portid);
-		req->kind = KDHT_REQ_FREE;
+		kdht_node_req_free(req);
 		break;
 	case KD_EV_CONTACT_ADDED:
 	case KD_EV_CONTACT_REMOVED:
@@ -156,8 +162,8 @@ static void kdht_node_event_cb(void *ctx, const struct kd_event *ev)
  * Must hold node->lock. Takes a free request slot for a requester; returns
  * the cookie to hand the core, or -EBUSY.
  */
-int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
-			u32 portid, u32 cookie)
+static int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
+			       u32 portid, u32 cookie)
 {
 	unsigned int i, slot;
 	struct kdht_req *req;
@@ -181,7 +187,7 @@ int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
 }
 
 /* Must hold node->lock. The requester's socket closed: nobody waits. */
-void kdht_node_req_release(struct kdht_node *node, u32 portid)
+static void kdht_node_req_release(struct kdht_node *node, u32 portid)
 {
 	struct kdht_req *req;
 	unsigned int i;
@@ -191,12 +197,9 @@ void kdht_node_req_release(struct kdht_node *node, u32 portid)
 		req = &node->req[i];
 		if (req->kind == KDHT_REQ_FREE || req->portid != portid)
 			continue;
-		if (req->kind == KDHT_REQ_LOOKUP) {
-			if (req->handle >= 0)
-				kd_core_lookup_cancel(node->core, req->handle);
-			kdht_obj_log("destroy", "lookup", "%p", req);
-		}
-		req->kind = KDHT_REQ_FREE;
+		if (req->kind == KDHT_REQ_LOOKUP && req->handle >= 0)
+			kd_core_lookup_cancel(node->core, req->handle);
+		kdht_node_req_free(req);
 	}
 }
 
@@ -216,11 +219,17 @@ static void kdht_node_arm(struct kdht_node *node, u64 now)
 	timer_reduce(&node->timer, jiffies + msecs_to_jiffies(delay) + 1);
 }
 
+/* What one core call produced, sent after the node lock is dropped. */
+struct kdht_out {
+	struct sk_buff_head tx;
+	struct sk_buff_head ev;
+};
+
 /*
  * Must hold node->lock. After a core call: re-arms the timer and takes what
  * the call queued, for kdht_node_flush() once the lock is dropped.
  */
-void kdht_node_collect(struct kdht_node *node, struct kdht_out *out)
+static void kdht_node_collect(struct kdht_node *node, struct kdht_out *out)
 {
 	lockdep_assert_held(&node->lock);
 	kdht_node_arm(node, kdht_node_now());
@@ -232,7 +241,7 @@ void kdht_node_collect(struct kdht_node *node, struct kdht_out *out)
 }
 
 /* Must not hold node->lock. Sends what kdht_node_collect() took. */
-void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
+static void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
 {
 	struct kdht_net *kn = node->kn;
 	struct sk_buff *skb;
@@ -267,6 +276,28 @@ void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
 		else
 			kdht_stat_inc(kn, KDHT_STAT_DROP_NO_DAEMON);
 	}
+}
+
+/*
+ * Every core call that may send is bracketed by these two, and the unlock
+ * is where "nothing is sent under the lock" is kept: it re-arms the timer
+ * and takes what the call queued while node->lock is still held, then sends
+ * it once the lock is dropped (as rtnl_unlock() runs deferred work).
+ */
+static void kdht_node_lock(struct kdht_node *node)
+	__acquires(&node->lock)
+{
+	spin_lock_bh(&node->lock);
+}
+
+static void kdht_node_unlock_send(struct kdht_node *node)
+	__releases(&node->lock)
+{
+	struct kdht_out out;
+
+	kdht_node_collect(node, &out);
+	spin_unlock_bh(&node->lock);
+	kdht_node_flush(node, &out);
 }
 
 static void kdht_node_count_drop(struct kdht_net *kn, int reason)
@@ -311,7 +342,6 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 {
 	struct kdht_net *kn = node->kn;
 	u64 now = kdht_node_now();
-	struct kdht_out out;
 	struct kd_input in;
 	bool allowed;
 	int ret;
@@ -331,7 +361,7 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		return;
 	}
 
-	spin_lock_bh(&node->lock);
+	kdht_node_lock(node);
 	node->txq_bytes = 0;
 	ret = kd_core_input(node->core, now, from, pkt, len, &in);
 	if (ret != KD_R_OK) {
@@ -347,21 +377,85 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		if (in.upcall)
 			kdht_node_upcall(node, from, &in);
 	}
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
+	kdht_node_unlock_send(node);
 }
 
 static void kdht_node_timer(struct timer_list *t)
 {
 	struct kdht_node *node = from_timer(node, t, timer);
-	struct kdht_out out;
 
-	spin_lock_bh(&node->lock);
+	kdht_node_lock(node);
 	kd_core_tick(node->core, kdht_node_now());
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
+	kdht_node_unlock_send(node);
+}
+
+/* Must hold node->lock. kdht_node_ask() without the lock and the sending. */
+static int kdht_node_ask_locked(struct kdht_node *node, const struct kdht_ask *ask)
+{
+	u64 now = kdht_node_now();
+	struct kdht_req *req;
+	int core_cookie, ret;
+
+	lockdep_assert_held(&node->lock);
+	core_cookie = kdht_node_req_alloc(node, ask->kind, ask->portid, ask->cookie);
+	if (core_cookie < 0)
+		return core_cookie;
+	if (ask->kind == KDHT_REQ_PING) {
+		ret = kd_core_ping(node->core, now, &ask->addr, core_cookie);
+	} else {
+		kdht_obj_log("create", "lookup", "%p", &node->req[core_cookie % KDHT_ASYNC_MAX]);
+		kdht_stat_inc(node->kn, KDHT_STAT_LOOKUPS_STARTED);
+		ret = kd_core_lookup(node->core, now, &ask->target, core_cookie);
+	}
+	/* A lookup may have finished already, and its slot gone. */
+	req = kdht_node_req_find(node, core_cookie);
+	if (req && ret < 0)
+		kdht_node_req_free(req);
+	else if (req && ask->kind == KDHT_REQ_LOOKUP)
+		req->handle = ret;
+	return ret < 0 ? ret : 0;
+}
+
+/* Must not hold node->lock. */
+int kdht_node_ask(struct kdht_node *node, const struct kdht_ask *ask)
+{
+	int ret;
+
+	kdht_node_lock(node);
+	ret = kdht_node_ask_locked(node, ask);
+	kdht_node_unlock_send(node);
+	return ret;
+}
+
+/* Must not hold node->lock. */
+int kdht_node_bootstrap(struct kdht_node *node, const struct kd_addr *addr)
+{
+	int ret;
+
+	kdht_node_lock(node);
+	ret = kd_core_bootstrap(node->core, kdht_node_now(), addr);
+	kdht_node_unlock_send(node);
+	return ret;
+}
+
+/* Must not hold node->lock. */
+int kdht_node_send(struct kdht_node *node, const struct kd_addr *to,
+		   const struct kd_value_msg *m)
+{
+	int ret;
+
+	kdht_node_lock(node);
+	ret = kd_core_send(node->core, to, m, NULL);
+	kdht_node_unlock_send(node);
+	return ret;
+}
+
+/* Must not hold node->lock. */
+void kdht_node_requester_gone(struct kdht_node *node, u32 portid)
+{
+	kdht_node_lock(node);
+	kdht_node_req_release(node, portid);
+	kdht_node_unlock_send(node);
 }
 
 static void kdht_node_rl_gc(struct work_struct *work)
@@ -469,7 +563,6 @@ static void kdht_node_destroy(struct kdht_node *node)
 int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
 {
 	struct kdht_node *node;
-	struct kdht_out out;
 	int ret;
 
 	lockdep_assert_held(&kn->lock);
@@ -486,10 +579,9 @@ int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
 	/* Complete now: the receive path may reach it from here on. */
 	kdht_socket_attach(node->sock, node);
 	rcu_assign_pointer(kn->node, node);
-	spin_lock_bh(&node->lock);
-	kdht_node_collect(node, &out);
-	spin_unlock_bh(&node->lock);
-	kdht_node_flush(node, &out);
+	/* Arms the timer at the core's first deadline. */
+	kdht_node_lock(node);
+	kdht_node_unlock_send(node);
 	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
 	return 0;
 }

@@ -9,7 +9,8 @@
  *  - kdht_node.lock (spinlock, taken with _bh) protects the routing core, the
  *    pending request slots and the tx/event queues. Nothing is transmitted or
  *    sent over netlink while it is held: the core's output is queued and
- *    flushed after unlock.
+ *    flushed after unlock, by kdht_node_unlock_send() in node.c, the one
+ *    way out of a core call that may send.
  *  - kdht_node.rl_lock protects the rate limiter only, so that floods are
  *    refused before they contend for the core.
  *  - The receive path reaches the node through sk_user_data under RCU;
@@ -66,6 +67,15 @@ struct kdht_req {
 	u8 kind;
 };
 
+/* A ping (of addr) or a lookup (of target) that a netlink requester asks for. */
+struct kdht_ask {
+	enum kdht_req_kind kind;
+	u32 portid;		/* the requester's netlink socket */
+	u32 cookie;		/* the requester's tag, echoed in the *_DONE */
+	struct kd_addr addr;
+	struct kd_id target;
+};
+
 struct kdht_node {
 	struct kdht_net *kn;
 	struct socket *sock;
@@ -102,12 +112,6 @@ static inline struct kdht_evcb *kdht_evcb(struct sk_buff *skb)
 	return (struct kdht_evcb *)skb->cb;
 }
 
-/* What one core call produced, sent after the node lock is dropped. */
-struct kdht_out {
-	struct sk_buff_head tx;
-	struct sk_buff_head ev;
-};
-
 struct kdht_node_cfg {
 	struct kd_params params;
 	struct kd_id id;
@@ -134,13 +138,26 @@ void kdht_node_stop(struct kdht_net *kn);
 
 void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		     const u8 *pkt, size_t len);
-void kdht_node_collect(struct kdht_node *node, struct kdht_out *out);
-void kdht_node_flush(struct kdht_node *node, struct kdht_out *out);
-void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
-			const u8 *pkt, size_t len);
-int kdht_node_req_alloc(struct kdht_node *node, enum kdht_req_kind kind,
-			u32 portid, u32 cookie);
-void kdht_node_req_release(struct kdht_node *node, u32 portid);
+
+/*
+ * The calls below take node->lock for one core call and send what it
+ * produced once the lock is dropped: the caller must not hold node->lock.
+ */
+
+/*
+ * Starts a ping or a lookup for netlink requester ask->portid, who gets a
+ * PING_DONE or LOOKUP_DONE with ask->cookie when it ends. Returns 0, -EBUSY
+ * when every requester slot is taken, or the core's error (-ENOSPC: no
+ * request or lookup slot).
+ */
+int kdht_node_ask(struct kdht_node *node, const struct kdht_ask *ask);
+/* kd_core_bootstrap(): remembers and pings addr. */
+int kdht_node_bootstrap(struct kdht_node *node, const struct kd_addr *addr);
+/* kd_core_send(): a value message from the daemon. -EMSGSIZE if too large. */
+int kdht_node_send(struct kdht_node *node, const struct kd_addr *to,
+		   const struct kd_value_msg *m);
+/* Netlink socket portid closed: its pending pings and lookups are dropped. */
+void kdht_node_requester_gone(struct kdht_node *node, u32 portid);
 
 #ifdef DEBUG
 bool kdht_node_selftest(void);

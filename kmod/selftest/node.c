@@ -121,17 +121,26 @@ static int __init kdht_selftest_done(struct kdht_node *node, u8 cmd, u32 cookie)
 	return ok;
 }
 
+/* Starts ask on node, leaving what it sends queued for kdht_selftest_run(). */
+static int __init kdht_selftest_ask(struct kdht_node *node, const struct kdht_ask *ask)
+{
+	int ret;
+
+	spin_lock_bh(&node->lock);
+	ret = kdht_node_ask_locked(node, ask);
+	spin_unlock_bh(&node->lock);
+	return ret;
+}
+
 static bool __init kdht_selftest_loopback(struct kdht_node *a, struct kdht_node *b)
 {
-	struct kd_id target;
+	struct kdht_ask ask = {
+		.kind = KDHT_REQ_PING, .portid = 1, .cookie = 41,
+		.addr = kdht_st_addr_b,
+	};
 	bool ok = true;
-	int cookie, ret;
 
-	spin_lock_bh(&a->lock);
-	cookie = kdht_node_req_alloc(a, KDHT_REQ_PING, 1, 41);
-	ret = kd_core_ping(a->core, kdht_node_now(), &kdht_st_addr_b, cookie);
-	spin_unlock_bh(&a->lock);
-	if (cookie < 0 || ret < 0)
+	if (kdht_selftest_ask(a, &ask))
 		return false;
 	kdht_selftest_run(a, b);
 	if (kdht_selftest_done(a, KDHT_CMD_PING_DONE, 41) != 1) {
@@ -139,17 +148,10 @@ static bool __init kdht_selftest_loopback(struct kdht_node *a, struct kdht_node 
 		ok = false;
 	}
 
-	get_random_bytes(target.b, sizeof(target.b));
-	spin_lock_bh(&a->lock);
-	cookie = kdht_node_req_alloc(a, KDHT_REQ_LOOKUP, 1, 42);
-	if (cookie >= 0) {
-		kdht_obj_log("create", "lookup", "%p", &a->req[cookie % KDHT_ASYNC_MAX]);
-		ret = kd_core_lookup(a->core, kdht_node_now(), &target, cookie);
-		if (ret >= 0 && a->req[cookie % KDHT_ASYNC_MAX].kind == KDHT_REQ_LOOKUP)
-			a->req[cookie % KDHT_ASYNC_MAX].handle = ret;
-	}
-	spin_unlock_bh(&a->lock);
-	if (cookie < 0 || ret < 0)
+	ask.kind = KDHT_REQ_LOOKUP;
+	ask.cookie = 42;
+	get_random_bytes(ask.target.b, sizeof(ask.target.b));
+	if (kdht_selftest_ask(a, &ask))
 		return false;
 	kdht_selftest_run(a, b);
 	if (kdht_selftest_done(a, KDHT_CMD_LOOKUP_DONE, 42) != 1) {
