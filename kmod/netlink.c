@@ -305,14 +305,9 @@ static int kdht_nl_add_contact(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	mutex_lock(&kn->lock);
 	node = kdht_nl_node(kn, info);
-	if (!node) {
-		ret = -ENETDOWN;
-		goto out;
-	}
-	ret = kdht_node_bootstrap(node, &addr);
+	ret = node ? kdht_node_bootstrap(node, &addr) : -ENETDOWN;
 	if (ret == -ENOSPC)
 		GENL_SET_ERR_MSG(info, "too many bootstrap addresses");
-out:
 	mutex_unlock(&kn->lock);
 	return ret;
 }
