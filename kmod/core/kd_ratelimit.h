@@ -27,6 +27,11 @@ struct kd_ratelimit {
 
 /* Bytes of memory for a limiter of nentries (rounded up to a power of two). */
 size_t kd_rl_memsize(u32 nentries);
+/*
+ * mem: kd_rl_memsize(nentries) bytes. rate and burst are clamped to
+ * KD_RL_RATE_MAX and KD_RL_BURST_MAX. key: a random secret, so that peers
+ * cannot pick sources that crowd one probe window.
+ */
 void kd_rl_init(struct kd_ratelimit *rl, void *mem, u32 nentries, u32 rate,
 		u32 burst, const u8 key[KD_SECRET_LEN]);
 /* Changes rate and burst; existing entries keep their tokens, capped to burst. */

@@ -20,11 +20,14 @@ struct kd_tokens {
 	u64 rotated_at;
 };
 
+/* Starts with secret as both the current and the previous secret. */
 void kd_tokens_init(struct kd_tokens *t, const u8 secret[KD_SECRET_LEN], u64 now);
 /* Installs a fresh secret; the current one becomes the previous one. */
 void kd_tokens_rotate(struct kd_tokens *t, const u8 secret[KD_SECRET_LEN], u64 now);
+/* The token we issue to address a, under the current secret. */
 void kd_token_make(const struct kd_tokens *t, const struct kd_addr *a,
 		   u8 out[KDHT_TOKEN_LEN]);
+/* Whether tok is ours for a under the current or the previous secret. */
 bool kd_token_check(const struct kd_tokens *t, const struct kd_addr *a,
 		    const u8 tok[KDHT_TOKEN_LEN]);
 
