@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "op.h"
 #include "ctl.h"
 #include "store.h"
 

@@ -20,9 +20,9 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 	if (d->stopping)
 		return;
 	if (m->hdr.flags & KDHT_F_REPLY)
-		kdd_client_on_reply(d->client, m);
+		kdd_op_on_reply(d->op, m);
 	else
-		kdd_server_handle(&d->srv, m, kdd_mono_ms(), kdd_wall_s());
+		kdd_serve_handle(&d->serve, m, kdd_mono_ms(), kdd_wall_s());
 }
 
 /*
@@ -43,16 +43,16 @@ static void on_commit_due(uv_timer_t *t)
 {
 	struct kdd *d = t->data;
 
-	kdd_server_flush(&d->srv, kdd_wall_s());
+	kdd_serve_flush(&d->serve, kdd_wall_s());
 }
 
-/* STOREs are committed in groups, then acknowledged (server.h). */
+/* STOREs are committed in groups, then acknowledged (serve.h). */
 static void on_commit(uv_check_t *h)
 {
 	struct kdd *d = h->data;
 	int wait, rc;
 
-	wait = kdd_server_turn(&d->srv, kdd_mono_us(), kdd_wall_s());
+	wait = kdd_serve_turn(&d->serve, kdd_mono_us(), kdd_wall_s());
 	rc = wait == 0 ? uv_idle_start(&d->commit_spin, on_commit_spin) :
 			 uv_idle_stop(&d->commit_spin);
 	if (!rc)
@@ -83,7 +83,7 @@ static void on_housekeeping(uv_timer_t *t)
 	uint64_t now = kdd_wall_s();
 	int rc;
 
-	kdd_server_expire(&d->srv, kdd_mono_ms());
+	kdd_serve_expire(&d->serve, kdd_mono_ms());
 	if (now - d->last_sweep >= KDD_SWEEP_S) {
 		d->last_sweep = now;
 		rc = kdd_store_sweep(d->store, now);
@@ -263,7 +263,7 @@ err_timer:
 int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 {
 	struct kdd_store_params sp;
-	struct kdd_client_params cp;
+	struct kdd_op_params cp;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
 	const char *msg;
@@ -296,7 +296,7 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	}
 	if (start_backend(d))
 		goto err_store;
-	rc = kdd_server_init(&d->srv, d->store, d->backend, cfg->max_value);
+	rc = kdd_serve_init(&d->serve, d->store, d->backend, cfg->max_value);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
 		goto err_backend;
@@ -307,7 +307,7 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	cp.timeout_ms = cfg->request_timeout_ms;
 	cp.retries = cfg->retries;
 	cp.max_value = cfg->max_value;
-	rc = kdd_client_create(&d->client, loop, d->backend, &d->srv, &cp);
+	rc = kdd_op_create(&d->op, loop, d->backend, &d->serve, &cp);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "put/get engine: %s", strerror(-rc));
 		goto err_backend;
@@ -316,18 +316,18 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 		gr = getgrnam(cfg->group);
 		if (!gr) {
 			kdd_log(KDD_LOG_ERR, "unknown group '%s'", cfg->group);
-			goto err_client;
+			goto err_op;
 		}
 		gid = gr->gr_gid;
 	}
 	rc = socket_dir(cfg->socket_path);
 	if (!rc)
 		rc = kdd_ctl_start(&d->ctl, loop, cfg->socket_path, gid, cfg->max_value,
-				   kdd_on_ctl_request, d);
+				   kdd_ctl_requests_handle, d);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "control socket %s: %s", cfg->socket_path,
 			rc > -4096 ? uv_strerror(rc) : "failed");
-		goto err_client;
+		goto err_op;
 	}
 	rc = init_handles(d);
 	if (rc) {
@@ -356,16 +356,16 @@ err_handles:
 	close_handles(d);
 err_ctl:
 	kdd_ctl_stop(d->ctl);
-err_client:
-	kdd_client_stop(d->client);
+err_op:
+	kdd_op_stop(d->op);
 err_backend:
 	d->backend->ops->stop(d->backend);
 	/* The handles' closes must run before their memory goes. */
 	uv_run(loop, UV_RUN_DEFAULT);
-	if (d->client)
-		kdd_client_destroy(d->client);
+	if (d->op)
+		kdd_op_destroy(d->op);
 	d->backend->ops->destroy(d->backend);
-	kdd_server_fini(&d->srv);
+	kdd_serve_fini(&d->serve);
 err_store:
 	kdd_store_close(d->store);
 	return -1;
@@ -377,18 +377,18 @@ void kdd_stop(struct kdd *d)
 		return;
 	d->stopping = true;
 	save_routes(d);
-	kdd_server_flush(&d->srv, kdd_wall_s());
+	kdd_serve_flush(&d->serve, kdd_wall_s());
 	kdd_ctl_stop(d->ctl);
-	kdd_client_stop(d->client);
+	kdd_op_stop(d->op);
 	d->backend->ops->stop(d->backend);
 	close_handles(d);
 }
 
 void kdd_free(struct kdd *d)
 {
-	kdd_client_destroy(d->client);
+	kdd_op_destroy(d->op);
 	d->backend->ops->destroy(d->backend);
-	kdd_server_fini(&d->srv);
+	kdd_serve_fini(&d->serve);
 	kdd_store_close(d->store);
 	sodium_memzero(d->ident.sk, sizeof(d->ident.sk));
 }

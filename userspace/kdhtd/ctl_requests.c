@@ -189,7 +189,7 @@ static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *pu
 		kdd_record_sign(&rec.key, rec.seq, true, rec.value, rec.len, d->ident.sk,
 				rec.sig);
 	}
-	rc = kdd_client_put(d->client, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
+	rc = kdd_op_put(d->op, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
 	if (rc)
 		kdd_ctl_reply_status(r, status_of(rc), rc == -EMSGSIZE ? "value too large" :
 				     rc == -EBUSY ? "too many operations in flight" :
@@ -204,8 +204,8 @@ static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *ge
 
 	memcpy(key.b, get->key.data, KDHT_ID_LEN);
 	if (get->has_local && get->local) {
-		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->srv.valbuf,
-				   sizeof(d->srv.valbuf));
+		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->serve.valbuf,
+				   sizeof(d->serve.valbuf));
 		if (rc == 0)
 			reply_record(r, &rec, NULL);
 		else
@@ -213,7 +213,7 @@ static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *ge
 					     "not held by this node" : "storage error");
 		return;
 	}
-	rc = kdd_client_get(d->client, &key, on_get_done, r);
+	rc = kdd_op_get(d->op, &key, on_get_done, r);
 	if (rc)
 		kdd_ctl_reply_status(r, status_of(rc), rc == -EBUSY ?
 				     "too many operations in flight" : "get failed to start");
@@ -228,11 +228,11 @@ static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
 	uint64_t values = 0;
 
 	n = d->backend->ops->counters(d->backend, cs, CTL_MAX_COUNTERS);
-	for (i = 0; i < KDD_SRV_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
-		cs[n].name = kdd_srv_counter_names[i];
-		cs[n].value = d->srv.counters[i];
+	for (i = 0; i < KDD_SERVE_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
+		cs[n].name = kdd_serve_counter_names[i];
+		cs[n].value = d->serve.counters[i];
 	}
-	n += kdd_client_counters(d->client, cs + n, CTL_MAX_COUNTERS - n);
+	n += kdd_op_counters(d->op, cs + n, CTL_MAX_COUNTERS - n);
 	n += kdd_republish_counters(d, cs + n, CTL_MAX_COUNTERS - n);
 	if (n < CTL_MAX_COUNTERS && kdd_store_count(d->store, &values) == 0) {
 		cs[n].name = "values_held";
@@ -296,7 +296,7 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 			     rc ? "bootstrap refused (too many addresses?)" : NULL);
 }
 
-void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
 			bool may_mutate)
 {
 	struct kdd *d = ctx;
