@@ -55,7 +55,7 @@ void kdd_free(struct kdd *d);
 
 /* ctl_requests.c: answers a control request (a kdd_ctl_request_fn). */
 void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
-			bool may_mutate);
+			     bool may_mutate);
 
 /* republish.c: starts or continues a pass when due (now: wall clock). */
 void kdd_republish_step(struct kdd *d, uint64_t now);

@@ -10,36 +10,12 @@
 #include <errno.h>
 
 #include "clock.h"
+#include "errors.h"
 
-static const char *code_text(uint32_t code)
+/* A replica's failure (code: its ERROR or STORE_ACK code; 0: no answer) as an errno. */
+static int failure_of(uint32_t code)
 {
-	switch (code) {
-	case KDHT_ERR_TOO_LARGE:
-		return "value too large for a replica";
-	case KDHT_ERR_STORAGE_FULL:
-		return "a replica's storage is full";
-	case KDHT_ERR_BAD_SIGNATURE:
-		return "a replica refused the signature";
-	case KDHT_ERR_STALE:
-		return "a replica holds a newer version";
-	case KDHT_ERR_EXISTS:
-		return "another value is held under this key (immutable; use --mutable)";
-	case KDHT_ERR_UNAVAILABLE:
-		return "a replica has no daemon running";
-	default:
-		return "a replica refused the value";
-	}
-}
-
-/*
- * A node that is gone, handles no values or is out of room may be replaced
- * by another; a refusal of the record itself (stale, bad signature, too
- * large) would only be repeated by the next node.
- */
-static bool worth_substituting(uint32_t code)
-{
-	return code == 0 || code == KDHT_ERR_UNAVAILABLE || code == KDHT_ERR_STORAGE_FULL ||
-	       code == KDHT_ERR_UNKNOWN_TYPE || code == KDHT_ERR_RATE_LIMITED;
+	return code ? kdd_error_from_wire(code) : -ETIMEDOUT;
 }
 
 /* Sends parts while fewer than KDD_PART_WINDOW of them await their ack. */
@@ -78,8 +54,8 @@ static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 			return true;
 		}
 		r->state = REP_FAILED;
-		r->refused = !worth_substituting(code);
-		o->why = code_text(code);
+		r->refused = !kdd_error_try_elsewhere(failure_of(code));
+		o->why = kdd_error_refusal(failure_of(code));
 		return r->refused;
 	}
 	r->state = REP_BUSY;
@@ -136,9 +112,9 @@ void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, 
 		return;
 	kdd_op_cancel(c, o, (int)rep);
 	r->state = REP_FAILED;
-	r->refused = !worth_substituting(code);
+	r->refused = !kdd_error_try_elsewhere(failure_of(code));
 	if (code)
-		o->why = code_text(code);
+		o->why = kdd_error_refusal(failure_of(code));
 	if (!r->refused)
 		kdd_op_substitute(c, o, start_replica);
 	put_progress(c, o);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "errors.h"
 
 const char *const kdd_serve_counter_names[] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
@@ -178,35 +179,12 @@ static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 /* The store's answer as an ack status, counted. */
 static uint32_t code_of_put(struct kdd_serve *s, int rc)
 {
-	uint32_t code;
+	uint32_t code = kdd_error_to_wire(rc);
 
-	switch (rc) {
-	case 0:
+	if (code == KDD_ACK_STORED)
 		s->counters[KDD_SERVE_STORED]++;
-		return KDD_ACK_STORED;
-	case -ESTALE:
-		code = KDHT_ERR_STALE;
-		break;
-	case -EEXIST:
-		code = KDHT_ERR_EXISTS;
-		break;
-	case -EPERM:
-		code = KDHT_ERR_BAD_SIGNATURE;
-		break;
-	case -ENOSPC:
-		code = KDHT_ERR_STORAGE_FULL;
-		break;
-	case -EMSGSIZE:
-		code = KDHT_ERR_TOO_LARGE;
-		break;
-	case -EINVAL:
-		code = KDHT_ERR_MALFORMED;
-		break;
-	default:
-		code = KDHT_ERR_UNAVAILABLE;
-		break;
-	}
-	count_code(s, code);
+	else
+		count_code(s, code);
 	return code;
 }
 
