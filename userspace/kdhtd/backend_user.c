@@ -607,17 +607,36 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 	return rc;
 }
 
-/* The core's memory, the rate limiter's, the lookup slots and the receive batch. */
-static int user_alloc(struct user_backend *u, const struct kd_params *core)
+static void user_free(struct user_backend *u)
 {
+	free(u->core_mem);
+	free(u->rl_mem);
+	free(u->lookups);
+	free(u->rxbuf);
+	free(u);
+}
+
+/* u with the core's memory, the rate limiter's, the lookup slots and the receive batch. */
+static struct user_backend *user_new(uv_loop_t *loop, const struct kd_params *core,
+				     const struct kdd_backend_host *host)
+{
+	struct user_backend *u = calloc(1, sizeof(*u));
 	size_t len = kd_core_memsize(core);
 
+	if (!u)
+		return NULL;
+	u->b.ops = &user_ops;
+	u->b.host = *host;
+	u->loop = loop;
 	u->core_mem = aligned_alloc(8, (len + 7) & ~(size_t)7);
 	u->rl_mem = malloc(kd_rl_memsize(core->rl_entries));
 	u->nlookup_slots = KD_MIN(core->max_lookups, 0xffffu);
 	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
 	u->rxbuf = malloc((size_t)USER_RX_BATCH * USER_RX_SLOT);
-	return u->core_mem && u->rl_mem && u->lookups && u->rxbuf ? 0 : -ENOMEM;
+	if (u->core_mem && u->rl_mem && u->lookups && u->rxbuf)
+		return u;
+	user_free(u);
+	return NULL;
 }
 
 /* The rate limiter and the routing core, each with a secret of its own. */
@@ -696,24 +715,20 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 	*err_msg = "invalid routing parameters";
 	if (kd_params_check(&p->core))
 		return -EINVAL;
-	u = calloc(1, sizeof(*u));
 	*err_msg = "out of memory";
+	u = user_new(loop, &p->core, host);
 	if (!u)
 		return -ENOMEM;
-	u->b.ops = &user_ops;
-	u->b.host = *host;
-	u->loop = loop;
-	rc = user_alloc(u, &p->core);
-	if (rc)
-		goto err_free;
 	*err_msg = "initialising the routing core";
 	rc = user_core_init(u, &p->core, self);
-	if (rc)
-		goto err_free;
-	*err_msg = "creating the routing timer";
-	rc = uv_timer_init(loop, &u->timer);
-	if (rc)
-		goto err_free;
+	if (!rc) {
+		*err_msg = "creating the routing timer";
+		rc = uv_timer_init(loop, &u->timer);
+	}
+	if (rc) {
+		user_free(u);
+		return rc;
+	}
 	u->timer.data = u;
 	*err_msg = "creating the send queue";
 	rc = user_txq_init(u, loop);
@@ -737,12 +752,5 @@ err_timer:
 	u->create_failed = true;
 	u->closing++;
 	uv_close((uv_handle_t *)&u->timer, on_create_close);
-	return rc;
-err_free:
-	free(u->core_mem);
-	free(u->rl_mem);
-	free(u->lookups);
-	free(u->rxbuf);
-	free(u);
 	return rc;
 }

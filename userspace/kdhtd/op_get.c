@@ -79,17 +79,10 @@ static void answer_from_store(struct kdd_op_engine *c, struct op *o, unsigned in
 	}
 	r->state = REP_OK;
 	r->has_value = true;
-	memset(&r->meta, 0, sizeof(r->meta));
-	r->meta.key = held.key;
-	r->meta.total_len = held.len;
-	r->meta.parts = kdd_parts_for(held.len);
-	r->meta.seq = held.seq;
-	r->meta.is_mutable = held.is_mutable;
-	r->meta.has_sig = held.has_sig;
-	r->meta.has_publisher = true;
-	r->meta.publisher = held.publisher;
-	r->meta.ttl_s = (uint32_t)KD_MIN(held.expires - now, (uint64_t)UINT32_MAX);
-	memcpy(r->meta.sig, held.sig, KDD_SIG_LEN);
+	kdd_part_of_record(&r->meta, &held, 0, now);
+	/* Metadata only: held's bytes do not outlive this call. */
+	r->meta.data = NULL;
+	r->meta.len = 0;
 	if (!beats_best(o, &r->meta))
 		return;
 	o->best = (int)i;

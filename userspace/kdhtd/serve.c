@@ -400,19 +400,7 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 	if (rc == 0 && f.part < kdd_parts_for(r.len) && r.seq >= f.min_seq) {
 		s->counters[KDD_SERVE_FOUND]++;
 		v.has_record = true;
-		v.rec.key = r.key;
-		v.rec.part = f.part;
-		v.rec.parts = kdd_parts_for(r.len);
-		v.rec.total_len = r.len;
-		v.rec.data = r.value + (size_t)f.part * KDD_PART_LEN;
-		v.rec.len = KD_MIN(r.len - f.part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
-		v.rec.ttl_s = (uint32_t)KD_MIN(r.expires - now_s, (uint64_t)UINT32_MAX);
-		v.rec.has_publisher = true;
-		v.rec.publisher = r.publisher;
-		v.rec.seq = r.seq;
-		v.rec.is_mutable = r.is_mutable;
-		v.rec.has_sig = r.has_sig;
-		memcpy(v.rec.sig, r.sig, KDD_SIG_LEN);
+		kdd_part_of_record(&v.rec, &r, f.part, now_s);
 	} else {
 		s->counters[KDD_SERVE_NOT_FOUND]++;
 		v.nnodes = s->backend->ops->closest(s->backend, &f.key,

@@ -10,6 +10,25 @@
 /* Signatures cover this string first, so they mean nothing elsewhere. */
 static const char sig_context[] = "KDHT-RECORD-V1";
 
+void kdd_part_of_record(struct kdd_part *out, const struct kdd_record *r, uint32_t part,
+			uint64_t now_s)
+{
+	memset(out, 0, sizeof(*out));
+	out->key = r->key;
+	out->part = part;
+	out->parts = kdd_parts_for(r->len);
+	out->total_len = r->len;
+	out->data = r->value + (size_t)part * KDD_PART_LEN;
+	out->len = KD_MIN(r->len - part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
+	out->ttl_s = (uint32_t)KD_MIN(r->expires - now_s, (uint64_t)UINT32_MAX);
+	out->has_publisher = true;
+	out->publisher = r->publisher;
+	out->seq = r->seq;
+	out->is_mutable = r->is_mutable;
+	out->has_sig = r->has_sig;
+	memcpy(out->sig, r->sig, KDD_SIG_LEN);
+}
+
 static bool id_from(struct kd_id *out, const ProtobufCBinaryData *b)
 {
 	if (b->len != KDHT_ID_LEN)
