@@ -53,30 +53,32 @@ static const char *const backend_names[] = {
 };
 
 /* The help text takes every default from its constant, so the two cannot drift. */
+#define USAGE \
+"usage: kdhtd [options]\n" \
+"  --config FILE            config file (default %s, if present)\n" \
+"  --state-dir DIR          identity and LMDB store (default %s)\n" \
+"  --port N                 UDP port (default %u)\n" \
+"  --backend auto|user|kernel  routing in kdht.ko or in-process (default %s)\n" \
+"  --bootstrap ADDR         a node to join through (repeatable)\n" \
+"  --socket PATH            control socket (default %s)\n" \
+"  --group NAME             group whose members may put and bootstrap\n" \
+"  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n" \
+"  -r, --replicas N         replicas a put stores to (default %u)\n" \
+"  -w, --acks N             acknowledgements a put needs (default %u)\n" \
+"  --republish-interval S   seconds between republishing held values (default %u)\n" \
+"  --max-value BYTES        largest value (default and maximum %u)\n" \
+"  --ttl S, --max-ttl S     default and largest value lifetime (%u h, %u h)\n" \
+"  --map-size BYTES         LMDB map size (default %u MiB)\n" \
+"  --rate-limit N           requests per second per source (default %u)\n" \
+"  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
+"  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
+"  --request-timeout MS     one value request's timeout (default %u)\n" \
+"  --retries N              resends of an unanswered value request (default %u)\n" \
+"  --log-level err|warn|info|debug, --syslog\n"
+
 static void print_usage(void)
 {
-	printf("usage: kdhtd [options]\n"
-	       "  --config FILE            config file (default %s, if present)\n"
-	       "  --state-dir DIR          identity and LMDB store (default %s)\n"
-	       "  --port N                 UDP port (default %u)\n"
-	       "  --backend auto|user|kernel  routing in kdht.ko or in-process (default %s)\n"
-	       "  --bootstrap ADDR         a node to join through (repeatable)\n"
-	       "  --socket PATH            control socket (default %s)\n"
-	       "  --group NAME             group whose members may put and bootstrap\n"
-	       "  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n"
-	       "  -r, --replicas N         replicas a put stores to (default %u)\n"
-	       "  -w, --acks N             acknowledgements a put needs (default %u)\n"
-	       "  --republish-interval S   seconds between republishing held values (default %u)\n"
-	       "  --max-value BYTES        largest value (default and maximum %u)\n"
-	       "  --ttl S, --max-ttl S     default and largest value lifetime (%u h, %u h)\n"
-	       "  --map-size BYTES         LMDB map size (default %u MiB)\n"
-	       "  --rate-limit N           requests per second per source (default %u)\n"
-	       "  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n"
-	       "  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n"
-	       "  --request-timeout MS     one value request's timeout (default %u)\n"
-	       "  --retries N              resends of an unanswered value request (default %u)\n"
-	       "  --log-level err|warn|info|debug, --syslog\n",
-	       KDD_DEFAULT_CONFIG, KDD_DEFAULT_STATE_DIR, KDHT_DEFAULT_PORT,
+	printf(USAGE, KDD_DEFAULT_CONFIG, KDD_DEFAULT_STATE_DIR, KDHT_DEFAULT_PORT,
 	       backend_names[KDD_DEFAULT_BACKEND], KDD_CTL_DEFAULT_PATH, KDD_DEFAULT_R,
 	       KDD_DEFAULT_W, KDD_DEFAULT_REPUBLISH_S, KDD_MAX_VALUE, KDD_DEFAULT_TTL_S / 3600,
 	       KDD_MAX_TTL_S / 3600, KDD_STORE_DEFAULT_MAP_SIZE >> 20, KD_DEFAULT_RL_RATE,

@@ -273,7 +273,8 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 	if (ping) {
 		rc = d->backend->ops->ping(d->backend, &a, on_ping_done, r);
 		if (rc)
-			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc), "too many pings in flight");
+			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc),
+					     "too many pings in flight");
 		return;
 	}
 	rc = d->backend->ops->bootstrap(d->backend, &a);
@@ -282,7 +283,7 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 }
 
 void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
-			bool may_mutate)
+			     bool may_mutate)
 {
 	struct kdd *d = ctx;
 	struct kd_node nodes[CTL_MAX_NODES];
@@ -306,7 +307,8 @@ void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Re
 		memcpy(id.b, req->lookup->target.data, KDHT_ID_LEN);
 		rc = d->backend->ops->lookup(d->backend, &id, on_lookup_done, r);
 		if (rc)
-			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc), "too many lookups in flight");
+			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc),
+					     "too many lookups in flight");
 		break;
 	case KDHTCTL__REQUEST__OP_PING:
 		ctl_addr_op(d, r, req->ping->addr, true);

@@ -89,7 +89,7 @@ static int transmit(struct kdd_op_engine *c, struct op *o, struct req *q)
 }
 
 int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
-		       uint32_t part)
+		   uint32_t part)
 {
 	unsigned int b;
 	struct req *q;
@@ -121,7 +121,7 @@ int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint
 }
 
 int kdd_op_send_once(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
-			 uint32_t part)
+		     uint32_t part)
 {
 	struct req q = { .type = type, .op = (uint8_t)op_index(c, o), .rep = (uint8_t)rep,
 			 .part = part, .gen = o->gen };
@@ -211,27 +211,30 @@ static void fill_info(struct op *o)
 		o->info.asked += !o->rep[i].self && o->rep[i].state != REP_SPARE;
 }
 
-void kdd_op_report_put(struct kdd_op_engine *c, struct op *o, int status, const char *why)
+/* Marks o reported and counts a success; false if it was reported already. */
+static bool report_once(struct kdd_op_engine *c, struct op *o, int status,
+			enum op_counter ok_counter)
 {
 	if (o->reported)
-		return;
+		return false;
 	o->reported = true;
 	if (status == 0)
-		c->counters[OC_PUTS_OK]++;
+		c->counters[ok_counter]++;
 	fill_info(o);
-	o->put_cb(o->arg, status, why, &o->info);
+	return true;
+}
+
+void kdd_op_report_put(struct kdd_op_engine *c, struct op *o, int status, const char *why)
+{
+	if (report_once(c, o, status, OC_PUTS_OK))
+		o->put_cb(o->arg, status, why, &o->info);
 }
 
 void kdd_op_report_get(struct kdd_op_engine *c, struct op *o, int status,
-			   const struct kdd_record *rec)
+		       const struct kdd_record *rec)
 {
-	if (o->reported)
-		return;
-	o->reported = true;
-	if (status == 0)
-		c->counters[OC_GETS_OK]++;
-	fill_info(o);
-	o->get_cb(o->arg, status, rec, &o->info);
+	if (report_once(c, o, status, OC_GETS_OK))
+		o->get_cb(o->arg, status, rec, &o->info);
 }
 
 void kdd_op_done(struct kdd_op_engine *c, struct op *o)
@@ -240,7 +243,7 @@ void kdd_op_done(struct kdd_op_engine *c, struct op *o)
 }
 
 void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
-			       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
+			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
 	unsigned int i, started = 0;
 
@@ -250,7 +253,7 @@ void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
 }
 
 bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
-			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
+		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
 	unsigned int i;
 
@@ -354,7 +357,7 @@ static int start_lookup(struct kdd_op_engine *c, struct op *o)
 }
 
 int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t ttl_s,
-		   kdd_op_put_cb cb, void *arg)
+	       kdd_op_put_cb cb, void *arg)
 {
 	static const struct kd_id none;
 	struct op *o;
@@ -516,7 +519,7 @@ static void on_tick(uv_timer_t *t)
 }
 
 unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,
-				 unsigned int max)
+			     unsigned int max)
 {
 	unsigned int i;
 
@@ -533,7 +536,7 @@ static void on_failed_timer_close(uv_handle_t *h)
 }
 
 int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backend *b,
-		      struct kdd_serve *local, const struct kdd_op_params *p)
+		  struct kdd_serve *local, const struct kdd_op_params *p)
 {
 	struct kdd_op_engine *c;
 	int rc;

@@ -39,15 +39,15 @@ struct kdd_op_info {
 
 /* status: 0 or a negative errno; why: one line when status != 0. */
 typedef void (*kdd_op_put_cb)(void *arg, int status, const char *why,
-			   const struct kdd_op_info *info);
+			      const struct kdd_op_info *info);
 /* status: 0 (rec valid during the call), -ENOENT, -ETIMEDOUT, -EIO... */
 typedef void (*kdd_op_get_cb)(void *arg, int status, const struct kdd_record *rec,
-			   const struct kdd_op_info *info);
+			      const struct kdd_op_info *info);
 
 struct kdd_op_engine;
 
 int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backend *b,
-		      struct kdd_serve *local, const struct kdd_op_params *p);
+		  struct kdd_serve *local, const struct kdd_op_params *p);
 
 /*
  * Starts a put of rec (key, value, len, is_mutable; for a mutable record
@@ -56,7 +56,7 @@ int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backen
  * committed (the others are still sent the record) or the put failed.
  */
 int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t ttl_s,
-		   kdd_op_put_cb cb, void *arg);
+	       kdd_op_put_cb cb, void *arg);
 int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb cb, void *arg);
 
 /* Operations that may start now (KDD_OP_MAX less those running). */
@@ -66,7 +66,7 @@ unsigned int kdd_op_room(const struct kdd_op_engine *c);
 void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m);
 
 unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,
-				 unsigned int max);
+			     unsigned int max);
 
 /* Fails every operation in flight and closes the timer; free after the loop ran. */
 void kdd_op_stop(struct kdd_op_engine *c);

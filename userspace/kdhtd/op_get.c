@@ -114,7 +114,7 @@ static int fetch_more(struct kdd_op_engine *c, struct op *o)
 	while (r->next_part < o->meta.parts && o->inflight < KDD_PART_WINDOW) {
 		if (!has_part(o, r->next_part)) {
 			rc = kdd_op_request(c, o, o->source, KDHT_MSG_FIND_VALUE,
-						r->next_part);
+					    r->next_part);
 			if (rc)
 				return rc;
 			o->inflight++;
@@ -237,7 +237,7 @@ static void repair(struct kdd_op_engine *c, struct op *o)
 		c->counters[OC_REPAIRS]++;
 		if (r->self) {
 			kdd_serve_commit(c->local, &o->meta, o->value, &r->node.id,
-					  kdd_wall_s());
+					 kdd_wall_s());
 			continue;
 		}
 		for (part = 0; part < o->meta.parts; part++)
@@ -314,7 +314,7 @@ static void on_first_answer(struct kdd_op_engine *c, struct op *o, unsigned int 
 }
 
 void kdd_op_get_on_value(struct kdd_op_engine *c, struct op *o, struct req *q,
-		      const struct kdd_value *v)
+			 const struct kdd_value *v)
 {
 	unsigned int i = q->rep;
 	uint32_t part = q->part;

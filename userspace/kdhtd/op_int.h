@@ -102,11 +102,11 @@ struct kdd_op_engine {
 
 /* Sends a request of type for (o, replica rep, part): 0 or a negative errno. */
 int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
-		       uint32_t part);
+		   uint32_t part);
 
 /* Sends one request for which no answer is awaited (a repair). */
 int kdd_op_send_once(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
-			 uint32_t part);
+		     uint32_t part);
 
 /* An answer consumed q. */
 void kdd_op_req_done(struct kdd_op_engine *c, struct req *q);
@@ -116,28 +116,29 @@ void kdd_op_cancel(struct kdd_op_engine *c, struct op *o, int rep);
 
 /* Asks the first r replicas of the list (start: true if replica i was asked). */
 void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
-			       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
+			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 
 /* Asks the next spare replica in place of a failed one; false if none is left. */
 bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
-			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
+		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 
 /* Runs the caller's callback once (later calls do nothing); then op_done frees. */
 void kdd_op_report_put(struct kdd_op_engine *c, struct op *o, int status, const char *why);
 void kdd_op_report_get(struct kdd_op_engine *c, struct op *o, int status,
-			   const struct kdd_record *rec);
+		       const struct kdd_record *rec);
 void kdd_op_done(struct kdd_op_engine *c, struct op *o);
 
 /* op_put.c */
 void kdd_op_put_start(struct kdd_op_engine *c, struct op *o);
-void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q, const struct kdd_ack *a);
+void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
+		       const struct kdd_ack *a);
 /* Replica rep of o failed (no answer, or ERROR code; 0: none). */
 void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code);
 
 /* op_get.c */
 void kdd_op_get_start(struct kdd_op_engine *c, struct op *o);
 void kdd_op_get_on_value(struct kdd_op_engine *c, struct op *o, struct req *q,
-		      const struct kdd_value *v);
+			 const struct kdd_value *v);
 void kdd_op_get_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code);
 
 #endif /* KDD_OP_INT_H */

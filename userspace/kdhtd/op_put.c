@@ -47,7 +47,7 @@ static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 		return r->state != REP_FAILED || r->refused;
 	if (r->self) {
 		code = kdd_serve_commit(c->local, &o->meta, o->value, &r->node.id,
-					 kdd_wall_s());
+					kdd_wall_s());
 		if (code == KDD_ACK_STORED) {
 			r->state = REP_OK;
 			o->acks++;
@@ -120,7 +120,8 @@ void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, 
 	put_progress(c, o);
 }
 
-void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q, const struct kdd_ack *a)
+void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
+		       const struct kdd_ack *a)
 {
 	unsigned int i = q->rep;
 	struct replica *r = &o->rep[i];

@@ -91,7 +91,7 @@ void kdd_republish_step(struct kdd *d, uint64_t now)
 			d->republish_read_all = true;
 		d->republish_inflight++;
 		rc = kdd_op_put(d->op, &f.rec, (uint32_t)(f.rec.expires - now),
-				    on_republished, d);
+				on_republished, d);
 		if (rc) {
 			d->republish_inflight--;
 			d->republish_failed++;

@@ -18,7 +18,7 @@ _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[
 	       KDD_SERVE_COUNT, "a name for every serve counter");
 
 int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
-		    struct kdd_backend *backend, uint32_t max_value)
+		   struct kdd_backend *backend, uint32_t max_value)
 {
 	memset(s->partials, 0, sizeof(s->partials));
 	memset(s->counters, 0, sizeof(s->counters));
@@ -189,7 +189,7 @@ static uint32_t code_of_put(struct kdd_serve *s, int rc)
 }
 
 uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
-			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s)
+			  const uint8_t *value, const struct kd_id *sender, uint64_t now_s)
 {
 	struct kdd_record r;
 	uint32_t code;
@@ -423,7 +423,7 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 }
 
 void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
-		       uint64_t now_s)
+		      uint64_t now_s)
 {
 	switch (m->hdr.type) {
 	case KDHT_MSG_STORE:

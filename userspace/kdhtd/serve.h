@@ -32,7 +32,8 @@ enum kdd_serve_counter {
 	KDD_SERVE_STORE, KDD_SERVE_FIND, KDD_SERVE_STORED, KDD_SERVE_FOUND, KDD_SERVE_NOT_FOUND,
 	KDD_SERVE_MALFORMED, KDD_SERVE_TOO_LARGE, KDD_SERVE_BAD_SIGNATURE, KDD_SERVE_STALE,
 	KDD_SERVE_EXISTS,
-	KDD_SERVE_STORAGE_FULL, KDD_SERVE_STORAGE_ERROR, KDD_SERVE_UNKNOWN_TYPE, KDD_SERVE_REPLY_CUT,
+	KDD_SERVE_STORAGE_FULL, KDD_SERVE_STORAGE_ERROR, KDD_SERVE_UNKNOWN_TYPE,
+	KDD_SERVE_REPLY_CUT,
 	KDD_SERVE_PARTIAL_EVICTED, KDD_SERVE_PARTIAL_EXPIRED, KDD_SERVE_SEND_ERROR,
 	KDD_SERVE_COUNT
 };
@@ -77,13 +78,13 @@ extern const char *const kdd_serve_counter_names[];
 
 /* Returns 0 or -ENOMEM. */
 int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
-		    struct kdd_backend *backend, uint32_t max_value);
+		   struct kdd_backend *backend, uint32_t max_value);
 /* Drops what is staged unacknowledged and frees the reassemblies. */
 void kdd_serve_fini(struct kdd_serve *s);
 
 /* Handles a request (no KDHT_F_REPLY). now_s: wall clock, for expiries. */
 void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
-		       uint64_t now_s);
+		      uint64_t now_s);
 
 /* Commits the staged records, then sends their acknowledgements. */
 void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s);
@@ -105,6 +106,6 @@ void kdd_serve_expire(struct kdd_serve *s, uint64_t now_ms);
  * Returns KDD_ACK_STORED or a KDHT_ERR_* code; counts the outcome.
  */
 uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
-			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s);
+			  const uint8_t *value, const struct kd_id *sender, uint64_t now_s);
 
 #endif /* KDD_SERVE_H */
