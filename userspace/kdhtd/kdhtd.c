@@ -399,6 +399,8 @@ err_backend:
 	d->backend->ops->destroy(d->backend);
 	kdd_serve_fini(&d->serve);
 err_store:
+	/* A backend that failed halfway goes with its last handle's close. */
+	uv_run(loop, UV_RUN_DEFAULT);
 	kdd_store_close(d->store);
 	return -1;
 }
