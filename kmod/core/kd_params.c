@@ -5,28 +5,28 @@
 void kd_params_default(struct kd_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->k = 20;
-	p->alpha = 3;
-	p->repl_per_bucket = 8;
-	p->max_fails = 3;
-	p->lookup_retries = 1;
-	p->subnet_per_bucket = 2;
-	p->subnet_per_table = 10;
-	p->max_contacts = 1024;
-	p->max_inflight = 256;
-	p->max_lookups = 16;
-	p->lookup_width = 64;
-	p->request_timeout_ms = 2000;
-	p->lookup_timeout_ms = 30000;
-	p->good_ms = 15 * 60 * 1000;
-	p->refresh_ms = 15 * 60 * 1000;
-	p->bootstrap_min_ms = 1000;
-	p->bootstrap_max_ms = 60000;
-	p->token_rotate_ms = 5 * 60 * 1000;
-	p->rl_entries = 4096;
-	p->rl_rate = 100;
-	p->rl_burst = 200;
-	p->rl_idle_ms = 10000;
+	p->k = KD_DEFAULT_K;
+	p->alpha = KD_DEFAULT_ALPHA;
+	p->repl_per_bucket = KD_DEFAULT_REPL_PER_BUCKET;
+	p->max_fails = KD_DEFAULT_MAX_FAILS;
+	p->lookup_retries = KD_DEFAULT_LOOKUP_RETRIES;
+	p->subnet_per_bucket = KD_DEFAULT_SUBNET_PER_BUCKET;
+	p->subnet_per_table = KD_DEFAULT_SUBNET_PER_TABLE;
+	p->max_contacts = KD_DEFAULT_MAX_CONTACTS;
+	p->max_inflight = KD_DEFAULT_MAX_INFLIGHT;
+	p->max_lookups = KD_DEFAULT_MAX_LOOKUPS;
+	p->lookup_width = KD_DEFAULT_LOOKUP_WIDTH;
+	p->request_timeout_ms = KD_DEFAULT_REQUEST_TIMEOUT_MS;
+	p->lookup_timeout_ms = KD_DEFAULT_LOOKUP_TIMEOUT_MS;
+	p->good_ms = KD_DEFAULT_GOOD_MS;
+	p->refresh_ms = KD_DEFAULT_REFRESH_MS;
+	p->bootstrap_min_ms = KD_DEFAULT_BOOTSTRAP_MIN_MS;
+	p->bootstrap_max_ms = KD_DEFAULT_BOOTSTRAP_MAX_MS;
+	p->token_rotate_ms = KD_DEFAULT_TOKEN_ROTATE_MS;
+	p->rl_entries = KD_DEFAULT_RL_ENTRIES;
+	p->rl_rate = KD_DEFAULT_RL_RATE;
+	p->rl_burst = KD_DEFAULT_RL_BURST;
+	p->rl_idle_ms = KD_DEFAULT_RL_IDLE_MS;
 }
 
 static bool kd_in_range(u32 v, u32 lo, u32 hi)

@@ -23,29 +23,53 @@
 #define KD_RL_RATE_MAX		1000000		/* requests per second */
 #define KD_RL_BURST_MAX		1000000		/* x1000 milli-requests fits a u32 */
 
+/* The defaults, set by kd_params_default(); kdhtd's help text prints them. */
+#define KD_DEFAULT_K			20
+#define KD_DEFAULT_ALPHA		3
+#define KD_DEFAULT_REPL_PER_BUCKET	8
+#define KD_DEFAULT_MAX_FAILS		3
+#define KD_DEFAULT_LOOKUP_RETRIES	1
+#define KD_DEFAULT_SUBNET_PER_BUCKET	2
+#define KD_DEFAULT_SUBNET_PER_TABLE	10
+#define KD_DEFAULT_MAX_CONTACTS		1024
+#define KD_DEFAULT_MAX_INFLIGHT		256
+#define KD_DEFAULT_MAX_LOOKUPS		16
+#define KD_DEFAULT_LOOKUP_WIDTH		64
+#define KD_DEFAULT_REQUEST_TIMEOUT_MS	2000
+#define KD_DEFAULT_LOOKUP_TIMEOUT_MS	30000
+#define KD_DEFAULT_GOOD_MS		(15 * 60 * 1000)
+#define KD_DEFAULT_REFRESH_MS		(15 * 60 * 1000)
+#define KD_DEFAULT_BOOTSTRAP_MIN_MS	1000
+#define KD_DEFAULT_BOOTSTRAP_MAX_MS	60000
+#define KD_DEFAULT_TOKEN_ROTATE_MS	(5 * 60 * 1000)
+#define KD_DEFAULT_RL_ENTRIES		4096
+#define KD_DEFAULT_RL_RATE		100
+#define KD_DEFAULT_RL_BURST		200
+#define KD_DEFAULT_RL_IDLE_MS		10000
+
 struct kd_params {
-	u8 k;			/* bucket size and lookup result size: 20 */
-	u8 alpha;		/* lookup requests in flight: 3 */
-	u8 repl_per_bucket;	/* replacement cache entries per bucket: 8 */
-	u8 max_fails;		/* unanswered requests in a row before "bad": 3 */
-	u8 lookup_retries;	/* resends of a timed-out lookup request: 1 */
-	u8 subnet_per_bucket;	/* contacts of one /24 (/48) in a bucket: 2 */
-	u16 subnet_per_table;	/* contacts of one /24 (/48) in the table: 10 */
-	u16 max_contacts;	/* contact pool, bucket members and replacements: 1024 */
-	u16 max_inflight;	/* outstanding requests the node tracks: 256 */
-	u16 max_lookups;	/* concurrent lookups: 16 */
-	u16 lookup_width;	/* candidates one lookup keeps, closest first: 64 */
-	u32 request_timeout_ms;	/* one request's timeout: 2000 */
-	u32 lookup_timeout_ms;	/* a lookup's whole life: 30000 */
-	u32 good_ms;		/* silence after which a contact is questionable: 15 min */
-	u32 refresh_ms;		/* an untouched bucket is refreshed after: 15 min */
-	u32 bootstrap_min_ms;	/* first bootstrap retry: 1000, doubling... */
-	u32 bootstrap_max_ms;	/* ...up to: 60000 */
-	u32 token_rotate_ms;	/* token secret rotation: 5 min (tokens live 2 periods) */
-	u32 rl_entries;		/* rate limiter sources tracked: 4096 */
-	u32 rl_rate;		/* requests per second per source: 100 */
-	u32 rl_burst;		/* bucket depth per source: 200 */
-	u32 rl_idle_ms;		/* idle rate-limiter entries collected after: 10000 */
+	u8 k;			/* bucket size and lookup result size */
+	u8 alpha;		/* lookup requests in flight */
+	u8 repl_per_bucket;	/* replacement cache entries per bucket */
+	u8 max_fails;		/* unanswered requests in a row before "bad" */
+	u8 lookup_retries;	/* resends of a timed-out lookup request */
+	u8 subnet_per_bucket;	/* contacts of one /24 (/48) in a bucket */
+	u16 subnet_per_table;	/* contacts of one /24 (/48) in the table */
+	u16 max_contacts;	/* contact pool, bucket members and replacements */
+	u16 max_inflight;	/* outstanding requests the node tracks */
+	u16 max_lookups;	/* concurrent lookups */
+	u16 lookup_width;	/* candidates one lookup keeps, closest first */
+	u32 request_timeout_ms;	/* one request's timeout */
+	u32 lookup_timeout_ms;	/* a lookup's whole life */
+	u32 good_ms;		/* silence after which a contact is questionable */
+	u32 refresh_ms;		/* an untouched bucket is refreshed after */
+	u32 bootstrap_min_ms;	/* first bootstrap retry, doubling... */
+	u32 bootstrap_max_ms;	/* ...up to */
+	u32 token_rotate_ms;	/* token secret rotation (tokens live 2 periods) */
+	u32 rl_entries;		/* rate limiter sources tracked */
+	u32 rl_rate;		/* requests per second per source */
+	u32 rl_burst;		/* bucket depth per source */
+	u32 rl_idle_ms;		/* idle rate-limiter entries collected after */
 };
 
 void kd_params_default(struct kd_params *p);

@@ -98,14 +98,14 @@ def main():
     }
     for name, body in bodies.items():
         write("fuzz_vmsg", name, body)
-    # fuzz_server: one type-selector byte (0 STORE, 1 FIND_VALUE, 2 STORE_ACK,
+    # fuzz_serve: one type-selector byte (0 STORE, 1 FIND_VALUE, 2 STORE_ACK,
     # 3 unknown; bit 7: a validated source), then the body.
-    write("fuzz_server", "store_small", b"\x80" + bodies["store_small"])
-    write("fuzz_server", "store_part", b"\x80" + bodies["store_part"])
-    write("fuzz_server", "store_mutable", b"\x80" + bodies["store_mutable"])
-    write("fuzz_server", "find", b"\x81" + bodies["find"])
-    write("fuzz_server", "find_unvalidated", b"\x01" + bodies["find"])
-    write("fuzz_server", "unknown", b"\x03" + bodies["ack"])
+    write("fuzz_serve", "store_small", b"\x80" + bodies["store_small"])
+    write("fuzz_serve", "store_part", b"\x80" + bodies["store_part"])
+    write("fuzz_serve", "store_mutable", b"\x80" + bodies["store_mutable"])
+    write("fuzz_serve", "find", b"\x81" + bodies["find"])
+    write("fuzz_serve", "find_unvalidated", b"\x01" + bodies["find"])
+    write("fuzz_serve", "unknown", b"\x03" + bodies["ack"])
     # fuzz_ctl: Request { oneof op }.
     put = field(1, 2, k) + field(2, 2, b"value") + field(3, 0, 60) + field(4, 0, 1)
     write("fuzz_ctl", "put", field(1, 2, put))

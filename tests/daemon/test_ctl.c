@@ -84,6 +84,7 @@ static void on_wake(uv_async_t *a)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct kdd_ctl_params p = { .group = (gid_t)-1, .max_value = MAX_VALUE };
 
 	assert_non_null(f);
 	strcpy(f->dir, "/tmp/kdd-test-ctl-XXXXXX");
@@ -92,8 +93,8 @@ static int setup(void **state)
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	assert_int_equal(uv_async_init(&f->loop, &f->wake, on_wake), 0);
 	f->wake.data = f;
-	assert_int_equal(kdd_ctl_start(&f->ctl, &f->loop, f->path, (gid_t)-1, MAX_VALUE,
-				       on_request, f), 0);
+	p.path = f->path;
+	assert_int_equal(kdd_ctl_start(&f->ctl, &f->loop, &p, on_request, f), 0);
 	*state = f;
 	return 0;
 }

@@ -448,6 +448,68 @@ static void on_create_close(uv_handle_t *h)
 		kernel_destroy(&k->b);
 }
 
+/* The netlink sockets, kdht.ko's node for us, and this daemon registered with it. */
+static int kernel_connect(struct kernel_backend *k, const struct kd_id *self, uint16_t port,
+			  const char **err_msg)
+{
+	int rc;
+
+	rc = kdnl_open(&k->nl);
+	if (!rc)
+		rc = kdnl_open(&k->ev_nl);
+	if (!rc)
+		rc = kdnl_open(&k->async_nl);
+	if (rc) {
+		*err_msg = rc == -ENOENT ? "kdht.ko is not loaded" : "opening generic netlink";
+		return rc;
+	}
+	rc = ensure_node(k, self, port, err_msg);
+	if (!rc) {
+		rc = kdnl_register(k->ev_nl);
+		*err_msg = "registering as the namespace's daemon";
+	}
+	if (!rc && kdnl_subscribe_routes(k->ev_nl))
+		kdd_log(KDD_LOG_WARN, "kernel backend: no routing events");
+	return rc;
+}
+
+/*
+ * Polls both event sockets and starts the sweep timer (initialised). On
+ * failure every handle closes, and k goes with the last of them, on a later
+ * turn of the loop.
+ */
+static int kernel_watch(struct kernel_backend *k, uv_loop_t *loop, const char **err_msg)
+{
+	int rc;
+
+	*err_msg = "watching the netlink socket";
+	rc = uv_poll_init(loop, &k->poll, kdnl_fd(k->ev_nl));
+	if (rc)
+		goto err_timer;
+	k->poll.data = k;
+	rc = uv_poll_init(loop, &k->async_poll, kdnl_fd(k->async_nl));
+	if (rc)
+		goto err_poll;
+	k->async_poll.data = k;
+	rc = uv_poll_start(&k->poll, UV_READABLE, on_readable);
+	if (!rc)
+		rc = uv_poll_start(&k->async_poll, UV_READABLE, on_readable);
+	if (!rc)
+		rc = uv_timer_start(&k->timer, on_timer, KERNEL_SWEEP_MS, KERNEL_SWEEP_MS);
+	if (!rc)
+		return 0;
+	k->closing++;
+	uv_close((uv_handle_t *)&k->async_poll, on_create_close);
+err_poll:
+	k->closing++;
+	uv_close((uv_handle_t *)&k->poll, on_create_close);
+err_timer:
+	k->stopped = true;
+	k->closing++;
+	uv_close((uv_handle_t *)&k->timer, on_create_close);
+	return rc;
+}
+
 int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_t port,
 			      const struct kd_id *self, const struct kdd_backend_host *host,
 			      const char **err_msg)
@@ -461,22 +523,7 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 	}
 	k->b.ops = &kernel_ops;
 	k->b.host = *host;
-	rc = kdnl_open(&k->nl);
-	if (!rc)
-		rc = kdnl_open(&k->ev_nl);
-	if (!rc)
-		rc = kdnl_open(&k->async_nl);
-	if (rc) {
-		*err_msg = rc == -ENOENT ? "kdht.ko is not loaded" : "opening generic netlink";
-		goto err_nl;
-	}
-	rc = ensure_node(k, self, port, err_msg);
-	if (!rc) {
-		rc = kdnl_register(k->ev_nl);
-		*err_msg = "registering as the namespace's daemon";
-	}
-	if (!rc && kdnl_subscribe_routes(k->ev_nl))
-		kdd_log(KDD_LOG_WARN, "kernel backend: no routing events");
+	rc = kernel_connect(k, self, port, err_msg);
 	if (rc)
 		goto err_nl;
 	rc = uv_timer_init(loop, &k->timer);
@@ -485,40 +532,9 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 		goto err_nl;
 	}
 	k->timer.data = k;
-	rc = uv_poll_init(loop, &k->poll, kdnl_fd(k->ev_nl));
-	if (rc) {
-		*err_msg = "watching the netlink socket";
-		k->stopped = true;
-		k->closing = 1;
-		uv_close((uv_handle_t *)&k->timer, on_create_close);
+	rc = kernel_watch(k, loop, err_msg);
+	if (rc)
 		return rc;
-	}
-	k->poll.data = k;
-	rc = uv_poll_init(loop, &k->async_poll, kdnl_fd(k->async_nl));
-	if (rc) {
-		*err_msg = "watching the netlink socket";
-		k->stopped = true;
-		k->closing = 2;
-		uv_close((uv_handle_t *)&k->poll, on_create_close);
-		uv_close((uv_handle_t *)&k->timer, on_create_close);
-		return rc;
-	}
-	k->async_poll.data = k;
-	rc = uv_poll_start(&k->poll, UV_READABLE, on_readable);
-	if (!rc)
-		rc = uv_poll_start(&k->async_poll, UV_READABLE, on_readable);
-	if (!rc)
-		rc = uv_timer_start(&k->timer, on_timer, KERNEL_SWEEP_MS, KERNEL_SWEEP_MS);
-	if (rc) {
-		/* k goes with the last of its handles, on a later turn of the loop. */
-		*err_msg = "watching the netlink socket";
-		k->stopped = true;
-		k->closing = 3;
-		uv_close((uv_handle_t *)&k->poll, on_create_close);
-		uv_close((uv_handle_t *)&k->async_poll, on_create_close);
-		uv_close((uv_handle_t *)&k->timer, on_create_close);
-		return rc;
-	}
 	*err_msg = NULL;
 	*out = &k->b;
 	return 0;

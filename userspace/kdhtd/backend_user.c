@@ -601,93 +601,141 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 	return rc;
 }
 
+static void user_free(struct user_backend *u)
+{
+	free(u->core_mem);
+	free(u->rl_mem);
+	free(u->lookups);
+	free(u->rxbuf);
+	free(u);
+}
+
+/* u with the core's memory, the rate limiter's, the lookup slots and the receive batch. */
+static struct user_backend *user_new(uv_loop_t *loop, const struct kd_params *core,
+				     const struct kdd_backend_host *host)
+{
+	struct user_backend *u = calloc(1, sizeof(*u));
+	size_t len = kd_core_memsize(core);
+
+	if (!u)
+		return NULL;
+	u->b.ops = &user_ops;
+	u->b.host = *host;
+	u->loop = loop;
+	u->core_mem = aligned_alloc(8, (len + 7) & ~(size_t)7);
+	u->rl_mem = malloc(kd_rl_memsize(core->rl_entries));
+	u->nlookup_slots = KD_MIN(core->max_lookups, 0xffffu);
+	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
+	u->rxbuf = malloc((size_t)USER_RX_BATCH * USER_RX_SLOT);
+	if (u->core_mem && u->rl_mem && u->lookups && u->rxbuf)
+		return u;
+	user_free(u);
+	return NULL;
+}
+
+/* The rate limiter and the routing core, each with a secret of its own. */
+static int user_core_init(struct user_backend *u, const struct kd_params *core,
+			  const struct kd_id *self)
+{
+	struct kd_io io = { .send = on_core_send, .event = on_core_event, .ctx = u };
+	u8 seed[32], rl_key[KD_SECRET_LEN];
+
+	randombytes_buf(seed, sizeof(seed));
+	randombytes_buf(rl_key, sizeof(rl_key));
+	kd_rl_init(&u->rl, u->rl_mem, core->rl_entries, core->rl_rate, core->rl_burst, rl_key);
+	u->rl_collected_at = kdd_mono_ms();
+	return kd_core_init(u->core_mem, kd_core_memsize(core), core, self, seed, kdd_mono_ms(),
+			    &io, &u->core);
+}
+
+/* The send queue's check and idle handles; the check closes if the idle fails. */
+static int user_txq_init(struct user_backend *u, uv_loop_t *loop)
+{
+	int rc;
+
+	u->tx_flush.data = u;
+	u->tx_spin.data = u;
+	rc = uv_check_init(loop, &u->tx_flush);
+	if (rc)
+		return rc;
+	rc = uv_idle_init(loop, &u->tx_spin);
+	if (rc) {
+		u->closing++;
+		uv_close((uv_handle_t *)&u->tx_flush, on_create_close);
+	}
+	return rc;
+}
+
+/*
+ * The UDP sockets p asks for. A host without IPv6 still runs an IPv4 node,
+ * unless asked for v6. On failure the sockets opened here close.
+ */
+static int user_open_sockets(struct user_backend *u, const struct kdd_user_backend_params *p,
+			     const char **err_msg)
+{
+	int rc;
+
+	if (!p->bind4 || p->bind4[0]) {
+		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, p->rcvbuf, err_msg);
+		if (rc)
+			return rc;
+		u->has4 = true;
+	}
+	if (p->bind6 && !p->bind6[0])
+		return 0;
+	rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, p->rcvbuf, err_msg);
+	if (rc == 0) {
+		u->has6 = true;
+		return 0;
+	}
+	if (!p->bind6 && u->has4) {
+		kdd_log(KDD_LOG_WARN, "IPv6 disabled: %s: %s", *err_msg, uv_strerror(rc));
+		return 0;
+	}
+	if (u->has4) {
+		u->closing++;
+		uv_close((uv_handle_t *)&u->udp4, on_create_close);
+	}
+	return rc;
+}
+
 int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 			    const struct kdd_user_backend_params *p, const struct kd_id *self,
 			    const struct kdd_backend_host *host, const char **err_msg)
 {
-	struct kd_io io = { .send = on_core_send, .event = on_core_event };
 	struct user_backend *u;
-	u8 seed[32], rl_key[KD_SECRET_LEN];
-	size_t len;
 	int rc;
 
 	*err_msg = "invalid routing parameters";
 	if (kd_params_check(&p->core))
 		return -EINVAL;
-	u = calloc(1, sizeof(*u));
-	if (!u) {
-		*err_msg = "out of memory";
+	*err_msg = "out of memory";
+	u = user_new(loop, &p->core, host);
+	if (!u)
 		return -ENOMEM;
-	}
-	u->b.ops = &user_ops;
-	u->b.host = *host;
-	u->loop = loop;
-	io.ctx = u;
-	len = kd_core_memsize(&p->core);
-	u->core_mem = aligned_alloc(8, (len + 7) & ~(size_t)7);
-	u->rl_mem = malloc(kd_rl_memsize(p->core.rl_entries));
-	u->nlookup_slots = KD_MIN(p->core.max_lookups, 0xffffu);
-	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
-	u->rxbuf = malloc((size_t)USER_RX_BATCH * USER_RX_SLOT);
-	if (!u->core_mem || !u->rl_mem || !u->lookups || !u->rxbuf) {
-		*err_msg = "out of memory";
-		rc = -ENOMEM;
-		goto err_free;
-	}
-	randombytes_buf(seed, sizeof(seed));
-	randombytes_buf(rl_key, sizeof(rl_key));
-	kd_rl_init(&u->rl, u->rl_mem, p->core.rl_entries, p->core.rl_rate, p->core.rl_burst,
-		   rl_key);
-	u->rl_collected_at = kdd_mono_ms();
-	rc = kd_core_init(u->core_mem, len, &p->core, self, seed, kdd_mono_ms(), &io, &u->core);
-	if (rc) {
-		*err_msg = "initialising the routing core";
-		goto err_free;
-	}
-	rc = uv_timer_init(loop, &u->timer);
-	if (rc) {
+	*err_msg = "initialising the routing core";
+	rc = user_core_init(u, &p->core, self);
+	if (!rc) {
 		*err_msg = "creating the routing timer";
-		goto err_free;
+		rc = uv_timer_init(loop, &u->timer);
+	}
+	if (rc) {
+		user_free(u);
+		return rc;
 	}
 	u->timer.data = u;
-	u->tx_flush.data = u;
-	u->tx_spin.data = u;
 	*err_msg = "creating the send queue";
-	rc = uv_check_init(loop, &u->tx_flush);
+	rc = user_txq_init(u, loop);
 	if (rc)
 		goto err_timer;
-	rc = uv_idle_init(loop, &u->tx_spin);
-	if (rc) {
-		u->closing++;
-		uv_close((uv_handle_t *)&u->tx_flush, on_create_close);
-		goto err_timer;
-	}
-	if (!p->bind4 || p->bind4[0]) {
-		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, p->rcvbuf, err_msg);
-		if (rc)
-			goto err_txq;
-		u->has4 = true;
-	}
-	if (!p->bind6 || p->bind6[0]) {
-		rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, p->rcvbuf, err_msg);
-		/* A host without IPv6 still runs an IPv4 node, unless asked for v6. */
-		if (rc == 0)
-			u->has6 = true;
-		else if (p->bind6 || !u->has4)
-			goto err_udp4;
-		else
-			kdd_log(KDD_LOG_WARN, "IPv6 disabled: %s: %s", *err_msg, uv_strerror(rc));
-	}
+	rc = user_open_sockets(u, p, err_msg);
+	if (rc)
+		goto err_txq;
 	*err_msg = NULL;
 	rearm(u);
 	*out = &u->b;
 	return 0;
 
-err_udp4:
-	if (u->has4) {
-		u->closing++;
-		uv_close((uv_handle_t *)&u->udp4, on_create_close);
-	}
 err_txq:
 	u->closing += 2;
 	uv_close((uv_handle_t *)&u->tx_flush, on_create_close);
@@ -698,12 +746,5 @@ err_timer:
 	u->create_failed = true;
 	u->closing++;
 	uv_close((uv_handle_t *)&u->timer, on_create_close);
-	return rc;
-err_free:
-	free(u->core_mem);
-	free(u->rl_mem);
-	free(u->lookups);
-	free(u->rxbuf);
-	free(u);
 	return rc;
 }

@@ -4,13 +4,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "client.h"
-#include "ctl.h"
-#include "store.h"
 
 enum {
 	OPT_STATE_DIR = 256, OPT_PORT, OPT_BACKEND, OPT_BOOTSTRAP, OPT_SOCKET, OPT_GROUP,
@@ -48,28 +46,45 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char usage[] =
-"usage: kdhtd [options]\n"
-"  --config FILE            config file (default " KDD_DEFAULT_CONFIG ", if present)\n"
-"  --state-dir DIR          identity and LMDB store (default " KDD_DEFAULT_STATE_DIR ")\n"
-"  --port N                 UDP port (default 4650)\n"
-"  --backend auto|user|kernel  routing in kdht.ko or in-process (default auto)\n"
-"  --bootstrap ADDR         a node to join through (repeatable)\n"
-"  --socket PATH            control socket (default " KDD_CTL_DEFAULT_PATH ")\n"
-"  --group NAME             group whose members may put and bootstrap\n"
-"  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n"
-"  -r, --replicas N         replicas a put stores to (default 3)\n"
-"  -w, --acks N             acknowledgements a put needs (default 2)\n"
-"  --republish-interval S   seconds between republishing held values (default 3600)\n"
-"  --max-value BYTES        largest value (default and maximum 65536)\n"
-"  --ttl S, --max-ttl S     default and largest value lifetime (24 h, 48 h)\n"
-"  --map-size BYTES         LMDB map size (default 64 MiB)\n"
-"  --rate-limit N           requests per second per source (default 100)\n"
-"  --udp-buffer BYTES       user backend: receive buffer per socket (default 4 MiB)\n"
-"  --subnet-limit N         contacts per /24 (/48) in the routing table (default 10)\n"
-"  --request-timeout MS     one value request's timeout (default 1000)\n"
-"  --retries N              resends of an unanswered value request (default 2)\n"
-"  --log-level err|warn|info|debug, --syslog\n";
+static const char *const backend_names[] = {
+	[KDD_BACKEND_AUTO] = "auto",
+	[KDD_BACKEND_USER] = "user",
+	[KDD_BACKEND_KERNEL] = "kernel",
+};
+
+/* The help text takes every default from its constant, so the two cannot drift. */
+#define USAGE \
+"usage: kdhtd [options]\n" \
+"  --config FILE            config file (default %s, if present)\n" \
+"  --state-dir DIR          identity and LMDB store (default %s)\n" \
+"  --port N                 UDP port (default %u)\n" \
+"  --backend auto|user|kernel  routing in kdht.ko or in-process (default %s)\n" \
+"  --bootstrap ADDR         a node to join through (repeatable)\n" \
+"  --socket PATH            control socket (default %s)\n" \
+"  --group NAME             group whose members may put and bootstrap\n" \
+"  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n" \
+"  -r, --replicas N         replicas a put stores to (default %u)\n" \
+"  -w, --acks N             acknowledgements a put needs (default %u)\n" \
+"  --republish-interval S   seconds between republishing held values (default %u)\n" \
+"  --max-value BYTES        largest value (default and maximum %u)\n" \
+"  --ttl S, --max-ttl S     default and largest value lifetime (%u h, %u h)\n" \
+"  --map-size BYTES         LMDB map size (default %u MiB)\n" \
+"  --rate-limit N           requests per second per source (default %u)\n" \
+"  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
+"  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
+"  --request-timeout MS     one value request's timeout (default %u)\n" \
+"  --retries N              resends of an unanswered value request (default %u)\n" \
+"  --log-level err|warn|info|debug, --syslog\n"
+
+static void print_usage(void)
+{
+	printf(USAGE, KDD_DEFAULT_CONFIG, KDD_DEFAULT_STATE_DIR, KDHT_DEFAULT_PORT,
+	       backend_names[KDD_DEFAULT_BACKEND], KDD_CTL_DEFAULT_PATH, KDD_DEFAULT_R,
+	       KDD_DEFAULT_W, KDD_DEFAULT_REPUBLISH_S, KDD_MAX_VALUE, KDD_DEFAULT_TTL_S / 3600,
+	       KDD_MAX_TTL_S / 3600, KDD_STORE_DEFAULT_MAP_SIZE >> 20, KD_DEFAULT_RL_RATE,
+	       KDD_UDP_RCVBUF >> 20, KD_DEFAULT_SUBNET_PER_TABLE, KDD_DEFAULT_REQUEST_TIMEOUT_MS,
+	       KDD_DEFAULT_RETRIES);
+}
 
 void kdd_config_default(struct kdd_config *c)
 {
@@ -77,7 +92,7 @@ void kdd_config_default(struct kdd_config *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", KDD_DEFAULT_STATE_DIR);
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", KDD_CTL_DEFAULT_PATH);
 	c->port = KDHT_DEFAULT_PORT;
-	c->backend = KDD_BACKEND_AUTO;
+	c->backend = KDD_DEFAULT_BACKEND;
 	c->r = KDD_DEFAULT_R;
 	c->w = KDD_DEFAULT_W;
 	c->republish_s = KDD_DEFAULT_REPUBLISH_S;
@@ -85,12 +100,12 @@ void kdd_config_default(struct kdd_config *c)
 	c->default_ttl_s = KDD_DEFAULT_TTL_S;
 	c->max_ttl_s = KDD_MAX_TTL_S;
 	c->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
-	c->rate_limit = 100;
+	c->rate_limit = KD_DEFAULT_RL_RATE;
 	c->udp_buffer = KDD_UDP_RCVBUF;
-	c->subnet_limit = 10;
-	c->request_timeout_ms = 1000;
-	c->retries = 2;
-	c->log_level = KDD_LOG_INFO;
+	c->subnet_limit = KD_DEFAULT_SUBNET_PER_TABLE;
+	c->request_timeout_ms = KDD_DEFAULT_REQUEST_TIMEOUT_MS;
+	c->retries = KDD_DEFAULT_RETRIES;
+	c->log_level = KDD_DEFAULT_LOG_LEVEL;
 }
 
 static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -116,37 +131,90 @@ static int copy_str(char *dst, size_t cap, const char *s)
 	return 0;
 }
 
-/* Applies one option; returns 0 or -1 (the caller names the option). */
-static int apply(struct kdd_config *c, int opt, const char *v)
+#define FIELD(f) offsetof(struct kdd_config, f), sizeof(((struct kdd_config *)0)->f)
+
+/* An option that sets a number within bounds, or a string of bounded size. */
+struct field_option {
+	int opt;
+	size_t offset, size;
+	uint64_t lo, hi;	/* numbers only */
+};
+
+static const struct field_option string_options[] = {
+	{ OPT_STATE_DIR, FIELD(state_dir), 0, 0 },
+	{ OPT_SOCKET, FIELD(socket_path), 0, 0 },
+	{ OPT_GROUP, FIELD(group), 0, 0 },
+	{ OPT_BIND4, FIELD(bind4), 0, 0 },
+	{ OPT_BIND6, FIELD(bind6), 0, 0 },
+};
+
+static const struct field_option number_options[] = {
+	{ OPT_PORT, FIELD(port), 1, 65535 },
+	{ 'r', FIELD(r), 1, KDD_MAX_R },
+	{ 'w', FIELD(w), 1, KDD_MAX_R },
+	{ OPT_REPUBLISH, FIELD(republish_s), 1, UINT32_MAX },
+	{ OPT_MAX_VALUE, FIELD(max_value), 1, KDD_MAX_VALUE },
+	{ OPT_TTL, FIELD(default_ttl_s), 1, UINT32_MAX },
+	{ OPT_MAX_TTL, FIELD(max_ttl_s), 1, UINT32_MAX },
+	{ OPT_MAP_SIZE, FIELD(map_size), KDD_MIN_MAP_SIZE, KDD_MAX_MAP_SIZE },
+	{ OPT_UDP_BUFFER, FIELD(udp_buffer), 0, KDD_MAX_UDP_BUFFER },
+	{ OPT_RATE_LIMIT, FIELD(rate_limit), 1, KD_RL_RATE_MAX },
+	{ OPT_SUBNET_LIMIT, FIELD(subnet_limit), 1, KD_CONTACTS_MAX },
+	{ OPT_TIMEOUT, FIELD(request_timeout_ms), KDD_REQUEST_TIMEOUT_MIN_MS,
+	  KDD_REQUEST_TIMEOUT_MAX_MS },
+	{ OPT_RETRIES, FIELD(retries), 0, KDD_MAX_RETRIES },
+};
+
+static const struct field_option *find_field(const struct field_option *t, size_t n, int opt)
 {
-	uint64_t n;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].opt == opt)
+			return &t[i];
+	return NULL;
+}
+
+/* Writes n into a field of 2, 4 or 8 bytes (the bounds made it fit). */
+static void set_number(struct kdd_config *c, const struct field_option *f, uint64_t n)
+{
+	uint8_t *field = (uint8_t *)c + f->offset;
+	uint16_t n16 = (uint16_t)n;
+	uint32_t n32 = (uint32_t)n;
+
+	if (f->size == sizeof(n16))
+		memcpy(field, &n16, sizeof(n16));
+	else if (f->size == sizeof(n32))
+		memcpy(field, &n32, sizeof(n32));
+	else
+		memcpy(field, &n, sizeof(n));
+}
+
+static int apply_backend(struct kdd_config *c, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
+		if (strcmp(v, backend_names[i]) == 0) {
+			c->backend = (enum kdd_backend_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The options that fit no table. */
+static int apply_special(struct kdd_config *c, int opt, const char *v)
+{
 	int lvl;
 
 	switch (opt) {
-	case OPT_STATE_DIR:
-		return copy_str(c->state_dir, sizeof(c->state_dir), v);
-	case OPT_SOCKET:
-		return copy_str(c->socket_path, sizeof(c->socket_path), v);
-	case OPT_GROUP:
-		return copy_str(c->group, sizeof(c->group), v);
-	case OPT_BIND4:
-		return copy_str(c->bind4, sizeof(c->bind4), v);
-	case OPT_BIND6:
-		return copy_str(c->bind6, sizeof(c->bind6), v);
 	case OPT_BOOTSTRAP:
 		if (c->nbootstrap == KDD_MAX_BOOTSTRAP)
 			return -1;
 		return copy_str(c->bootstrap[c->nbootstrap++], sizeof(c->bootstrap[0]), v);
 	case OPT_BACKEND:
-		if (strcmp(v, "auto") == 0)
-			c->backend = KDD_BACKEND_AUTO;
-		else if (strcmp(v, "user") == 0)
-			c->backend = KDD_BACKEND_USER;
-		else if (strcmp(v, "kernel") == 0)
-			c->backend = KDD_BACKEND_KERNEL;
-		else
-			return -1;
-		return 0;
+		return apply_backend(c, v);
 	case OPT_LOG_LEVEL:
 		lvl = kdd_log_level_parse(v);
 		if (lvl < 0)
@@ -157,74 +225,25 @@ static int apply(struct kdd_config *c, int opt, const char *v)
 		c->syslog = !v || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
 		return 0;
 	}
-	switch (opt) {
-	case OPT_PORT:
-		if (parse_u64(v, 1, 65535, &n))
-			return -1;
-		c->port = (uint16_t)n;
-		return 0;
-	case 'r':
-		if (parse_u64(v, 1, KDD_MAX_R, &n))
-			return -1;
-		c->r = (unsigned int)n;
-		return 0;
-	case 'w':
-		if (parse_u64(v, 1, KDD_MAX_R, &n))
-			return -1;
-		c->w = (unsigned int)n;
-		return 0;
-	case OPT_REPUBLISH:
-		if (parse_u64(v, 1, UINT32_MAX, &n))
-			return -1;
-		c->republish_s = (uint32_t)n;
-		return 0;
-	case OPT_MAX_VALUE:
-		if (parse_u64(v, 1, KDD_MAX_VALUE, &n))
-			return -1;
-		c->max_value = (uint32_t)n;
-		return 0;
-	case OPT_TTL:
-		if (parse_u64(v, 1, UINT32_MAX, &n))
-			return -1;
-		c->default_ttl_s = (uint32_t)n;
-		return 0;
-	case OPT_MAX_TTL:
-		if (parse_u64(v, 1, UINT32_MAX, &n))
-			return -1;
-		c->max_ttl_s = (uint32_t)n;
-		return 0;
-	case OPT_MAP_SIZE:
-		if (parse_u64(v, 1u << 20, (uint64_t)1 << 40, &n))
-			return -1;
-		c->map_size = (size_t)n;
-		return 0;
-	case OPT_UDP_BUFFER:
-		if (parse_u64(v, 0, 1u << 30, &n))
-			return -1;
-		c->udp_buffer = (uint32_t)n;
-		return 0;
-	case OPT_RATE_LIMIT:
-		if (parse_u64(v, 1, KD_RL_RATE_MAX, &n))
-			return -1;
-		c->rate_limit = (uint32_t)n;
-		return 0;
-	case OPT_SUBNET_LIMIT:
-		if (parse_u64(v, 1, KD_CONTACTS_MAX, &n))
-			return -1;
-		c->subnet_limit = (uint32_t)n;
-		return 0;
-	case OPT_TIMEOUT:
-		if (parse_u64(v, 10, 60000, &n))
-			return -1;
-		c->request_timeout_ms = (uint32_t)n;
-		return 0;
-	case OPT_RETRIES:
-		if (parse_u64(v, 0, 10, &n))
-			return -1;
-		c->retries = (unsigned int)n;
-		return 0;
-	}
 	return -1;
+}
+
+/* Applies one option; returns 0 or -1 (the caller names the option). */
+static int apply(struct kdd_config *c, int opt, const char *v)
+{
+	const struct field_option *f;
+	uint64_t n;
+
+	f = find_field(string_options, sizeof(string_options) / sizeof(string_options[0]), opt);
+	if (f)
+		return copy_str((char *)c + f->offset, f->size, v);
+	f = find_field(number_options, sizeof(number_options) / sizeof(number_options[0]), opt);
+	if (!f)
+		return apply_special(c, opt, v);
+	if (parse_u64(v, f->lo, f->hi, &n))
+		return -1;
+	set_number(c, f, n);
+	return 0;
 }
 
 static const struct option *find_option(const char *name)
@@ -331,7 +350,7 @@ int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "r:w:", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
-			fputs(usage, stdout);
+			print_usage();
 			return 1;
 		case OPT_VERSION:
 			puts("kdhtd 0.1.0");
@@ -358,11 +377,69 @@ int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 
 void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p)
 {
+	uint32_t share;
+
 	kd_params_default(p);
 	p->rl_rate = c->rate_limit;
 	if (p->rl_burst < 2 * c->rate_limit)
 		p->rl_burst = KD_MIN(2 * c->rate_limit, (uint32_t)KD_RL_BURST_MAX);
 	p->subnet_per_table = (u16)KD_MIN(c->subnet_limit, 0xffffu);
-	/* A bucket holds a fifth of the table's share, as the defaults do (2 of 10). */
-	p->subnet_per_bucket = (u8)KD_MAX(1u, KD_MIN(c->subnet_limit / 5, (uint32_t)p->k));
+	/* A bucket holds the share of the table the defaults give it (2 of 10). */
+	share = KD_DEFAULT_SUBNET_PER_TABLE / KD_DEFAULT_SUBNET_PER_BUCKET;
+	p->subnet_per_bucket = (u8)KD_MAX(1u, KD_MIN(c->subnet_limit / share, (uint32_t)p->k));
+}
+
+void kdd_config_store_params(const struct kdd_config *c, struct kdd_store_params *p)
+{
+	kdd_store_params_default(p);
+	p->map_size = c->map_size;
+	p->max_value = c->max_value;
+	p->default_ttl_s = c->default_ttl_s;
+	p->max_ttl_s = c->max_ttl_s;
+}
+
+void kdd_config_op_params(const struct kdd_config *c, struct kdd_op_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->r = c->r;
+	p->w = c->w;
+	p->default_ttl_s = c->default_ttl_s;
+	p->timeout_ms = c->request_timeout_ms;
+	p->retries = c->retries;
+	p->max_value = c->max_value;
+}
+
+/* "none" disables a family (""), an empty setting means any address (NULL). */
+static const char *bind_param(const char *setting)
+{
+	if (strcmp(setting, "none") == 0)
+		return "";
+	return setting[0] ? setting : NULL;
+}
+
+void kdd_config_user_backend_params(const struct kdd_config *c,
+				    struct kdd_user_backend_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	kdd_config_core_params(c, &p->core);
+	p->port = c->port;
+	p->rcvbuf = c->udp_buffer;
+	p->bind4 = bind_param(c->bind4);
+	p->bind6 = bind_param(c->bind6);
+}
+
+int kdd_config_ctl_params(const struct kdd_config *c, struct kdd_ctl_params *p)
+{
+	struct group *gr;
+
+	p->path = c->socket_path;
+	p->group = (gid_t)-1;
+	p->max_value = c->max_value;
+	if (!c->group[0])
+		return 0;
+	gr = getgrnam(c->group);
+	if (!gr)
+		return -ENOENT;
+	p->group = gr->gr_gid;
+	return 0;
 }

@@ -10,16 +10,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
+#include "ctl.h"
 #include "kd_params.h"
 #include "log.h"
+#include "op.h"
+#include "store.h"
 
-#define KDD_DEFAULT_STATE_DIR	"/var/lib/kdht"
-#define KDD_DEFAULT_CONFIG	"/etc/kdht/kdhtd.conf"
-#define KDD_DEFAULT_R		3	/* replicas a put stores to */
-#define KDD_DEFAULT_W		2	/* acknowledgements that make a put succeed */
-#define KDD_DEFAULT_REPUBLISH_S	3600
-#define KDD_MAX_BOOTSTRAP	KD_BOOTSTRAP_MAX
-#define KDD_CONFIG_LINE_MAX	512
+/*
+ * The daemon's own defaults. The others it prints in --help are named where
+ * they are used: KDHT_DEFAULT_PORT (kdht_wire.h), KD_DEFAULT_RL_RATE and
+ * KD_DEFAULT_SUBNET_PER_TABLE (kd_params.h), KDD_MAX_VALUE, KDD_DEFAULT_TTL_S,
+ * KDD_MAX_TTL_S and KDD_STORE_DEFAULT_MAP_SIZE (store.h), KDD_UDP_RCVBUF
+ * (backend.h), KDD_CTL_DEFAULT_PATH (ctl.h).
+ */
+#define KDD_DEFAULT_STATE_DIR		"/var/lib/kdht"
+#define KDD_DEFAULT_CONFIG		"/etc/kdht/kdhtd.conf"
+#define KDD_DEFAULT_BACKEND		KDD_BACKEND_AUTO
+#define KDD_DEFAULT_R			3	/* replicas a put stores to */
+#define KDD_DEFAULT_W			2	/* acknowledgements that make a put succeed */
+#define KDD_DEFAULT_REPUBLISH_S		3600
+#define KDD_DEFAULT_REQUEST_TIMEOUT_MS	1000	/* one value request */
+#define KDD_DEFAULT_RETRIES		2	/* resends of an unanswered value request */
+#define KDD_DEFAULT_LOG_LEVEL		KDD_LOG_INFO
+
+/* What the options accept. */
+#define KDD_REQUEST_TIMEOUT_MIN_MS	10
+#define KDD_REQUEST_TIMEOUT_MAX_MS	60000
+#define KDD_MAX_RETRIES			10
+#define KDD_MIN_MAP_SIZE		(1ull << 20)
+#define KDD_MAX_MAP_SIZE		(1ull << 40)
+#define KDD_MAX_UDP_BUFFER		(1u << 30)
+#define KDD_MAX_BOOTSTRAP		KD_BOOTSTRAP_MAX
+#define KDD_CONFIG_LINE_MAX		512
 
 enum kdd_backend_kind { KDD_BACKEND_AUTO, KDD_BACKEND_USER, KDD_BACKEND_KERNEL };
 
@@ -57,7 +80,13 @@ void kdd_config_default(struct kdd_config *c);
  */
 int kdd_config_parse(struct kdd_config *c, int argc, char **argv);
 
-/* The routing core's parameters that follow from c. */
+/* The parameters of each module that follow from c. */
 void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p);
+void kdd_config_store_params(const struct kdd_config *c, struct kdd_store_params *p);
+void kdd_config_op_params(const struct kdd_config *c, struct kdd_op_params *p);
+void kdd_config_user_backend_params(const struct kdd_config *c,
+				    struct kdd_user_backend_params *p);
+/* Fails with -ENOENT when c names a group that does not exist. */
+int kdd_config_ctl_params(const struct kdd_config *c, struct kdd_ctl_params *p);
 
 #endif /* KDD_CONFIG_H */

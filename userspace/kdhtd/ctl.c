@@ -333,8 +333,8 @@ static void on_listener_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const char *path, gid_t group,
-		  size_t max_value, kdd_ctl_request_fn fn, void *ctx)
+int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const struct kdd_ctl_params *p,
+		  kdd_ctl_request_fn fn, void *ctx)
 {
 	struct kdd_ctl *c = calloc(1, sizeof(*c));
 	int rc;
@@ -343,20 +343,20 @@ int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const char *path, gid_t
 		return -ENOMEM;
 	c->fn = fn;
 	c->ctx = ctx;
-	c->group = group;
+	c->group = p->group;
 	c->uid = getuid();
-	c->max_value = max_value;
+	c->max_value = p->max_value;
 	rc = uv_pipe_init(loop, &c->listener, 0);
 	if (rc) {
 		free(c);
 		return rc;
 	}
 	c->listener.data = c;
-	remove_stale_socket(path);
-	rc = uv_pipe_bind(&c->listener, path);
-	if (!rc && chmod(path, KDD_CTL_MODE) < 0)
+	remove_stale_socket(p->path);
+	rc = uv_pipe_bind(&c->listener, p->path);
+	if (!rc && chmod(p->path, KDD_CTL_MODE) < 0)
 		rc = -errno;
-	if (!rc && group != (gid_t)-1 && chown(path, (uid_t)-1, group) < 0)
+	if (!rc && p->group != (gid_t)-1 && chown(p->path, (uid_t)-1, p->group) < 0)
 		rc = -errno;
 	if (!rc)
 		rc = uv_listen((uv_stream_t *)&c->listener, 16, on_connection);

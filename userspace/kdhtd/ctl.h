@@ -33,13 +33,15 @@ struct kdd_ctl_req;
 typedef void (*kdd_ctl_request_fn)(void *ctx, struct kdd_ctl_req *r,
 				    const Kdhtctl__Request *req, bool may_mutate);
 
-/*
- * Listens on path (a stale socket there is replaced). group: the gid whose
- * members may mutate too, or (gid_t)-1. max_value: the largest value a put
- * may carry. Returns 0 or a negative errno.
- */
-int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const char *path, gid_t group,
-		  size_t max_value, kdd_ctl_request_fn fn, void *ctx);
+struct kdd_ctl_params {
+	const char *path;	/* the socket; a stale one there is replaced */
+	gid_t group;		/* whose members may mutate too, or (gid_t)-1 */
+	size_t max_value;	/* the largest value a put may carry */
+};
+
+/* Listens on p->path. Returns 0 or a negative errno. */
+int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const struct kdd_ctl_params *p,
+		  kdd_ctl_request_fn fn, void *ctx);
 
 /* Closes the socket and every connection; pending requests still get replied. */
 void kdd_ctl_stop(struct kdd_ctl *c);

@@ -2,7 +2,6 @@
 #include "kdhtd.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +19,9 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 	if (d->stopping)
 		return;
 	if (m->hdr.flags & KDHT_F_REPLY)
-		kdd_client_on_reply(d->client, m);
+		kdd_op_on_reply(d->op, m);
 	else
-		kdd_server_handle(&d->srv, m, kdd_mono_ms(), kdd_wall_s());
+		kdd_serve_handle(&d->serve, m, kdd_mono_ms(), kdd_wall_s());
 }
 
 /*
@@ -43,16 +42,16 @@ static void on_commit_due(uv_timer_t *t)
 {
 	struct kdd *d = t->data;
 
-	kdd_server_flush(&d->srv, kdd_wall_s());
+	kdd_serve_flush(&d->serve, kdd_wall_s());
 }
 
-/* STOREs are committed in groups, then acknowledged (server.h). */
+/* STOREs are committed in groups, then acknowledged (serve.h). */
 static void on_commit(uv_check_t *h)
 {
 	struct kdd *d = h->data;
 	int wait, rc;
 
-	wait = kdd_server_turn(&d->srv, kdd_mono_us(), kdd_wall_s());
+	wait = kdd_serve_turn(&d->serve, kdd_mono_us(), kdd_wall_s());
 	rc = wait == 0 ? uv_idle_start(&d->commit_spin, on_commit_spin) :
 			 uv_idle_stop(&d->commit_spin);
 	if (!rc)
@@ -83,7 +82,7 @@ static void on_housekeeping(uv_timer_t *t)
 	uint64_t now = kdd_wall_s();
 	int rc;
 
-	kdd_server_expire(&d->srv, kdd_mono_ms());
+	kdd_serve_expire(&d->serve, kdd_mono_ms());
 	if (now - d->last_sweep >= KDD_SWEEP_S) {
 		d->last_sweep = now;
 		rc = kdd_store_sweep(d->store, now);
@@ -167,6 +166,53 @@ static int socket_dir(const char *sock)
 	return make_dir(dir, 0755);
 }
 
+/* The state directory, the node's identity and the store. */
+static int open_state(struct kdd *d)
+{
+	struct kdd_store_params sp;
+	const char *dir = d->cfg.state_dir;
+	const char *msg;
+	int rc;
+
+	rc = make_dir(dir, 0700);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "state directory %s: %s", dir, strerror(-rc));
+		return -1;
+	}
+	rc = kdd_identity_load(&d->ident, dir, &msg);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "%s/%s: %s: %s", dir, KDD_IDENTITY_FILE, msg, strerror(-rc));
+		return -1;
+	}
+	kdd_config_store_params(&d->cfg, &sp);
+	rc = kdd_store_open(&d->store, dir, &sp, &msg);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "store in %s: %s: %s", dir, msg, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* kdht.ko's node, unless told to route in-process; 0, or 1 to route in-process. */
+static int start_kernel_backend(struct kdd *d, const struct kdd_backend_host *host)
+{
+	const char *msg;
+	int rc;
+
+	rc = kdd_kernel_backend_create(&d->backend, d->loop, d->cfg.port, &d->ident.id, host,
+				       &msg);
+	if (rc == 0)
+		return 0;
+	d->backend = NULL;
+	if (d->cfg.backend == KDD_BACKEND_KERNEL) {
+		kdd_log(KDD_LOG_ERR, "kernel backend: %s: %s", msg, strerror(-rc));
+		return -1;
+	}
+	kdd_log(KDD_LOG_INFO, "kernel backend unavailable (%s: %s), routing in-process",
+		msg, strerror(-rc));
+	return 1;
+}
+
 static int start_backend(struct kdd *d)
 {
 	struct kdd_user_backend_params p;
@@ -178,29 +224,56 @@ static int start_backend(struct kdd *d)
 	int rc;
 
 	if (d->cfg.backend != KDD_BACKEND_USER) {
-		rc = kdd_kernel_backend_create(&d->backend, d->loop, d->cfg.port, &d->ident.id,
-					       &host, &msg);
-		if (rc == 0)
-			return 0;
-		d->backend = NULL;
-		if (d->cfg.backend == KDD_BACKEND_KERNEL) {
-			kdd_log(KDD_LOG_ERR, "kernel backend: %s: %s", msg, strerror(-rc));
-			return -1;
-		}
-		kdd_log(KDD_LOG_INFO, "kernel backend unavailable (%s: %s), routing in-process",
-			msg, strerror(-rc));
+		rc = start_kernel_backend(d, &host);
+		if (rc <= 0)
+			return rc;
 	}
-	memset(&p, 0, sizeof(p));
-	kdd_config_core_params(&d->cfg, &p.core);
-	p.port = d->cfg.port;
-	p.rcvbuf = d->cfg.udp_buffer;
-	p.bind4 = strcmp(d->cfg.bind4, "none") == 0 ? "" : d->cfg.bind4[0] ? d->cfg.bind4 : NULL;
-	p.bind6 = strcmp(d->cfg.bind6, "none") == 0 ? "" : d->cfg.bind6[0] ? d->cfg.bind6 : NULL;
+	kdd_config_user_backend_params(&d->cfg, &p);
 	rc = kdd_user_backend_create(&d->backend, d->loop, &p, &d->ident.id, &host, &msg);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "routing backend: %s: %s", msg,
 			rc < 0 && rc > -4096 ? uv_strerror(rc) : "failed");
 		d->backend = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* What peers ask of us (serve) and what we ask of them (op). */
+static int start_values(struct kdd *d)
+{
+	struct kdd_op_params op;
+	int rc;
+
+	rc = kdd_serve_init(&d->serve, d->store, d->backend, d->cfg.max_value);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
+		return -1;
+	}
+	kdd_config_op_params(&d->cfg, &op);
+	rc = kdd_op_create(&d->op, d->loop, d->backend, &d->serve, &op);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "put/get engine: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int start_ctl(struct kdd *d)
+{
+	struct kdd_ctl_params p;
+	int rc;
+
+	if (kdd_config_ctl_params(&d->cfg, &p)) {
+		kdd_log(KDD_LOG_ERR, "unknown group '%s'", d->cfg.group);
+		return -1;
+	}
+	rc = socket_dir(p.path);
+	if (!rc)
+		rc = kdd_ctl_start(&d->ctl, d->loop, &p, kdd_ctl_requests_handle, d);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "control socket %s: %s", p.path,
+			rc > -4096 ? uv_strerror(rc) : "failed");
 		return -1;
 	}
 	return 0;
@@ -260,75 +333,44 @@ err_timer:
 	return rc;
 }
 
+/* The housekeeping timer, the group commit and the signals. */
+static int start_handles(struct kdd *d)
+{
+	if (uv_timer_start(&d->housekeeping, on_housekeeping, KDD_HOUSEKEEPING_MS,
+			   KDD_HOUSEKEEPING_MS) ||
+	    uv_check_start(&d->commit, on_commit) ||
+	    uv_signal_start(&d->sigterm, on_signal, SIGTERM) ||
+	    uv_signal_start(&d->sigint, on_signal, SIGINT)) {
+		kdd_log(KDD_LOG_ERR, "starting timers and signal handlers failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void log_started(struct kdd *d)
+{
+	char idhex[2 * KDHT_ID_LEN + 1];
+
+	sodium_bin2hex(idhex, sizeof(idhex), d->ident.id.b, KDHT_ID_LEN);
+	kdd_log(KDD_LOG_INFO, "node %s, %s backend, port %u, control %s", idhex,
+		d->backend->ops->name, d->cfg.port, d->cfg.socket_path);
+}
+
 int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 {
-	struct kdd_store_params sp;
-	struct kdd_client_params cp;
-	struct group *gr;
-	gid_t gid = (gid_t)-1;
-	const char *msg;
-	char idhex[2 * KDHT_ID_LEN + 1];
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->loop = loop;
 	d->cfg = *cfg;
-	rc = make_dir(cfg->state_dir, 0700);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "state directory %s: %s", cfg->state_dir, strerror(-rc));
+	if (open_state(d))
 		return -1;
-	}
-	rc = kdd_identity_load(&d->ident, cfg->state_dir, &msg);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "%s/%s: %s: %s", cfg->state_dir, KDD_IDENTITY_FILE, msg,
-			strerror(-rc));
-		return -1;
-	}
-	kdd_store_params_default(&sp);
-	sp.map_size = cfg->map_size;
-	sp.max_value = cfg->max_value;
-	sp.default_ttl_s = cfg->default_ttl_s;
-	sp.max_ttl_s = cfg->max_ttl_s;
-	rc = kdd_store_open(&d->store, cfg->state_dir, &sp, &msg);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "store in %s: %s: %s", cfg->state_dir, msg, strerror(-rc));
-		return -1;
-	}
 	if (start_backend(d))
 		goto err_store;
-	rc = kdd_server_init(&d->srv, d->store, d->backend, cfg->max_value);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
+	if (start_values(d))
 		goto err_backend;
-	}
-	cp.r = cfg->r;
-	cp.w = cfg->w;
-	cp.default_ttl_s = cfg->default_ttl_s;
-	cp.timeout_ms = cfg->request_timeout_ms;
-	cp.retries = cfg->retries;
-	cp.max_value = cfg->max_value;
-	rc = kdd_client_create(&d->client, loop, d->backend, &d->srv, &cp);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "put/get engine: %s", strerror(-rc));
-		goto err_backend;
-	}
-	if (cfg->group[0]) {
-		gr = getgrnam(cfg->group);
-		if (!gr) {
-			kdd_log(KDD_LOG_ERR, "unknown group '%s'", cfg->group);
-			goto err_client;
-		}
-		gid = gr->gr_gid;
-	}
-	rc = socket_dir(cfg->socket_path);
-	if (!rc)
-		rc = kdd_ctl_start(&d->ctl, loop, cfg->socket_path, gid, cfg->max_value,
-				   kdd_on_ctl_request, d);
-	if (rc) {
-		kdd_log(KDD_LOG_ERR, "control socket %s: %s", cfg->socket_path,
-			rc > -4096 ? uv_strerror(rc) : "failed");
-		goto err_client;
-	}
+	if (start_ctl(d))
+		goto err_op;
 	rc = init_handles(d);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "creating timers and signal handlers: %s", uv_strerror(rc));
@@ -336,19 +378,9 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
 	}
 	d->last_sweep = d->last_snapshot = kdd_wall_s();
 	d->republish_at = kdd_wall_s() + cfg->republish_s;
-	if (uv_timer_start(&d->housekeeping, on_housekeeping, KDD_HOUSEKEEPING_MS,
-			   KDD_HOUSEKEEPING_MS) ||
-	    uv_check_start(&d->commit, on_commit) ||
-	    uv_signal_start(&d->sigterm, on_signal, SIGTERM) ||
-	    uv_signal_start(&d->sigint, on_signal, SIGINT)) {
-		kdd_log(KDD_LOG_ERR, "starting timers and signal handlers failed");
+	if (start_handles(d) || bootstrap_all(d))
 		goto err_handles;
-	}
-	if (bootstrap_all(d))
-		goto err_handles;
-	sodium_bin2hex(idhex, sizeof(idhex), d->ident.id.b, KDHT_ID_LEN);
-	kdd_log(KDD_LOG_INFO, "node %s, %s backend, port %u, control %s", idhex,
-		d->backend->ops->name, cfg->port, cfg->socket_path);
+	log_started(d);
 	return 0;
 
 err_handles:
@@ -356,17 +388,19 @@ err_handles:
 	close_handles(d);
 err_ctl:
 	kdd_ctl_stop(d->ctl);
-err_client:
-	kdd_client_stop(d->client);
+err_op:
+	kdd_op_stop(d->op);
 err_backend:
 	d->backend->ops->stop(d->backend);
 	/* The handles' closes must run before their memory goes. */
 	uv_run(loop, UV_RUN_DEFAULT);
-	if (d->client)
-		kdd_client_destroy(d->client);
+	if (d->op)
+		kdd_op_destroy(d->op);
 	d->backend->ops->destroy(d->backend);
-	kdd_server_fini(&d->srv);
+	kdd_serve_fini(&d->serve);
 err_store:
+	/* A backend that failed halfway goes with its last handle's close. */
+	uv_run(loop, UV_RUN_DEFAULT);
 	kdd_store_close(d->store);
 	return -1;
 }
@@ -377,18 +411,18 @@ void kdd_stop(struct kdd *d)
 		return;
 	d->stopping = true;
 	save_routes(d);
-	kdd_server_flush(&d->srv, kdd_wall_s());
+	kdd_serve_flush(&d->serve, kdd_wall_s());
 	kdd_ctl_stop(d->ctl);
-	kdd_client_stop(d->client);
+	kdd_op_stop(d->op);
 	d->backend->ops->stop(d->backend);
 	close_handles(d);
 }
 
 void kdd_free(struct kdd *d)
 {
-	kdd_client_destroy(d->client);
+	kdd_op_destroy(d->op);
 	d->backend->ops->destroy(d->backend);
-	kdd_server_fini(&d->srv);
+	kdd_serve_fini(&d->serve);
 	kdd_store_close(d->store);
 	sodium_memzero(d->ident.sk, sizeof(d->ident.sk));
 }

@@ -4,11 +4,11 @@
 #define KDD_KDHTD_H
 
 #include "backend.h"
-#include "client.h"
+#include "op.h"
 #include "config.h"
 #include "ctl.h"
 #include "identity.h"
-#include "server.h"
+#include "serve.h"
 #include "store.h"
 
 #define KDD_HOUSEKEEPING_MS	1000	/* partial STOREs expiry */
@@ -24,8 +24,8 @@ struct kdd {
 	struct kdd_identity ident;
 	struct kdd_store *store;
 	struct kdd_backend *backend;
-	struct kdd_server srv;
-	struct kdd_client *client;
+	struct kdd_serve serve;
+	struct kdd_op_engine *op;
 	struct kdd_ctl *ctl;
 	uv_timer_t housekeeping;
 	uv_check_t commit;		/* group commit of STOREs after each turn's I/O */
@@ -53,9 +53,9 @@ int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg);
 void kdd_stop(struct kdd *d);
 void kdd_free(struct kdd *d);
 
-/* requests.c: a control request (kdd_ctl_request_fn). */
-void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
-			bool may_mutate);
+/* ctl_requests.c: answers a control request (a kdd_ctl_request_fn). */
+void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+			     bool may_mutate);
 
 /* republish.c: starts or continues a pass when due (now: wall clock). */
 void kdd_republish_step(struct kdd *d, uint64_t now);

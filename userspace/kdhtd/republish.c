@@ -65,7 +65,7 @@ void kdd_republish_step(struct kdd *d, uint64_t now)
 	struct first_record f = { .buf = d->republish_buf };
 	int rc;
 
-	/* A put's callback may run inside kdd_client_put: the outer call goes on. */
+	/* A put's callback may run inside kdd_op_put: the outer call goes on. */
 	if (d->republish_busy || d->stopping)
 		return;
 	d->republish_busy = true;
@@ -77,7 +77,7 @@ void kdd_republish_step(struct kdd *d, uint64_t now)
 	}
 	while (d->republishing && !d->republish_read_all &&
 	       d->republish_inflight < KDD_REPUBLISH_INFLIGHT &&
-	       kdd_client_room(d->client) > KDD_USER_OPS) {
+	       kdd_op_room(d->op) > KDD_USER_OPS) {
 		f.found = false;
 		rc = kdd_store_foreach(d->store, now, &d->republish_from, take_first, &f);
 		if (rc < 0)
@@ -90,8 +90,8 @@ void kdd_republish_step(struct kdd *d, uint64_t now)
 		if (!next_key(&d->republish_from))
 			d->republish_read_all = true;
 		d->republish_inflight++;
-		rc = kdd_client_put(d->client, &f.rec, (uint32_t)(f.rec.expires - now),
-				    on_republished, d);
+		rc = kdd_op_put(d->op, &f.rec, (uint32_t)(f.rec.expires - now),
+				on_republished, d);
 		if (rc) {
 			d->republish_inflight--;
 			d->republish_failed++;

@@ -37,7 +37,7 @@ void kdd_store_params_default(struct kdd_store_params *p)
 	p->max_value = KDD_MAX_VALUE;
 }
 
-static int mdb_to_errno(int rc)
+static int errno_of_lmdb(int rc)
 {
 	switch (rc) {
 	case 0:
@@ -52,11 +52,29 @@ static int mdb_to_errno(int rc)
 	}
 }
 
+/* The values and the meta database, created if new; an LMDB return code. */
+static int open_databases(struct kdd_store *st)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	rc = mdb_dbi_open(txn, "values", MDB_CREATE, &st->values);
+	if (!rc)
+		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
 int kdd_store_open(struct kdd_store **out, const char *dir,
 		   const struct kdd_store_params *p, const char **err_msg)
 {
 	struct kdd_store *st;
-	MDB_txn *txn;
 	int rc;
 
 	if (p->max_value == 0 || p->max_value > KDD_MAX_VALUE || p->max_ttl_s == 0 ||
@@ -86,17 +104,7 @@ int kdd_store_open(struct kdd_store **out, const char *dir,
 	if (rc)
 		goto err_env;
 	*err_msg = "opening the LMDB databases";
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-	if (rc)
-		goto err_env;
-	rc = mdb_dbi_open(txn, "values", MDB_CREATE, &st->values);
-	if (!rc)
-		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
-	if (rc) {
-		mdb_txn_abort(txn);
-		goto err_env;
-	}
-	rc = mdb_txn_commit(txn);
+	rc = open_databases(st);
 	if (rc)
 		goto err_env;
 	*err_msg = NULL;
@@ -107,7 +115,7 @@ err_env:
 	mdb_env_close(st->env);
 err_free:
 	free(st);
-	return mdb_to_errno(rc);
+	return errno_of_lmdb(rc);
 }
 
 void kdd_store_close(struct kdd_store *st)
@@ -238,13 +246,13 @@ int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal);
 	if (fatal || rc) {
 		mdb_txn_abort(txn);
-		return fatal ? mdb_to_errno(fatal) : rc;
+		return fatal ? errno_of_lmdb(fatal) : rc;
 	}
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return errno_of_lmdb(mdb_txn_commit(txn));
 }
 
 void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigned int n,
@@ -282,10 +290,10 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = mdb_get(txn, st->values, &k, &v);
 	if (rc) {
-		rc = mdb_to_errno(rc);
+		rc = errno_of_lmdb(rc);
 		goto out;
 	}
 	rc = rec_decode(&k, &v, rec);
@@ -317,7 +325,7 @@ int kdd_store_sweep(struct kdd_store *st, uint64_t now)
 
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = mdb_cursor_open(txn, st->values, &cur);
 	if (rc)
 		goto err_abort;
@@ -342,13 +350,13 @@ int kdd_store_sweep(struct kdd_store *st, uint64_t now)
 	}
 	mdb_cursor_close(cur);
 	rc = mdb_txn_commit(txn);
-	return rc ? mdb_to_errno(rc) : deleted;
+	return rc ? errno_of_lmdb(rc) : deleted;
 
 err_cursor:
 	mdb_cursor_close(cur);
 err_abort:
 	mdb_txn_abort(txn);
-	return mdb_to_errno(rc);
+	return errno_of_lmdb(rc);
 }
 
 int kdd_store_count(struct kdd_store *st, uint64_t *count)
@@ -359,11 +367,11 @@ int kdd_store_count(struct kdd_store *st, uint64_t *count)
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = mdb_stat(txn, st->values, &s);
 	mdb_txn_abort(txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	*count = s.ms_entries;
 	return 0;
 }
@@ -380,11 +388,11 @@ int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *fr
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = mdb_cursor_open(txn, st->values, &cur);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
 	     rc == 0 && ret == 0;
@@ -396,7 +404,7 @@ int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *fr
 	mdb_txn_abort(txn);
 	if (ret)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+	return rc == MDB_NOTFOUND ? 0 : errno_of_lmdb(rc);
 }
 
 int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
@@ -413,7 +421,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 		n = KDD_SNAPSHOT_MAX;
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	v.mv_size = (size_t)n * SNAP_NODE_LEN;
 	if (n == 0) {
 		rc = mdb_del(txn, st->meta, &k, NULL);
@@ -424,7 +432,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 	}
 	if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	}
 	for (i = 0, b = v.mv_data; n && i < n; i++, b += SNAP_NODE_LEN) {
 		memcpy(b, nodes[i].id.b, KDHT_ID_LEN);
@@ -433,7 +441,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 		kd_put_be16(b + 34, nodes[i].addr.port);
 		memcpy(b + 36, nodes[i].addr.ip, 16);
 	}
-	return mdb_to_errno(mdb_txn_commit(txn));
+	return errno_of_lmdb(mdb_txn_commit(txn));
 }
 
 int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned int max)
@@ -447,7 +455,7 @@ int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned in
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == 0 && v.mv_size % SNAP_NODE_LEN == 0) {
 		for (b = v.mv_data; n < max && n < v.mv_size / SNAP_NODE_LEN;
@@ -461,6 +469,6 @@ int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned in
 	}
 	mdb_txn_abort(txn);
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_to_errno(rc);
+		return errno_of_lmdb(rc);
 	return (int)n;
 }

@@ -4,51 +4,30 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "errors.h"
 #include "kd_codec.h"
 #include "kdht.pb-c.h"
 
 /* Signatures cover this string first, so they mean nothing elsewhere. */
 static const char sig_context[] = "KDHT-RECORD-V1";
 
-static uint32_t status_from_wire(Kdht__StoreStatus st)
+void kdd_part_of_record(struct kdd_part *out, const struct kdd_record *r, uint32_t part,
+			uint64_t now_s)
 {
-	switch (st) {
-	case KDHT__STORE_STATUS__STORE_OK:
-		return KDD_ACK_STORED;
-	case KDHT__STORE_STATUS__STORE_STALE:
-		return KDHT_ERR_STALE;
-	case KDHT__STORE_STATUS__STORE_BAD_SIGNATURE:
-		return KDHT_ERR_BAD_SIGNATURE;
-	case KDHT__STORE_STATUS__STORE_TOO_LARGE:
-		return KDHT_ERR_TOO_LARGE;
-	case KDHT__STORE_STATUS__STORE_FULL:
-		return KDHT_ERR_STORAGE_FULL;
-	case KDHT__STORE_STATUS__STORE_EXISTS:
-		return KDHT_ERR_EXISTS;
-	default:
-		return KDHT_ERR_MALFORMED;
-	}
-}
-
-static Kdht__StoreStatus status_to_wire(uint32_t status)
-{
-	switch (status) {
-	case KDD_ACK_STORED:
-		return KDHT__STORE_STATUS__STORE_OK;
-	case KDHT_ERR_STALE:
-		return KDHT__STORE_STATUS__STORE_STALE;
-	case KDHT_ERR_BAD_SIGNATURE:
-		return KDHT__STORE_STATUS__STORE_BAD_SIGNATURE;
-	case KDHT_ERR_TOO_LARGE:
-		return KDHT__STORE_STATUS__STORE_TOO_LARGE;
-	case KDHT_ERR_STORAGE_FULL:
-	case KDHT_ERR_UNAVAILABLE:
-		return KDHT__STORE_STATUS__STORE_FULL;
-	case KDHT_ERR_EXISTS:
-		return KDHT__STORE_STATUS__STORE_EXISTS;
-	default:
-		return KDHT__STORE_STATUS__STORE_MALFORMED;
-	}
+	memset(out, 0, sizeof(*out));
+	out->key = r->key;
+	out->part = part;
+	out->parts = kdd_parts_for(r->len);
+	out->total_len = r->len;
+	out->data = r->value + (size_t)part * KDD_PART_LEN;
+	out->len = KD_MIN(r->len - part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
+	out->ttl_s = (uint32_t)KD_MIN(r->expires - now_s, (uint64_t)UINT32_MAX);
+	out->has_publisher = true;
+	out->publisher = r->publisher;
+	out->seq = r->seq;
+	out->is_mutable = r->is_mutable;
+	out->has_sig = r->has_sig;
+	memcpy(out->sig, r->sig, KDD_SIG_LEN);
 }
 
 static bool id_from(struct kd_id *out, const ProtobufCBinaryData *b)
@@ -235,7 +214,7 @@ int kdd_vmsg_decode_ack(const uint8_t *b, size_t len, struct kdd_ack *out)
 	if (!m)
 		return rc;
 	if (id_from(&out->key, &m->key)) {
-		out->status = status_from_wire(m->status);
+		out->status = kdd_error_from_store_status(m->status);
 		out->part = m->part_index;
 		out->held_seq = m->held_seq;
 		out->parts_held = m->parts_held;
@@ -311,7 +290,7 @@ size_t kdd_vmsg_encode_ack(uint8_t *b, size_t cap, const struct kdd_ack *a)
 	Kdht__StoreAck m = KDHT__STORE_ACK__INIT;
 
 	m.key = bin(a->key.b, KDHT_ID_LEN);
-	m.status = status_to_wire(a->status);
+	m.status = (Kdht__StoreStatus)kdd_error_store_status(a->status);
 	m.part_index = a->part;
 	m.held_seq = a->held_seq;
 	m.parts_held = a->parts_held;

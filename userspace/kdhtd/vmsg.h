@@ -86,6 +86,13 @@ static inline uint32_t kdd_parts_for(uint32_t len)
 }
 
 /*
+ * Part `part` of a held record as a VALUE carries it: its bytes (pointing
+ * into r->value), the record's fields, and the time it has left after now_s.
+ */
+void kdd_part_of_record(struct kdd_part *out, const struct kdd_record *r, uint32_t part,
+			uint64_t now_s);
+
+/*
  * The bytes a record's signature covers (proto/kdht.proto): "KDHT-RECORD-V1",
  * the key, seq (u64 BE), mutable (u8), total_len (u32 BE), the whole value.
  * Returns 0 if the signature by publisher (an Ed25519 public key) verifies.

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "serve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct kdd_server srv;
+static struct kdd_serve serve;
 static uv_loop_t loop;
 static uint64_t clock_ms = 1;
 
@@ -26,7 +26,7 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 
 static void setup(void)
 {
-	static char dir[] = "/tmp/kdd-fuzz-server-XXXXXX";
+	static char dir[] = "/tmp/kdd-fuzz-serve-XXXXXX";
 	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
 	struct kdd_backend_host host = { .recv = on_recv };
 	struct kdd_store_params sp;
@@ -43,7 +43,7 @@ static void setup(void)
 	kd_params_default(&p.core);
 	memset(self.b, 0x42, sizeof(self.b));
 	assert(kdd_user_backend_create(&b, &loop, &p, &self, &host, &msg) == 0);
-	assert(kdd_server_init(&srv, st, b, KDD_MAX_VALUE) == 0);
+	assert(kdd_serve_init(&serve, st, b, KDD_MAX_VALUE) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kdd_msg m;
 	uint64_t n;
 
-	if (!srv.store)
+	if (!serve.store)
 		setup();
 	if (size < 1 || size > KDHT_MAX_BODY + 1)
 		return 0;
@@ -70,11 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.body_len = size - 1;
 	m.reply_budget = data[0] & 0x80 ? KDHT_MAX_DATAGRAM : KDHT_HDR_LEN + size;
 	clock_ms += 1000;
-	kdd_server_handle(&srv, &m, clock_ms, 1700000000 + clock_ms / 1000);
+	kdd_serve_handle(&serve, &m, clock_ms, 1700000000 + clock_ms / 1000);
 	/* Sometimes the batch carries over to the next input, as in a busy loop turn. */
 	if (!(data[0] & 0x40))
-		kdd_server_flush(&srv, 1700000000 + clock_ms / 1000);
-	kdd_server_expire(&srv, clock_ms);
-	assert(kdd_store_count(srv.store, &n) == 0);
+		kdd_serve_flush(&serve, 1700000000 + clock_ms / 1000);
+	kdd_serve_expire(&serve, clock_ms);
+	assert(kdd_store_count(serve.store, &n) == 0);
 	return 0;
 }

@@ -9,18 +9,18 @@
  * record, or holding an older one, are sent it. Each request is retried a
  * bounded number of times.
  */
-#ifndef KDD_CLIENT_H
-#define KDD_CLIENT_H
+#ifndef KDD_OP_H
+#define KDD_OP_H
 
 #include "backend.h"
-#include "server.h"
+#include "serve.h"
 
-#define KDD_CLIENT_MAX_OPS	32	/* puts and gets in flight */
-#define KDD_CLIENT_MAX_REQS	2048	/* value requests awaiting a reply */
-#define KDD_CLIENT_TICK_MS	50	/* retransmission timer granularity */
+#define KDD_OP_MAX	32	/* puts and gets in flight */
+#define KDD_OP_MAX_REQS	2048	/* value requests awaiting a reply */
+#define KDD_OP_TICK_MS	50	/* retransmission timer granularity */
 #define KDD_MAX_R		KDHT_MAX_NODES	/* replicas of one value at most */
 
-struct kdd_client_params {
+struct kdd_op_params {
 	unsigned int r, w;
 	uint32_t default_ttl_s;	/* a put without a lifetime */
 	uint32_t timeout_ms;	/* one request */
@@ -38,38 +38,38 @@ struct kdd_op_info {
 };
 
 /* status: 0 or a negative errno; why: one line when status != 0. */
-typedef void (*kdd_put_cb)(void *arg, int status, const char *why,
-			   const struct kdd_op_info *info);
+typedef void (*kdd_op_put_cb)(void *arg, int status, const char *why,
+			      const struct kdd_op_info *info);
 /* status: 0 (rec valid during the call), -ENOENT, -ETIMEDOUT, -EIO... */
-typedef void (*kdd_get_cb)(void *arg, int status, const struct kdd_record *rec,
-			   const struct kdd_op_info *info);
+typedef void (*kdd_op_get_cb)(void *arg, int status, const struct kdd_record *rec,
+			      const struct kdd_op_info *info);
 
-struct kdd_client;
+struct kdd_op_engine;
 
-int kdd_client_create(struct kdd_client **out, uv_loop_t *loop, struct kdd_backend *b,
-		      struct kdd_server *local, const struct kdd_client_params *p);
+int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backend *b,
+		  struct kdd_serve *local, const struct kdd_op_params *p);
 
 /*
  * Starts a put of rec (key, value, len, is_mutable; for a mutable record
  * also seq, publisher and sig). -EMSGSIZE over max_value, -EBUSY when
- * KDD_CLIENT_MAX_OPS run; otherwise cb follows, as soon as w replicas
+ * KDD_OP_MAX run; otherwise cb follows, as soon as w replicas
  * committed (the others are still sent the record) or the put failed.
  */
-int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t ttl_s,
-		   kdd_put_cb cb, void *arg);
-int kdd_client_get(struct kdd_client *c, const struct kd_id *key, kdd_get_cb cb, void *arg);
+int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t ttl_s,
+	       kdd_op_put_cb cb, void *arg);
+int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb cb, void *arg);
 
-/* Operations that may start now (KDD_CLIENT_MAX_OPS less those running). */
-unsigned int kdd_client_room(const struct kdd_client *c);
+/* Operations that may start now (KDD_OP_MAX less those running). */
+unsigned int kdd_op_room(const struct kdd_op_engine *c);
 
 /* A STORE_ACK, VALUE or ERROR reply. */
-void kdd_client_on_reply(struct kdd_client *c, const struct kdd_msg *m);
+void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m);
 
-unsigned int kdd_client_counters(struct kdd_client *c, struct kdd_counter *out,
-				 unsigned int max);
+unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,
+			     unsigned int max);
 
 /* Fails every operation in flight and closes the timer; free after the loop ran. */
-void kdd_client_stop(struct kdd_client *c);
-void kdd_client_destroy(struct kdd_client *c);
+void kdd_op_stop(struct kdd_op_engine *c);
+void kdd_op_destroy(struct kdd_op_engine *c);
 
-#endif /* KDD_CLIENT_H */
+#endif /* KDD_OP_H */

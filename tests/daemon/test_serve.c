@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "server.h"
+#include "serve.h"
 
 #define PORT_A 46310
 #define PORT_B 46311
@@ -27,7 +27,7 @@ static uv_loop_t loop;
 static uv_check_t commit;
 static struct kdd_backend *a, *b;
 static struct kdd_store *store;
-static struct kdd_server srv;
+static struct kdd_serve serve;
 static char dir[64];
 static struct kd_addr addr_a;
 static struct kd_id id_a, id_b;
@@ -45,13 +45,13 @@ static uint64_t wall(void)
 
 static void on_a_recv(void *ctx, const struct kdd_msg *m)
 {
-	kdd_server_handle(&srv, m, uv_hrtime() / 1000000, wall());
+	kdd_serve_handle(&serve, m, uv_hrtime() / 1000000, wall());
 }
 
 /* Acks leave only after the commit: at the end of each turn, here. */
 static void on_commit(uv_check_t *h)
 {
-	kdd_server_flush(&srv, wall());
+	kdd_serve_flush(&serve, wall());
 }
 
 static void on_b_recv(void *ctx, const struct kdd_msg *m)
@@ -69,7 +69,7 @@ static int setup(void **state)
 	struct kdd_store_params sp;
 	const char *msg;
 
-	strcpy(dir, "/tmp/kdd-test-server-XXXXXX");
+	strcpy(dir, "/tmp/kdd-test-serve-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	kdd_store_params_default(&sp);
 	assert_int_equal(kdd_store_open(&store, dir, &sp, &msg), 0);
@@ -81,7 +81,7 @@ static int setup(void **state)
 	assert_int_equal(kdd_user_backend_create(&a, &loop, &p, &id_a, &ha, &msg), 0);
 	p.port = PORT_B;
 	assert_int_equal(kdd_user_backend_create(&b, &loop, &p, &id_b, &hb, &msg), 0);
-	assert_int_equal(kdd_server_init(&srv, store, a, MAX_VALUE), 0);
+	assert_int_equal(kdd_serve_init(&serve, store, a, MAX_VALUE), 0);
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
 	assert_int_equal(kdd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
@@ -100,7 +100,7 @@ static int teardown(void **state)
 	a->ops->destroy(a);
 	b->ops->destroy(b);
 	assert_int_equal(uv_loop_close(&loop), 0);
-	kdd_server_fini(&srv);
+	kdd_serve_fini(&serve);
 	kdd_store_close(store);
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	unlink(path);
@@ -177,7 +177,7 @@ static void store_then_find(void **state)
 	ack = expect_ack();
 	assert_int_equal(ack.status, KDD_ACK_STORED);
 	assert_int_equal(ack.parts_held, 1);
-	assert_int_equal(srv.counters[KDD_SRV_STORED], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_STORED], 1);
 
 	len = kdd_vmsg_encode_find(body, sizeof(body), &f);
 	exchange(KDHT_MSG_FIND_VALUE, body, len, KDHT_MAX_DATAGRAM);
@@ -196,7 +196,7 @@ static void store_then_find(void **state)
 	assert_int_equal(kdd_vmsg_decode_value(reply_body, reply_len, &v, &keep), 0);
 	assert_false(v.has_record);
 	kdd_vmsg_free_value(keep);
-	assert_int_equal(srv.counters[KDD_SRV_NOT_FOUND], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_NOT_FOUND], 1);
 }
 
 static void parts_reassemble(void **state)
@@ -231,21 +231,21 @@ static void bad_input_is_refused_and_counted(void **state)
 	struct kdd_record got;
 	static uint8_t buf[KDD_MAX_VALUE];
 	struct kdd_part p;
-	uint64_t stored = srv.counters[KDD_SRV_STORED];
+	uint64_t stored = serve.counters[KDD_SERVE_STORED];
 
 	exchange(KDHT_MSG_STORE, junk, sizeof(junk), 0);
 	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
-	assert_int_equal(srv.counters[KDD_SRV_MALFORMED], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 1);
 
 	exchange(0x20, junk, sizeof(junk), 0);
 	assert_int_equal(expect_error(), KDHT_ERR_UNKNOWN_TYPE);
-	assert_int_equal(srv.counters[KDD_SRV_UNKNOWN_TYPE], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_UNKNOWN_TYPE], 1);
 
 	/* Over this node's max_value: refused at the first part. */
 	p = part_of(3, value, sizeof(value), 0);
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_TOO_LARGE);
-	assert_int_equal(srv.counters[KDD_SRV_TOO_LARGE], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_TOO_LARGE], 1);
 
 	/* A mutable record signed by someone other than its publisher. */
 	crypto_sign_keypair(pk, sk);
@@ -259,7 +259,7 @@ static void bad_input_is_refused_and_counted(void **state)
 	p.sig[0] ^= 0x80;
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_BAD_SIGNATURE);
-	assert_int_equal(srv.counters[KDD_SRV_BAD_SIGNATURE], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_BAD_SIGNATURE], 1);
 
 	/* Correctly signed it is stored; an older seq afterwards is stale. */
 	p.sig[0] ^= 0x80;
@@ -269,9 +269,9 @@ static void bad_input_is_refused_and_counted(void **state)
 	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_STALE);
-	assert_int_equal(srv.counters[KDD_SRV_STALE], 1);
+	assert_int_equal(serve.counters[KDD_SERVE_STALE], 1);
 
-	assert_int_equal(srv.counters[KDD_SRV_STORED], stored + 1);
+	assert_int_equal(serve.counters[KDD_SERVE_STORED], stored + 1);
 	memset(got.key.b, 3, KDHT_ID_LEN);
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }

@@ -5,51 +5,27 @@
  * it; the operation lives on until every replica asked has answered, and a
  * replica that fails for want of a node behind it is replaced by the next.
  */
-#include "client_int.h"
+#include "op_int.h"
 
 #include <errno.h>
 
 #include "clock.h"
+#include "errors.h"
 
-static const char *code_text(uint32_t code)
+/* A replica's failure (code: its ERROR or STORE_ACK code; 0: no answer) as an errno. */
+static int failure_of(uint32_t code)
 {
-	switch (code) {
-	case KDHT_ERR_TOO_LARGE:
-		return "value too large for a replica";
-	case KDHT_ERR_STORAGE_FULL:
-		return "a replica's storage is full";
-	case KDHT_ERR_BAD_SIGNATURE:
-		return "a replica refused the signature";
-	case KDHT_ERR_STALE:
-		return "a replica holds a newer version";
-	case KDHT_ERR_EXISTS:
-		return "another value is held under this key (immutable; use --mutable)";
-	case KDHT_ERR_UNAVAILABLE:
-		return "a replica has no daemon running";
-	default:
-		return "a replica refused the value";
-	}
-}
-
-/*
- * A node that is gone, handles no values or is out of room may be replaced
- * by another; a refusal of the record itself (stale, bad signature, too
- * large) would only be repeated by the next node.
- */
-static bool worth_substituting(uint32_t code)
-{
-	return code == 0 || code == KDHT_ERR_UNAVAILABLE || code == KDHT_ERR_STORAGE_FULL ||
-	       code == KDHT_ERR_UNKNOWN_TYPE || code == KDHT_ERR_RATE_LIMITED;
+	return code ? kdd_error_from_wire(code) : -ETIMEDOUT;
 }
 
 /* Sends parts while fewer than KDD_PART_WINDOW of them await their ack. */
-static int send_parts(struct kdd_client *c, struct op *o, unsigned int i)
+static int send_parts(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
 	int rc;
 
 	while (r->next_part < o->meta.parts && r->next_part < r->parts_done + KDD_PART_WINDOW) {
-		rc = kdd_client_request(c, o, i, KDHT_MSG_STORE, r->next_part);
+		rc = kdd_op_request(c, o, i, KDHT_MSG_STORE, r->next_part);
 		if (rc)
 			return rc;
 		r->next_part++;
@@ -62,7 +38,7 @@ static int send_parts(struct kdd_client *c, struct op *o, unsigned int i)
  * record, is now asked to, or (this node) refused the record itself, which
  * the next node must not be asked in its stead.
  */
-static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
+static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
 	uint32_t code;
@@ -70,41 +46,41 @@ static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
 	if (r->state != REP_SPARE)
 		return r->state != REP_FAILED || r->refused;
 	if (r->self) {
-		code = kdd_server_commit(c->local, &o->meta, o->value, &r->node.id,
-					 kdd_wall_s());
+		code = kdd_serve_commit(c->local, &o->meta, o->value, &r->node.id,
+					kdd_wall_s());
 		if (code == KDD_ACK_STORED) {
 			r->state = REP_OK;
 			o->acks++;
 			return true;
 		}
 		r->state = REP_FAILED;
-		r->refused = !worth_substituting(code);
-		o->why = code_text(code);
+		r->refused = !kdd_error_try_elsewhere(failure_of(code));
+		o->why = kdd_error_refusal(failure_of(code));
 		return r->refused;
 	}
 	r->state = REP_BUSY;
 	if (send_parts(c, o, i)) {
-		kdd_client_cancel(c, o, (int)i);
+		kdd_op_cancel(c, o, (int)i);
 		r->state = REP_FAILED;
 		return false;
 	}
 	return true;
 }
 
-static void put_progress(struct kdd_client *c, struct op *o)
+static void put_progress(struct kdd_op_engine *c, struct op *o)
 {
 	unsigned int i;
 
 	if (o->acks >= c->p.w)
-		kdd_client_report_put(c, o, 0, NULL);
+		kdd_op_report_put(c, o, 0, NULL);
 	for (i = 0; i < o->nrep; i++)
 		if (o->rep[i].state == REP_BUSY)
 			return;
-	kdd_client_report_put(c, o, -EIO, o->why ? o->why : "not enough replicas acknowledged");
-	kdd_client_op_done(c, o);
+	kdd_op_report_put(c, o, -EIO, o->why ? o->why : "not enough replicas acknowledged");
+	kdd_op_done(c, o);
 }
 
-void kdd_put_start(struct kdd_client *c, struct op *o)
+void kdd_op_put_start(struct kdd_op_engine *c, struct op *o)
 {
 	unsigned int i;
 
@@ -124,47 +100,48 @@ void kdd_put_start(struct kdd_client *c, struct op *o)
 		}
 		break;
 	}
-	kdd_client_start_replicas(c, o, start_replica);
+	kdd_op_start_replicas(c, o, start_replica);
 	put_progress(c, o);
 }
 
-void kdd_put_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code)
+void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code)
 {
 	struct replica *r = &o->rep[rep];
 
 	if (r->state != REP_BUSY)
 		return;
-	kdd_client_cancel(c, o, (int)rep);
+	kdd_op_cancel(c, o, (int)rep);
 	r->state = REP_FAILED;
-	r->refused = !worth_substituting(code);
+	r->refused = !kdd_error_try_elsewhere(failure_of(code));
 	if (code)
-		o->why = code_text(code);
+		o->why = kdd_error_refusal(failure_of(code));
 	if (!r->refused)
-		kdd_client_substitute(c, o, start_replica);
+		kdd_op_substitute(c, o, start_replica);
 	put_progress(c, o);
 }
 
-void kdd_put_on_ack(struct kdd_client *c, struct op *o, struct req *q, const struct kdd_ack *a)
+void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
+		       const struct kdd_ack *a)
 {
 	unsigned int i = q->rep;
 	struct replica *r = &o->rep[i];
 
-	kdd_client_req_done(c, q);
+	kdd_op_req_done(c, q);
 	if (r->state != REP_BUSY)
 		return;
 	if (a->status != KDD_ACK_STORED) {
-		kdd_put_failed(c, o, i, a->status);
+		kdd_op_put_failed(c, o, i, a->status);
 		return;
 	}
 	r->parts_done++;
 	/* The ack to whichever part completed the record says it is committed. */
 	if (a->parts_held >= o->meta.parts) {
-		kdd_client_cancel(c, o, (int)i);
+		kdd_op_cancel(c, o, (int)i);
 		r->state = REP_OK;
 		o->acks++;
 		put_progress(c, o);
 		return;
 	}
 	if (send_parts(c, o, i))
-		kdd_put_failed(c, o, i, 0);
+		kdd_op_put_failed(c, o, i, 0);
 }

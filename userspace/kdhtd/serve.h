@@ -8,7 +8,7 @@
  * Group commit: a STORE that completes a record is staged, and the staged
  * records are committed in one LMDB transaction, one sync for all of them;
  * only then do their acknowledgements leave. The daemon calls
- * kdd_server_turn() after each loop turn's I/O. While records keep coming
+ * kdd_serve_turn() after each loop turn's I/O. While records keep coming
  * the batch grows; once a turn brings none, it is committed when it has
  * waited as long as the previous commit took (at least 1 ms, at most
  * KDD_COMMIT_DELAY_MS), for the senders answered by that commit to send
@@ -16,8 +16,8 @@
  * covers what arrived while the previous one synced; a lone STORE waits
  * about one commit's time.
  */
-#ifndef KDD_SERVER_H
-#define KDD_SERVER_H
+#ifndef KDD_SERVE_H
+#define KDD_SERVE_H
 
 #include "backend.h"
 #include "store.h"
@@ -28,13 +28,14 @@
 #define KDD_COMMIT_BATCH	1024	/* records staged for one transaction at most */
 #define KDD_COMMIT_DELAY_MS	5	/* the oldest staged record waits at most */
 
-enum kdd_srv_counter {
-	KDD_SRV_STORE, KDD_SRV_FIND, KDD_SRV_STORED, KDD_SRV_FOUND, KDD_SRV_NOT_FOUND,
-	KDD_SRV_MALFORMED, KDD_SRV_TOO_LARGE, KDD_SRV_BAD_SIGNATURE, KDD_SRV_STALE,
-	KDD_SRV_EXISTS,
-	KDD_SRV_STORAGE_FULL, KDD_SRV_STORAGE_ERROR, KDD_SRV_UNKNOWN_TYPE, KDD_SRV_REPLY_CUT,
-	KDD_SRV_PARTIAL_EVICTED, KDD_SRV_PARTIAL_EXPIRED, KDD_SRV_SEND_ERROR,
-	KDD_SRV_COUNT
+enum kdd_serve_counter {
+	KDD_SERVE_STORE, KDD_SERVE_FIND, KDD_SERVE_STORED, KDD_SERVE_FOUND, KDD_SERVE_NOT_FOUND,
+	KDD_SERVE_MALFORMED, KDD_SERVE_TOO_LARGE, KDD_SERVE_BAD_SIGNATURE, KDD_SERVE_STALE,
+	KDD_SERVE_EXISTS,
+	KDD_SERVE_STORAGE_FULL, KDD_SERVE_STORAGE_ERROR, KDD_SERVE_UNKNOWN_TYPE,
+	KDD_SERVE_REPLY_CUT,
+	KDD_SERVE_PARTIAL_EVICTED, KDD_SERVE_PARTIAL_EXPIRED, KDD_SERVE_SEND_ERROR,
+	KDD_SERVE_COUNT
 };
 
 struct kdd_partial {
@@ -57,12 +58,12 @@ struct kdd_reply_to {
 	uint8_t *owned;		/* an assembled value, freed after the commit */
 };
 
-struct kdd_server {
+struct kdd_serve {
 	struct kdd_store *store;
 	struct kdd_backend *backend;
 	uint32_t max_value;
 	struct kdd_partial partials[KDD_MAX_PARTIALS];
-	uint64_t counters[KDD_SRV_COUNT];
+	uint64_t counters[KDD_SERVE_COUNT];
 	unsigned int nstaged;
 	unsigned int nstaged_seen;	/* at the previous turn */
 	uint64_t staged_since_us;	/* when the oldest staged record came */
@@ -73,38 +74,38 @@ struct kdd_server {
 	uint8_t valbuf[KDD_MAX_VALUE];
 };
 
-extern const char *const kdd_srv_counter_names[];
+extern const char *const kdd_serve_counter_names[];
 
 /* Returns 0 or -ENOMEM. */
-int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
-		    struct kdd_backend *backend, uint32_t max_value);
+int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
+		   struct kdd_backend *backend, uint32_t max_value);
 /* Drops what is staged unacknowledged and frees the reassemblies. */
-void kdd_server_fini(struct kdd_server *s);
+void kdd_serve_fini(struct kdd_serve *s);
 
 /* Handles a request (no KDHT_F_REPLY). now_s: wall clock, for expiries. */
-void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
-		       uint64_t now_s);
+void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
+		      uint64_t now_s);
 
 /* Commits the staged records, then sends their acknowledgements. */
-void kdd_server_flush(struct kdd_server *s, uint64_t now_s);
+void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s);
 
 /*
  * The end of a loop turn's I/O: flushes if due (see above). Returns -1 when
  * nothing is staged, 0 when the loop must turn again without blocking (the
  * daemon runs a uv_idle), or the milliseconds until the flush is due (the
- * daemon arms a timer that calls kdd_server_flush).
+ * daemon arms a timer that calls kdd_serve_flush).
  */
-int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s);
+int kdd_serve_turn(struct kdd_serve *s, uint64_t now_us, uint64_t now_s);
 
 /* Drops unfinished reassemblies older than KDD_PARTIAL_TIMEOUT_MS. */
-void kdd_server_expire(struct kdd_server *s, uint64_t now_ms);
+void kdd_serve_expire(struct kdd_serve *s, uint64_t now_ms);
 
 /*
  * Checks and commits one whole record (signature of a mutable one, size) at
  * once, in a transaction of its own: this node's own copies of its puts.
  * Returns KDD_ACK_STORED or a KDHT_ERR_* code; counts the outcome.
  */
-uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
-			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s);
+uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
+			  const uint8_t *value, const struct kd_id *sender, uint64_t now_s);
 
-#endif /* KDD_SERVER_H */
+#endif /* KDD_SERVE_H */

@@ -11,7 +11,7 @@
  * replicas still to answer, and sends the record to those that lack it or
  * hold an older one.
  */
-#include "client_int.h"
+#include "op_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -50,7 +50,7 @@ static bool beats_best(const struct op *o, const struct kdd_part *p)
 }
 
 /* Reads this node's own copy into *held; false if it holds none. */
-static bool read_own(struct kdd_client *c, struct op *o, struct kdd_record *held)
+static bool read_own(struct kdd_op_engine *c, struct op *o, struct kdd_record *held)
 {
 	return kdd_store_get(c->local->store, &o->key, kdd_wall_s(), held,
 			     c->local->valbuf, sizeof(c->local->valbuf)) == 0;
@@ -67,7 +67,7 @@ static void take_whole(struct op *o, const struct kdd_record *held)
 }
 
 /* This node's own copy answers at once, and whole. */
-static void answer_from_store(struct kdd_client *c, struct op *o, unsigned int i)
+static void answer_from_store(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
 	struct kdd_record held;
@@ -79,24 +79,17 @@ static void answer_from_store(struct kdd_client *c, struct op *o, unsigned int i
 	}
 	r->state = REP_OK;
 	r->has_value = true;
-	memset(&r->meta, 0, sizeof(r->meta));
-	r->meta.key = held.key;
-	r->meta.total_len = held.len;
-	r->meta.parts = kdd_parts_for(held.len);
-	r->meta.seq = held.seq;
-	r->meta.is_mutable = held.is_mutable;
-	r->meta.has_sig = held.has_sig;
-	r->meta.has_publisher = true;
-	r->meta.publisher = held.publisher;
-	r->meta.ttl_s = (uint32_t)KD_MIN(held.expires - now, (uint64_t)UINT32_MAX);
-	memcpy(r->meta.sig, held.sig, KDD_SIG_LEN);
+	kdd_part_of_record(&r->meta, &held, 0, now);
+	/* Metadata only: held's bytes do not outlive this call. */
+	r->meta.data = NULL;
+	r->meta.len = 0;
 	if (!beats_best(o, &r->meta))
 		return;
 	o->best = (int)i;
 	take_whole(o, &held);
 }
 
-static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
+static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
 
@@ -105,7 +98,7 @@ static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
 		return true;
 	}
 	r->state = REP_BUSY;
-	if (kdd_client_request(c, o, i, KDHT_MSG_FIND_VALUE, 0)) {
+	if (kdd_op_request(c, o, i, KDHT_MSG_FIND_VALUE, 0)) {
 		r->state = REP_FAILED;
 		return false;
 	}
@@ -113,15 +106,15 @@ static bool start_replica(struct kdd_client *c, struct op *o, unsigned int i)
 }
 
 /* Asks the source for parts still missing, KDD_PART_WINDOW at most at once. */
-static int fetch_more(struct kdd_client *c, struct op *o)
+static int fetch_more(struct kdd_op_engine *c, struct op *o)
 {
 	struct replica *r = &o->rep[o->source];
 	int rc;
 
 	while (r->next_part < o->meta.parts && o->inflight < KDD_PART_WINDOW) {
 		if (!has_part(o, r->next_part)) {
-			rc = kdd_client_request(c, o, o->source, KDHT_MSG_FIND_VALUE,
-						r->next_part);
+			rc = kdd_op_request(c, o, o->source, KDHT_MSG_FIND_VALUE,
+					    r->next_part);
 			if (rc)
 				return rc;
 			o->inflight++;
@@ -131,7 +124,7 @@ static int fetch_more(struct kdd_client *c, struct op *o)
 	return 0;
 }
 
-static void report_found(struct kdd_client *c, struct op *o)
+static void report_found(struct kdd_op_engine *c, struct op *o)
 {
 	struct kdd_record rec;
 
@@ -146,13 +139,13 @@ static void report_found(struct kdd_client *c, struct op *o)
 	rec.len = o->meta.total_len;
 	rec.expires = kdd_wall_s() + o->meta.ttl_s;
 	o->found = true;
-	kdd_client_report_get(c, o, 0, &rec);
+	kdd_op_report_get(c, o, 0, &rec);
 }
 
-static void switch_source(struct kdd_client *c, struct op *o);
+static void switch_source(struct kdd_op_engine *c, struct op *o);
 
 /* Every part is in: checks the signature, then the caller has the value. */
-static void assembled(struct kdd_client *c, struct op *o)
+static void assembled(struct kdd_op_engine *c, struct op *o)
 {
 	const struct kdd_part *m = &o->meta;
 
@@ -160,7 +153,7 @@ static void assembled(struct kdd_client *c, struct op *o)
 	if ((m->is_mutable || m->has_sig) &&
 	    kdd_record_verify(&o->key, m->seq, m->is_mutable, o->value, m->total_len,
 			      &m->publisher, m->sig) != 0) {
-		c->counters[CC_BAD_REPLIES]++;
+		c->counters[OC_BAD_REPLIES]++;
 		o->fetching = true;
 		forget_parts(o);
 		switch_source(c, o);
@@ -170,7 +163,7 @@ static void assembled(struct kdd_client *c, struct op *o)
 }
 
 /* Reads the rest of the record from replica src (its part 0 may be held). */
-static void fetch_from(struct kdd_client *c, struct op *o, unsigned int src)
+static void fetch_from(struct kdd_op_engine *c, struct op *o, unsigned int src)
 {
 	o->fetching = true;
 	o->source = src;
@@ -202,11 +195,11 @@ static void fetch_from(struct kdd_client *c, struct op *o, unsigned int src)
  * whole); an immutable one is read again from its start, since nothing
  * tells two immutable values of one key apart.
  */
-static void switch_source(struct kdd_client *c, struct op *o)
+static void switch_source(struct kdd_op_engine *c, struct op *o)
 {
 	unsigned int i, old = o->source;
 
-	kdd_client_cancel(c, o, (int)old);
+	kdd_op_cancel(c, o, (int)old);
 	o->rep[old].state = REP_FAILED;
 	o->inflight = 0;
 	for (i = 0; i < o->nrep; i++) {
@@ -215,14 +208,14 @@ static void switch_source(struct kdd_client *c, struct op *o)
 		if (i == old || r->state != REP_OK || !r->has_value ||
 		    !same_record(&r->meta, &o->meta))
 			continue;
-		c->counters[CC_SOURCE_SWITCHES]++;
+		c->counters[OC_SOURCE_SWITCHES]++;
 		if (!o->meta.is_mutable)
 			forget_parts(o);
 		fetch_from(c, o, i);
 		return;
 	}
 	o->fetching = false;
-	kdd_client_report_get(c, o, -ETIMEDOUT, NULL);
+	kdd_op_report_get(c, o, -ETIMEDOUT, NULL);
 }
 
 /*
@@ -230,7 +223,7 @@ static void switch_source(struct kdd_client *c, struct op *o)
  * sent it: the copies lost to churn or never received come back. Fire and
  * forget: a lost repair is made again by the next get.
  */
-static void repair(struct kdd_client *c, struct op *o)
+static void repair(struct kdd_op_engine *c, struct op *o)
 {
 	unsigned int i;
 	uint32_t part;
@@ -241,19 +234,19 @@ static void repair(struct kdd_client *c, struct op *o)
 		if (r->state != REP_NONE &&
 		    !(r->state == REP_OK && r->has_value && r->meta.seq < o->meta.seq))
 			continue;
-		c->counters[CC_REPAIRS]++;
+		c->counters[OC_REPAIRS]++;
 		if (r->self) {
-			kdd_server_commit(c->local, &o->meta, o->value, &r->node.id,
-					  kdd_wall_s());
+			kdd_serve_commit(c->local, &o->meta, o->value, &r->node.id,
+					 kdd_wall_s());
 			continue;
 		}
 		for (part = 0; part < o->meta.parts; part++)
-			if (kdd_client_send_once(c, o, i, KDHT_MSG_STORE, part))
+			if (kdd_op_send_once(c, o, i, KDHT_MSG_STORE, part))
 				break;
 	}
 }
 
-static void get_progress(struct kdd_client *c, struct op *o)
+static void get_progress(struct kdd_op_engine *c, struct op *o)
 {
 	unsigned int i, answered = 0;
 	bool busy = false;
@@ -267,7 +260,7 @@ static void get_progress(struct kdd_client *c, struct op *o)
 		if (o->best >= 0 && (!o->rep[o->best].meta.is_mutable || !busy))
 			fetch_from(c, o, (unsigned int)o->best);
 		else if (!busy)
-			kdd_client_report_get(c, o, answered ? -ENOENT : -ETIMEDOUT, NULL);
+			kdd_op_report_get(c, o, answered ? -ENOENT : -ETIMEDOUT, NULL);
 	}
 	busy = false;
 	for (i = 0; i < o->nrep; i++)
@@ -276,33 +269,33 @@ static void get_progress(struct kdd_client *c, struct op *o)
 		return;
 	if (o->found)
 		repair(c, o);
-	kdd_client_op_done(c, o);
+	kdd_op_done(c, o);
 }
 
-void kdd_get_start(struct kdd_client *c, struct op *o)
+void kdd_op_get_start(struct kdd_op_engine *c, struct op *o)
 {
-	kdd_client_start_replicas(c, o, start_replica);
+	kdd_op_start_replicas(c, o, start_replica);
 	get_progress(c, o);
 }
 
-void kdd_get_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code)
+void kdd_op_get_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code)
 {
 	struct replica *r = &o->rep[rep];
 
 	if (o->fetching && rep == o->source) {
 		switch_source(c, o);
 	} else if (r->state == REP_BUSY) {
-		kdd_client_cancel(c, o, (int)rep);
+		kdd_op_cancel(c, o, (int)rep);
 		r->state = REP_FAILED;
 		if (!o->reported)
-			kdd_client_substitute(c, o, start_replica);
+			kdd_op_substitute(c, o, start_replica);
 	} else {
 		return;
 	}
 	get_progress(c, o);
 }
 
-static void on_first_answer(struct kdd_client *c, struct op *o, unsigned int i,
+static void on_first_answer(struct kdd_op_engine *c, struct op *o, unsigned int i,
 			    const struct kdd_value *v)
 {
 	struct replica *r = &o->rep[i];
@@ -320,26 +313,26 @@ static void on_first_answer(struct kdd_client *c, struct op *o, unsigned int i,
 	take_part(o, 0, v->rec.data, v->rec.len);
 }
 
-void kdd_get_on_value(struct kdd_client *c, struct op *o, struct req *q,
-		      const struct kdd_value *v)
+void kdd_op_get_on_value(struct kdd_op_engine *c, struct op *o, struct req *q,
+			 const struct kdd_value *v)
 {
 	unsigned int i = q->rep;
 	uint32_t part = q->part;
 	struct replica *r = &o->rep[i];
 
-	kdd_client_req_done(c, q);
+	kdd_op_req_done(c, q);
 	if (r->state == REP_BUSY) {
 		if (v->has_record && (v->rec.part != 0 || v->rec.len > KDD_PART_LEN ||
 				      v->rec.parts != kdd_parts_for(v->rec.total_len))) {
-			c->counters[CC_BAD_REPLIES]++;
-			kdd_get_failed(c, o, i, KDHT_ERR_MALFORMED);
+			c->counters[OC_BAD_REPLIES]++;
+			kdd_op_get_failed(c, o, i, KDHT_ERR_MALFORMED);
 			return;
 		}
 		on_first_answer(c, o, i, v);
 	} else if (o->fetching && i == o->source) {
 		o->inflight--;
 		if (!v->has_record || !same_record(&v->rec, &o->meta) || v->rec.part != part) {
-			c->counters[CC_BAD_REPLIES]++;
+			c->counters[OC_BAD_REPLIES]++;
 			switch_source(c, o);
 		} else {
 			take_part(o, part, v->rec.data, v->rec.len);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * The put/get engine on a small mesh in one process: every node a real
- * userspace backend on loopback, an LMDB store, the value server and a
- * client. What a user of put and get would notice: values come back whole
- * from any node; a put reaches r replicas even when a node has no daemon
- * behind it; a get survives its source falling silent halfway through a
- * value; a node that lost its copy gets it back from the next get; a put
- * of other bytes under an immutable key leaves every copy as it was.
+ * userspace backend on loopback, an LMDB store, the serve side (what peers
+ * ask of it) and the op engine. What a user of put and get would notice:
+ * values come back whole from any node; a put reaches r replicas even when
+ * a node has no daemon behind it; a get survives its source falling silent
+ * halfway through a value; a node that lost its copy gets it back from the
+ * next get; a put of other bytes under an immutable key leaves every copy
+ * as it was.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "client.h"
+#include "op.h"
 
 #define NODES		6
 #define BASE_PORT	46410
@@ -47,8 +48,8 @@ struct held_msg {
 struct tnode {
 	struct kdd_backend *b;
 	struct kdd_store *store;
-	struct kdd_server srv;
-	struct kdd_client *client;
+	struct kdd_serve serve;
+	struct kdd_op_engine *op;
 	struct kd_id id;
 	char dir[64];
 	enum behaviour behaviour;
@@ -70,7 +71,7 @@ static void on_commit(uv_check_t *h)
 
 	for (i = 0; i < NODES; i++)
 		if (nodes[i].store)
-			kdd_server_flush(&nodes[i].srv, wall());
+			kdd_serve_flush(&nodes[i].serve, wall());
 }
 
 static void on_held_closed(uv_handle_t *h)
@@ -82,7 +83,7 @@ static void on_held(uv_timer_t *t)
 {
 	struct held_msg *h = t->data;
 
-	kdd_server_handle(&h->node->srv, &h->m, uv_hrtime() / 1000000, wall());
+	kdd_serve_handle(&h->node->serve, &h->m, uv_hrtime() / 1000000, wall());
 	uv_close((uv_handle_t *)t, on_held_closed);
 }
 
@@ -106,7 +107,7 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 	struct kdd_find f;
 
 	if (m->hdr.flags & KDHT_F_REPLY) {
-		kdd_client_on_reply(n->client, m);
+		kdd_op_on_reply(n->op, m);
 		return;
 	}
 	if (n->behaviour == NO_DAEMON) {
@@ -126,13 +127,13 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 		hold(n, m);
 		return;
 	}
-	kdd_server_handle(&n->srv, m, uv_hrtime() / 1000000, wall());
+	kdd_serve_handle(&n->serve, m, uv_hrtime() / 1000000, wall());
 }
 
 static void node_open(unsigned int i)
 {
 	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
-	struct kdd_client_params cp = {
+	struct kdd_op_params cp = {
 		.r = 3, .w = 2, .default_ttl_s = 3600, .timeout_ms = TIMEOUT_MS, .retries = 1,
 		.max_value = KDD_MAX_VALUE,
 	};
@@ -141,7 +142,7 @@ static void node_open(unsigned int i)
 	struct tnode *n = &nodes[i];
 	const char *msg;
 
-	strcpy(n->dir, "/tmp/kdd-test-client-XXXXXX");
+	strcpy(n->dir, "/tmp/kdd-test-op-XXXXXX");
 	assert_non_null(mkdtemp(n->dir));
 	kdd_store_params_default(&sp);
 	assert_int_equal(kdd_store_open(&n->store, n->dir, &sp, &msg), 0);
@@ -154,14 +155,14 @@ static void node_open(unsigned int i)
 	p.port = (uint16_t)(BASE_PORT + i);
 	host.ctx = n;
 	assert_int_equal(kdd_user_backend_create(&n->b, &loop, &p, &n->id, &host, &msg), 0);
-	assert_int_equal(kdd_server_init(&n->srv, n->store, n->b, KDD_MAX_VALUE), 0);
-	assert_int_equal(kdd_client_create(&n->client, &loop, n->b, &n->srv, &cp), 0);
+	assert_int_equal(kdd_serve_init(&n->serve, n->store, n->b, KDD_MAX_VALUE), 0);
+	assert_int_equal(kdd_op_create(&n->op, &loop, n->b, &n->serve, &cp), 0);
 }
 
 /* Stops node i's I/O; node_close frees it after a loop turn. */
 static void node_stop(unsigned int i)
 {
-	kdd_client_stop(nodes[i].client);
+	kdd_op_stop(nodes[i].op);
 	nodes[i].b->ops->stop(nodes[i].b);
 }
 
@@ -170,9 +171,9 @@ static void node_free(unsigned int i)
 	struct tnode *n = &nodes[i];
 	char path[128];
 
-	kdd_client_destroy(n->client);
+	kdd_op_destroy(n->op);
 	n->b->ops->destroy(n->b);
-	kdd_server_fini(&n->srv);
+	kdd_serve_fini(&n->serve);
 	kdd_store_close(n->store);
 	n->store = NULL;
 	snprintf(path, sizeof(path), "%s/data.mdb", n->dir);
@@ -286,7 +287,7 @@ static int put(unsigned int from, const char *key, const uint8_t *value, uint32_
 	rec.value = value;
 	rec.len = len;
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(kdd_client_put(nodes[from].client, &rec, 0, on_put, NULL), 0);
+	assert_int_equal(kdd_op_put(nodes[from].op, &rec, 0, on_put, NULL), 0);
 	run_until(&res.done, 5000);
 	assert_true(res.done);
 	return res.status;
@@ -298,7 +299,7 @@ static int get(unsigned int from, const char *key)
 
 	make_key(&k, key);
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(kdd_client_get(nodes[from].client, &k, on_get, NULL), 0);
+	assert_int_equal(kdd_op_get(nodes[from].op, &k, on_get, NULL), 0);
 	run_until(&res.done, 5000);
 	assert_true(res.done);
 	return res.status;
@@ -324,7 +325,7 @@ static uint64_t requests_sent(unsigned int i)
 	struct kdd_counter cs[32];
 	unsigned int n, j;
 
-	n = kdd_client_counters(nodes[i].client, cs, 32);
+	n = kdd_op_counters(nodes[i].op, cs, 32);
 	for (j = 0; j < n; j++)
 		if (strcmp(cs[j].name, "value_requests") == 0)
 			return cs[j].value;

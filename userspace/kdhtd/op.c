@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-#include "client_int.h"
+#include "op_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,15 +8,15 @@
 #include "clock.h"
 #include "log.h"
 
-static const char *const cl_counter_names[] = {
+static const char *const op_counter_names[] = {
 	"puts", "puts_ok", "gets", "gets_ok", "value_requests", "value_retries",
 	"value_timeouts", "value_replies", "value_replies_unmatched", "value_replies_bad",
 	"value_errors", "replicas_substituted", "source_switches", "repairs",
 };
-_Static_assert(sizeof(cl_counter_names) / sizeof(cl_counter_names[0]) == CC_COUNT,
-	       "a name for every client counter");
+_Static_assert(sizeof(op_counter_names) / sizeof(op_counter_names[0]) == OC_COUNT,
+	       "a name for every operation counter");
 
-static unsigned int op_index(struct kdd_client *c, struct op *o)
+static unsigned int op_index(struct kdd_op_engine *c, struct op *o)
 {
 	return (unsigned int)(o - c->ops);
 }
@@ -28,18 +28,18 @@ static unsigned int bucket_of(uint32_t txid)
 	return (txid ^ (txid >> 16)) & (KDD_REQ_BUCKETS - 1);
 }
 
-static void req_table_init(struct kdd_client *c)
+static void req_table_init(struct kdd_op_engine *c)
 {
 	unsigned int i;
 
 	for (i = 0; i < KDD_REQ_BUCKETS; i++)
 		c->req_head[i] = KDD_REQ_NONE;
-	for (i = 0; i < KDD_CLIENT_MAX_REQS; i++)
-		c->reqs[i].next = i + 1 < KDD_CLIENT_MAX_REQS ? (uint16_t)(i + 1) : KDD_REQ_NONE;
+	for (i = 0; i < KDD_OP_MAX_REQS; i++)
+		c->reqs[i].next = i + 1 < KDD_OP_MAX_REQS ? (uint16_t)(i + 1) : KDD_REQ_NONE;
 	c->req_free = 0;
 }
 
-static void req_free(struct kdd_client *c, struct req *q)
+static void req_free(struct kdd_op_engine *c, struct req *q)
 {
 	uint16_t idx = (uint16_t)(q - c->reqs), *link;
 
@@ -56,7 +56,7 @@ static void req_free(struct kdd_client *c, struct req *q)
 }
 
 /* Encodes and sends q; its txid is drawn on the first send and kept. */
-static int transmit(struct kdd_client *c, struct op *o, struct req *q)
+static int transmit(struct kdd_op_engine *c, struct op *o, struct req *q)
 {
 	struct replica *r = &o->rep[q->rep];
 	uint8_t body[KDHT_MAX_BODY];
@@ -83,13 +83,13 @@ static int transmit(struct kdd_client *c, struct op *o, struct req *q)
 			     &q->txid);
 	if (rc)
 		return rc;
-	c->counters[CC_SENT]++;
+	c->counters[OC_SENT]++;
 	q->deadline = kdd_mono_ms() + c->p.timeout_ms;
 	return 0;
 }
 
-int kdd_client_request(struct kdd_client *c, struct op *o, unsigned int rep, uint8_t type,
-		       uint32_t part)
+int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
+		   uint32_t part)
 {
 	unsigned int b;
 	struct req *q;
@@ -120,8 +120,8 @@ int kdd_client_request(struct kdd_client *c, struct op *o, unsigned int rep, uin
 	return 0;
 }
 
-int kdd_client_send_once(struct kdd_client *c, struct op *o, unsigned int rep, uint8_t type,
-			 uint32_t part)
+int kdd_op_send_once(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
+		     uint32_t part)
 {
 	struct req q = { .type = type, .op = (uint8_t)op_index(c, o), .rep = (uint8_t)rep,
 			 .part = part, .gen = o->gen };
@@ -129,11 +129,11 @@ int kdd_client_send_once(struct kdd_client *c, struct op *o, unsigned int rep, u
 	return transmit(c, o, &q);
 }
 
-void kdd_client_cancel(struct kdd_client *c, struct op *o, int rep)
+void kdd_op_cancel(struct kdd_op_engine *c, struct op *o, int rep)
 {
 	unsigned int i, idx = op_index(c, o);
 
-	for (i = 0; i < KDD_CLIENT_MAX_REQS; i++) {
+	for (i = 0; i < KDD_OP_MAX_REQS; i++) {
 		struct req *q = &c->reqs[i];
 
 		if (q->used && q->op == idx && q->gen == o->gen && (rep < 0 || q->rep == rep))
@@ -142,7 +142,7 @@ void kdd_client_cancel(struct kdd_client *c, struct op *o, int rep)
 }
 
 /* The request that m answers: same txid, from the replica it went to. */
-static struct req *match(struct kdd_client *c, const struct kdd_msg *m)
+static struct req *match(struct kdd_op_engine *c, const struct kdd_msg *m)
 {
 	uint16_t i;
 
@@ -159,21 +159,21 @@ static struct req *match(struct kdd_client *c, const struct kdd_msg *m)
 
 /* ---- operations ---- */
 
-static void op_free(struct kdd_client *c, struct op *o)
+static void op_free(struct kdd_op_engine *c, struct op *o)
 {
-	kdd_client_cancel(c, o, -1);
+	kdd_op_cancel(c, o, -1);
 	free(o->value);
 	o->value = NULL;
 	o->used = false;
 }
 
-static struct op *op_alloc(struct kdd_client *c)
+static struct op *op_alloc(struct kdd_op_engine *c)
 {
 	unsigned int i;
 	struct op *o;
 	uint16_t gen;
 
-	for (i = 0; i < KDD_CLIENT_MAX_OPS; i++) {
+	for (i = 0; i < KDD_OP_MAX; i++) {
 		o = &c->ops[i];
 		if (o->used)
 			continue;
@@ -191,11 +191,11 @@ static struct op *op_alloc(struct kdd_client *c)
 	return NULL;
 }
 
-unsigned int kdd_client_room(const struct kdd_client *c)
+unsigned int kdd_op_room(const struct kdd_op_engine *c)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < KDD_CLIENT_MAX_OPS; i++)
+	for (i = 0; i < KDD_OP_MAX; i++)
 		n += !c->ops[i].used;
 	return c->stopped ? 0 : n;
 }
@@ -211,36 +211,39 @@ static void fill_info(struct op *o)
 		o->info.asked += !o->rep[i].self && o->rep[i].state != REP_SPARE;
 }
 
-void kdd_client_report_put(struct kdd_client *c, struct op *o, int status, const char *why)
+/* Marks o reported and counts a success; false if it was reported already. */
+static bool report_once(struct kdd_op_engine *c, struct op *o, int status,
+			enum op_counter ok_counter)
 {
 	if (o->reported)
-		return;
+		return false;
 	o->reported = true;
 	if (status == 0)
-		c->counters[CC_PUTS_OK]++;
+		c->counters[ok_counter]++;
 	fill_info(o);
-	o->put_cb(o->arg, status, why, &o->info);
+	return true;
 }
 
-void kdd_client_report_get(struct kdd_client *c, struct op *o, int status,
-			   const struct kdd_record *rec)
+void kdd_op_report_put(struct kdd_op_engine *c, struct op *o, int status, const char *why)
 {
-	if (o->reported)
-		return;
-	o->reported = true;
-	if (status == 0)
-		c->counters[CC_GETS_OK]++;
-	fill_info(o);
-	o->get_cb(o->arg, status, rec, &o->info);
+	if (report_once(c, o, status, OC_PUTS_OK))
+		o->put_cb(o->arg, status, why, &o->info);
 }
 
-void kdd_client_op_done(struct kdd_client *c, struct op *o)
+void kdd_op_report_get(struct kdd_op_engine *c, struct op *o, int status,
+		       const struct kdd_record *rec)
+{
+	if (report_once(c, o, status, OC_GETS_OK))
+		o->get_cb(o->arg, status, rec, &o->info);
+}
+
+void kdd_op_done(struct kdd_op_engine *c, struct op *o)
 {
 	op_free(c, o);
 }
 
-void kdd_client_start_replicas(struct kdd_client *c, struct op *o,
-			       bool (*start)(struct kdd_client *c, struct op *o, unsigned int i))
+void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
+			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
 	unsigned int i, started = 0;
 
@@ -249,37 +252,37 @@ void kdd_client_start_replicas(struct kdd_client *c, struct op *o,
 		started += start(c, o, i);
 }
 
-bool kdd_client_substitute(struct kdd_client *c, struct op *o,
-			   bool (*start)(struct kdd_client *c, struct op *o, unsigned int i))
+bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
+		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
 	unsigned int i;
 
 	for (i = 0; i < o->nrep; i++) {
 		if (o->rep[i].state != REP_SPARE)
 			continue;
-		c->counters[CC_SUBSTITUTES]++;
+		c->counters[OC_SUBSTITUTES]++;
 		if (start(c, o, i))
 			return true;
 	}
 	return false;
 }
 
-static struct op *op_from_cookie(struct kdd_client *c, uintptr_t cookie)
+static struct op *op_from_cookie(struct kdd_op_engine *c, uintptr_t cookie)
 {
 	struct op *o = &c->ops[cookie & 0xff];
 
-	if ((cookie & 0xff) >= KDD_CLIENT_MAX_OPS || !o->used || o->gen != (cookie >> 8))
+	if ((cookie & 0xff) >= KDD_OP_MAX || !o->used || o->gen != (cookie >> 8))
 		return NULL;
 	return o;
 }
 
 struct lookup_arg {
-	struct kdd_client *c;
+	struct kdd_op_engine *c;
 	uintptr_t cookie;
 };
 
 /* The lookup's hits and this node, closest to the key first. */
-static void list_replicas(struct kdd_client *c, struct op *o, const struct kd_lookup_hit *hits,
+static void list_replicas(struct kdd_op_engine *c, struct op *o, const struct kd_lookup_hit *hits,
 			  unsigned int nhits)
 {
 	const struct kd_id *self = c->b->ops->self(c->b);
@@ -287,7 +290,7 @@ static void list_replicas(struct kdd_client *c, struct op *o, const struct kd_lo
 	unsigned int i = 0;
 
 	o->nrep = 0;
-	while (o->nrep < KDD_CLIENT_MAX_REPLICAS && (i < nhits || !self_placed)) {
+	while (o->nrep < KDD_OP_MAX_REPLICAS && (i < nhits || !self_placed)) {
 		struct replica *r = &o->rep[o->nrep];
 
 		if (i < nhits && kd_id_equal(&hits[i].node.id, self)) {
@@ -311,7 +314,7 @@ static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsi
 		      unsigned int rounds)
 {
 	struct lookup_arg *la = arg;
-	struct kdd_client *c = la->c;
+	struct kdd_op_engine *c = la->c;
 	struct op *o = op_from_cookie(c, la->cookie);
 
 	free(la);
@@ -322,20 +325,20 @@ static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsi
 	o->info.lookup_rounds = (uint16_t)KD_MIN(rounds, 0xffffu);
 	if (c->stopped) {
 		if (o->is_get)
-			kdd_client_report_get(c, o, -ECANCELED, NULL);
+			kdd_op_report_get(c, o, -ECANCELED, NULL);
 		else
-			kdd_client_report_put(c, o, -ECANCELED, "shutting down");
+			kdd_op_report_put(c, o, -ECANCELED, "shutting down");
 		op_free(c, o);
 		return;
 	}
 	list_replicas(c, o, hits, nhits);
 	if (o->is_get)
-		kdd_get_start(c, o);
+		kdd_op_get_start(c, o);
 	else
-		kdd_put_start(c, o);
+		kdd_op_put_start(c, o);
 }
 
-static int start_lookup(struct kdd_client *c, struct op *o)
+static int start_lookup(struct kdd_op_engine *c, struct op *o)
 {
 	struct lookup_arg *la = malloc(sizeof(*la));
 	int rc;
@@ -353,8 +356,8 @@ static int start_lookup(struct kdd_client *c, struct op *o)
 	return rc;
 }
 
-int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t ttl_s,
-		   kdd_put_cb cb, void *arg)
+int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t ttl_s,
+	       kdd_op_put_cb cb, void *arg)
 {
 	static const struct kd_id none;
 	struct op *o;
@@ -367,7 +370,7 @@ int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t 
 	o = op_alloc(c);
 	if (!o)
 		return -EBUSY;
-	c->counters[CC_PUTS]++;
+	c->counters[OC_PUTS]++;
 	o->key = rec->key;
 	memcpy(o->value, rec->value, rec->len);
 	o->meta.key = rec->key;
@@ -394,7 +397,7 @@ int kdd_client_put(struct kdd_client *c, const struct kdd_record *rec, uint32_t 
 	return rc;
 }
 
-int kdd_client_get(struct kdd_client *c, const struct kd_id *key, kdd_get_cb cb, void *arg)
+int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb cb, void *arg)
 {
 	struct op *o;
 	int rc;
@@ -404,7 +407,7 @@ int kdd_client_get(struct kdd_client *c, const struct kd_id *key, kdd_get_cb cb,
 	o = op_alloc(c);
 	if (!o)
 		return -EBUSY;
-	c->counters[CC_GETS]++;
+	c->counters[OC_GETS]++;
 	o->is_get = true;
 	o->key = *key;
 	o->get_cb = cb;
@@ -417,43 +420,43 @@ int kdd_client_get(struct kdd_client *c, const struct kd_id *key, kdd_get_cb cb,
 
 /* ---- replies and timeouts ---- */
 
-static void replica_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code)
+static void replica_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code)
 {
 	if (o->is_get)
-		kdd_get_failed(c, o, rep, code);
+		kdd_op_get_failed(c, o, rep, code);
 	else
-		kdd_put_failed(c, o, rep, code);
+		kdd_op_put_failed(c, o, rep, code);
 }
 
-static void on_error_reply(struct kdd_client *c, const struct kdd_msg *m)
+static void on_error_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
 {
 	struct req *q = match(c, m);
 	uint16_t code;
 	struct op *o;
 
 	if (!q) {
-		c->counters[CC_UNMATCHED]++;
+		c->counters[OC_UNMATCHED]++;
 		return;
 	}
 	if (m->body_len < KDHT_ERROR_LEN) {
-		c->counters[CC_BAD_REPLIES]++;
+		c->counters[OC_BAD_REPLIES]++;
 		return;
 	}
 	code = kd_get_be16(m->body);
-	c->counters[CC_ERRORS]++;
+	c->counters[OC_ERRORS]++;
 	o = &c->ops[q->op];
 	kdd_log(KDD_LOG_DEBUG, "value request answered with error %u", code);
 	replica_failed(c, o, q->rep, code ? code : KDHT_ERR_MALFORMED);
 }
 
-void kdd_client_on_reply(struct kdd_client *c, const struct kdd_msg *m)
+void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
 {
 	struct kdd_value v;
 	struct kdd_ack a;
 	struct req *q;
 	void *keep;
 
-	c->counters[CC_REPLIES]++;
+	c->counters[OC_REPLIES]++;
 	if (m->hdr.type == KDHT_MSG_ERROR) {
 		on_error_reply(c, m);
 		return;
@@ -462,41 +465,41 @@ void kdd_client_on_reply(struct kdd_client *c, const struct kdd_msg *m)
 	if (!q || (m->hdr.type == KDHT_MSG_STORE_ACK && q->type != KDHT_MSG_STORE) ||
 	    (m->hdr.type == KDHT_MSG_VALUE && q->type != KDHT_MSG_FIND_VALUE) ||
 	    (m->hdr.type != KDHT_MSG_STORE_ACK && m->hdr.type != KDHT_MSG_VALUE)) {
-		c->counters[CC_UNMATCHED]++;
+		c->counters[OC_UNMATCHED]++;
 		return;
 	}
 	if (m->hdr.type == KDHT_MSG_STORE_ACK) {
 		if (kdd_vmsg_decode_ack(m->body, m->body_len, &a) ||
 		    !kd_id_equal(&a.key, &c->ops[q->op].key)) {
-			c->counters[CC_BAD_REPLIES]++;
+			c->counters[OC_BAD_REPLIES]++;
 			return;
 		}
-		kdd_put_on_ack(c, &c->ops[q->op], q, &a);
+		kdd_op_put_on_ack(c, &c->ops[q->op], q, &a);
 		return;
 	}
 	if (kdd_vmsg_decode_value(m->body, m->body_len, &v, &keep)) {
-		c->counters[CC_BAD_REPLIES]++;
+		c->counters[OC_BAD_REPLIES]++;
 		return;
 	}
 	if (kd_id_equal(&v.key, &c->ops[q->op].key))
-		kdd_get_on_value(c, &c->ops[q->op], q, &v);
+		kdd_op_get_on_value(c, &c->ops[q->op], q, &v);
 	else
-		c->counters[CC_BAD_REPLIES]++;
+		c->counters[OC_BAD_REPLIES]++;
 	kdd_vmsg_free_value(keep);
 }
 
-void kdd_client_req_done(struct kdd_client *c, struct req *q)
+void kdd_op_req_done(struct kdd_op_engine *c, struct req *q)
 {
 	req_free(c, q);
 }
 
 static void on_tick(uv_timer_t *t)
 {
-	struct kdd_client *c = t->data;
+	struct kdd_op_engine *c = t->data;
 	uint64_t now = kdd_mono_ms();
 	unsigned int i, rep;
 
-	for (i = 0; i < KDD_CLIENT_MAX_REQS; i++) {
+	for (i = 0; i < KDD_OP_MAX_REQS; i++) {
 		struct req *q = &c->reqs[i];
 		struct op *o;
 
@@ -505,23 +508,23 @@ static void on_tick(uv_timer_t *t)
 		o = &c->ops[q->op];
 		if (q->tries < c->p.retries && transmit(c, o, q) == 0) {
 			q->tries++;
-			c->counters[CC_RETRIES]++;
+			c->counters[OC_RETRIES]++;
 			continue;
 		}
-		c->counters[CC_TIMEOUTS]++;
+		c->counters[OC_TIMEOUTS]++;
 		rep = q->rep;
 		req_free(c, q);
 		replica_failed(c, o, rep, 0);
 	}
 }
 
-unsigned int kdd_client_counters(struct kdd_client *c, struct kdd_counter *out,
-				 unsigned int max)
+unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,
+			     unsigned int max)
 {
 	unsigned int i;
 
-	for (i = 0; i < CC_COUNT && i < max; i++) {
-		out[i].name = cl_counter_names[i];
+	for (i = 0; i < OC_COUNT && i < max; i++) {
+		out[i].name = op_counter_names[i];
 		out[i].value = c->counters[i];
 	}
 	return i;
@@ -532,10 +535,10 @@ static void on_failed_timer_close(uv_handle_t *h)
 	free(h->data);
 }
 
-int kdd_client_create(struct kdd_client **out, uv_loop_t *loop, struct kdd_backend *b,
-		      struct kdd_server *local, const struct kdd_client_params *p)
+int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backend *b,
+		  struct kdd_serve *local, const struct kdd_op_params *p)
 {
-	struct kdd_client *c;
+	struct kdd_op_engine *c;
 	int rc;
 
 	if (p->r == 0 || p->r > KDD_MAX_R || p->w == 0 || p->w > p->r || p->default_ttl_s == 0)
@@ -554,7 +557,7 @@ int kdd_client_create(struct kdd_client **out, uv_loop_t *loop, struct kdd_backe
 		return rc;
 	}
 	c->timer.data = c;
-	rc = uv_timer_start(&c->timer, on_tick, KDD_CLIENT_TICK_MS, KDD_CLIENT_TICK_MS);
+	rc = uv_timer_start(&c->timer, on_tick, KDD_OP_TICK_MS, KDD_OP_TICK_MS);
 	if (rc) {
 		uv_close((uv_handle_t *)&c->timer, on_failed_timer_close);
 		return rc;
@@ -563,33 +566,33 @@ int kdd_client_create(struct kdd_client **out, uv_loop_t *loop, struct kdd_backe
 	return 0;
 }
 
-void kdd_client_stop(struct kdd_client *c)
+void kdd_op_stop(struct kdd_op_engine *c)
 {
 	unsigned int i;
 
 	if (c->stopped)
 		return;
 	c->stopped = true;
-	for (i = 0; i < KDD_CLIENT_MAX_OPS; i++) {
+	for (i = 0; i < KDD_OP_MAX; i++) {
 		struct op *o = &c->ops[i];
 
 		/* A lookup still running is failed when the backend stops. */
 		if (!o->used || o->looking_up)
 			continue;
 		if (o->is_get)
-			kdd_client_report_get(c, o, -ECANCELED, NULL);
+			kdd_op_report_get(c, o, -ECANCELED, NULL);
 		else
-			kdd_client_report_put(c, o, -ECANCELED, "shutting down");
+			kdd_op_report_put(c, o, -ECANCELED, "shutting down");
 		op_free(c, o);
 	}
 	uv_close((uv_handle_t *)&c->timer, NULL);
 }
 
-void kdd_client_destroy(struct kdd_client *c)
+void kdd_op_destroy(struct kdd_op_engine *c)
 {
 	unsigned int i;
 
-	for (i = 0; i < KDD_CLIENT_MAX_OPS; i++)
+	for (i = 0; i < KDD_OP_MAX; i++)
 		free(c->ops[i].value);
 	free(c);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * The put/get engine's insides, shared by client.c (operations, replicas,
- * the request table, replies and timeouts), client_put.c and client_get.c.
+ * The put/get engine's insides, shared by op.c (operations, replicas,
+ * the request table, replies and timeouts), op_put.c and op_get.c.
  *
  * An operation starts with a lookup of its key. The lookup's hits and this
  * node, closest first, become the operation's replica list; the first r are
@@ -12,12 +12,12 @@
  * Every value request in flight is a struct req, found again by its txid
  * through a hash chain. Parts travel in a window per replica.
  */
-#ifndef KDD_CLIENT_INT_H
-#define KDD_CLIENT_INT_H
+#ifndef KDD_OP_INT_H
+#define KDD_OP_INT_H
 
-#include "client.h"
+#include "op.h"
 
-#define KDD_CLIENT_MAX_REPLICAS	(KDHT_MAX_NODES + 1)	/* the lookup's hits and self */
+#define KDD_OP_MAX_REPLICAS	(KDHT_MAX_NODES + 1)	/* the lookup's hits and self */
 #define KDD_PART_WINDOW		8	/* parts in flight to or from one replica */
 #define KDD_REQ_BUCKETS		1024	/* txid hash chains; a power of two */
 #define KDD_REQ_NONE		0xffff
@@ -55,14 +55,14 @@ struct op {
 	uint32_t parts_have;
 	uint8_t got[(KDD_MAX_PARTS + 7) / 8];
 	unsigned int nrep;
-	struct replica rep[KDD_CLIENT_MAX_REPLICAS];
+	struct replica rep[KDD_OP_MAX_REPLICAS];
 	unsigned int acks;	/* put: replicas that committed */
 	int best;		/* get: the replica whose part 0 is in value, or -1 */
 	unsigned int source;	/* get: the replica the parts come from */
 	unsigned int inflight;	/* get: part requests to the source */
 	const char *why;
-	kdd_put_cb put_cb;
-	kdd_get_cb get_cb;
+	kdd_op_put_cb put_cb;
+	kdd_op_get_cb get_cb;
 	void *arg;
 	uint64_t started_us;
 	struct kdd_op_info info;
@@ -80,64 +80,65 @@ struct req {
 	uint64_t deadline;
 };
 
-enum cl_counter {
-	CC_PUTS, CC_PUTS_OK, CC_GETS, CC_GETS_OK, CC_SENT, CC_RETRIES, CC_TIMEOUTS,
-	CC_REPLIES, CC_UNMATCHED, CC_BAD_REPLIES, CC_ERRORS, CC_SUBSTITUTES,
-	CC_SOURCE_SWITCHES, CC_REPAIRS, CC_COUNT
+enum op_counter {
+	OC_PUTS, OC_PUTS_OK, OC_GETS, OC_GETS_OK, OC_SENT, OC_RETRIES, OC_TIMEOUTS,
+	OC_REPLIES, OC_UNMATCHED, OC_BAD_REPLIES, OC_ERRORS, OC_SUBSTITUTES,
+	OC_SOURCE_SWITCHES, OC_REPAIRS, OC_COUNT
 };
 
-struct kdd_client {
+struct kdd_op_engine {
 	uv_loop_t *loop;
 	uv_timer_t timer;
 	struct kdd_backend *b;
-	struct kdd_server *local;
-	struct kdd_client_params p;
+	struct kdd_serve *local;
+	struct kdd_op_params p;
 	bool stopped;
-	struct op ops[KDD_CLIENT_MAX_OPS];
-	struct req reqs[KDD_CLIENT_MAX_REQS];
+	struct op ops[KDD_OP_MAX];
+	struct req reqs[KDD_OP_MAX_REQS];
 	uint16_t req_head[KDD_REQ_BUCKETS];
 	uint16_t req_free;
-	uint64_t counters[CC_COUNT];
+	uint64_t counters[OC_COUNT];
 };
 
 /* Sends a request of type for (o, replica rep, part): 0 or a negative errno. */
-int kdd_client_request(struct kdd_client *c, struct op *o, unsigned int rep, uint8_t type,
-		       uint32_t part);
+int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
+		   uint32_t part);
 
 /* Sends one request for which no answer is awaited (a repair). */
-int kdd_client_send_once(struct kdd_client *c, struct op *o, unsigned int rep, uint8_t type,
-			 uint32_t part);
+int kdd_op_send_once(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint8_t type,
+		     uint32_t part);
 
 /* An answer consumed q. */
-void kdd_client_req_done(struct kdd_client *c, struct req *q);
+void kdd_op_req_done(struct kdd_op_engine *c, struct req *q);
 
 /* Forgets the requests of o to replica rep (every replica: rep < 0). */
-void kdd_client_cancel(struct kdd_client *c, struct op *o, int rep);
+void kdd_op_cancel(struct kdd_op_engine *c, struct op *o, int rep);
 
 /* Asks the first r replicas of the list (start: true if replica i was asked). */
-void kdd_client_start_replicas(struct kdd_client *c, struct op *o,
-			       bool (*start)(struct kdd_client *c, struct op *o, unsigned int i));
+void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
+			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 
 /* Asks the next spare replica in place of a failed one; false if none is left. */
-bool kdd_client_substitute(struct kdd_client *c, struct op *o,
-			   bool (*start)(struct kdd_client *c, struct op *o, unsigned int i));
+bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
+		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 
 /* Runs the caller's callback once (later calls do nothing); then op_done frees. */
-void kdd_client_report_put(struct kdd_client *c, struct op *o, int status, const char *why);
-void kdd_client_report_get(struct kdd_client *c, struct op *o, int status,
-			   const struct kdd_record *rec);
-void kdd_client_op_done(struct kdd_client *c, struct op *o);
+void kdd_op_report_put(struct kdd_op_engine *c, struct op *o, int status, const char *why);
+void kdd_op_report_get(struct kdd_op_engine *c, struct op *o, int status,
+		       const struct kdd_record *rec);
+void kdd_op_done(struct kdd_op_engine *c, struct op *o);
 
-/* client_put.c */
-void kdd_put_start(struct kdd_client *c, struct op *o);
-void kdd_put_on_ack(struct kdd_client *c, struct op *o, struct req *q, const struct kdd_ack *a);
+/* op_put.c */
+void kdd_op_put_start(struct kdd_op_engine *c, struct op *o);
+void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
+		       const struct kdd_ack *a);
 /* Replica rep of o failed (no answer, or ERROR code; 0: none). */
-void kdd_put_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code);
+void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code);
 
-/* client_get.c */
-void kdd_get_start(struct kdd_client *c, struct op *o);
-void kdd_get_on_value(struct kdd_client *c, struct op *o, struct req *q,
-		      const struct kdd_value *v);
-void kdd_get_failed(struct kdd_client *c, struct op *o, unsigned int rep, uint32_t code);
+/* op_get.c */
+void kdd_op_get_start(struct kdd_op_engine *c, struct op *o);
+void kdd_op_get_on_value(struct kdd_op_engine *c, struct op *o, struct req *q,
+			 const struct kdd_value *v);
+void kdd_op_get_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint32_t code);
 
-#endif /* KDD_CLIENT_INT_H */
+#endif /* KDD_OP_INT_H */

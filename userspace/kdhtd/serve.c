@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-#include "server.h"
+#include "serve.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "errors.h"
 
-const char *const kdd_srv_counter_names[] = {
+const char *const kdd_serve_counter_names[] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error",
 };
-_Static_assert(sizeof(kdd_srv_counter_names) / sizeof(kdd_srv_counter_names[0]) ==
-	       KDD_SRV_COUNT, "a name for every server counter");
+_Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
+	       KDD_SERVE_COUNT, "a name for every serve counter");
 
-int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
-		    struct kdd_backend *backend, uint32_t max_value)
+int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
+		   struct kdd_backend *backend, uint32_t max_value)
 {
 	memset(s->partials, 0, sizeof(s->partials));
 	memset(s->counters, 0, sizeof(s->counters));
@@ -30,7 +31,7 @@ int kdd_server_init(struct kdd_server *s, struct kdd_store *store,
 	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
 	s->staged_value = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_value));
 	if (!s->staged || !s->staged_to || !s->staged_value) {
-		kdd_server_fini(s);
+		kdd_serve_fini(s);
 		return -ENOMEM;
 	}
 	return 0;
@@ -42,7 +43,7 @@ static void partial_drop(struct kdd_partial *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void kdd_server_fini(struct kdd_server *s)
+void kdd_serve_fini(struct kdd_serve *s)
 {
 	unsigned int i;
 
@@ -59,7 +60,7 @@ void kdd_server_fini(struct kdd_server *s)
 	s->staged_value = NULL;
 }
 
-void kdd_server_expire(struct kdd_server *s, uint64_t now_ms)
+void kdd_serve_expire(struct kdd_serve *s, uint64_t now_ms)
 {
 	unsigned int i;
 
@@ -67,21 +68,21 @@ void kdd_server_expire(struct kdd_server *s, uint64_t now_ms)
 		if (s->partials[i].used &&
 		    now_ms - s->partials[i].started_ms >= KDD_PARTIAL_TIMEOUT_MS) {
 			partial_drop(&s->partials[i]);
-			s->counters[KDD_SRV_PARTIAL_EXPIRED]++;
+			s->counters[KDD_SERVE_PARTIAL_EXPIRED]++;
 		}
 	}
 }
 
-static void count_code(struct kdd_server *s, uint32_t code)
+static void count_code(struct kdd_serve *s, uint32_t code)
 {
-	static const enum kdd_srv_counter by_code[] = {
-		[KDHT_ERR_MALFORMED] = KDD_SRV_MALFORMED,
-		[KDHT_ERR_TOO_LARGE] = KDD_SRV_TOO_LARGE,
-		[KDHT_ERR_STORAGE_FULL] = KDD_SRV_STORAGE_FULL,
-		[KDHT_ERR_BAD_SIGNATURE] = KDD_SRV_BAD_SIGNATURE,
-		[KDHT_ERR_STALE] = KDD_SRV_STALE,
-		[KDHT_ERR_EXISTS] = KDD_SRV_EXISTS,
-		[KDHT_ERR_UNAVAILABLE] = KDD_SRV_STORAGE_ERROR,
+	static const enum kdd_serve_counter by_code[] = {
+		[KDHT_ERR_MALFORMED] = KDD_SERVE_MALFORMED,
+		[KDHT_ERR_TOO_LARGE] = KDD_SERVE_TOO_LARGE,
+		[KDHT_ERR_STORAGE_FULL] = KDD_SERVE_STORAGE_FULL,
+		[KDHT_ERR_BAD_SIGNATURE] = KDD_SERVE_BAD_SIGNATURE,
+		[KDHT_ERR_STALE] = KDD_SERVE_STALE,
+		[KDHT_ERR_EXISTS] = KDD_SERVE_EXISTS,
+		[KDHT_ERR_UNAVAILABLE] = KDD_SERVE_STORAGE_ERROR,
 	};
 
 	if (code < sizeof(by_code) / sizeof(by_code[0]) && by_code[code])
@@ -97,22 +98,22 @@ static void reply_to_of(struct kdd_reply_to *to, const struct kdd_msg *m, uint32
 	to->owned = NULL;
 }
 
-static void send_reply(struct kdd_server *s, const struct kdd_reply_to *to, uint8_t type,
+static void send_reply(struct kdd_serve *s, const struct kdd_reply_to *to, uint8_t type,
 		       const uint8_t *body, size_t len)
 {
 	int rc;
 
 	if (KDHT_HDR_LEN + len > to->budget) {
-		s->counters[KDD_SRV_REPLY_CUT]++;
+		s->counters[KDD_SERVE_REPLY_CUT]++;
 		return;
 	}
 	rc = s->backend->ops->send(s->backend, &to->addr, type, KDHT_F_REPLY, to->txid, body,
 				   len, 0, NULL);
 	if (rc)
-		s->counters[KDD_SRV_SEND_ERROR]++;
+		s->counters[KDD_SERVE_SEND_ERROR]++;
 }
 
-static void send_error(struct kdd_server *s, const struct kdd_msg *m, uint16_t code)
+static void send_error(struct kdd_serve *s, const struct kdd_msg *m, uint16_t code)
 {
 	uint8_t body[KDHT_ERROR_LEN] = { 0 };
 	struct kdd_reply_to to;
@@ -123,7 +124,7 @@ static void send_error(struct kdd_server *s, const struct kdd_msg *m, uint16_t c
 	send_reply(s, &to, KDHT_MSG_ERROR, body, sizeof(body));
 }
 
-static void send_ack_to(struct kdd_server *s, const struct kdd_reply_to *to,
+static void send_ack_to(struct kdd_serve *s, const struct kdd_reply_to *to,
 			const struct kdd_part *p, uint32_t status, uint32_t parts_held)
 {
 	struct kdd_ack a = { .key = p->key, .status = status, .part = to->part,
@@ -136,7 +137,7 @@ static void send_ack_to(struct kdd_server *s, const struct kdd_reply_to *to,
 		send_reply(s, to, KDHT_MSG_STORE_ACK, body, len);
 }
 
-static void send_ack(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *p,
+static void send_ack(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd_part *p,
 		     uint32_t status, uint32_t parts_held)
 {
 	struct kdd_reply_to to;
@@ -160,7 +161,7 @@ static void record_of(struct kdd_record *r, const struct kdd_part *meta, const u
 }
 
 /* What a record must pass before it is stored: 0 or a KDHT_ERR_* code, counted. */
-static uint32_t check_record(struct kdd_server *s, const struct kdd_record *r)
+static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 {
 	uint32_t code = 0;
 
@@ -176,42 +177,19 @@ static uint32_t check_record(struct kdd_server *s, const struct kdd_record *r)
 }
 
 /* The store's answer as an ack status, counted. */
-static uint32_t code_of_put(struct kdd_server *s, int rc)
+static uint32_t code_of_put(struct kdd_serve *s, int rc)
 {
-	uint32_t code;
+	uint32_t code = kdd_error_to_wire(rc);
 
-	switch (rc) {
-	case 0:
-		s->counters[KDD_SRV_STORED]++;
-		return KDD_ACK_STORED;
-	case -ESTALE:
-		code = KDHT_ERR_STALE;
-		break;
-	case -EEXIST:
-		code = KDHT_ERR_EXISTS;
-		break;
-	case -EPERM:
-		code = KDHT_ERR_BAD_SIGNATURE;
-		break;
-	case -ENOSPC:
-		code = KDHT_ERR_STORAGE_FULL;
-		break;
-	case -EMSGSIZE:
-		code = KDHT_ERR_TOO_LARGE;
-		break;
-	case -EINVAL:
-		code = KDHT_ERR_MALFORMED;
-		break;
-	default:
-		code = KDHT_ERR_UNAVAILABLE;
-		break;
-	}
-	count_code(s, code);
+	if (code == KDD_ACK_STORED)
+		s->counters[KDD_SERVE_STORED]++;
+	else
+		count_code(s, code);
 	return code;
 }
 
-uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
-			   const uint8_t *value, const struct kd_id *sender, uint64_t now_s)
+uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
+			  const uint8_t *value, const struct kd_id *sender, uint64_t now_s)
 {
 	struct kdd_record r;
 	uint32_t code;
@@ -223,7 +201,7 @@ uint32_t kdd_server_commit(struct kdd_server *s, const struct kdd_part *meta,
 	return code_of_put(s, kdd_store_put(s->store, &r, meta->ttl_s, now_s));
 }
 
-void kdd_server_flush(struct kdd_server *s, uint64_t now_s)
+void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 {
 	unsigned int i, n = s->nstaged;
 	uint32_t code;
@@ -248,7 +226,7 @@ void kdd_server_flush(struct kdd_server *s, uint64_t now_s)
 	}
 }
 
-int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s)
+int kdd_serve_turn(struct kdd_serve *s, uint64_t now_us, uint64_t now_s)
 {
 	uint64_t wait_us = KD_MIN(KD_MAX(s->last_commit_us, (uint64_t)1000),
 				  (uint64_t)KDD_COMMIT_DELAY_MS * 1000);
@@ -261,7 +239,7 @@ int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s)
 	if (grew && waited < (uint64_t)KDD_COMMIT_DELAY_MS * 1000)
 		return 0;
 	if (waited >= wait_us) {
-		kdd_server_flush(s, now_s);
+		kdd_serve_flush(s, now_s);
 		return -1;
 	}
 	return (int)((wait_us - waited + 999) / 1000);
@@ -272,7 +250,7 @@ int kdd_server_turn(struct kdd_server *s, uint64_t now_us, uint64_t now_s)
  * next commit. value is a one-part value inside m, or an assembled one
  * (owned, freed after the commit).
  */
-static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kdd_part *meta,
+static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd_part *meta,
 		  const uint8_t *value, uint8_t *owned, const struct kd_id *sender,
 		  uint64_t now_s)
 {
@@ -288,7 +266,7 @@ static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kd
 		return;
 	}
 	if (s->nstaged == KDD_COMMIT_BATCH)
-		kdd_server_flush(s, now_s);
+		kdd_serve_flush(s, now_s);
 	if (s->nstaged == 0)
 		s->staged_since_us = kdd_mono_us();
 	w = &s->staged[s->nstaged];
@@ -306,7 +284,7 @@ static void stage(struct kdd_server *s, const struct kdd_msg *m, const struct kd
 }
 
 /* A retransmitted part of a record already committed: say so again. */
-static bool already_held(struct kdd_server *s, const struct kdd_part *p, uint64_t now_s)
+static bool already_held(struct kdd_serve *s, const struct kdd_part *p, uint64_t now_s)
 {
 	struct kdd_record held;
 
@@ -316,7 +294,7 @@ static bool already_held(struct kdd_server *s, const struct kdd_part *p, uint64_
 	       held.is_mutable == p->is_mutable;
 }
 
-static struct kdd_partial *partial_find(struct kdd_server *s, const struct kdd_msg *m,
+static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_msg *m,
 					const struct kdd_part *p, uint64_t now_ms)
 {
 	struct kdd_partial *q, *oldest = NULL;
@@ -338,7 +316,7 @@ static struct kdd_partial *partial_find(struct kdd_server *s, const struct kdd_m
 	}
 	if (i == KDD_MAX_PARTIALS) {
 		partial_drop(oldest);
-		s->counters[KDD_SRV_PARTIAL_EVICTED]++;
+		s->counters[KDD_SERVE_PARTIAL_EVICTED]++;
 		q = oldest;
 	}
 	q->buf = malloc(p->total_len);
@@ -353,7 +331,7 @@ static struct kdd_partial *partial_find(struct kdd_server *s, const struct kdd_m
 	return q;
 }
 
-static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
+static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
 			 uint64_t now_s)
 {
 	struct kdd_partial *q;
@@ -361,7 +339,7 @@ static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t
 	void *keep;
 	int rc;
 
-	s->counters[KDD_SRV_STORE]++;
+	s->counters[KDD_SERVE_STORE]++;
 	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
@@ -401,7 +379,7 @@ static void handle_store(struct kdd_server *s, const struct kdd_msg *m, uint64_t
 	kdd_vmsg_free_store(keep);
 }
 
-static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_s)
+static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_s)
 {
 	struct kdd_value v;
 	struct kdd_record r;
@@ -410,7 +388,7 @@ static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t 
 	size_t len;
 	int rc;
 
-	s->counters[KDD_SRV_FIND]++;
+	s->counters[KDD_SERVE_FIND]++;
 	rc = kdd_vmsg_decode_find(m->body, m->body_len, &f);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
@@ -420,23 +398,11 @@ static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t 
 	v.key = f.key;
 	rc = kdd_store_get(s->store, &f.key, now_s, &r, s->valbuf, sizeof(s->valbuf));
 	if (rc == 0 && f.part < kdd_parts_for(r.len) && r.seq >= f.min_seq) {
-		s->counters[KDD_SRV_FOUND]++;
+		s->counters[KDD_SERVE_FOUND]++;
 		v.has_record = true;
-		v.rec.key = r.key;
-		v.rec.part = f.part;
-		v.rec.parts = kdd_parts_for(r.len);
-		v.rec.total_len = r.len;
-		v.rec.data = r.value + (size_t)f.part * KDD_PART_LEN;
-		v.rec.len = KD_MIN(r.len - f.part * KDD_PART_LEN, (uint32_t)KDD_PART_LEN);
-		v.rec.ttl_s = (uint32_t)KD_MIN(r.expires - now_s, (uint64_t)UINT32_MAX);
-		v.rec.has_publisher = true;
-		v.rec.publisher = r.publisher;
-		v.rec.seq = r.seq;
-		v.rec.is_mutable = r.is_mutable;
-		v.rec.has_sig = r.has_sig;
-		memcpy(v.rec.sig, r.sig, KDD_SIG_LEN);
+		kdd_part_of_record(&v.rec, &r, f.part, now_s);
 	} else {
-		s->counters[KDD_SRV_NOT_FOUND]++;
+		s->counters[KDD_SERVE_NOT_FOUND]++;
 		v.nnodes = s->backend->ops->closest(s->backend, &f.key,
 						    f.want ? f.want : KDHT_WANT_V4 | KDHT_WANT_V6,
 						    v.nodes, KDHT_MAX_NODES);
@@ -445,7 +411,7 @@ static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t 
 	/* An unvalidated asker gets no more than it sent: fewer nodes. */
 	while (v.nnodes && (!len || KDHT_HDR_LEN + len > m->reply_budget)) {
 		v.nnodes--;
-		s->counters[KDD_SRV_REPLY_CUT]++;
+		s->counters[KDD_SERVE_REPLY_CUT]++;
 		len = kdd_vmsg_encode_value(body, sizeof(body), &v);
 	}
 	if (len) {
@@ -456,8 +422,8 @@ static void handle_find(struct kdd_server *s, const struct kdd_msg *m, uint64_t 
 	}
 }
 
-void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t now_ms,
-		       uint64_t now_s)
+void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
+		      uint64_t now_s)
 {
 	switch (m->hdr.type) {
 	case KDHT_MSG_STORE:
@@ -467,7 +433,7 @@ void kdd_server_handle(struct kdd_server *s, const struct kdd_msg *m, uint64_t n
 		handle_find(s, m, now_s);
 		break;
 	default:
-		s->counters[KDD_SRV_UNKNOWN_TYPE]++;
+		s->counters[KDD_SERVE_UNKNOWN_TYPE]++;
 		send_error(s, m, KDHT_ERR_UNKNOWN_TYPE);
 		break;
 	}

@@ -12,25 +12,15 @@
 
 #include "addr.h"
 #include "clock.h"
+#include "errors.h"
 
 #define CTL_MAX_NODES		256	/* routes listed by the control socket */
 #define CTL_MAX_COUNTERS	96
 
-static Kdhtctl__Status status_of(int rc)
+/* Answers r with err's status and words (otherwise: when err has none). */
+static void reply_error(struct kdd_ctl_req *r, int err, const char *otherwise)
 {
-	switch (rc) {
-	case -ENOENT:
-		return KDHTCTL__STATUS__NOT_FOUND;
-	case -ETIMEDOUT:
-		return KDHTCTL__STATUS__TIMEOUT;
-	case -EMSGSIZE:
-		return KDHTCTL__STATUS__TOO_LARGE;
-	case -ESHUTDOWN:
-	case -ECANCELED:
-		return KDHTCTL__STATUS__UNAVAILABLE;
-	default:
-		return KDHTCTL__STATUS__FAILED;
-	}
+	kdd_ctl_reply_status(r, kdd_error_ctl_status(err), kdd_error_words(err, otherwise));
 }
 
 static void set_info(Kdhtctl__Response *resp, const struct kdd_op_info *info)
@@ -51,7 +41,7 @@ static void on_put_done(void *arg, int status, const char *why,
 	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
 	char msg[96];
 
-	resp.status = status ? status_of(status) : KDHTCTL__STATUS__OK;
+	resp.status = kdd_error_ctl_status(status);
 	resp.has_acks = true;
 	resp.acks = info->acks;
 	set_info(&resp, info);
@@ -84,9 +74,7 @@ static void on_get_done(void *arg, int status, const struct kdd_record *rec,
 			const struct kdd_op_info *info)
 {
 	if (status) {
-		kdd_ctl_reply_status(arg, status_of(status),
-				     status == -ENOENT ? "not found" :
-				     status == -ETIMEDOUT ? "timed out" : "get failed");
+		reply_error(arg, status, "get failed");
 		return;
 	}
 	reply_record(arg, rec, info);
@@ -189,11 +177,9 @@ static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *pu
 		kdd_record_sign(&rec.key, rec.seq, true, rec.value, rec.len, d->ident.sk,
 				rec.sig);
 	}
-	rc = kdd_client_put(d->client, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
+	rc = kdd_op_put(d->op, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
 	if (rc)
-		kdd_ctl_reply_status(r, status_of(rc), rc == -EMSGSIZE ? "value too large" :
-				     rc == -EBUSY ? "too many operations in flight" :
-				     "put failed to start");
+		reply_error(r, rc, "put failed to start");
 }
 
 static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *get)
@@ -204,19 +190,18 @@ static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *ge
 
 	memcpy(key.b, get->key.data, KDHT_ID_LEN);
 	if (get->has_local && get->local) {
-		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->srv.valbuf,
-				   sizeof(d->srv.valbuf));
+		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->serve.valbuf,
+				   sizeof(d->serve.valbuf));
 		if (rc == 0)
 			reply_record(r, &rec, NULL);
 		else
-			kdd_ctl_reply_status(r, status_of(rc), rc == -ENOENT ?
+			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc), rc == -ENOENT ?
 					     "not held by this node" : "storage error");
 		return;
 	}
-	rc = kdd_client_get(d->client, &key, on_get_done, r);
+	rc = kdd_op_get(d->op, &key, on_get_done, r);
 	if (rc)
-		kdd_ctl_reply_status(r, status_of(rc), rc == -EBUSY ?
-				     "too many operations in flight" : "get failed to start");
+		reply_error(r, rc, "get failed to start");
 }
 
 static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
@@ -228,11 +213,11 @@ static void ctl_stats(struct kdd *d, struct kdd_ctl_req *r)
 	uint64_t values = 0;
 
 	n = d->backend->ops->counters(d->backend, cs, CTL_MAX_COUNTERS);
-	for (i = 0; i < KDD_SRV_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
-		cs[n].name = kdd_srv_counter_names[i];
-		cs[n].value = d->srv.counters[i];
+	for (i = 0; i < KDD_SERVE_COUNT && n < CTL_MAX_COUNTERS; i++, n++) {
+		cs[n].name = kdd_serve_counter_names[i];
+		cs[n].value = d->serve.counters[i];
 	}
-	n += kdd_client_counters(d->client, cs + n, CTL_MAX_COUNTERS - n);
+	n += kdd_op_counters(d->op, cs + n, CTL_MAX_COUNTERS - n);
 	n += kdd_republish_counters(d, cs + n, CTL_MAX_COUNTERS - n);
 	if (n < CTL_MAX_COUNTERS && kdd_store_count(d->store, &values) == 0) {
 		cs[n].name = "values_held";
@@ -288,7 +273,8 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 	if (ping) {
 		rc = d->backend->ops->ping(d->backend, &a, on_ping_done, r);
 		if (rc)
-			kdd_ctl_reply_status(r, status_of(rc), "too many pings in flight");
+			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc),
+					     "too many pings in flight");
 		return;
 	}
 	rc = d->backend->ops->bootstrap(d->backend, &a);
@@ -296,8 +282,8 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 			     rc ? "bootstrap refused (too many addresses?)" : NULL);
 }
 
-void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
-			bool may_mutate)
+void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
+			     bool may_mutate)
 {
 	struct kdd *d = ctx;
 	struct kd_node nodes[CTL_MAX_NODES];
@@ -321,7 +307,8 @@ void kdd_on_ctl_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request
 		memcpy(id.b, req->lookup->target.data, KDHT_ID_LEN);
 		rc = d->backend->ops->lookup(d->backend, &id, on_lookup_done, r);
 		if (rc)
-			kdd_ctl_reply_status(r, status_of(rc), "too many lookups in flight");
+			kdd_ctl_reply_status(r, kdd_error_ctl_status(rc),
+					     "too many lookups in flight");
 		break;
 	case KDHTCTL__REQUEST__OP_PING:
 		ctl_addr_op(d, r, req->ping->addr, true);
