@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"  -t, --type ping|find_node  request type (default ping)\n"
 		"  -r, --rate N               requests per second, 0: as fast as possible (default 0)\n"
 		"  -d, --duration S           seconds of sending (default " FLOOD_DEFAULT_SECONDS ")\n"
-		"  -w, --linger S             seconds to keep counting replies after (default "
+		"  -w, --linger S             seconds to keep counting replies after, at most:\n"
+		"                             until every request is answered (default "
 		FLOOD_DEFAULT_LINGER ")\n"
 		"  -s, --sockets N            source ports per source address (default 1)\n"
 		"  -b, --bind ADDR            a source address; repeat for several (default: any)\n"
@@ -296,7 +297,8 @@ static void run(struct flood *f, unsigned long rate, uint64_t duration_ns, uint6
 		now = now_ns();
 	}
 	*elapsed_ns = now - start;
-	while (now_ns() - now < linger_ns) {
+	/* Lingering waits for the replies still on their way, not for a time. */
+	while (f->c.received < f->c.sent && now_ns() - now < linger_ns) {
 		wait_readable(f, 10);
 		drain(f);
 	}
