@@ -143,7 +143,7 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
  * The core runs its bootstrap lookup of our own id without an event: it has
  * ended once the table holds a contact and no lookup is running.
  */
-void sim_check_join(struct sim *s, uint32_t node)
+static void check_join(struct sim *s, uint32_t node)
 {
 	struct sim_node *n = &s->node[node];
 
@@ -154,7 +154,7 @@ void sim_check_join(struct sim *s, uint32_t node)
 	start_join_lookups(s, node);
 }
 
-void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
+static void on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
 	struct sim_node *n = &s->node[node];
 
@@ -186,15 +186,6 @@ static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
 		return i;
 	}
 	return UINT32_MAX;
-}
-
-/* Runs events up to and including time t, then sets the clock to t. */
-static void run_until(struct sim *s, uint64_t t)
-{
-	while (sim_peek_time(s) <= t)
-		sim_step(s);
-	if (s->now < t)
-		s->now = t;
 }
 
 /* Joins count new nodes in batches, each bootstrapping from a joined node. */
@@ -296,7 +287,7 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		struct sim_lookup_rec *r = &s->lk[m];
 		uint32_t i;
 
-		run_until(s, t);
+		sim_run_until(s, t);
 		t += o->lookup_gap_ms;
 		i = pick_node(s, true, true);
 		if (i == UINT32_MAX) {
@@ -726,6 +717,8 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	s->net.model = SIM_LAT_LOGNORMAL;
 	s->net.per_subnet = 1;
 	s->join_lookups = 1;
+	s->hooks.on_event = on_event;
+	s->hooks.check_join = check_join;
 }
 
 int main(int argc, char **argv)
@@ -751,7 +744,7 @@ int main(int argc, char **argv)
 	err = join_nodes(&s, o.nodes);
 	if (err)
 		goto fail;
-	run_until(&s, s.now + o.settle_ms);
+	sim_run_until(&s, s.now + o.settle_ms);
 	memset(&sum, 0, sizeof(sum));
 	sum.join_virtual_ms = s.now;
 	start_attack(&s, (uint32_t)(o.hostile * o.nodes));
