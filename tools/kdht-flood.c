@@ -381,18 +381,14 @@ static int parse_cmdline(int argc, char **argv, struct flood *f, struct flood_cm
 		  .min = 1, .max = KDHT_MAX_NODES },
 		{ OPT("id", 'i', OPT_HEX, f->sender, "HEX", "our sender id (default: random)"),
 		  .max = KDHT_ID_LEN, .seen = &o->have_id },
-		{ OPT("seed", 'S', OPT_UINT, &o->seed, "N", "seed for ids and targets (default 1)"),
-		  .max = ~0ul },
-		{ OPT("json", 'j', OPT_FLAG, &o->json, NULL, "print the counts as JSON") },
-		{ .name = NULL },
+		OPT_SEED_ENTRY(&o->seed, "seed for ids and targets (default 1)"),
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
 	};
 	const struct tool t = { "kdht-flood", "[options] ADDR:PORT", NULL, opts, 1 };
 	int argi;
 
-	memset(o, 0, sizeof(*o));
-	o->sockets = 1;
-	o->seed = 1;
-	o->count = KDHT_MAX_NODES;
+	*o = (struct flood_cmdline){ .sockets = 1, .seed = 1, .count = KDHT_MAX_NODES };
 	f->type = KDHT_MSG_PING;
 	if (seconds_parse(FLOOD_DEFAULT_SECONDS, "--duration", &o->duration_ns) ||
 	    seconds_parse(FLOOD_DEFAULT_LINGER, "--linger", &o->linger_ns))

@@ -304,8 +304,7 @@ static int parse_cmdline(int argc, char **argv, struct junk_cmdline *o)
 		{ OPT("count", 'n', OPT_UINT, &o->count, "N",
 		      "datagrams to send (default " OPTS_STR(JUNK_DEFAULT_COUNT) ")"),
 		  .min = 1, .max = 1000000000 },
-		{ OPT("seed", 'S', OPT_UINT, &o->seed, "N",
-		      "the same seed sends the same datagrams (default 1)"), .max = ~0ul },
+		OPT_SEED_ENTRY(&o->seed, "the same seed sends the same datagrams (default 1)"),
 		{ OPT("class", 'c', OPT_CUSTOM, o->on, "LIST",
 		      "comma-separated classes, or all (default all)"), .parse = parse_classes },
 		{ OPT("rate", 'r', OPT_UINT, &o->rate, "N",
@@ -313,16 +312,14 @@ static int parse_cmdline(int argc, char **argv, struct junk_cmdline *o)
 		  .max = 10000000 },
 		{ OPT("bind", 'b', OPT_CUSTOM, &o->bind_ep, "ADDR", "source address"),
 		  .parse = parse_bind, .seen = &o->have_bind },
-		{ OPT("json", 'j', OPT_FLAG, &o->json, NULL, "print the counts as JSON") },
-		{ .name = NULL },
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
 	};
 	const struct tool t = { "kdht-junk", "[options] ADDR:PORT", classes_about(), opts, 1 };
 	unsigned int i;
 	int argi;
 
-	memset(o, 0, sizeof(*o));
-	o->count = JUNK_DEFAULT_COUNT;
-	o->seed = 1;
+	*o = (struct junk_cmdline){ .count = JUNK_DEFAULT_COUNT, .seed = 1 };
 	for (i = 0; i < JUNK_NCLASSES; i++)
 		o->on[i] = true;
 	argi = opts_parse(&t, argc, argv);

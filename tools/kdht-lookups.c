@@ -58,7 +58,7 @@ static int parse_cmdline(int argc, char **argv, unsigned long *parallel)
 		{ OPT("parallel", 'P', OPT_UINT, parallel, "N",
 		      "lookups at a time (default " OPTS_STR(LOOKUPS_DEFAULT_PARALLEL) ")"),
 		  .min = 1, .max = LOOKUPS_MAX_PARALLEL },
-		{ .name = NULL },
+		OPTS_END,
 	};
 	const struct tool t = {
 		"kdht-lookups", "[options] < TARGETS",

@@ -359,23 +359,18 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		      "stop sending after S seconds (default: no limit)") },
 		{ OPT("timeout", 't', OPT_SECONDS, &v->timeout_ns, "S",
 		      "a request unanswered this long is resent once (default 1)") },
-		{ OPT("seed", 'S', OPT_UINT, &o->seed, "N", "keys are derived from N (default 1)"),
-		  .max = ~0ul },
+		OPT_SEED_ENTRY(&o->seed, "keys are derived from N (default 1)"),
 		{ OPT("acked", 'a', OPT_STRING, &o->acked, "FILE",
 		      "store: write the index of each key acknowledged as stored") },
 		{ OPT("indices", 'k', OPT_STRING, &o->indices, "FILE",
 		      "find: the key indices to ask for, one per line") },
-		{ OPT("json", 'j', OPT_FLAG, &o->json, NULL, "print the counts as JSON") },
-		{ .name = NULL },
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
 	};
 	const struct tool t = { "kdht-values", "store|find [options] ADDR:PORT", NULL, opts, 1 };
 	int argi;
 
-	memset(o, 0, sizeof(*o));
-	o->n = 10000;
-	o->size = 100;
-	o->window = 256;
-	o->seed = 1;
+	*o = (struct values_cmdline){ .n = 10000, .size = 100, .window = 256, .seed = 1 };
 	if (argc < 2 || (strcmp(argv[1], "store") && strcmp(argv[1], "find"))) {
 		opts_usage(&t, stderr);
 		return OPTS_BAD;

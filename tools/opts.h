@@ -42,6 +42,13 @@ struct tool_opt {
 	.name = (long_name), .short_name = (short), .kind = (what),	\
 	.dest = (to), .arg = (arg_name), .help = (help_text)
 
+/* Entries several tools share, and the end of a table. */
+#define OPT_SEED_ENTRY(to, help_text)					\
+	{ OPT("seed", 'S', OPT_UINT, (to), "N", help_text), .max = ~0ul }
+#define OPT_JSON_ENTRY(to)						\
+	{ OPT("json", 'j', OPT_FLAG, (to), NULL, "print the counts as JSON") }
+#define OPTS_END	{ .name = NULL }
+
 struct tool {
 	const char *name;		/* "kdht-flood": the usage's and messages' prefix */
 	const char *synopsis;		/* what follows the name in the usage */
