@@ -871,31 +871,30 @@ static void test_init_rejects_short_block(void **state)
 	free(mem);
 }
 
+/* Every test starts from an empty network and parameters of its own. */
+#define CORE_TEST(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_amplification_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pong_same_size_as_ping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_node_excludes_requester, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_requester_padding_and_stale_tokens, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unsolicited_and_self, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_value_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_converges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_resend_accepts_late_reply, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_and_liveness, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_next_due_follows_new_deadlines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_init_rejects_short_block, setup, teardown),
+		CORE_TEST(test_ping_pong),
+		CORE_TEST(test_amplification_bound),
+		CORE_TEST(test_pong_same_size_as_ping),
+		CORE_TEST(test_find_node_excludes_requester),
+		CORE_TEST(test_requester_padding_and_stale_tokens),
+		CORE_TEST(test_unsolicited_and_self),
+		CORE_TEST(test_value_and_reserved_types),
+		CORE_TEST(test_refused_value_request),
+		CORE_TEST(test_lookup_converges),
+		CORE_TEST(test_empty_table_lookup),
+		CORE_TEST(test_lookup_cancel),
+		CORE_TEST(test_bootstrap_backoff),
+		CORE_TEST(test_find_resend_accepts_late_reply),
+		CORE_TEST(test_timeouts_mark_failures),
+		CORE_TEST(test_refresh_and_liveness),
+		CORE_TEST(test_request_pool_bounded),
+		CORE_TEST(test_next_due_follows_new_deadlines),
+		CORE_TEST(test_init_rejects_short_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
