@@ -245,34 +245,36 @@ static int join_nodes(struct sim *s, uint32_t count)
 	return 0;
 }
 
-static void start_attack(struct sim *s, uint32_t count)
+/* Hands up to count random live honest nodes to change, one at a time. */
+static void change_random_nodes(struct sim *s, uint32_t count,
+				void (*change)(struct sim *s, uint32_t i))
 {
-	uint32_t made = 0;
+	uint32_t made;
 
-	while (made < count) {
+	for (made = 0; made < count; made++) {
 		uint32_t i = pick_node(s, false, false);
 
 		if (i == UINT32_MAX)
 			break;
-		s->node[i].hostile = 1;
-		s->hostile_ids[s->nhostile++] = i;
-		made++;
+		change(s, i);
 	}
+}
+
+static void make_hostile(struct sim *s, uint32_t i)
+{
+	s->node[i].hostile = 1;
+	s->hostile_ids[s->nhostile++] = i;
+}
+
+static void start_attack(struct sim *s, uint32_t count)
+{
+	change_random_nodes(s, count, make_hostile);
 	s->hostile_active = count > 0;
 }
 
 static void churn(struct sim *s, uint32_t count)
 {
-	uint32_t made = 0;
-
-	while (made < count) {
-		uint32_t i = pick_node(s, false, false);
-
-		if (i == UINT32_MAX)
-			break;
-		sim_node_kill(s, i);
-		made++;
-	}
+	change_random_nodes(s, count, sim_node_kill);
 }
 
 static int run_lookups(struct sim *s, const struct sim_opts *o)
