@@ -315,7 +315,7 @@ daemon_up() {
 		--socket "/run/kdht/n$_i.sock" --port "$KDHT_PORT" --log-level warn "$@" \
 		>>"/tmp/kdhtd/n$_i.log" 2>&1 &
 	echo $! >"/tmp/kdhtd/n$_i.pid"
-	wait_until 20 dctl "$_i" node
+	wait_until 60 dctl "$_i" node
 }
 
 # daemon_kill I [SIGNAL]: signals node I's daemon (default KILL) and reaps
@@ -368,7 +368,7 @@ dctl() {
 
 daemons_down() {
 	killall kdhtd 2>/dev/null
-	wait_until 20 sh -c '! pidof kdhtd'
+	wait_until 60 sh -c '! pidof kdhtd'
 }
 
 # demo N: the README's main job, inside the VM: kdhtd on every node, a put
