@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets and runs each for a bounded time:
 #   tools/fuzz.sh [BUILD_DIR] [SECONDS]
 # BUILD_DIR defaults to build-fuzz, SECONDS (per target) to 30. Each target
-# runs on a copy of its seed corpus (corpus/<name> beside its source), so the
+# runs on a copy of its seed corpus (tests/fuzz/corpus/<name>), so the
 # committed corpus never changes; any crash, leak or sanitizer report fails
 # the run, and the reproducer is left in BUILD_DIR/fuzz-artifacts/.
 set -euo pipefail
@@ -18,18 +18,8 @@ command -v clang >/dev/null || { echo "fuzz: clang not found; run tools/install-
 
 CC=clang cmake -S "$top" -B "$build" -G Ninja -DKDHT_FUZZ=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-# Targets: tests/fuzz/fuzz_X.c builds fuzz_X, tests/daemon/fuzz_X.c builds
-# daemon_fuzz_X; each one's seed corpus is corpus/fuzz_X beside its source.
-declare -A corpus
-for src in "$top"/tests/fuzz/fuzz_*.c "$top"/tests/daemon/fuzz_*.c; do
-	[ -e "$src" ] || continue
-	dir=$(dirname "$src")
-	name=$(basename "$src" .c)
-	target=$name
-	[ "$dir" = "$top/tests/daemon" ] && target=daemon_$name
-	corpus[$target]=$dir/corpus/$name
-done
-targets=$(printf '%s\n' "${!corpus[@]}" | sort)
+# Every tests/fuzz/fuzz_X.c builds the target fuzz_X, seeded from tests/fuzz/corpus/fuzz_X.
+targets=$(for src in "$top"/tests/fuzz/fuzz_*.c; do basename "$src" .c; done | sort)
 # shellcheck disable=SC2086
 nice cmake --build "$build" --target $targets
 
@@ -39,8 +29,8 @@ for t in $targets; do
 	art="$build/fuzz-artifacts/$t/"
 	rm -rf "$work"
 	mkdir -p "$work" "$art"
-	if [ -d "${corpus[$t]}" ]; then
-		cp -r "${corpus[$t]}/." "$work/"
+	if [ -d "$top/tests/fuzz/corpus/$t" ]; then
+		cp -r "$top/tests/fuzz/corpus/$t/." "$work/"
 	fi
 	echo "fuzz: $t for ${secs}s"
 	if ! nice "$build/bin/$t" -max_total_time="$secs" -print_final_stats=1 \

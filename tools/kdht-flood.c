@@ -8,7 +8,6 @@
  * per call, so that the flooder costs little beside the node it floods.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pkt.h"
+#include "opts.h"
 
 #define FLOOD_MAX_SOCKETS	1024	/* source sockets (addresses x ports) */
 #define FLOOD_MAX_ADDRS		64	/* --bind addresses */
@@ -57,28 +56,6 @@ struct flood {
 	struct rng rng;
 	struct counts c;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: kdht-flood [options] ADDR:PORT\n"
-		"  -t, --type ping|find_node  request type (default ping)\n"
-		"  -r, --rate N               requests per second, 0: as fast as possible (default 0)\n"
-		"  -d, --duration S           seconds of sending (default " FLOOD_DEFAULT_SECONDS ")\n"
-		"  -w, --linger S             seconds to keep counting replies after (default "
-		FLOOD_DEFAULT_LINGER ")\n"
-		"  -s, --sockets N            source ports per source address (default 1)\n"
-		"  -b, --bind ADDR            a source address; repeat for several (default: any)\n"
-		"  -p, --pad N                pad each request to N bytes\n"
-		"  -T, --token HEX            send this token (16 hex digits) in every request\n"
-		"  -L, --learn-token          send the token from the last reply on that socket\n"
-		"  -x, --target HEX           FIND_NODE target (default: random per request)\n"
-		"  -c, --count N              FIND_NODE count, 1..%d (default %d)\n"
-		"  -i, --id HEX               our sender id (default: random)\n"
-		"  -S, --seed N               seed for ids and targets (default 1)\n"
-		"  -j, --json                 print the counts as JSON\n",
-		KDHT_MAX_NODES, KDHT_MAX_NODES);
-}
 
 static int open_source(struct flood *f, const struct endpoint *bind_ep)
 {
@@ -296,7 +273,8 @@ static void run(struct flood *f, unsigned long rate, uint64_t duration_ns, uint6
 		now = now_ns();
 	}
 	*elapsed_ns = now - start;
-	while (now_ns() - now < linger_ns) {
+	/* Lingering waits for the replies still on their way, not for a time. */
+	while (f->c.received < f->c.sent && now_ns() - now < linger_ns) {
 		wait_readable(f, 10);
 		drain(f);
 	}
@@ -330,153 +308,138 @@ static void print_counts(const struct flood *f, uint64_t elapsed_ns, bool json)
 	figures_print(fig, sizeof(fig) / sizeof(fig[0]), json);
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "type", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "linger", required_argument, NULL, 'w' },
-		{ "sockets", required_argument, NULL, 's' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "pad", required_argument, NULL, 'p' },
-		{ "token", required_argument, NULL, 'T' },
-		{ "learn-token", no_argument, NULL, 'L' },
-		{ "target", required_argument, NULL, 'x' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct flood f;
+/* The command line, where it does not go straight into struct flood. */
+struct flood_cmdline {
+	unsigned long rate, sockets, seed, count;
+	uint64_t duration_ns, linger_ns;
+	bool json, have_id;
 	struct endpoint addrs[FLOOD_MAX_ADDRS];
-	unsigned int naddrs = 0, a;
-	unsigned long rate = 0, sockets = 1, v, seed = 1, p;
-	uint64_t duration_ns, linger_ns, elapsed_ns;
-	bool json = false, have_id = false;
-	int opt;
+	unsigned int naddrs;
+};
 
-	f.type = KDHT_MSG_PING;
-	f.want_count = KDHT_MAX_NODES;
-	if (seconds_parse(FLOOD_DEFAULT_SECONDS, "--duration", &duration_ns) ||
-	    seconds_parse(FLOOD_DEFAULT_LINGER, "--linger", &linger_ns))
-		return 2;
-	while ((opt = getopt_long(argc, argv, "t:r:d:w:s:b:p:T:Lx:c:i:S:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			if (!strcmp(optarg, "ping")) {
-				f.type = KDHT_MSG_PING;
-			} else if (!strcmp(optarg, "find_node")) {
-				f.type = KDHT_MSG_FIND_NODE;
-			} else {
-				fprintf(stderr, "kdht-flood: --type: ping or find_node, not '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r':
-			if (uint_parse(optarg, "--rate", 0, 1000000, &rate))
-				return 2;
-			break;
-		case 'd':
-			if (seconds_parse(optarg, "--duration", &duration_ns))
-				return 2;
-			break;
-		case 'w':
-			if (seconds_parse(optarg, "--linger", &linger_ns))
-				return 2;
-			break;
-		case 's':
-			if (uint_parse(optarg, "--sockets", 1, FLOOD_MAX_SOCKETS, &sockets))
-				return 2;
-			break;
-		case 'b':
-			if (naddrs == FLOOD_MAX_ADDRS) {
-				fprintf(stderr, "kdht-flood: at most %d --bind addresses\n",
-					FLOOD_MAX_ADDRS);
-				return 2;
-			}
-			if (address_parse(optarg, &addrs[naddrs])) {
-				fprintf(stderr, "kdht-flood: --bind: not an address: '%s'\n", optarg);
-				return 2;
-			}
-			naddrs++;
-			break;
-		case 'p':
-			if (uint_parse(optarg, "--pad", 0, KDHT_MAX_DATAGRAM, &f.pad_to))
-				return 2;
-			break;
-		case 'T':
-			if (hex_parse(optarg, f.fixed_token, KDHT_TOKEN_LEN)) {
-				fprintf(stderr, "kdht-flood: --token: %d hex digits, not '%s'\n",
-					2 * KDHT_TOKEN_LEN, optarg);
-				return 2;
-			}
-			f.have_fixed_token = true;
-			break;
-		case 'L':
-			f.learn_token = true;
-			break;
-		case 'x':
-			if (hex_parse(optarg, f.target_id, KDHT_ID_LEN)) {
-				fprintf(stderr, "kdht-flood: --target: %d hex digits, not '%s'\n",
-					2 * KDHT_ID_LEN, optarg);
-				return 2;
-			}
-			f.have_target_id = true;
-			break;
-		case 'c':
-			if (uint_parse(optarg, "--count", 1, KDHT_MAX_NODES, &v))
-				return 2;
-			f.want_count = (uint8_t)v;
-			break;
-		case 'i':
-			if (hex_parse(optarg, f.sender, KDHT_ID_LEN)) {
-				fprintf(stderr, "kdht-flood: --id: %d hex digits, not '%s'\n",
-					2 * KDHT_ID_LEN, optarg);
-				return 2;
-			}
-			have_id = true;
-			break;
-		case 'S':
-			if (uint_parse(optarg, "--seed", 0, ~0ul, &seed))
-				return 2;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+static int parse_type(const char *arg, void *dest)
+{
+	uint8_t *type = dest;
+
+	if (!strcmp(arg, "ping")) {
+		*type = KDHT_MSG_PING;
+	} else if (!strcmp(arg, "find_node")) {
+		*type = KDHT_MSG_FIND_NODE;
+	} else {
+		fprintf(stderr, "kdht-flood: --type: ping or find_node, not '%s'\n", arg);
+		return -EINVAL;
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
+	return 0;
+}
+
+static int add_bind(const char *arg, void *dest)
+{
+	struct flood_cmdline *o = dest;
+
+	if (o->naddrs == FLOOD_MAX_ADDRS) {
+		fprintf(stderr, "kdht-flood: at most %d --bind addresses\n", FLOOD_MAX_ADDRS);
+		return -EINVAL;
 	}
-	if (endpoint_parse(argv[optind], KDHT_DEFAULT_PORT, &f.target)) {
-		fprintf(stderr, "kdht-flood: not an ADDR:PORT: '%s'\n", argv[optind]);
-		return 2;
+	if (address_parse(arg, &o->addrs[o->naddrs])) {
+		fprintf(stderr, "kdht-flood: --bind: not an address: '%s'\n", arg);
+		return -EINVAL;
 	}
-	rng_seed(&f.rng, seed);
-	if (!have_id)
-		rng_bytes(&f.rng, f.sender, KDHT_ID_LEN);
-	for (a = 0; a < (naddrs ? naddrs : 1); a++) {
-		if (naddrs && addrs[a].ss.ss_family != f.target.ss.ss_family) {
+	o->naddrs++;
+	return 0;
+}
+
+/* Returns the index of the target in argv, or OPTS_HELP or OPTS_BAD. */
+static int parse_cmdline(int argc, char **argv, struct flood *f, struct flood_cmdline *o)
+{
+	const struct tool_opt opts[] = {
+		{ OPT("type", 't', OPT_CUSTOM, &f->type, "ping|find_node",
+		      "request type (default ping)"), .parse = parse_type },
+		{ OPT("rate", 'r', OPT_UINT, &o->rate, "N",
+		      "requests per second, 0: as fast as possible (default 0)"), .max = 1000000 },
+		{ OPT("duration", 'd', OPT_SECONDS, &o->duration_ns, "S",
+		      "seconds of sending (default " FLOOD_DEFAULT_SECONDS ")") },
+		{ OPT("linger", 'w', OPT_SECONDS, &o->linger_ns, "S",
+		      "then seconds for late replies, until all are in (default "
+		      FLOOD_DEFAULT_LINGER ")") },
+		{ OPT("sockets", 's', OPT_UINT, &o->sockets, "N",
+		      "source ports per source address (default 1)"),
+		  .min = 1, .max = FLOOD_MAX_SOCKETS },
+		{ OPT("bind", 'b', OPT_CUSTOM, o, "ADDR",
+		      "a source address; repeat for several (default: any)"), .parse = add_bind },
+		{ OPT("pad", 'p', OPT_UINT, &f->pad_to, "N", "pad each request to N bytes"),
+		  .max = KDHT_MAX_DATAGRAM },
+		{ OPT("token", 'T', OPT_HEX, f->fixed_token, "HEX",
+		      "send this token (16 hex digits) in every request"),
+		  .max = KDHT_TOKEN_LEN, .seen = &f->have_fixed_token },
+		{ OPT("learn-token", 'L', OPT_FLAG, &f->learn_token, NULL,
+		      "send the token from the last reply on that socket") },
+		{ OPT("target", 'x', OPT_HEX, f->target_id, "HEX",
+		      "FIND_NODE target (default: random per request)"),
+		  .max = KDHT_ID_LEN, .seen = &f->have_target_id },
+		{ OPT("count", 'c', OPT_UINT, &o->count, "N", "FIND_NODE count, 1.."
+		      OPTS_STR(KDHT_MAX_NODES) " (default " OPTS_STR(KDHT_MAX_NODES) ")"),
+		  .min = 1, .max = KDHT_MAX_NODES },
+		{ OPT("id", 'i', OPT_HEX, f->sender, "HEX", "our sender id (default: random)"),
+		  .max = KDHT_ID_LEN, .seen = &o->have_id },
+		OPT_SEED_ENTRY(&o->seed, "seed for ids and targets (default 1)"),
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
+	};
+	const struct tool t = { "kdht-flood", "[options] ADDR:PORT", NULL, opts, 1 };
+	int argi;
+
+	*o = (struct flood_cmdline){ .sockets = 1, .seed = 1, .count = KDHT_MAX_NODES };
+	f->type = KDHT_MSG_PING;
+	if (seconds_parse(FLOOD_DEFAULT_SECONDS, "--duration", &o->duration_ns) ||
+	    seconds_parse(FLOOD_DEFAULT_LINGER, "--linger", &o->linger_ns))
+		return OPTS_BAD;
+	argi = opts_parse(&t, argc, argv);
+	if (argi < 0)
+		return argi;
+	if (opts_target(&t, argv[argi], &f->target))
+		return OPTS_BAD;
+	f->want_count = (uint8_t)o->count;
+	return argi;
+}
+
+/* Each --bind address (or any) times --sockets; returns an exit status. */
+static int open_sources(struct flood *f, const struct flood_cmdline *o)
+{
+	unsigned int a, naddrs = o->naddrs ? o->naddrs : 1;
+	unsigned long p;
+
+	for (a = 0; a < naddrs; a++) {
+		const struct endpoint *bind_ep = o->naddrs ? &o->addrs[a] : NULL;
+
+		if (bind_ep && bind_ep->ss.ss_family != f->target.ss.ss_family) {
 			fprintf(stderr, "kdht-flood: --bind address %u is not of the target's family\n",
 				a + 1);
 			return 2;
 		}
-		for (p = 0; p < sockets; p++)
-			if (open_source(&f, naddrs ? &addrs[a] : NULL))
+		for (p = 0; p < o->sockets; p++)
+			if (open_source(f, bind_ep))
 				return 1;
 	}
-	run(&f, rate, duration_ns, linger_ns, &elapsed_ns);
-	print_counts(&f, elapsed_ns, json);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct flood f;
+	struct flood_cmdline o;
+	uint64_t elapsed_ns;
+	int ret;
+
+	ret = parse_cmdline(argc, argv, &f, &o);
+	if (ret < 0)
+		return opts_exit_status(ret);
+	rng_seed(&f.rng, o.seed);
+	if (!o.have_id)
+		rng_bytes(&f.rng, f.sender, KDHT_ID_LEN);
+	ret = open_sources(&f, &o);
+	if (ret)
+		return ret;
+	run(&f, o.rate, o.duration_ns, o.linger_ns, &elapsed_ns);
+	print_counts(&f, elapsed_ns, o.json);
 	return 0;
 }

@@ -6,7 +6,6 @@
  * not connected so that ICMP errors never interrupt a storm.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pkt.h"
+#include "opts.h"
 
 #define JUNK_BATCH		64	/* datagrams per sendmmsg */
 #define JUNK_DEFAULT_COUNT	100000
@@ -223,27 +222,9 @@ static const junk_fn junk_fns[JUNK_NCLASSES] = {
 	junk_padding, junk_count, junk_random, junk_garbage,
 };
 
-static void usage(FILE *f)
+static int parse_classes(const char *arg, void *dest)
 {
-	unsigned int i;
-
-	fprintf(f,
-		"usage: kdht-junk [options] ADDR:PORT\n"
-		"  -n, --count N      datagrams to send (default %d)\n"
-		"  -S, --seed N       the same seed sends the same datagrams (default 1)\n"
-		"  -c, --class LIST   comma-separated classes, or all (default all):\n"
-		"                     ",
-		JUNK_DEFAULT_COUNT);
-	for (i = 0; i < JUNK_NCLASSES; i++)
-		fprintf(f, "%s%s", junk_names[i], i + 1 < JUNK_NCLASSES ? "," : "\n");
-	fprintf(f,
-		"  -r, --rate N       datagrams per second, 0: as fast as possible (default 0)\n"
-		"  -b, --bind ADDR    source address\n"
-		"  -j, --json         print the counts as JSON\n");
-}
-
-static int parse_classes(const char *arg, bool *on)
-{
+	bool *on = dest;
 	char buf[256], *tok, *save = NULL;
 	unsigned int i;
 
@@ -284,95 +265,108 @@ static void pace(uint64_t start, unsigned long rate, uint64_t sent)
 	nanosleep(&ts, NULL);
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+struct junk_cmdline {
+	unsigned long count, seed, rate;
+	bool on[JUNK_NCLASSES];
+	bool json, have_bind;
+	struct endpoint target, bind_ep;
+};
+
+static int parse_bind(const char *arg, void *dest)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "class", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	if (!address_parse(arg, dest))
+		return 0;
+	fprintf(stderr, "kdht-junk: --bind: not an address: '%s'\n", arg);
+	return -EINVAL;
+}
+
+/* "  classes: truncated,version,...\n", for the usage. */
+static const char *classes_about(void)
+{
+	static char about[256];
+	size_t len = 0;
+	unsigned int i;
+
+	len += (size_t)snprintf(about, sizeof(about), "  classes:");
+	for (i = 0; i < JUNK_NCLASSES && len < sizeof(about); i++)
+		len += (size_t)snprintf(about + len, sizeof(about) - len, "%s%s", i ? "," : " ",
+					junk_names[i]);
+	if (len < sizeof(about))
+		snprintf(about + len, sizeof(about) - len, "\n");
+	return about;
+}
+
+/* Returns the index of the target in argv, or OPTS_HELP or OPTS_BAD. */
+static int parse_cmdline(int argc, char **argv, struct junk_cmdline *o)
+{
+	const struct tool_opt opts[] = {
+		{ OPT("count", 'n', OPT_UINT, &o->count, "N",
+		      "datagrams to send (default " OPTS_STR(JUNK_DEFAULT_COUNT) ")"),
+		  .min = 1, .max = 1000000000 },
+		OPT_SEED_ENTRY(&o->seed, "the same seed sends the same datagrams (default 1)"),
+		{ OPT("class", 'c', OPT_CUSTOM, o->on, "LIST",
+		      "comma-separated classes, or all (default all)"), .parse = parse_classes },
+		{ OPT("rate", 'r', OPT_UINT, &o->rate, "N",
+		      "datagrams per second, 0: as fast as possible (default 0)"),
+		  .max = 10000000 },
+		{ OPT("bind", 'b', OPT_CUSTOM, &o->bind_ep, "ADDR", "source address"),
+		  .parse = parse_bind, .seen = &o->have_bind },
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
 	};
+	const struct tool t = { "kdht-junk", "[options] ADDR:PORT", classes_about(), opts, 1 };
+	unsigned int i;
+	int argi;
+
+	*o = (struct junk_cmdline){ .count = JUNK_DEFAULT_COUNT, .seed = 1 };
+	for (i = 0; i < JUNK_NCLASSES; i++)
+		o->on[i] = true;
+	argi = opts_parse(&t, argc, argv);
+	if (argi >= 0 && opts_target(&t, argv[argi], &o->target))
+		return OPTS_BAD;
+	return argi;
+}
+
+static int open_socket(const struct junk_cmdline *o)
+{
+	int fd = socket(o->target.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		perror("kdht-junk: socket");
+		return -1;
+	}
+	if (o->have_bind && bind(fd, (const struct sockaddr *)&o->bind_ep.ss, o->bind_ep.len) < 0) {
+		perror("kdht-junk: bind");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* What a storm sent, in all and by class. */
+struct junk_counts {
+	uint64_t sent, errors, bytes, start;
+	uint64_t per_class[JUNK_NCLASSES];
+};
+
+/* Sends o->count datagrams of the classes chosen; 0, or -1 if sending failed. */
+static int storm(int fd, const struct junk_cmdline *o, struct junk_counts *k)
+{
 	static uint8_t bufs[JUNK_BATCH][KDHT_MAX_DATAGRAM + 64];
 	struct iovec iov[JUNK_BATCH];
 	struct mmsghdr msgs[JUNK_BATCH];
-	enum junk_class slot_class[JUNK_BATCH];
-	uint64_t per_class[JUNK_NCLASSES] = { 0 }, sent = 0, bytes = 0, errors = 0, start;
-	unsigned long count = JUNK_DEFAULT_COUNT, seed = 1, rate = 0;
-	enum junk_class classes[JUNK_NCLASSES];
-	bool on[JUNK_NCLASSES], json = false, have_bind = false;
-	struct endpoint target, bind_ep;
+	enum junk_class slot_class[JUNK_BATCH], classes[JUNK_NCLASSES];
 	unsigned int nclasses = 0, i;
 	struct junk j;
-	int opt, fd;
 
 	for (i = 0; i < JUNK_NCLASSES; i++)
-		on[i] = true;
-	while ((opt = getopt_long(argc, argv, "n:S:c:r:b:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (uint_parse(optarg, "--count", 1, 1000000000, &count))
-				return 2;
-			break;
-		case 'S':
-			if (uint_parse(optarg, "--seed", 0, ~0ul, &seed))
-				return 2;
-			break;
-		case 'c':
-			if (parse_classes(optarg, on))
-				return 2;
-			break;
-		case 'r':
-			if (uint_parse(optarg, "--rate", 0, 10000000, &rate))
-				return 2;
-			break;
-		case 'b':
-			if (address_parse(optarg, &bind_ep)) {
-				fprintf(stderr, "kdht-junk: --bind: not an address: '%s'\n", optarg);
-				return 2;
-			}
-			have_bind = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return 2;
-	}
-	if (endpoint_parse(argv[optind], KDHT_DEFAULT_PORT, &target)) {
-		fprintf(stderr, "kdht-junk: not an ADDR:PORT: '%s'\n", argv[optind]);
-		return 2;
-	}
-	for (i = 0; i < JUNK_NCLASSES; i++)
-		if (on[i])
+		if (o->on[i])
 			classes[nclasses++] = (enum junk_class)i;
-
-	fd = socket(target.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		perror("kdht-junk: socket");
-		return 1;
-	}
-	if (have_bind && bind(fd, (const struct sockaddr *)&bind_ep.ss, bind_ep.len) < 0) {
-		perror("kdht-junk: bind");
-		return 1;
-	}
-
-	rng_seed(&j.rng, seed);
-	start = now_ns();
-	while (sent + errors < count) {
-		uint64_t left = count - sent - errors;
+	rng_seed(&j.rng, o->seed);
+	k->start = now_ns();
+	while (k->sent + k->errors < o->count) {
+		uint64_t left = o->count - k->sent - k->errors;
 		unsigned int n = left < JUNK_BATCH ? (unsigned int)left : JUNK_BATCH;
 		int r;
 
@@ -382,8 +376,8 @@ int main(int argc, char **argv)
 			iov[i].iov_base = bufs[i];
 			iov[i].iov_len = junk_fns[c](&j, bufs[i]);
 			memset(&msgs[i], 0, sizeof(msgs[i]));
-			msgs[i].msg_hdr.msg_name = &target.ss;
-			msgs[i].msg_hdr.msg_namelen = target.len;
+			msgs[i].msg_hdr.msg_name = (void *)&o->target.ss;
+			msgs[i].msg_hdr.msg_namelen = o->target.len;
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
 			slot_class[i] = c;
@@ -392,34 +386,51 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			if (errno != ENOBUFS && errno != EAGAIN) {
 				perror("kdht-junk: sendmmsg");
-				return 1;
+				return -1;
 			}
-			errors += n;
-		} else {
-			for (i = 0; i < (unsigned int)r; i++) {
-				bytes += iov[i].iov_len;
-				per_class[slot_class[i]]++;
-			}
-			sent += (unsigned int)r;
-			errors += n - (unsigned int)r;
+			r = 0;
 		}
-		pace(start, rate, sent + errors);
+		for (i = 0; i < (unsigned int)r; i++) {
+			k->bytes += iov[i].iov_len;
+			k->per_class[slot_class[i]]++;
+		}
+		k->sent += (unsigned int)r;
+		k->errors += n - (unsigned int)r;
+		pace(k->start, o->rate, k->sent + k->errors);
 	}
-	close(fd);
+	return 0;
+}
 
-	if (json) {
-		printf("{\"sent\":%llu,\"send_errors\":%llu,\"bytes\":%llu",
-		       (unsigned long long)sent, (unsigned long long)errors,
-		       (unsigned long long)bytes);
-		for (i = 0; i < JUNK_NCLASSES; i++)
-			printf(",\"%s\":%llu", junk_names[i], (unsigned long long)per_class[i]);
-		printf(",\"seconds\":%.3f}\n", (double)(now_ns() - start) / 1e9);
-	} else {
-		printf("sent %llu\nsend_errors %llu\nbytes %llu\n", (unsigned long long)sent,
-		       (unsigned long long)errors, (unsigned long long)bytes);
-		for (i = 0; i < JUNK_NCLASSES; i++)
-			printf("%s %llu\n", junk_names[i], (unsigned long long)per_class[i]);
-		printf("seconds %.3f\n", (double)(now_ns() - start) / 1e9);
-	}
+static void print_counts(const struct junk_counts *k, bool json)
+{
+	struct figure fig[3 + JUNK_NCLASSES + 1] = {
+		{ "sent", (double)k->sent, 0 }, { "send_errors", (double)k->errors, 0 },
+		{ "bytes", (double)k->bytes, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < JUNK_NCLASSES; i++)
+		fig[3 + i] = (struct figure){ junk_names[i], (double)k->per_class[i], 0 };
+	fig[3 + i] = (struct figure){ "seconds", (double)(now_ns() - k->start) / 1e9, 3 };
+	figures_print(fig, 3 + JUNK_NCLASSES + 1, json);
+}
+
+int main(int argc, char **argv)
+{
+	struct junk_cmdline o;
+	struct junk_counts k = { 0 };
+	int ret, fd;
+
+	ret = parse_cmdline(argc, argv, &o);
+	if (ret < 0)
+		return opts_exit_status(ret);
+	fd = open_socket(&o);
+	if (fd < 0)
+		return 1;
+	ret = storm(fd, &o, &k);
+	close(fd);
+	if (ret)
+		return 1;
+	print_counts(&k, o.json);
 	return 0;
 }

@@ -8,13 +8,12 @@
  * FIRST_ID is the closest node the lookup returned.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kdnl.h"
-#include "pkt.h"
+#include "opts.h"
 
 #define LOOKUPS_MAX_TARGETS	4096
 #define LOOKUPS_DEFAULT_PARALLEL 4
@@ -52,41 +51,82 @@ static int read_targets(uint8_t (*t)[KDHT_ID_LEN], size_t *n)
 	return 0;
 }
 
+/* The command line: options only, the targets come on stdin. */
+static int parse_cmdline(int argc, char **argv, unsigned long *parallel)
+{
+	const struct tool_opt opts[] = {
+		{ OPT("parallel", 'P', OPT_UINT, parallel, "N",
+		      "lookups at a time (default " OPTS_STR(LOOKUPS_DEFAULT_PARALLEL) ")"),
+		  .min = 1, .max = LOOKUPS_MAX_PARALLEL },
+		OPTS_END,
+	};
+	const struct tool t = {
+		"kdht-lookups", "[options] < TARGETS",
+		"  one lookup per line of 64 hex digits on stdin; prints, for each:\n"
+		"  TARGET ok|fail FIRST_ID|- ELAPSED_MS\n",
+		opts, 0,
+	};
+
+	*parallel = LOOKUPS_DEFAULT_PARALLEL;
+	return opts_parse(&t, argc, argv);
+}
+
+/* One output line: TARGET ok|fail FIRST_ID|- ELAPSED_MS. */
+static void print_lookup(const uint8_t *target, const struct kdnl_event *ev)
+{
+	print_hex(target, KDHT_ID_LEN);
+	printf(" %s ", ev->lookup.ok ? "ok" : "fail");
+	if (ev->lookup.npeers && ev->lookup.peers[0].has_id)
+		print_hex(ev->lookup.peers[0].id, KDHT_ID_LEN);
+	else
+		printf("-");
+	printf(" %u\n", ev->lookup.elapsed_ms);
+}
+
+/* Runs the n lookups, parallel at a time; 0, or -1 when the kernel failed us. */
+static int run_lookups(struct kdnl *nl, uint8_t (*targets)[KDHT_ID_LEN], size_t n,
+		       unsigned long parallel)
+{
+	static struct kdnl_event ev;
+	size_t started = 0, done = 0;
+	int ret;
+
+	while (done < n) {
+		while (started < n && started - done < parallel) {
+			ret = kdnl_lookup_start(nl, targets[started], (uint32_t)started);
+			if (ret) {
+				fprintf(stderr, "kdht-lookups: lookup %zu: %s%s%s\n", started,
+					strerror(-ret), kdnl_last_error(nl) ? ": " : "",
+					kdnl_last_error(nl) ? kdnl_last_error(nl) : "");
+				return -1;
+			}
+			started++;
+		}
+		ret = kdnl_read_event(nl, LOOKUPS_EVENT_TIMEOUT_MS, &ev);
+		if (ret <= 0) {
+			fprintf(stderr, "kdht-lookups: %s after %zu of %zu lookups\n",
+				ret ? strerror(-ret) : "no answer from the kernel", done, n);
+			return -1;
+		}
+		if (ev.cmd != KDHT_CMD_LOOKUP_DONE || ev.cookie >= started)
+			continue;
+		print_lookup(targets[ev.cookie], &ev);
+		done++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "parallel", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static uint8_t targets[LOOKUPS_MAX_TARGETS][KDHT_ID_LEN];
-	static struct kdnl_event ev;
-	unsigned long parallel = LOOKUPS_DEFAULT_PARALLEL;
-	size_t n, started = 0, done = 0;
+	unsigned long parallel;
 	struct kdnl *nl;
-	int opt, ret;
+	size_t n;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, "P:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'P':
-			if (uint_parse(optarg, "--parallel", 1, LOOKUPS_MAX_PARALLEL, &parallel))
-				return 2;
-			break;
-		case 'h':
-			printf("usage: kdht-lookups [-P|--parallel N] < TARGETS\n"
-			       "  one lookup per line of 64 hex digits on stdin, N at a time (default %d)\n"
-			       "  prints: TARGET ok|fail FIRST_ID|- ELAPSED_MS\n",
-			       LOOKUPS_DEFAULT_PARALLEL);
-			return 0;
-		default:
-			fprintf(stderr, "usage: kdht-lookups [-P|--parallel N] < TARGETS\n");
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: kdht-lookups [-P|--parallel N] < TARGETS\n");
-		return 2;
-	}
+	ret = parse_cmdline(argc, argv, &parallel);
+	if (ret < 0)
+		return opts_exit_status(ret);
 	if (read_targets(targets, &n))
 		return 2;
 	ret = kdnl_open(&nl);
@@ -95,36 +135,7 @@ int main(int argc, char **argv)
 			"kdht.ko is not loaded" : strerror(-ret));
 		return 1;
 	}
-	while (done < n) {
-		while (started < n && started - done < parallel) {
-			ret = kdnl_lookup_start(nl, targets[started], (uint32_t)started);
-			if (ret) {
-				fprintf(stderr, "kdht-lookups: lookup %zu: %s%s%s\n", started,
-					strerror(-ret), kdnl_last_error(nl) ? ": " : "",
-					kdnl_last_error(nl) ? kdnl_last_error(nl) : "");
-				kdnl_close(nl);
-				return 1;
-			}
-			started++;
-		}
-		ret = kdnl_read_event(nl, LOOKUPS_EVENT_TIMEOUT_MS, &ev);
-		if (ret <= 0) {
-			fprintf(stderr, "kdht-lookups: %s after %zu of %zu lookups\n",
-				ret ? strerror(-ret) : "no answer from the kernel", done, n);
-			kdnl_close(nl);
-			return 1;
-		}
-		if (ev.cmd != KDHT_CMD_LOOKUP_DONE || ev.cookie >= started)
-			continue;
-		print_hex(targets[ev.cookie], KDHT_ID_LEN);
-		printf(" %s ", ev.lookup.ok ? "ok" : "fail");
-		if (ev.lookup.npeers && ev.lookup.peers[0].has_id)
-			print_hex(ev.lookup.peers[0].id, KDHT_ID_LEN);
-		else
-			printf("-");
-		printf(" %u\n", ev.lookup.elapsed_ms);
-		done++;
-	}
+	ret = run_lookups(nl, targets, n, parallel);
 	kdnl_close(nl);
-	return 0;
+	return ret ? 1 : 0;
 }

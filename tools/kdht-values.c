@@ -14,7 +14,6 @@
  * unanswered after --timeout is sent again once, then counted lost.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -23,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pkt.h"
+#include "opts.h"
 #include "vmsg.h"
 
 #define VALUES_MAX_WINDOW	4096	/* requests in flight at most */
@@ -59,23 +58,6 @@ struct values {
 	FILE *acked;
 	struct counts c;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: kdht-values store|find [options] ADDR:PORT\n"
-		"  -n, --keys N        how many keys (default 10000)\n"
-		"  -o, --first N       index of the first key (default 0)\n"
-		"  -z, --size N        store: value bytes, 0..%d (default 100)\n"
-		"  -W, --window N      requests in flight at most, 1..%d (default 256)\n"
-		"  -d, --duration S    stop sending after S seconds (default: no limit)\n"
-		"  -t, --timeout S     a request unanswered this long is resent once (default 1)\n"
-		"  -S, --seed N        keys are derived from N (default 1)\n"
-		"  -a, --acked FILE    store: write the index of each key acknowledged as stored\n"
-		"  -k, --indices FILE  find: the key indices to ask for, one per line\n"
-		"  -j, --json          print the counts as JSON\n",
-		KDD_PART_LEN, VALUES_MAX_WINDOW);
-}
 
 static void key_of(const struct values *v, uint64_t i, struct kd_id *key)
 {
@@ -350,123 +332,108 @@ static int open_socket(struct values *v, const struct endpoint *target)
 	return 0;
 }
 
+/* The command line, where it does not go straight into struct values. */
+struct values_cmdline {
+	unsigned long n, first, size, window, seed;
+	uint64_t duration_ns;
+	const char *acked, *indices;
+	bool json;
+	struct endpoint target;
+};
+
+/* Returns the index of the target in argv, or OPTS_HELP or OPTS_BAD. */
+static int parse_cmdline(int argc, char **argv, struct values *v, struct values_cmdline *o)
+{
+	const struct tool_opt opts[] = {
+		{ OPT("keys", 'n', OPT_UINT, &o->n, "N", "how many keys (default 10000)"),
+		  .min = 1, .max = ~0ul },
+		{ OPT("first", 'o', OPT_UINT, &o->first, "N", "index of the first key (default 0)"),
+		  .max = ~0ul },
+		{ OPT("size", 'z', OPT_UINT, &o->size, "N",
+		      "store: value bytes, 0.." OPTS_STR(KDD_PART_LEN) " (default 100)"),
+		  .max = KDD_PART_LEN },
+		{ OPT("window", 'W', OPT_UINT, &o->window, "N",
+		      "requests in flight at most, 1.." OPTS_STR(VALUES_MAX_WINDOW) " (default 256)"),
+		  .min = 1, .max = VALUES_MAX_WINDOW },
+		{ OPT("duration", 'd', OPT_SECONDS, &o->duration_ns, "S",
+		      "stop sending after S seconds (default: no limit)") },
+		{ OPT("timeout", 't', OPT_SECONDS, &v->timeout_ns, "S",
+		      "a request unanswered this long is resent once (default 1)") },
+		OPT_SEED_ENTRY(&o->seed, "keys are derived from N (default 1)"),
+		{ OPT("acked", 'a', OPT_STRING, &o->acked, "FILE",
+		      "store: write the index of each key acknowledged as stored") },
+		{ OPT("indices", 'k', OPT_STRING, &o->indices, "FILE",
+		      "find: the key indices to ask for, one per line") },
+		OPT_JSON_ENTRY(&o->json),
+		OPTS_END,
+	};
+	const struct tool t = { "kdht-values", "store|find [options] ADDR:PORT", NULL, opts, 1 };
+	int argi;
+
+	*o = (struct values_cmdline){ .n = 10000, .size = 100, .window = 256, .seed = 1 };
+	if (argc < 2 || (strcmp(argv[1], "store") && strcmp(argv[1], "find"))) {
+		opts_usage(&t, stderr);
+		return OPTS_BAD;
+	}
+	v->is_find = !strcmp(argv[1], "find");
+	if (seconds_parse("1", "--timeout", &v->timeout_ns))
+		return OPTS_BAD;
+	argi = opts_parse(&t, argc - 1, argv + 1);
+	if (argi < 0)
+		return argi;
+	if ((o->acked && v->is_find) || (o->indices && !v->is_find)) {
+		opts_usage(&t, stderr);
+		return OPTS_BAD;
+	}
+	if (opts_target(&t, argv[argi + 1], &o->target))
+		return OPTS_BAD;
+	return argi + 1;
+}
+
+/* Opens path, if given, into *f; says why not. */
+static int open_file(const char *path, const char *mode, FILE **f)
+{
+	if (!path)
+		return 0;
+	*f = fopen(path, mode);
+	if (*f)
+		return 0;
+	fprintf(stderr, "kdht-values: %s: %s\n", path, strerror(errno));
+	return -errno;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "keys", required_argument, NULL, 'n' },
-		{ "first", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "acked", required_argument, NULL, 'a' },
-		{ "indices", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct values v;
-	struct endpoint target;
+	struct values_cmdline o;
 	struct work w = { 0 };
-	unsigned long n = 10000, first = 0, size = 100, window = 256, seed = 1;
-	uint64_t duration_ns = 0, elapsed_ns;
-	const char *acked = NULL, *indices = NULL;
-	bool json = false;
-	int opt;
+	uint64_t elapsed_ns;
+	int ret;
 
 	if (sodium_init() < 0) {
 		fprintf(stderr, "kdht-values: cannot initialise libsodium\n");
 		return 1;
 	}
-	if (argc < 2 || (strcmp(argv[1], "store") && strcmp(argv[1], "find"))) {
-		usage(stderr);
-		return 2;
-	}
-	v.is_find = !strcmp(argv[1], "find");
-	argc--;
-	argv++;
-	if (seconds_parse("1", "--timeout", &v.timeout_ns))
-		return 2;
-	while ((opt = getopt_long(argc, argv, "n:o:z:W:d:t:S:a:k:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (uint_parse(optarg, "--keys", 1, ~0ul, &n))
-				return 2;
-			break;
-		case 'o':
-			if (uint_parse(optarg, "--first", 0, ~0ul, &first))
-				return 2;
-			break;
-		case 'z':
-			if (uint_parse(optarg, "--size", 0, KDD_PART_LEN, &size))
-				return 2;
-			break;
-		case 'W':
-			if (uint_parse(optarg, "--window", 1, VALUES_MAX_WINDOW, &window))
-				return 2;
-			break;
-		case 'd':
-			if (seconds_parse(optarg, "--duration", &duration_ns))
-				return 2;
-			break;
-		case 't':
-			if (seconds_parse(optarg, "--timeout", &v.timeout_ns))
-				return 2;
-			break;
-		case 'S':
-			if (uint_parse(optarg, "--seed", 0, ~0ul, &seed))
-				return 2;
-			break;
-		case 'a':
-			acked = optarg;
-			break;
-		case 'k':
-			indices = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1 || (acked && v.is_find) || (indices && !v.is_find)) {
-		usage(stderr);
-		return 2;
-	}
-	if (endpoint_parse(argv[optind], KDHT_DEFAULT_PORT, &target)) {
-		fprintf(stderr, "kdht-values: not an ADDR:PORT: '%s'\n", argv[optind]);
-		return 2;
-	}
-	v.seed = seed;
-	v.size = (uint32_t)size;
-	v.window = (unsigned int)window;
+	ret = parse_cmdline(argc, argv, &v, &o);
+	if (ret < 0)
+		return opts_exit_status(ret);
+	v.seed = o.seed;
+	v.size = (uint32_t)o.size;
+	v.window = (unsigned int)o.window;
 	randombytes_buf(v.sender, sizeof(v.sender));
 	v.gen = randombytes_uniform(1u << 16);
-	w.next = first;
-	w.end = first + n;
-	if (indices && !(w.from = fopen(indices, "r"))) {
-		fprintf(stderr, "kdht-values: %s: %s\n", indices, strerror(errno));
+	w.next = o.first;
+	w.end = o.first + o.n;
+	if (open_file(o.indices, "r", &w.from) || open_file(o.acked, "w", &v.acked) ||
+	    open_socket(&v, &o.target))
 		return 1;
-	}
-	if (acked && !(v.acked = fopen(acked, "w"))) {
-		fprintf(stderr, "kdht-values: %s: %s\n", acked, strerror(errno));
-		return 1;
-	}
-	if (open_socket(&v, &target))
-		return 1;
-	run(&v, &w, duration_ns, &elapsed_ns);
+	run(&v, &w, o.duration_ns, &elapsed_ns);
 	if (v.acked && fclose(v.acked)) {
-		fprintf(stderr, "kdht-values: %s: %s\n", acked, strerror(errno));
+		fprintf(stderr, "kdht-values: %s: %s\n", o.acked, strerror(errno));
 		return 1;
 	}
 	if (w.from)
 		fclose(w.from);
-	print_counts(&v, elapsed_ns, json);
+	print_counts(&v, elapsed_ns, o.json);
 	return 0;
 }

@@ -5,7 +5,9 @@
 # says so, while --backend kernel refuses to start with one clear line.
 #
 # usage: auto-backend.sh KDHTD DHTCTL
+# Time limits scale with KDHT_TIMEOUT_FACTOR (wait.sh).
 set -u
+. "$(dirname "$0")/wait.sh"
 
 kdhtd=$1
 dhtctl=$2
@@ -33,16 +35,12 @@ fi
 "$kdhtd" --config /dev/null --backend auto --state-dir "$dir/a" --socket "$dir/a.sock" \
 	--port $port --bind4 127.0.0.1 --bind6 none 2>"$dir/log" &
 pid=$!
-i=0
-until out=$("$dhtctl" -s "$dir/a.sock" --json node 2>/dev/null); do
-	i=$((i + 1))
-	if [ $i -ge 100 ]; then
-		echo "FAIL: kdhtd --backend auto did not start" >&2
-		cat "$dir/log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+if ! wait_for 10 "$dhtctl" -s "$dir/a.sock" node; then
+	echo "FAIL: kdhtd --backend auto did not start" >&2
+	cat "$dir/log" >&2
+	exit 1
+fi
+out=$("$dhtctl" -s "$dir/a.sock" --json node)
 echo "$out" | grep -q '"backend":"user"' || {
 	echo "FAIL: auto backend: $out" >&2
 	exit 1

@@ -10,7 +10,9 @@
 # on a real disk, so that commits are synced for real.
 #
 # usage: crash.sh KDHTD DHTCTL KDHT_VALUES STATE_PARENT
+# Time limits scale with KDHT_TIMEOUT_FACTOR (wait.sh).
 set -u
+. "$(dirname "$0")/wait.sh"
 
 kdhtd=$1
 dhtctl=$2
@@ -40,20 +42,21 @@ start() {
 		--socket "$dir/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
 		--rate-limit 1000000 --log-level warn 2>>"$dir/kdhtd.log" &
 	pid=$!
-	i=0
-	until "$dhtctl" -s "$dir/ctl.sock" node >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "kdhtd did not come up"
-		sleep 0.1
-	done
+	wait_for 10 "$dhtctl" -s "$dir/ctl.sock" node || fail "kdhtd did not come up"
+}
+
+# acked_over N: more than N STOREs acknowledged so far.
+acked_over() {
+	[ "$(wc -l <"$dir/acked")" -gt "$1" ] 2>/dev/null
 }
 
 start
-# Keys are sent for 4 s; the daemon dies after 2, with STOREs in flight.
-"$values" store --keys 10000000 --window 512 --duration 4 --timeout 0.5 \
+# Keys are sent for 4 s (scaled); the daemon dies once more than 1000 were
+# acknowledged, with STOREs in flight.
+"$values" store --keys 10000000 --window 512 --duration "$(scaled 4)" --timeout 0.5 \
 	--acked "$dir/acked" --json "127.0.0.1:$port" >"$dir/storm.json" 2>"$dir/storm.log" &
 storm=$!
-sleep 2
+wait_for 3 acked_over 1000 || fail "1000 STOREs not acknowledged within $(scaled 3)s"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 pid=

@@ -14,7 +14,9 @@
 # cleanly on SIGTERM; any left are killed on exit.
 #
 # usage: mesh.sh KDHTD DHTCTL [NODES]
+# Time limits scale with KDHT_TIMEOUT_FACTOR (wait.sh).
 set -u
+. "$(dirname "$0")/wait.sh"
 
 kdhtd=$1
 dhtctl=$2
@@ -71,22 +73,24 @@ while [ $i -lt "$nodes" ]; do
 	i=$((i + 1))
 done
 
-# Wait (bounded) for every node's control socket and routing table.
-deadline=$(($(date +%s) + 20))
+# routes_at_least I N: node I answers and knows N contacts or more.
+routes_at_least() {
+	_routes=$(ctl "$1" routes 2>/dev/null) &&
+		[ "$(printf '%s' "$_routes" | grep -c .)" -ge "$2" ]
+}
+
+# Every node answers, and the bootstrap lookups have spread the contacts:
+# each knows three others (r = 3), or all of them in a smaller mesh.
+known=$((nodes - 1 < 3 ? nodes - 1 : 3))
 i=0
 while [ $i -lt "$nodes" ]; do
-	if ctl $i routes 2>/dev/null | grep -q .; then
-		i=$((i + 1))
-	elif [ "$(date +%s)" -ge $deadline ]; then
+	if ! wait_for 20 routes_at_least $i $known; then
 		fail "node $i did not join"
 		cat "$dir/n$i.log" >&2
 		exit 1
-	else
-		sleep 0.2
 	fi
+	i=$((i + 1))
 done
-# Let the bootstrap lookups spread the contacts.
-sleep 1
 
 i=0
 while [ $i -lt "$nodes" ]; do
@@ -190,15 +194,10 @@ alive="$alive $nodes $((nodes + 1))"
 held() {
 	ctl "$1" stats 2>/dev/null | awk '$1 == "values_held" { print $2 }'
 }
-deadline=$(($(date +%s) + 30))
-while [ "$(held "$nodes")" = "" ] || [ "$(held "$nodes")" -eq 0 ] ||
-	[ "$(held $((nodes + 1)))" = "" ] || [ "$(held $((nodes + 1)))" -eq 0 ]; do
-	if [ "$(date +%s)" -ge $deadline ]; then
-		fail "the new nodes received no records"
-		break
-	fi
-	sleep 0.5
-done
+newcomers_hold_records() {
+	[ "$(held "$nodes")" -gt 0 ] 2>/dev/null && [ "$(held $((nodes + 1)))" -gt 0 ] 2>/dev/null
+}
+wait_for 30 newcomers_hold_records || fail "the new nodes received no records"
 republished=0
 for i in $alive; do
 	n=$(ctl $i stats | awk '$1 == "republished" { print $2 }')
@@ -219,14 +218,7 @@ kill "$p3"
 wait "$p3" || fail "node 3 did not stop cleanly"
 pids=$(echo $pids | tr ' ' '\n' | grep -vx "$p3" | tr '\n' ' ')
 start 3 --no-bootstrap
-deadline=$(($(date +%s) + 15))
-until ctl 3 routes 2>/dev/null | grep -q .; do
-	if [ "$(date +%s)" -ge $deadline ]; then
-		fail "node 3 did not rejoin from its snapshot"
-		break
-	fi
-	sleep 0.2
-done
+wait_for 15 routes_at_least 3 1 || fail "node 3 did not rejoin from its snapshot"
 grep -q "rejoining through [1-9][0-9]* saved contacts" "$dir/n3.log" ||
 	fail "node 3 did not reload its routing snapshot"
 got=$(ctl 3 get key-0)

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 
 #include "kd_codec.h"
-
-#define CHECK(x) do { if (!(x)) abort(); } while (0)
+#include "fuzz_script.h"
 
 static bool node_equal(const struct kd_node *a, const struct kd_node *b)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 
 #include "kd_core.h"
+#include "fuzz_script.h"
 
-#define CHECK(x) do { if (!(x)) abort(); } while (0)
 #define SENT_MAX 64
 #define PEERS 8
 
@@ -25,19 +25,6 @@ static unsigned int nsent;
 static const struct kd_addr *cur_from;	/* source of the datagram being input */
 static size_t cur_reply_max;		/* its reply budget */
 static size_t cur_reply_len;		/* bytes sent back to it */
-
-struct script {
-	const u8 *p;
-	size_t left;
-};
-
-static u8 take(struct script *s)
-{
-	if (!s->left)
-		return 0;
-	s->left--;
-	return *s->p++;
-}
 
 static struct kd_addr peer_addr(u8 v)
 {

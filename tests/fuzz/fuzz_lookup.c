@@ -9,23 +9,10 @@
 #include <stdlib.h>
 
 #include "kd_lookup.h"
+#include "fuzz_script.h"
 
-#define CHECK(x) do { if (!(x)) abort(); } while (0)
 #define WIDTH_MAX 32
 #define K_MAX 8
-
-struct script {
-	const u8 *p;
-	size_t left;
-};
-
-static u8 take(struct script *s)
-{
-	if (!s->left)
-		return 0;
-	s->left--;
-	return *s->p++;
-}
 
 /* 256 distinct nodes, one per byte value, spread over the id space. */
 static struct kd_node node_of(u8 v)

@@ -38,7 +38,9 @@ on() {
 
 # Every time limit of the scenarios and helpers is in seconds of Debian's
 # kernel; the debug kernel (--deep) is several times slower, and the harness
-# passes by how much in KDHT_TIMEOUT_FACTOR (kdht.tfactor=).
+# passes by how much in KDHT_TIMEOUT_FACTOR (kdht.tfactor=). A limit bounds
+# a wait on an event, never a sleep: it is set for a host busy with other
+# work, since a run that meets its event early pays nothing for it.
 KDHT_TIMEOUT_FACTOR=${KDHT_TIMEOUT_FACTOR:-1}
 
 # scaled S: S seconds of Debian's kernel on the kernel that runs.
@@ -130,7 +132,7 @@ add_node() {
 	"$IP" netns add "n$_i"
 	# A namespace of an earlier scenario may still be dying with a name
 	# this one needs; retry for a while before calling it a failure.
-	wait_until 30 "$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
+	wait_until 60 "$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
 	"$IP" link set "v$_i" master "$BRIDGE" up
 	# One ip process for the namespace's setup: each costs dearly under TCG.
 	"$IP" -n "n$_i" -batch - <<-EOF
@@ -157,18 +159,29 @@ mesh() {
 	_count=$1
 	[ "$_count" -le "$MESH_MAX" ] || fail "mesh of $_count nodes: at most $MESH_MAX"
 	bridge_up
-	_i=1
-	while [ "$_i" -le "$_count" ]; do
+	for _i in $(seq "$_count"); do
 		add_node "$_i" "${2:-0}" "${3:-0}"
-		_i=$((_i + 1))
 	done
 }
 
-# del_node I: the namespace goes; its veth goes with it, asynchronously:
-# wait for that, so that node I can be added again at once.
+# del_node I [LIMIT_S]: the namespace goes; its veth goes with it,
+# asynchronously: wait for that (at most LIMIT_S seconds, scaled; default
+# 60), so that node I can be added again at once. A namespace dies only
+# once the last process in it has exited: a caller that left commands
+# running there gives the time they may still take.
 del_node() {
 	"$IP" netns del "n$1"
-	wait_until 20 sh -c "[ ! -e /sys/class/net/v$1 ]"
+	wait_until "${2:-60}" no_link "v$1"
+}
+
+# no_link NAME: no network device NAME in the initial namespace.
+no_link() {
+	[ ! -e "/sys/class/net/$1" ]
+}
+
+# no_veths: no node's veth is left in the initial namespace.
+no_veths() {
+	! ls -d /sys/class/net/v[0-9]* >/dev/null 2>&1
 }
 
 # teardown: every namespace and the bridge go; the next scenario starts clean.
@@ -178,13 +191,8 @@ teardown() {
 		"$IP" netns del "$_ns"
 	done
 	# Namespaces die asynchronously, their veths with them: wait, so that
-	# the next scenario can create v1.. again.
-	_n=0
-	_tries=$(scaled 300)
-	while ls -d /sys/class/net/v[0-9]* >/dev/null 2>&1 && [ "$_n" -lt "$_tries" ]; do
-		sleep 0.1
-		_n=$((_n + 1))
-	done
+	# the next scenario can create v1.. again (add_node retries if not).
+	wait_for 60 no_veths || log "teardown: veths still there: $(ls /sys/class/net)"
 	[ -d "/sys/class/net/$BRIDGE" ] && "$IP" link del "$BRIDGE"
 	# Daemons' identities and stores are the scenario's own.
 	rm -rf /tmp/kdhtd /run/kdht
@@ -200,20 +208,16 @@ node_up() {
 }
 
 nodes_up() {
-	_i=1
-	while [ "$_i" -le "$1" ]; do
+	for _i in $(seq "$1"); do
 		node_up "$_i"
-		_i=$((_i + 1))
 	done
 }
 
 # bootstrap_all N: nodes 2..N each know node 1 only.
 bootstrap_all() {
-	_i=2
-	while [ "$_i" -le "$1" ]; do
+	for _i in $(seq 2 "$1"); do
 		on "$_i" dhtctl -k bootstrap "$(addr4 1):$KDHT_PORT" ||
 			fail "node $_i: dhtctl -k bootstrap failed"
-		_i=$((_i + 1))
 	done
 }
 
@@ -239,6 +243,19 @@ table_at_least() {
 # stat_of I NAME: one counter of node I (names from KDHT_STATS).
 stat_of() {
 	proc_of "$@"
+}
+
+# stat_at_least I NAME MIN: node I's counter NAME has reached MIN.
+stat_at_least() {
+	[ "$(stat_of "$1" "$2")" -ge "$3" ]
+}
+
+# all_tables_at_least N MIN LIMIT_S: waits until the routing tables of nodes
+# 1..N each hold MIN contacts or more.
+all_tables_at_least() {
+	for _t in $(seq "$1"); do
+		wait_until "$3" table_at_least "$_t" "$2"
+	done
 }
 
 # show_drops N: the non-zero drop and lookup counters of nodes 1..N, to
@@ -298,7 +315,7 @@ daemon_up() {
 		--socket "/run/kdht/n$_i.sock" --port "$KDHT_PORT" --log-level warn "$@" \
 		>>"/tmp/kdhtd/n$_i.log" 2>&1 &
 	echo $! >"/tmp/kdhtd/n$_i.pid"
-	wait_until 20 dctl "$_i" node
+	wait_until 60 dctl "$_i" node
 }
 
 # daemon_kill I [SIGNAL]: signals node I's daemon (default KILL) and reaps
@@ -336,16 +353,10 @@ daemon_log_clean() {
 # daemons_up N: a daemon on nodes 1..N, then waits until every table holds
 # at least 3 contacts again.
 daemons_up() {
-	_d=1
-	while [ "$_d" -le "$1" ]; do
+	for _d in $(seq "$1"); do
 		daemon_up "$_d"
-		_d=$((_d + 1))
 	done
-	_d=1
-	while [ "$_d" -le "$1" ]; do
-		wait_until 60 table_at_least "$_d" 3
-		_d=$((_d + 1))
-	done
+	all_tables_at_least "$1" 3 60
 }
 
 # dctl I ARGS...: dhtctl against node I's daemon.
@@ -357,7 +368,7 @@ dctl() {
 
 daemons_down() {
 	killall kdhtd 2>/dev/null
-	wait_until 20 sh -c '! pidof kdhtd'
+	wait_until 60 sh -c '! pidof kdhtd'
 }
 
 # demo N: the README's main job, inside the VM: kdhtd on every node, a put

@@ -139,8 +139,27 @@ struct sim_lookup_rec {
 	struct kd_id target;
 };
 
+/*
+ * What the program driving the simulator (sim_main.c, tests/unit/test_core.c)
+ * learns from it; any hook may be NULL.
+ */
+struct sim_hooks {
+	/* Every event a node's core raises. */
+	void (*on_event)(struct sim *s, uint32_t node, const struct kd_event *ev);
+	/* After every core call on a node that has not joined yet. */
+	void (*check_join)(struct sim *s, uint32_t node);
+	/*
+	 * Every datagram a node's core sends, before the network sees it: true
+	 * keeps it off the network, for a test that delivers it by hand later
+	 * (sim_send) or never.
+	 */
+	bool (*tap)(struct sim *s, uint32_t src, const struct kd_addr *to,
+		    const uint8_t *pkt, size_t len);
+};
+
 struct sim {
 	struct kd_params params;
+	struct sim_hooks hooks;
 	struct sim_net_cfg net;
 	enum sim_hostile_mode hostile_mode;
 	bool hostile_active;
@@ -179,14 +198,21 @@ int sim_node_create(struct sim *s);
 void sim_node_kill(struct sim *s, uint32_t i);
 /* Reads the node's next due time and queues a timer event if it is earlier. */
 int sim_reschedule(struct sim *s, uint32_t i);
-/* Processes the next event; false when the queue is empty. */
+/*
+ * Puts a datagram from node src on the network: lost, dropped (no live node
+ * at to) or queued for delivery after the link's latency.
+ */
+void sim_send(struct sim *s, uint32_t src, const struct kd_addr *to,
+	      const uint8_t *pkt, size_t len);
+/*
+ * Processes the next event; false when the queue is empty. The clock never
+ * goes back: an event due before a clock its driver moved on runs late.
+ */
 bool sim_step(struct sim *s);
 /* Time the next event is due, or KD_NEVER. */
 uint64_t sim_peek_time(const struct sim *s);
-/* Called for every event a node's core raises; in sim_main.c. */
-void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev);
-/* Called after every core call on a node that has not joined yet; in sim_main.c. */
-void sim_check_join(struct sim *s, uint32_t node);
+/* Runs events up to and including time t, then sets the clock to t. */
+void sim_run_until(struct sim *s, uint64_t t);
 
 /* sim_oracle.c */
 /*

@@ -143,7 +143,7 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
  * The core runs its bootstrap lookup of our own id without an event: it has
  * ended once the table holds a contact and no lookup is running.
  */
-void sim_check_join(struct sim *s, uint32_t node)
+static void check_join(struct sim *s, uint32_t node)
 {
 	struct sim_node *n = &s->node[node];
 
@@ -154,7 +154,7 @@ void sim_check_join(struct sim *s, uint32_t node)
 	start_join_lookups(s, node);
 }
 
-void sim_on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
+static void on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
 	struct sim_node *n = &s->node[node];
 
@@ -186,15 +186,6 @@ static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
 		return i;
 	}
 	return UINT32_MAX;
-}
-
-/* Runs events up to and including time t, then sets the clock to t. */
-static void run_until(struct sim *s, uint64_t t)
-{
-	while (sim_peek_time(s) <= t)
-		sim_step(s);
-	if (s->now < t)
-		s->now = t;
 }
 
 /* Joins count new nodes in batches, each bootstrapping from a joined node. */
@@ -254,34 +245,36 @@ static int join_nodes(struct sim *s, uint32_t count)
 	return 0;
 }
 
-static void start_attack(struct sim *s, uint32_t count)
+/* Hands up to count random live honest nodes to change, one at a time. */
+static void change_random_nodes(struct sim *s, uint32_t count,
+				void (*change)(struct sim *s, uint32_t i))
 {
-	uint32_t made = 0;
+	uint32_t made;
 
-	while (made < count) {
+	for (made = 0; made < count; made++) {
 		uint32_t i = pick_node(s, false, false);
 
 		if (i == UINT32_MAX)
 			break;
-		s->node[i].hostile = 1;
-		s->hostile_ids[s->nhostile++] = i;
-		made++;
+		change(s, i);
 	}
+}
+
+static void make_hostile(struct sim *s, uint32_t i)
+{
+	s->node[i].hostile = 1;
+	s->hostile_ids[s->nhostile++] = i;
+}
+
+static void start_attack(struct sim *s, uint32_t count)
+{
+	change_random_nodes(s, count, make_hostile);
 	s->hostile_active = count > 0;
 }
 
 static void churn(struct sim *s, uint32_t count)
 {
-	uint32_t made = 0;
-
-	while (made < count) {
-		uint32_t i = pick_node(s, false, false);
-
-		if (i == UINT32_MAX)
-			break;
-		sim_node_kill(s, i);
-		made++;
-	}
+	change_random_nodes(s, count, sim_node_kill);
 }
 
 static int run_lookups(struct sim *s, const struct sim_opts *o)
@@ -296,7 +289,7 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		struct sim_lookup_rec *r = &s->lk[m];
 		uint32_t i;
 
-		run_until(s, t);
+		sim_run_until(s, t);
 		t += o->lookup_gap_ms;
 		i = pick_node(s, true, true);
 		if (i == UINT32_MAX) {
@@ -604,86 +597,126 @@ static int parse_param(const char *arg, const char *name, uint32_t max, uint32_t
 	return 0;
 }
 
+/* arg is one of two words: *second tells which. */
+static int parse_either(const char *arg, const char *name, const char *first,
+			const char *other, bool *second)
+{
+	*second = strcmp(arg, other) == 0;
+	if (*second || strcmp(arg, first) == 0)
+		return 0;
+	fprintf(stderr, "kdht-sim: %s: %s or %s\n", name, first, other);
+	return -EINVAL;
+}
+
+/* The core parameters the command line sets: each a u8 or a u16 field. */
+struct param_opt {
+	int opt;
+	const char *name;
+	size_t offset;
+	size_t width;
+};
+
+#define PARAM_OPT(o, n, field) \
+	{ o, n, offsetof(struct kd_params, field), sizeof(((struct kd_params *)0)->field) }
+
+static const struct param_opt param_opts[] = {
+	PARAM_OPT(OPT_K, "--k", k),
+	PARAM_OPT(OPT_ALPHA, "--alpha", alpha),
+	PARAM_OPT(OPT_CONTACTS, "--max-contacts", max_contacts),
+	PARAM_OPT(OPT_INFLIGHT, "--max-inflight", max_inflight),
+	PARAM_OPT(OPT_MAX_LOOKUPS, "--max-lookups", max_lookups),
+	PARAM_OPT(OPT_WIDTH, "--width", lookup_width),
+	PARAM_OPT(OPT_RETRIES, "--retries", lookup_retries),
+};
+
+/* Options of the core's parameters: 1 if c is none of them, else 0 or -EINVAL. */
+static int parse_core_opt(int c, const char *arg, struct kd_params *p)
+{
+	const struct param_opt *po;
+	uint32_t v;
+	u16 v16;
+
+	for (po = param_opts; po < param_opts + sizeof(param_opts) / sizeof(*po); po++) {
+		if (po->opt != c)
+			continue;
+		if (parse_param(arg, po->name, po->width == 1 ? UINT8_MAX : UINT16_MAX, &v))
+			return -EINVAL;
+		v16 = (u16)v;
+		if (po->width == 1)
+			*((u8 *)p + po->offset) = (u8)v;
+		else
+			memcpy((u8 *)p + po->offset, &v16, sizeof(v16));
+		return 0;
+	}
+	return 1;
+}
+
+/* Options of the run: 1 if c is none of them, else 0 or -EINVAL. */
+static int parse_run_opt(int c, const char *arg, struct sim_opts *o)
+{
+	uint32_t seed;
+
+	switch (c) {
+	case OPT_NODES: return parse_u32(arg, "--nodes", &o->nodes);
+	case OPT_LOOKUPS: return parse_u32(arg, "--lookups", &o->lookups);
+	case OPT_SEED:
+		if (parse_u32(arg, "--seed", &seed))
+			return -EINVAL;
+		o->seed = seed;
+		return 0;
+	case OPT_CHURN: return parse_frac(arg, "--churn", 0, 0.99, &o->churn);
+	case OPT_REJOIN: o->rejoin = true; return 0;
+	case OPT_HOSTILE: return parse_frac(arg, "--hostile", 0, 0.5, &o->hostile);
+	case OPT_SETTLE: return parse_u32(arg, "--settle-ms", &o->settle_ms);
+	case OPT_GAP: return parse_u32(arg, "--lookup-gap-ms", &o->lookup_gap_ms);
+	case OPT_MIN_SUCCESS: return parse_frac(arg, "--min-success", 0, 100, &o->min_success);
+	case OPT_JSON: o->json = true; return 0;
+	}
+	return 1;
+}
+
+/* Options of the network and its nodes: 1 if c is none of them, else 0 or -EINVAL. */
+static int parse_net_opt(int c, const char *arg, struct sim *s)
+{
+	bool second;
+
+	switch (c) {
+	case OPT_HOSTILE_MODE:
+		if (parse_either(arg, "--hostile-mode", "unreachable", "collude", &second))
+			return -EINVAL;
+		s->hostile_mode = second ? SIM_HOSTILE_COLLUDE : SIM_HOSTILE_UNREACHABLE;
+		return 0;
+	case OPT_LATENCY:
+		if (parse_either(arg, "--latency", "uniform", "lognormal", &second))
+			return -EINVAL;
+		s->net.model = second ? SIM_LAT_LOGNORMAL : SIM_LAT_UNIFORM;
+		return 0;
+	case OPT_PER_SUBNET:
+		return parse_param(arg, "--per-subnet", SIM_HOSTS_PER_SUBNET, &s->net.per_subnet);
+	case OPT_LAT_MIN: return parse_u32(arg, "--lat-min", &s->net.lat_min_ms);
+	case OPT_LAT_MAX: return parse_u32(arg, "--lat-max", &s->net.lat_max_ms);
+	case OPT_JITTER: return parse_u32(arg, "--jitter", &s->net.jitter_ms);
+	case OPT_LOSS: return parse_frac(arg, "--loss", 0, 0.9, &s->net.loss);
+	case OPT_JOIN_LOOKUPS: return parse_param(arg, "--join-lookups", 8, &s->join_lookups);
+	}
+	return 1;
+}
+
 static int parse_opts(int argc, char **argv, struct sim_opts *o, struct sim *s)
 {
-	uint32_t v;
 	int c, err = 0;
 
 	while (!err && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_NODES: err = parse_u32(optarg, "--nodes", &o->nodes); break;
-		case OPT_LOOKUPS: err = parse_u32(optarg, "--lookups", &o->lookups); break;
-		case OPT_SEED:
-			err = parse_u32(optarg, "--seed", &v);
-			o->seed = v;
-			break;
-		case OPT_CHURN: err = parse_frac(optarg, "--churn", 0, 0.99, &o->churn); break;
-		case OPT_REJOIN: o->rejoin = true; break;
-		case OPT_HOSTILE: err = parse_frac(optarg, "--hostile", 0, 0.5, &o->hostile); break;
-		case OPT_HOSTILE_MODE:
-			if (strcmp(optarg, "unreachable") == 0) {
-				s->hostile_mode = SIM_HOSTILE_UNREACHABLE;
-			} else if (strcmp(optarg, "collude") == 0) {
-				s->hostile_mode = SIM_HOSTILE_COLLUDE;
-			} else {
-				fprintf(stderr, "kdht-sim: --hostile-mode: unreachable or collude\n");
-				err = -EINVAL;
-			}
-			break;
-		case OPT_PER_SUBNET:
-			err = parse_param(optarg, "--per-subnet", SIM_HOSTS_PER_SUBNET, &s->net.per_subnet);
-			break;
-		case OPT_LATENCY:
-			if (strcmp(optarg, "uniform") == 0) {
-				s->net.model = SIM_LAT_UNIFORM;
-			} else if (strcmp(optarg, "lognormal") == 0) {
-				s->net.model = SIM_LAT_LOGNORMAL;
-			} else {
-				fprintf(stderr, "kdht-sim: --latency: uniform or lognormal\n");
-				err = -EINVAL;
-			}
-			break;
-		case OPT_LAT_MIN: err = parse_u32(optarg, "--lat-min", &s->net.lat_min_ms); break;
-		case OPT_LAT_MAX: err = parse_u32(optarg, "--lat-max", &s->net.lat_max_ms); break;
-		case OPT_JITTER: err = parse_u32(optarg, "--jitter", &s->net.jitter_ms); break;
-		case OPT_LOSS: err = parse_frac(optarg, "--loss", 0, 0.9, &s->net.loss); break;
-		case OPT_JOIN_LOOKUPS: err = parse_param(optarg, "--join-lookups", 8, &s->join_lookups); break;
-		case OPT_SETTLE: err = parse_u32(optarg, "--settle-ms", &o->settle_ms); break;
-		case OPT_GAP: err = parse_u32(optarg, "--lookup-gap-ms", &o->lookup_gap_ms); break;
-		case OPT_K:
-			err = parse_param(optarg, "--k", UINT8_MAX, &v);
-			s->params.k = (u8)v;
-			break;
-		case OPT_ALPHA:
-			err = parse_param(optarg, "--alpha", UINT8_MAX, &v);
-			s->params.alpha = (u8)v;
-			break;
-		case OPT_CONTACTS:
-			err = parse_param(optarg, "--max-contacts", UINT16_MAX, &v);
-			s->params.max_contacts = (u16)v;
-			break;
-		case OPT_INFLIGHT:
-			err = parse_param(optarg, "--max-inflight", UINT16_MAX, &v);
-			s->params.max_inflight = (u16)v;
-			break;
-		case OPT_MAX_LOOKUPS:
-			err = parse_param(optarg, "--max-lookups", UINT16_MAX, &v);
-			s->params.max_lookups = (u16)v;
-			break;
-		case OPT_WIDTH:
-			err = parse_param(optarg, "--width", UINT16_MAX, &v);
-			s->params.lookup_width = (u16)v;
-			break;
-		case OPT_RETRIES:
-			err = parse_param(optarg, "--retries", UINT8_MAX, &v);
-			s->params.lookup_retries = (u8)v;
-			break;
-		case OPT_MIN_SUCCESS:
-			err = parse_frac(optarg, "--min-success", 0, 100, &o->min_success);
-			break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_HELP: usage(stdout); exit(0);
-		default:
+		if (c == OPT_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		err = parse_run_opt(c, optarg, o);
+		if (err == 1)
+			err = parse_net_opt(c, optarg, s);
+		if (err == 1)
+			err = parse_core_opt(c, optarg, &s->params);
+		if (err == 1) {
 			fprintf(stderr, "kdht-sim: see kdht-sim --help\n");
 			return -EINVAL;
 		}
@@ -726,6 +759,8 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	s->net.model = SIM_LAT_LOGNORMAL;
 	s->net.per_subnet = 1;
 	s->join_lookups = 1;
+	s->hooks.on_event = on_event;
+	s->hooks.check_join = check_join;
 }
 
 int main(int argc, char **argv)
@@ -751,7 +786,7 @@ int main(int argc, char **argv)
 	err = join_nodes(&s, o.nodes);
 	if (err)
 		goto fail;
-	run_until(&s, s.now + o.settle_ms);
+	sim_run_until(&s, s.now + o.settle_ms);
 	memset(&sum, 0, sizeof(sum));
 	sum.join_virtual_ms = s.now;
 	start_attack(&s, (uint32_t)(o.hostile * o.nodes));

@@ -147,8 +147,8 @@ static void die_oom(void)
 	exit(2);
 }
 
-static void net_send(struct sim *s, uint32_t src, const struct kd_addr *to,
-		     const uint8_t *pkt, size_t len)
+void sim_send(struct sim *s, uint32_t src, const struct kd_addr *to,
+	      const uint8_t *pkt, size_t len)
 {
 	uint32_t dst = sim_addr_node(s, to);
 	uint32_t slot, lat;
@@ -184,15 +184,26 @@ static void net_send(struct sim *s, uint32_t src, const struct kd_addr *to,
 static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
 	struct sim_node *n = ctx;
+	struct sim *s = n->sim;
+	uint32_t src = (uint32_t)(n - s->node);
 
-	net_send(n->sim, (uint32_t)(n - n->sim->node), to, pkt, len);
+	if (s->hooks.tap && s->hooks.tap(s, src, to, pkt, len))
+		return;
+	sim_send(s, src, to, pkt, len);
 }
 
 static void on_core_event(void *ctx, const struct kd_event *ev)
 {
 	struct sim_node *n = ctx;
 
-	sim_on_event(n->sim, (uint32_t)(n - n->sim->node), ev);
+	if (n->sim->hooks.on_event)
+		n->sim->hooks.on_event(n->sim, (uint32_t)(n - n->sim->node), ev);
+}
+
+static void check_join(struct sim *s, uint32_t i)
+{
+	if (!s->node[i].joined && s->hooks.check_join)
+		s->hooks.check_join(s, i);
 }
 
 int sim_node_create(struct sim *s)
@@ -290,7 +301,7 @@ static bool hostile_answer(struct sim *s, uint32_t i, const struct kd_addr *from
 		exit(2);
 	}
 	s->cnt.hostile_replies++;
-	net_send(s, i, from, buf, out);
+	sim_send(s, i, from, buf, out);
 	return true;
 }
 
@@ -326,8 +337,7 @@ static void deliver(struct sim *s, uint32_t slot)
 		s->cnt.input_drops[r]++;
 	if (in.reply_cut)
 		s->cnt.replies_cut++;
-	if (!s->node[dst].joined)
-		sim_check_join(s, dst);
+	check_join(s, dst);
 	if (sim_reschedule(s, dst) != 0)
 		die_oom();
 }
@@ -344,8 +354,7 @@ static void fire_timer(struct sim *s, uint32_t i, uint64_t at)
 		n->last_tick = s->now;
 		s->cnt.ticks++;
 		kd_core_tick(n->core, s->now);
-		if (!n->joined)
-			sim_check_join(s, i);
+		check_join(s, i);
 	}
 	if (sim_reschedule(s, i) != 0)
 		die_oom();
@@ -357,7 +366,8 @@ bool sim_step(struct sim *s)
 
 	if (!sim_heap_pop(&s->heap, &ev))
 		return false;
-	s->now = ev.time;
+	if (ev.time > s->now)
+		s->now = ev.time;
 	s->cnt.events++;
 	if (ev.kind == SIM_EV_DELIVER)
 		deliver(s, ev.arg);
@@ -369,4 +379,12 @@ bool sim_step(struct sim *s)
 uint64_t sim_peek_time(const struct sim *s)
 {
 	return s->heap.n ? s->heap.ev[0].time : KD_NEVER;
+}
+
+void sim_run_until(struct sim *s, uint64_t t)
+{
+	while (sim_peek_time(s) <= t)
+		sim_step(s);
+	if (s->now < t)
+		s->now = t;
 }

@@ -58,31 +58,34 @@ static void test_siphash_key_matters(void **state)
 	assert_true(kd_siphash(key, msg, sizeof(msg)) != 0xa129ca6149be45e5ull);
 }
 
-static struct kd_addr addr4(u8 last, u16 port)
+/* An address of a documentation prefix: family, port and the first bytes. */
+static struct kd_addr addr_in(u8 family, u16 port, const u8 *prefix, size_t len)
 {
 	struct kd_addr a;
 
 	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET;
+	a.family = family;
 	a.port = port;
-	a.ip[0] = 192;
-	a.ip[1] = 0;
-	a.ip[2] = 2;
+	memcpy(a.ip, prefix, len);
+	return a;
+}
+
+/* 192.0.2.last */
+static struct kd_addr addr4(u8 last, u16 port)
+{
+	static const u8 net[3] = { 192, 0, 2 };
+	struct kd_addr a = addr_in(KDHT_AF_INET, port, net, sizeof(net));
+
 	a.ip[3] = last;
 	return a;
 }
 
+/* 2001:db8:0:SUBNET64::HOST */
 static struct kd_addr addr6(u8 subnet64, u8 host, u16 port)
 {
-	struct kd_addr a;
+	static const u8 net[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct kd_addr a = addr_in(KDHT_AF_INET6, port, net, sizeof(net));
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET6;
-	a.port = port;
-	a.ip[0] = 0x20;
-	a.ip[1] = 0x01;
-	a.ip[2] = 0x0d;
-	a.ip[3] = 0xb8;
 	a.ip[7] = subnet64;
 	a.ip[15] = host;
 	return a;

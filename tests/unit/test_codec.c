@@ -145,11 +145,12 @@ static void test_error_round_trip(void **state)
 	assert_int_equal(kd_decode_error(body, blen - 1, &code), KD_R_BAD_LENGTH);
 }
 
-static size_t ping(u8 *buf)
+/* A PING padded to pad_to bytes (0: unpadded) in buf[KDHT_MAX_DATAGRAM + 8]. */
+static size_t ping(u8 *buf, size_t pad_to)
 {
 	struct kd_hdr h = mkhdr(KDHT_MSG_PING, 0);
 
-	return kd_encode(buf, KDHT_MAX_DATAGRAM + 8, &h, NULL, 0, 0);
+	return kd_encode(buf, KDHT_MAX_DATAGRAM + 8, &h, NULL, 0, pad_to);
 }
 
 static int hdr_reason(const u8 *buf, size_t len)
@@ -164,7 +165,7 @@ static int hdr_reason(const u8 *buf, size_t len)
 static void test_header_rejections(void **state)
 {
 	u8 buf[KDHT_MAX_DATAGRAM + 8];
-	size_t n = ping(buf);
+	size_t n = ping(buf, 0);
 	unsigned int t;
 
 	assert_int_equal(hdr_reason(buf, n - 1), KD_R_TRUNCATED);
@@ -173,7 +174,7 @@ static void test_header_rejections(void **state)
 
 	buf[0] ^= 1;
 	assert_int_equal(hdr_reason(buf, n), KD_R_BAD_MAGIC);
-	n = ping(buf);
+	n = ping(buf, 0);
 	buf[2] = KDHT_VERSION + 1;
 	assert_int_equal(hdr_reason(buf, n), KD_R_BAD_VERSION);
 
@@ -181,13 +182,13 @@ static void test_header_rejections(void **state)
 		bool reserved = t == 0 || (t > KDHT_MSG_ERROR && t < KDHT_MSG_STORE) ||
 				t > KDHT_MSG_APP_LAST;
 
-		n = ping(buf);
+		n = ping(buf, 0);
 		buf[3] = (u8)t;
 		assert_int_equal(hdr_reason(buf, n), reserved ? KD_R_BAD_TYPE : KD_R_OK);
 	}
 
 	/* body_len says more than is there, or more than a datagram holds. */
-	n = ping(buf);
+	n = ping(buf, 0);
 	kd_put_be16(buf + 6, 4);
 	assert_int_equal(hdr_reason(buf, n), KD_R_TRUNCATED);
 	kd_put_be16(buf + 6, KDHT_MAX_BODY + 1);
@@ -196,7 +197,7 @@ static void test_header_rejections(void **state)
 	assert_int_equal(hdr_reason(buf, KDHT_MAX_DATAGRAM + 1), KD_R_BAD_LENGTH);
 
 	/* Unknown flags and the reserved byte are ignored. */
-	n = ping(buf);
+	n = ping(buf, 0);
 	buf[4] = 0x80;
 	buf[5] = 0xff;
 	assert_int_equal(hdr_reason(buf, n), KD_R_OK);
@@ -204,12 +205,11 @@ static void test_header_rejections(void **state)
 
 static void test_padding_rejections(void **state)
 {
-	struct kd_hdr h = mkhdr(KDHT_MSG_PING, 0), d;
-	u8 buf[KDHT_MAX_DATAGRAM];
+	u8 buf[KDHT_MAX_DATAGRAM + 8];
+	size_t blen, n = ping(buf, 100);
 	const u8 *body;
-	size_t blen, n;
+	struct kd_hdr d;
 
-	n = kd_encode(buf, sizeof(buf), &h, NULL, 0, 100);
 	assert_int_equal(n, 100);
 	assert_int_equal(kd_decode_hdr(buf, n, &d, &body, &blen), KD_R_OK);
 	assert_int_equal(blen, 0);
@@ -227,7 +227,7 @@ static void test_padding_rejections(void **state)
 	assert_int_equal(kd_decode_empty(body, blen), KD_R_BAD_LENGTH);
 
 	/* A padded flag with a body too short for the trailer. */
-	n = kd_encode(buf, sizeof(buf), &h, NULL, 0, 0);
+	n = ping(buf, 0);
 	buf[4] |= KDHT_F_PADDED;
 	assert_int_equal(hdr_reason(buf, n), KD_R_BAD_PADDING);
 }

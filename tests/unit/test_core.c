@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * Whole routing cores wired together in-process: io->send queues datagrams
- * on a tiny network with a virtual clock, and the test delivers them.
+ * Whole routing cores wired together in-process over the simulator's
+ * network (tests/sim): its addresses, delivery to live nodes only, timers
+ * and virtual clock. Every datagram a core sends is tapped into a queue
+ * first, so that a test can read, hold back or drop it before the network
+ * carries it; links have no latency, so only the test moves time on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,17 +13,16 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "kd_core.h"
+#include "sim.h"
 
 #define MAX_NODES	24
 #define QUEUE_LEN	4096
 
+/* What a test knows of node i of the simulator, and what its core reported. */
 struct net_node {
 	struct kd_core *c;
-	void *mem;
 	struct kd_addr addr;
 	struct kd_id id;
-	bool down;
 	unsigned int pings_done, pings_ok;
 	struct kd_event last_ping;
 	unsigned int lookups_done;
@@ -28,51 +30,49 @@ struct net_node {
 	struct kd_lookup_hit hits[KD_K_MAX];
 };
 
+/* A datagram a core sent, before the network took it. */
 struct net_pkt {
+	uint32_t src;
 	struct kd_addr from, to;
 	u64 at;
 	size_t len;
 	u8 data[KDHT_MAX_DATAGRAM];
 };
 
+static struct sim net;
 static struct net_node nodes[MAX_NODES];
-static unsigned int nnodes;
 static struct net_pkt queue[QUEUE_LEN];
 static unsigned int qhead, qtail;
-static u64 now;
 static struct kd_params params;
 
 static struct kd_addr addr_of(unsigned int i)
 {
 	struct kd_addr a;
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET;
-	a.port = 4650;
-	a.ip[0] = 10;
-	a.ip[1] = (u8)(i + 1);	/* one /24 per node: diversity limits do not bite */
-	a.ip[3] = 1;
+	sim_node_addr(&net, i, &a);
 	return a;
 }
 
-static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
+static bool tap(struct sim *s, uint32_t src, const struct kd_addr *to, const u8 *pkt,
+		size_t len)
 {
-	struct net_node *n = ctx;
 	struct net_pkt *p;
 
 	assert_true(qtail - qhead < QUEUE_LEN);
 	assert_true(len <= KDHT_MAX_DATAGRAM);
 	p = &queue[qtail++ % QUEUE_LEN];
-	p->from = n->addr;
+	p->src = src;
+	p->from = nodes[src].addr;
 	p->to = *to;
-	p->at = now;
+	p->at = s->now;
 	p->len = len;
 	memcpy(p->data, pkt, len);
+	return true;
 }
 
-static void on_event(void *ctx, const struct kd_event *ev)
+static void on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
-	struct net_node *n = ctx;
+	struct net_node *n = &nodes[node];
 
 	if (ev->type == KD_EV_PING_DONE) {
 		n->pings_done++;
@@ -87,90 +87,65 @@ static void on_event(void *ctx, const struct kd_event *ev)
 	}
 }
 
-static void add_node(unsigned int i, u8 idseed)
+/* Node i, the next the simulator creates, with the test's parameters. */
+static void add_node(unsigned int i)
 {
-	struct net_node *n = &nodes[i];
-	struct kd_io io = { .ctx = n, .send = on_send, .event = on_event };
-	u8 seed[32];
-	size_t size = kd_core_memsize(&params);
-	unsigned int b;
+	struct sim_node *sn;
 
-	assert_true(size > 0);
-	memset(n, 0, sizeof(*n));
-	n->addr = addr_of(i);
-	for (b = 0; b < KDHT_ID_LEN; b++)
-		n->id.b[b] = (u8)(idseed * 37 + b * 11 + (idseed >> 1) * b);
-	n->id.b[0] = idseed;
-	memset(seed, idseed, sizeof(seed));
-	n->mem = malloc(size);
-	assert_non_null(n->mem);
-	assert_int_equal(kd_core_init(n->mem, size, &params, &n->id, seed, now, &io,
-				      &n->c), 0);
-	if (i >= nnodes)
-		nnodes = i + 1;
-}
-
-static struct net_node *node_at(const struct kd_addr *a)
-{
-	unsigned int i;
-
-	for (i = 0; i < nnodes; i++)
-		if (nodes[i].c && kd_addr_equal(&nodes[i].addr, a))
-			return &nodes[i];
-	return NULL;
-}
-
-/* Delivers everything queued (and what that causes); returns how many were delivered. */
-static unsigned int deliver(void)
-{
-	struct kd_input in;
-	unsigned int n = 0;
-
-	while (qhead != qtail) {
-		struct net_pkt *p = &queue[qhead++ % QUEUE_LEN];
-		struct net_node *dst = node_at(&p->to);
-
-		if (!dst || dst->down)
-			continue;
-		kd_core_input(dst->c, now, &p->from, p->data, p->len, &in);
-		n++;
+	if (!net.node) {
+		net.params = params;
+		assert_int_equal(sim_init(&net, MAX_NODES), 0);
 	}
-	return n;
+	assert_int_equal(i, net.nnodes);
+	assert_int_equal(sim_node_create(&net), 0);
+	sn = &net.node[i];
+	nodes[i].c = sn->core;
+	nodes[i].id = sn->id;
+	nodes[i].addr = addr_of(i);
 }
 
-/* Runs the network until virtual time `until`, ticking each core when due. */
+/*
+ * Runs the network until virtual time `until`: queued datagrams go out,
+ * the cores get them and every timer due, until nothing is left by then.
+ */
 static void run_until(u64 until)
 {
 	unsigned int i;
-	u64 next;
 
 	for (;;) {
-		deliver();
-		next = until;
-		for (i = 0; i < nnodes; i++)
-			if (nodes[i].c && !nodes[i].down)
-				next = KD_MIN(next, kd_core_next_due(nodes[i].c));
-		if (next > now)
-			now = next;
-		for (i = 0; i < nnodes; i++)
-			if (nodes[i].c && !nodes[i].down && kd_core_next_due(nodes[i].c) <= now)
-				kd_core_tick(nodes[i].c, now);
-		deliver();
-		if (now >= until)
-			return;
+		while (qhead != qtail) {
+			struct net_pkt *p = &queue[qhead++ % QUEUE_LEN];
+
+			sim_send(&net, p->src, &p->to, p->data, p->len);
+		}
+		/* The tests call the cores directly too: their deadlines move. */
+		for (i = 0; i < net.nnodes; i++)
+			assert_int_equal(sim_reschedule(&net, i), 0);
+		if (sim_peek_time(&net) > until)
+			break;
+		assert_true(sim_step(&net));
 	}
+	if (net.now < until)
+		net.now = until;
+}
+
+/* Delivers everything queued, and what that causes, without moving time on. */
+static void deliver(void)
+{
+	run_until(net.now);
 }
 
 static int setup(void **state)
 {
-	unsigned int i;
-
-	for (i = 0; i < nnodes; i++)
-		free(nodes[i].mem);
+	sim_free(&net);
+	memset(&net, 0, sizeof(net));
 	memset(nodes, 0, sizeof(nodes));
-	nnodes = 0;
+	sim_rng_seed(&net.rng, 1);
+	net.net.per_subnet = 1;	/* one /24 per node: diversity limits do not bite */
+	net.hooks.on_event = on_event;
+	net.hooks.tap = tap;
+	net.now = 1000;
 	qhead = qtail = 0;
-	now = 1000;
 	kd_params_default(&params);
 	params.max_contacts = 256;
 	params.max_inflight = 64;
@@ -202,10 +177,10 @@ static void test_ping_pong(void **state)
 {
 	struct kd_contact *ct;
 
-	add_node(0, 1);
-	add_node(1, 2);
-	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 77), 0);
-	now += 5;
+	add_node(0);
+	add_node(1);
+	assert_int_equal(kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 77), 0);
+	net.now += 5;
 	deliver();
 	assert_int_equal(nodes[0].pings_ok, 1);
 	assert_int_equal(nodes[0].last_ping.cookie, 77);
@@ -248,7 +223,7 @@ static void fill_table(unsigned int n)
 		peer.id.b[0] = (u8)(0x80 | i);
 		peer.id.b[1] = (u8)i;
 		peer.addr = addr_of(100 + i);
-		kd_table_seen(kd_core_table(nodes[0].c), now, &peer, true, 3, &to_ping);
+		kd_table_seen(kd_core_table(nodes[0].c), net.now, &peer, true, 3, &to_ping);
 	}
 }
 
@@ -263,12 +238,12 @@ static void test_amplification_bound(void **state)
 	size_t blen, len;
 	u8 req[KDHT_MAX_DATAGRAM], token[KDHT_TOKEN_LEN];
 
-	add_node(0, 1);
+	add_node(0);
 	fill_table(30);
 
 	/* Unpadded, no token: the reply may not exceed 88 bytes, so no node fits. */
 	len = raw_find_node(req, NULL, 0, 20);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, req, len, &in), KD_R_OK);
 	assert_false(in.validated);
 	assert_int_equal(in.reply_budget, len);
 	assert_true(in.reply_cut);
@@ -283,7 +258,7 @@ static void test_amplification_bound(void **state)
 
 	/* Padded for 20 entries: all 20 come back, still within the request size. */
 	len = raw_find_node(req, NULL, kd_nodes_size(20), 20);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, req, len, &in), KD_R_OK);
 	assert_false(in.reply_cut);
 	p = pop();
 	assert_true(p->len <= len);
@@ -293,14 +268,14 @@ static void test_amplification_bound(void **state)
 
 	/* Padded for only 5: cut to 5. */
 	len = raw_find_node(req, NULL, kd_nodes_size(5), 20);
-	kd_core_input(nodes[0].c, now, &client, req, len, &in);
+	kd_core_input(nodes[0].c, net.now, &client, req, len, &in);
 	assert_true(in.reply_cut);
 	p = pop();
 	assert_int_equal(p->len, kd_nodes_size(5));
 
 	/* With the token the node issued: validated, full reply to a small request. */
 	len = raw_find_node(req, token, 0, 20);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, req, len, &in), KD_R_OK);
 	assert_true(in.validated);
 	assert_false(in.reply_cut);
 	p = pop();
@@ -309,7 +284,7 @@ static void test_amplification_bound(void **state)
 
 	/* The same token from another address does not validate. */
 	client = addr_of(51);
-	kd_core_input(nodes[0].c, now, &client, req, len, &in);
+	kd_core_input(nodes[0].c, net.now, &client, req, len, &in);
 	assert_false(in.validated);
 	p = pop();
 	assert_true(p->len <= len);
@@ -324,13 +299,13 @@ static void test_pong_same_size_as_ping(void **state)
 	u8 req[KDHT_MAX_DATAGRAM];
 	size_t len;
 
-	add_node(0, 1);
+	add_node(0);
 	memset(&h, 0, sizeof(h));
 	h.type = KDHT_MSG_PING;
 	h.txid = 9;
 	memset(h.sender.b, 0xee, KDHT_ID_LEN);
 	len = kd_encode(req, sizeof(req), &h, NULL, 0, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, req, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, req, len, &in), KD_R_OK);
 	assert_false(in.validated);
 	p = pop();
 	assert_int_equal(p->len, len);
@@ -349,21 +324,21 @@ static void test_find_node_excludes_requester(void **state)
 	size_t blen;
 	unsigned int i;
 
-	add_node(0, 1);
-	add_node(1, 2);
+	add_node(0);
+	add_node(1);
 	fill_table(5);
 	/* Node 1 is in node 0's table and asks for nodes near its own id. */
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	deliver();
 	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
 	memset(&out, 0, sizeof(out));
 	assert_int_equal(kd_core_closest(nodes[0].c, &nodes[1].id, KDHT_WANT_V4, ns, 20), 6);
 	assert_true(kd_id_equal(&ns[0].id, &nodes[1].id));
 
-	assert_true(kd_core_lookup(nodes[1].c, now, &nodes[1].id, 5) >= 0);
+	assert_true(kd_core_lookup(nodes[1].c, net.now, &nodes[1].id, 5) >= 0);
 	p = pop();
 	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
-	kd_core_input(nodes[0].c, now, &p->from, p->data, p->len, &in);
+	kd_core_input(nodes[0].c, net.now, &p->from, p->data, p->len, &in);
 	p = pop();
 	assert_int_equal(kd_decode_hdr(p->data, p->len, &rh, &body, &blen), KD_R_OK);
 	assert_int_equal(kd_decode_nodes(body, blen, &out), KD_R_OK);
@@ -377,7 +352,7 @@ static struct net_pkt *first_find_node(const struct kd_id *target)
 {
 	struct net_pkt *p;
 
-	assert_true(kd_core_lookup(nodes[1].c, now, target, 0) >= 0);
+	assert_true(kd_core_lookup(nodes[1].c, net.now, target, 0) >= 0);
 	p = pop();
 	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
 	assert_true(kd_addr_equal(&p->to, &nodes[0].addr));
@@ -395,38 +370,38 @@ static void test_requester_padding_and_stale_tokens(void **state)
 	const u8 *body;
 	size_t blen;
 
-	add_node(0, 1);
-	add_node(1, 2);
+	add_node(0);
+	add_node(1);
 	fill_table(10);
 	memset(target.b, 0x99, KDHT_ID_LEN);
 	/* Node 1 knows node 0 (say, from a table snapshot) but holds no token. */
 	zero.id = nodes[0].id;
 	zero.addr = nodes[0].addr;
-	kd_table_seen(kd_core_table(nodes[1].c), now, &zero, false, 0, &to_ping);
+	kd_table_seen(kd_core_table(nodes[1].c), net.now, &zero, false, 0, &to_ping);
 
 	/* No token yet: padded for a full NODES of k entries. */
 	p = first_find_node(&target);
 	assert_int_equal(p->len, kd_nodes_size(params.k));
 	qhead = qtail;
-	run_until(now + params.lookup_timeout_ms);
+	run_until(net.now + params.lookup_timeout_ms);
 	assert_int_equal(nodes[1].lookups_done, 1);
 
 	/* A ping answered: node 0's fresh token makes the next request small. */
-	kd_core_ping(nodes[1].c, now, &nodes[0].addr, 0);
+	kd_core_ping(nodes[1].c, net.now, &nodes[0].addr, 0);
 	deliver();
 	p = first_find_node(&target);
 	assert_int_equal(p->len, KDHT_HDR_LEN + KDHT_FIND_NODE_LEN);
 	qhead = qtail;
-	run_until(now + params.lookup_timeout_ms);
+	run_until(net.now + params.lookup_timeout_ms);
 
 	/*
 	 * Two rotations later node 0 no longer accepts that token: node 1 pads
 	 * again, so the answer still carries every node instead of none.
 	 */
-	run_until(now + 2 * params.token_rotate_ms);
+	run_until(net.now + 2 * params.token_rotate_ms);
 	p = first_find_node(&target);
 	assert_int_equal(p->len, kd_nodes_size(params.k));
-	kd_core_input(nodes[0].c, now, &p->from, p->data, p->len, &in);
+	kd_core_input(nodes[0].c, net.now, &p->from, p->data, p->len, &in);
 	assert_false(in.validated);
 	assert_false(in.reply_cut);
 	p = pop();
@@ -445,9 +420,9 @@ static void test_unsolicited_and_self(void **state)
 	u8 pkt[KDHT_MAX_DATAGRAM];
 	struct kd_addr other = addr_of(9);
 
-	add_node(0, 1);
-	add_node(1, 2);
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	add_node(0);
+	add_node(1);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	p = pop();
 	assert_int_equal(kd_decode_hdr(p->data, p->len, &h, &body, &blen), KD_R_OK);
 
@@ -457,25 +432,25 @@ static void test_unsolicited_and_self(void **state)
 	h.sender = nodes[1].id;
 	h.txid ^= 1;
 	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &nodes[1].addr, pkt, len, &in),
 			 KD_R_UNSOLICITED);
 	/* The right txid from the wrong address. */
 	h.txid ^= 1;
 	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &other, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &other, pkt, len, &in),
 			 KD_R_UNSOLICITED);
 	/* A NODES answering a PING is no answer. */
 	len = kd_encode_nodes(pkt, sizeof(pkt), &h, NULL, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &nodes[1].addr, pkt, len, &in),
 			 KD_R_UNSOLICITED);
 	assert_int_equal(nodes[0].pings_done, 0);
 	assert_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
 	/* The right one is accepted once; the same again is unsolicited. */
 	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &nodes[1].addr, pkt, len, &in),
 			 KD_R_OK);
 	assert_int_equal(nodes[0].pings_ok, 1);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &nodes[1].addr, pkt, len, &in),
 			 KD_R_UNSOLICITED);
 
 	/* Our own id as sender. */
@@ -483,7 +458,7 @@ static void test_unsolicited_and_self(void **state)
 	h.flags = 0;
 	h.sender = nodes[0].id;
 	len = kd_encode(pkt, sizeof(pkt), &h, NULL, 0, 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &other, pkt, len, &in), KD_R_SELF);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &other, pkt, len, &in), KD_R_SELF);
 	assert_true(qhead == qtail);
 }
 
@@ -495,13 +470,13 @@ static void test_value_and_reserved_types(void **state)
 	u8 pkt[KDHT_MAX_DATAGRAM], body[40];
 	struct kd_addr client = addr_of(7), client2 = addr_of(8);
 
-	add_node(0, 1);
+	add_node(0);
 	memset(&h, 0, sizeof(h));
 	memset(h.sender.b, 0x33, KDHT_ID_LEN);
 	memset(body, 0x0a, sizeof(body));
 	h.type = KDHT_MSG_FIND_VALUE;
 	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, pkt, len, &in), KD_R_OK);
 	assert_true(in.upcall);
 	assert_int_equal(in.body_len, sizeof(body));
 	assert_int_equal(in.reply_budget, len);
@@ -512,15 +487,15 @@ static void test_value_and_reserved_types(void **state)
 	memset(h.sender.b, 0x44, KDHT_ID_LEN);
 	h.flags = KDHT_F_CLIENT;
 	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client2, pkt, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client2, pkt, len, &in), KD_R_OK);
 	assert_null(kd_table_find(kd_core_table(nodes[0].c), &h.sender));
 
 	pkt[3] = 0x06;
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_BAD_TYPE);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, pkt, len, &in), KD_R_BAD_TYPE);
 	pkt[3] = 0x80;
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_BAD_TYPE);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, pkt, len, &in), KD_R_BAD_TYPE);
 	pkt[3] = KDHT_MSG_PING;
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in),
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, pkt, len, &in),
 			 KD_R_BAD_LENGTH);
 }
 
@@ -536,14 +511,14 @@ static void test_refused_value_request(void **state)
 	struct net_pkt *p;
 	u16 code;
 
-	add_node(0, 1);
+	add_node(0);
 	memset(&h, 0, sizeof(h));
 	memset(h.sender.b, 0x33, KDHT_ID_LEN);
 	memset(body, 0x0a, sizeof(body));
 	h.type = KDHT_MSG_STORE;
 	h.txid = 0x1234abcd;
 	len = kd_encode(pkt, sizeof(pkt), &h, body, sizeof(body), 0);
-	assert_int_equal(kd_core_input(nodes[0].c, now, &client, pkt, len, &in), KD_R_OK);
+	assert_int_equal(kd_core_input(nodes[0].c, net.now, &client, pkt, len, &in), KD_R_OK);
 	assert_true(in.upcall);
 	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
 	assert_int_equal(qtail - qhead, 1);
@@ -576,16 +551,16 @@ static void test_lookup_converges(void **state)
 	params.k = 8;
 	params.alpha = 2;
 	for (i = 0; i < n; i++)
-		add_node(i, (u8)(i * 13 + 5));
+		add_node(i);
 	for (i = 1; i < n; i++) {
-		assert_int_equal(kd_core_bootstrap(nodes[i].c, now, &nodes[0].addr), 0);
-		run_until(now + 50);
+		assert_int_equal(kd_core_bootstrap(nodes[i].c, net.now, &nodes[0].addr), 0);
+		run_until(net.now + 50);
 	}
-	run_until(now + 5000);
+	run_until(net.now + 5000);
 
 	memset(target.b, 0x5c, KDHT_ID_LEN);
-	assert_true(kd_core_lookup(nodes[7].c, now, &target, 99) >= 0);
-	run_until(now + 5000);
+	assert_true(kd_core_lookup(nodes[7].c, net.now, &target, 99) >= 0);
+	run_until(net.now + 5000);
 	assert_int_equal(nodes[7].lookups_done, 1);
 	ev = &nodes[7].last_lookup;
 	assert_int_equal(ev->cookie, 99);
@@ -616,9 +591,9 @@ static void test_empty_table_lookup(void **state)
 {
 	struct kd_id target;
 
-	add_node(0, 1);
+	add_node(0);
 	memset(target.b, 1, KDHT_ID_LEN);
-	assert_true(kd_core_lookup(nodes[0].c, now, &target, 3) >= 0);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 3) >= 0);
 	assert_int_equal(nodes[0].lookups_done, 1);
 	assert_int_equal(nodes[0].last_lookup.nhits, 0);
 	assert_int_equal(kd_core_lookups_running(nodes[0].c), 0);
@@ -629,17 +604,17 @@ static void test_lookup_cancel(void **state)
 	struct kd_id target;
 	int stale, h;
 
-	add_node(0, 1);
-	add_node(1, 2);
+	add_node(0);
+	add_node(1);
 	memset(target.b, 1, KDHT_ID_LEN);
 	/* Finishes at once (empty table): its handle is stale from the start. */
-	stale = kd_core_lookup(nodes[0].c, now, &target, 1);
+	stale = kd_core_lookup(nodes[0].c, net.now, &target, 1);
 	assert_true(stale >= 0);
 	assert_int_equal(nodes[0].lookups_done, 1);
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	deliver();
 
-	h = kd_core_lookup(nodes[0].c, now, &target, 2);
+	h = kd_core_lookup(nodes[0].c, net.now, &target, 2);
 	assert_true(h >= 0);
 	assert_int_not_equal(h, stale);
 	kd_core_lookup_cancel(nodes[0].c, stale);
@@ -647,7 +622,7 @@ static void test_lookup_cancel(void **state)
 	kd_core_lookup_cancel(nodes[0].c, h);
 	assert_int_equal(kd_core_lookups_running(nodes[0].c), 0);
 	/* The reply to its FIND_NODE still arrives, but no event follows. */
-	run_until(now + params.lookup_timeout_ms);
+	run_until(net.now + params.lookup_timeout_ms);
 	assert_int_equal(nodes[0].lookups_done, 1);
 }
 
@@ -658,11 +633,10 @@ static void test_bootstrap_backoff(void **state)
 	unsigned int nsent = 0, i, mark;
 	u64 start;
 
-	add_node(0, 1);
-	nnodes = 2;	/* node 1's address exists but nobody is home yet */
-	start = now;
-	assert_int_equal(kd_core_bootstrap(nodes[0].c, now, &boot), 0);
-	while (now < start + 20000) {
+	add_node(0);	/* node 1's address exists, but nobody is home yet */
+	start = net.now;
+	assert_int_equal(kd_core_bootstrap(nodes[0].c, net.now, &boot), 0);
+	while (net.now < start + 20000) {
 		while (qhead != qtail) {
 			struct net_pkt *p = pop();
 
@@ -671,8 +645,8 @@ static void test_bootstrap_backoff(void **state)
 			assert_true(nsent < 16);
 			sent_at[nsent++] = p->at - start;
 		}
-		now = KD_MIN(kd_core_next_due(nodes[0].c), start + 20000);
-		kd_core_tick(nodes[0].c, now);
+		net.now = KD_MIN(kd_core_next_due(nodes[0].c), start + 20000);
+		kd_core_tick(nodes[0].c, net.now);
 	}
 	assert_int_equal(nsent, 5);
 	assert_int_equal(sent_at[0], 0);
@@ -682,7 +656,7 @@ static void test_bootstrap_backoff(void **state)
 	assert_int_equal(sent_at[4], 15000);
 
 	/* Once a node answers, the table fills and the retries stop. */
-	add_node(1, 2);
+	add_node(1);
 	run_until(start + 40000);
 	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
 	mark = qtail;
@@ -705,25 +679,25 @@ static void test_find_resend_accepts_late_reply(void **state)
 	unsigned int nlate = 0, i, finds = 0;
 	u32 txid1, txid2;
 
-	add_node(0, 1);
-	add_node(1, 2);
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	add_node(0);
+	add_node(1);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	deliver();
 	memset(target.b, 0x77, KDHT_ID_LEN);
-	assert_true(kd_core_lookup(nodes[0].c, now, &target, 5) >= 0);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 5) >= 0);
 	/* Node 1 answers the FIND; its answer is held back. */
 	assert_int_equal(qtail - qhead, 1);
 	p = &queue[qhead++ % QUEUE_LEN];
 	assert_int_equal(p->data[3], KDHT_MSG_FIND_NODE);
 	memcpy(&txid1, p->data + 8, sizeof(txid1));
-	kd_core_input(nodes[1].c, now, &p->from, p->data, p->len, &in);
+	kd_core_input(nodes[1].c, net.now, &p->from, p->data, p->len, &in);
 	while (qhead != qtail) {
 		assert_true(nlate < 8);
 		late[nlate++] = queue[qhead++ % QUEUE_LEN];
 	}
 	/* The timeout resends the FIND, with another txid; that one is lost. */
-	now += params.request_timeout_ms;
-	kd_core_tick(nodes[0].c, now);
+	net.now += params.request_timeout_ms;
+	kd_core_tick(nodes[0].c, net.now);
 	for (; qhead != qtail; qhead++) {
 		p = &queue[qhead % QUEUE_LEN];
 		if (p->data[3] != KDHT_MSG_FIND_NODE)
@@ -736,7 +710,7 @@ static void test_find_resend_accepts_late_reply(void **state)
 	assert_int_equal(nodes[0].lookups_done, 0);
 	for (i = 0; i < nlate; i++)
 		if (kd_addr_equal(&late[i].to, &nodes[0].addr))
-			assert_int_equal(kd_core_input(nodes[0].c, now + 10, &late[i].from,
+			assert_int_equal(kd_core_input(nodes[0].c, net.now + 10, &late[i].from,
 						       late[i].data, late[i].len, &in),
 					 KD_R_OK);
 	assert_int_equal(nodes[0].lookups_done, 1);
@@ -753,36 +727,36 @@ static void test_timeouts_mark_failures(void **state)
 	struct kd_id target;
 	unsigned int round;
 
-	add_node(0, 1);
-	add_node(1, 2);
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	add_node(0);
+	add_node(1);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	deliver();
-	nodes[1].down = true;
+	sim_node_kill(&net, 1);
 	memset(target.b, 0x77, KDHT_ID_LEN);
 	/* Lookup timeouts and the liveness pings they provoke add up to bad. */
 	ct = kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id);
 	assert_non_null(ct);
 	for (round = 1; ct->fails < params.max_fails; round++) {
 		assert_true(round <= params.max_fails);
-		assert_true(kd_core_lookup(nodes[0].c, now, &target, round) >= 0);
+		assert_true(kd_core_lookup(nodes[0].c, net.now, &target, round) >= 0);
 		/* The FIND is resent once before the lookup gives up on node 1. */
-		run_until(now + params.request_timeout_ms + 50);
+		run_until(net.now + params.request_timeout_ms + 50);
 		assert_int_equal(nodes[0].lookups_done, round - 1);
-		run_until(now + params.request_timeout_ms);
+		run_until(net.now + params.request_timeout_ms);
 		assert_int_equal(nodes[0].lookups_done, round);
 		assert_int_equal(nodes[0].last_lookup.nhits, 0);
 		assert_int_equal(nodes[0].last_lookup.stats.sent, 2);
 		assert_int_equal(nodes[0].last_lookup.stats.timeouts, 2);
 		assert_true(ct->fails >= round);
 	}
-	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, now), KD_BAD);
+	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, net.now), KD_BAD);
 	/* A bad contact is no longer asked. */
-	assert_true(kd_core_lookup(nodes[0].c, now, &target, 0) >= 0);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 0) >= 0);
 	assert_int_equal(nodes[0].last_lookup.stats.sent, 0);
 
 	/* A ping to a silent address reports failure after the timeout. */
-	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 11), 0);
-	run_until(now + params.request_timeout_ms);
+	assert_int_equal(kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 11), 0);
+	run_until(net.now + params.request_timeout_ms);
 	assert_int_equal(nodes[0].pings_done, 2);
 	assert_false(nodes[0].last_ping.ok);
 	assert_int_equal(nodes[0].last_ping.cookie, 11);
@@ -797,13 +771,13 @@ static void test_refresh_and_liveness(void **state)
 	unsigned int i, mark, refreshes = 0, pings = 0;
 	unsigned int b;
 
-	add_node(0, 1);
-	add_node(1, 2);
+	add_node(0);
+	add_node(1);
 	b = kd_id_bucket(&nodes[0].id, &nodes[1].id);
-	kd_core_ping(nodes[0].c, now, &nodes[1].addr, 0);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
 	deliver();
 	mark = qtail;
-	run_until(now + params.refresh_ms + params.request_timeout_ms);
+	run_until(net.now + params.refresh_ms + params.request_timeout_ms);
 	for (i = mark; i != qtail; i++) {
 		struct net_pkt *p = &queue[i % QUEUE_LEN];
 
@@ -824,7 +798,7 @@ static void test_refresh_and_liveness(void **state)
 	assert_true(pings >= 1);
 	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c),
 					   kd_table_find(kd_core_table(nodes[0].c),
-							 &nodes[1].id), now), KD_GOOD);
+							 &nodes[1].id), net.now), KD_GOOD);
 }
 
 static void test_request_pool_bounded(void **state)
@@ -833,19 +807,19 @@ static void test_request_pool_bounded(void **state)
 	unsigned int i;
 
 	params.max_inflight = 4;
-	add_node(0, 1);
+	add_node(0);
 	for (i = 0; i < 4; i++) {
 		a = addr_of(30 + i);
-		assert_int_equal(kd_core_ping(nodes[0].c, now, &a, i), 0);
+		assert_int_equal(kd_core_ping(nodes[0].c, net.now, &a, i), 0);
 	}
 	a = addr_of(40);
-	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), -ENOSPC);
+	assert_int_equal(kd_core_ping(nodes[0].c, net.now, &a, 9), -ENOSPC);
 	/* Busy slots never make the node ask to be ticked again at once. */
-	assert_true(kd_core_tick(nodes[0].c, now) > now);
-	assert_true(kd_core_next_due(nodes[0].c) > now);
-	run_until(now + params.request_timeout_ms);
+	assert_true(kd_core_tick(nodes[0].c, net.now) > net.now);
+	assert_true(kd_core_next_due(nodes[0].c) > net.now);
+	run_until(net.now + params.request_timeout_ms);
 	assert_int_equal(nodes[0].pings_done, 4);
-	assert_int_equal(kd_core_ping(nodes[0].c, now, &a, 9), 0);
+	assert_int_equal(kd_core_ping(nodes[0].c, net.now, &a, 9), 0);
 }
 
 /* However the node's next deadline was cached, a new one brings it forward. */
@@ -855,27 +829,27 @@ static void test_next_due_follows_new_deadlines(void **state)
 	struct kd_id target = { { 0x5a } };
 	u64 timeout = params.request_timeout_ms;
 
-	add_node(0, 1);
-	add_node(1, 2);
-	assert_true(kd_core_next_due(nodes[0].c) > now + timeout);
-	assert_int_equal(kd_core_ping(nodes[0].c, now, &silent, 1), 0);
-	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
-	run_until(now + timeout);
+	add_node(0);
+	add_node(1);
+	assert_true(kd_core_next_due(nodes[0].c) > net.now + timeout);
+	assert_int_equal(kd_core_ping(nodes[0].c, net.now, &silent, 1), 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= net.now + timeout);
+	run_until(net.now + timeout);
 	assert_int_equal(nodes[0].pings_done, 1);
 	assert_int_equal(nodes[0].pings_ok, 0);
-	assert_true(kd_core_next_due(nodes[0].c) > now + timeout);
+	assert_true(kd_core_next_due(nodes[0].c) > net.now + timeout);
 
-	assert_int_equal(kd_core_bootstrap(nodes[0].c, now, &nodes[1].addr), 0);
-	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
-	run_until(now + timeout);
+	assert_int_equal(kd_core_bootstrap(nodes[0].c, net.now, &nodes[1].addr), 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= net.now + timeout);
+	run_until(net.now + timeout);
 	assert_int_equal(kd_core_table(nodes[0].c)->members, 1);
 
 	/* Node 1 falls silent: the lookup's request to it still times out on time. */
-	run_until(now + 10 * timeout);
-	nodes[1].down = true;
-	assert_true(kd_core_lookup(nodes[0].c, now, &target, 7) >= 0);
-	assert_true(kd_core_next_due(nodes[0].c) <= now + timeout);
-	run_until(now + params.lookup_timeout_ms + timeout);
+	run_until(net.now + 10 * timeout);
+	sim_node_kill(&net, 1);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 7) >= 0);
+	assert_true(kd_core_next_due(nodes[0].c) <= net.now + timeout);
+	run_until(net.now + params.lookup_timeout_ms + timeout);
 	assert_int_equal(nodes[0].lookups_done, 1);
 }
 
@@ -896,31 +870,30 @@ static void test_init_rejects_short_block(void **state)
 	free(mem);
 }
 
+/* Every test starts from an empty network and parameters of its own. */
+#define CORE_TEST(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_amplification_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pong_same_size_as_ping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_node_excludes_requester, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_requester_padding_and_stale_tokens, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unsolicited_and_self, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_value_and_reserved_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused_value_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_converges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_table_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bootstrap_backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_resend_accepts_late_reply, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_timeouts_mark_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_and_liveness, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_pool_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_next_due_follows_new_deadlines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_init_rejects_short_block, setup, teardown),
+		CORE_TEST(test_ping_pong),
+		CORE_TEST(test_amplification_bound),
+		CORE_TEST(test_pong_same_size_as_ping),
+		CORE_TEST(test_find_node_excludes_requester),
+		CORE_TEST(test_requester_padding_and_stale_tokens),
+		CORE_TEST(test_unsolicited_and_self),
+		CORE_TEST(test_value_and_reserved_types),
+		CORE_TEST(test_refused_value_request),
+		CORE_TEST(test_lookup_converges),
+		CORE_TEST(test_empty_table_lookup),
+		CORE_TEST(test_lookup_cancel),
+		CORE_TEST(test_bootstrap_backoff),
+		CORE_TEST(test_find_resend_accepts_late_reply),
+		CORE_TEST(test_timeouts_mark_failures),
+		CORE_TEST(test_refresh_and_liveness),
+		CORE_TEST(test_request_pool_bounded),
+		CORE_TEST(test_next_due_follows_new_deadlines),
+		CORE_TEST(test_init_rejects_short_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

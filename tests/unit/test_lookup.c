@@ -269,6 +269,24 @@ static void test_hostile_fakes_keep_replied(void **state)
 		assert_int_equal(dist(&hits[i].node), 200 + i * 10);
 }
 
+/*
+ * With one retry allowed, a lookup (k, alpha) seeded with a and b sends its
+ * first alpha requests, which time out at 1000 ms: a, the closest, is then
+ * due for its retry.
+ */
+static void first_tries_time_out(u8 k, u8 alpha, const struct kd_node *a,
+				 const struct kd_node *b, u8 *asked)
+{
+	retries = 1;
+	start(k, alpha, WIDTH);
+	kd_lookup_seed(&lk, a);
+	kd_lookup_seed(&lk, b);
+	assert_int_equal(drain(0, asked), alpha);
+	kd_lookup_tick(&lk, 1000);
+	assert_int_equal(lk.stats.timeouts, alpha);
+	assert_int_equal(lk.cand[0].state, KD_CAND_RETRY);
+}
+
 /* A timed-out request is sent once more before the candidate fails. */
 static void test_timeout_retried_once(void **state)
 {
@@ -276,14 +294,7 @@ static void test_timeout_retried_once(void **state)
 	struct kd_lookup_hit hits[4];
 	u8 asked[WIDTH];
 
-	retries = 1;
-	start(2, 1, WIDTH);
-	kd_lookup_seed(&lk, &a);
-	kd_lookup_seed(&lk, &b);
-	assert_int_equal(drain(0, asked), 1);
-	kd_lookup_tick(&lk, 1000);
-	assert_int_equal(lk.stats.timeouts, 1);
-	assert_int_equal(lk.cand[0].state, KD_CAND_RETRY);
+	first_tries_time_out(2, 1, &a, &b, asked);
 	/* a again, ahead of b which was never asked. */
 	assert_int_equal(drain(1000, asked), 1);
 	assert_int_equal(asked[0], 1);
@@ -314,14 +325,7 @@ static void test_retry_within_k(void **state)
 	struct kd_node a = node_at(1), b = node_at(2);
 	u8 asked[WIDTH];
 
-	retries = 1;
-	start(1, 2, WIDTH);
-	kd_lookup_seed(&lk, &a);
-	kd_lookup_seed(&lk, &b);
-	assert_int_equal(drain(0, asked), 2);
-	kd_lookup_tick(&lk, 1000);
-	assert_int_equal(lk.stats.timeouts, 2);
-	assert_int_equal(lk.cand[0].state, KD_CAND_RETRY);
+	first_tries_time_out(1, 2, &a, &b, asked);
 	assert_int_equal(lk.cand[1].state, KD_CAND_FAILED);
 	/* The first attempt's answer, late, before the resend goes out. */
 	assert_int_equal(kd_lookup_on_reply(&lk, 1001, &a, NULL, 0), KD_LK_ACCEPTED);

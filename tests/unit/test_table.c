@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "kd_table.h"
+#include "unit_rng.h"
 
 #define POOL_MAX	512
 #define GOOD_MS		(15u * 60 * 1000)
@@ -19,24 +20,6 @@ static struct kd_table tbl;
 static struct kd_id self;
 static unsigned int n_added, n_removed;
 static struct kd_node last_added, last_removed;
-static u64 rng_state;
-
-static u64 rng_next(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void rng_fill(u8 *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (u8)rng_next();
-}
-
 static void on_change(void *ctx, bool added, const struct kd_contact *c)
 {
 	assert_ptr_equal(ctx, &tbl);
@@ -107,6 +90,15 @@ static struct kd_node node_in(unsigned int b, unsigned int n)
 	rng_fill(rnd, sizeof(rnd));
 	kd_id_in_bucket(&x.id, &self, b, rnd);
 	x.addr = v4(n, 1);
+	return x;
+}
+
+/* As node_in, at host 10.x.y.host of subnet n's /24. */
+static struct kd_node node_at_host(unsigned int b, unsigned int n, u8 host)
+{
+	struct kd_node x = node_in(b, n);
+
+	x.addr.ip[3] = host;
 	return x;
 }
 
@@ -462,17 +454,14 @@ static void test_diversity_per_bucket(void **state)
 	(void)state;
 	table_new(20, 2, 64, 7);
 	a = node_in(0, 9);
-	b = node_in(0, 9);
-	c = node_in(0, 9);
-	b.addr.ip[3] = 2;
-	c.addr.ip[3] = 3;
+	b = node_at_host(0, 9, 2);
+	c = node_at_host(0, 9, 3);
 	assert_int_equal(seen(&a, 1000), KD_SEEN_ADDED);
 	assert_int_equal(seen(&b, 1000), KD_SEEN_ADDED);
 	assert_int_equal(seen(&c, 1000), KD_SEEN_DIVERSITY);
 	assert_null(kd_table_find(&tbl, &c.id));
 	/* The same /24 is welcome in another bucket, and another /24 here. */
-	d = node_in(1, 9);
-	d.addr.ip[3] = 4;
+	d = node_at_host(1, 9, 4);
 	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
 	d = node_in(0, 10);
 	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
@@ -489,15 +478,12 @@ static void test_diversity_per_table(void **state)
 	(void)state;
 	table_new(20, 2, 64, 8);
 	for (b = 0; b < 5; b++) {
-		x = node_in(b, 7);
-		x.addr.ip[3] = (u8)(2 * b + 1);
+		x = node_at_host(b, 7, (u8)(2 * b + 1));
 		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
-		x = node_in(b, 7);
-		x.addr.ip[3] = (u8)(2 * b + 2);
+		x = node_at_host(b, 7, (u8)(2 * b + 2));
 		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
 	}
-	x = node_in(5, 7);
-	x.addr.ip[3] = 100;
+	x = node_at_host(5, 7, 100);
 	assert_int_equal(seen(&x, 1000), KD_SEEN_DIVERSITY);
 	x = node_in(5, 8);
 	assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
@@ -530,11 +516,9 @@ static void test_diversity_applies_to_cache(void **state)
 
 	(void)state;
 	fill_bucket0(n);
-	x = node_in(0, 1);	/* n[0]'s /24, bucket full */
-	x.addr.ip[3] = 77;
+	x = node_at_host(0, 1, 77);	/* n[0]'s /24, bucket full */
 	assert_int_equal(seen(&x, 1000), KD_SEEN_CACHED);
-	x = node_in(0, 1);
-	x.addr.ip[3] = 78;
+	x = node_at_host(0, 1, 78);
 	prm.subnet_per_bucket = 1;
 	assert_int_equal(seen(&x, 1000), KD_SEEN_DIVERSITY);
 	assert_null(kd_table_find(&tbl, &x.id));

@@ -7,24 +7,7 @@
 #include <cmocka.h>
 
 #include "kd_types.h"
-
-static u64 rng_state;
-
-static u64 rng_next(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void rng_fill(u8 *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = (u8)rng_next();
-}
+#include "unit_rng.h"
 
 static int bit_of(const struct kd_id *id, unsigned int i)
 {
@@ -188,31 +171,30 @@ static void test_addr_equal(void **state)
 
 static void test_addr_usable(void **state)
 {
+	const struct {
+		struct kd_addr addr;
+		bool usable;
+	} cases[] = {
+		{ v4(10, 0, 0, 1, 4650), true },
+		{ v4(127, 0, 0, 1, 4650), true },
+		{ v4(10, 0, 0, 1, 0), false },
+		{ v4(0, 0, 0, 0, 4650), false },
+		{ v4(224, 0, 0, 1, 4650), false },
+		{ v4(239, 255, 255, 250, 4650), false },
+		{ v4(255, 255, 255, 255, 4650), false },
+		{ v6(0x2001, 0xdb8, 0, 0, 1, 4650), true },
+		{ v6(0, 0, 0, 0, 1, 4650), true },	/* ::1 */
+		{ v6(0, 0, 0, 0, 0, 4650), false },
+		{ v6(0xff02, 0, 0, 0, 1, 4650), false },
+	};
 	struct kd_addr a;
+	unsigned int i;
 
 	(void)state;
-	a = v4(10, 0, 0, 1, 4650);
-	assert_true(kd_addr_usable(&a));
-	a = v4(127, 0, 0, 1, 4650);
-	assert_true(kd_addr_usable(&a));
-	a = v4(10, 0, 0, 1, 0);
-	assert_false(kd_addr_usable(&a));
-	a = v4(0, 0, 0, 0, 4650);
-	assert_false(kd_addr_usable(&a));
-	a = v4(224, 0, 0, 1, 4650);
-	assert_false(kd_addr_usable(&a));
-	a = v4(239, 255, 255, 250, 4650);
-	assert_false(kd_addr_usable(&a));
-	a = v4(255, 255, 255, 255, 4650);
-	assert_false(kd_addr_usable(&a));
-	a = v6(0x2001, 0xdb8, 0, 0, 1, 4650);
-	assert_true(kd_addr_usable(&a));
-	a = v6(0, 0, 0, 0, 1, 4650);	/* ::1 */
-	assert_true(kd_addr_usable(&a));
-	a = v6(0, 0, 0, 0, 0, 4650);
-	assert_false(kd_addr_usable(&a));
-	a = v6(0xff02, 0, 0, 0, 1, 4650);
-	assert_false(kd_addr_usable(&a));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (kd_addr_usable(&cases[i].addr) != cases[i].usable)
+			fail_msg("case %u: expected %s", i, cases[i].usable ? "usable" : "unusable");
+	}
 	a = v4(10, 0, 0, 1, 4650);
 	a.family = 5;
 	assert_false(kd_addr_usable(&a));

@@ -21,7 +21,8 @@ expect_le "node 1 tx_unvalidated_bytes (rx_unvalidated_bytes: $(stat_of 1 rx_unv
 
 # A padded request earns a reply up to its own size: the bound is not
 # met by answering nothing.
-out=$(on 10 kdht-flood --type find_node --rate 50 --duration 1 --pad 1280 --json "$(addr4 1):$KDHT_PORT")
+out=$(on 10 kdht-flood --type find_node --rate 50 --duration 1 --pad 1280 \
+	--linger "$(scaled 5)" --json "$(addr4 1):$KDHT_PORT")
 log "padded: $out"
 expect_all_answered "padded FIND_NODEs" "$out" nodes
 expect_le "reply bytes to padded requests" "$(echo "$out" | jq .bytes_out)" "$(echo "$out" | jq .bytes_in)"

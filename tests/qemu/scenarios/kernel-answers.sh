@@ -10,11 +10,14 @@ wait_until 20 table_at_least 1 1
 expect_eq "node 1: daemon registered" false "$(on 1 dhtctl -k node --json | jq -r .daemon)"
 
 # Node 3 runs no kdht node: only the kernel of node 1 can answer it.
-out=$(on 3 kdht-flood --type ping --rate 20 --duration 1 --json "$(addr4 1):$KDHT_PORT")
+out=$(on 3 kdht-flood --type ping --rate 20 --duration 1 --linger "$(scaled 5)" --json \
+	"$(addr4 1):$KDHT_PORT")
 expect_all_answered "PINGs over IPv4" "$out" pong
-out=$(on 3 kdht-flood --type ping --rate 20 --duration 1 --json "[$(addr6 1)]:$KDHT_PORT")
+out=$(on 3 kdht-flood --type ping --rate 20 --duration 1 --linger "$(scaled 5)" --json \
+	"[$(addr6 1)]:$KDHT_PORT")
 expect_all_answered "PINGs over IPv6" "$out" pong
-out=$(on 3 kdht-flood --type find_node --rate 20 --duration 1 --pad 400 --json "$(addr4 1):$KDHT_PORT")
+out=$(on 3 kdht-flood --type find_node --rate 20 --duration 1 --pad 400 --linger "$(scaled 5)" \
+	--json "$(addr4 1):$KDHT_PORT")
 expect_all_answered "padded FIND_NODEs" "$out" nodes
 expect_ge "node 1 rx_ping" 30 "$(stat_of 1 rx_ping)"
 expect_ge "node 1 tx_nodes" 15 "$(stat_of 1 tx_nodes)"

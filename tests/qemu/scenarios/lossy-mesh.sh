@@ -18,11 +18,7 @@ while [ "$i" -le "$N" ]; do
 	i=$((i + 1))
 done
 bootstrap_all "$N"
-i=1
-while [ "$i" -le "$N" ]; do
-	wait_until 90 table_at_least "$i" 3
-	i=$((i + 1))
-done
+all_tables_at_least "$N" 3 90
 i=1
 while [ "$i" -le "$N" ]; do
 	node_id "$i" >"/tmp/id.$i"

@@ -11,11 +11,7 @@ LOOKUPS=8
 mesh "$N"
 nodes_up "$N"
 bootstrap_all "$N"
-i=1
-while [ "$i" -le "$N" ]; do
-	wait_until 60 table_at_least "$i" 8
-	i=$((i + 1))
-done
+all_tables_at_least "$N" 8 60
 log "every table holds 8 contacts or more"
 
 : >/tmp/ids

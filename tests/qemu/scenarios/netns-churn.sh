@@ -22,7 +22,8 @@ while [ "$b" -le "$BATCHES" ]; do
 		k=$((k + 1))
 	done
 	expect_all_answered "batch $b: PINGs to the node of c$b.1 on loopback" \
-		"$("$IP" netns exec "c$b.1" kdht-flood --rate 10 --duration 0.3 --json "127.0.0.1:$KDHT_PORT")" pong
+		"$("$IP" netns exec "c$b.1" kdht-flood --rate 10 --duration 0.3 \
+			--linger "$(scaled 5)" --json "127.0.0.1:$KDHT_PORT")" pong
 	k=1
 	while [ "$k" -le "$PER_BATCH" ]; do
 		"$IP" netns del "c$b.$k"

@@ -22,10 +22,15 @@ while [ "$i" -le "$N" ]; do
 	on "$i" sh -c 'for t in 1 2 3 4; do dhtctl -k lookup "$1" >/dev/null 2>&1; done' sh "$(random_id)" &
 	i=$((i + 1))
 done
-sleep 1
+# Busy means seen busy: both floods and the lookups have reached the nodes.
+wait_until 30 stat_at_least 1 rx_find_node 1
+wait_until 30 stat_at_least 2 rx_ping 1
+wait_until 30 stat_at_least "$N" lookups_started 1
+# A deleted namespace dies when its last lookup ends: four in a row, each
+# up to the 30 s lookup timeout once its peers are gone.
 i=1
 while [ "$i" -le "$N" ]; do
-	del_node "$i"
+	del_node "$i" 150
 	i=$((i + 1))
 done
 log "ok: $N busy namespaces deleted"

@@ -12,8 +12,10 @@ node_up 1
 on 1 dhtctl -k node set --rate "$RATE" --burst "$BURST" || fail "dhtctl -k node set --rate failed"
 
 on 2 kdht-flood --type ping --rate 2000 --duration "$SECONDS_" --json "$(addr4 1):$KDHT_PORT" >/tmp/flood &
-sleep 1
-out=$(on 3 kdht-flood --type ping --rate 10 --duration 1 --json "$(addr4 1):$KDHT_PORT")
+# The other source probes once the flood is being limited.
+wait_until 30 stat_at_least 1 drop_rate_limited 1
+out=$(on 3 kdht-flood --type ping --rate 10 --duration 1 --linger "$(scaled 5)" --json \
+	"$(addr4 1):$KDHT_PORT")
 wait
 flood=$(cat /tmp/flood)
 log "flooder: $flood"

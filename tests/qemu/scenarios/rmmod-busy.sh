@@ -38,8 +38,10 @@ while [ "$i" -le $LIVE ]; do
 	done
 	i=$((i + 1))
 done
-wait_until 10 sh -c "[ \$($IP netns exec n1 cat /proc/net/kdht | awk '\$1 == \"lookups_started\" { print \$2 }') -gt 0 ]"
-sleep 1
+# Busy means seen busy: the lookups and both floods have reached the nodes.
+wait_until 30 stat_at_least 1 lookups_started 1
+wait_until 30 stat_at_least 1 rx_find_node 1
+wait_until 30 stat_at_least 2 rx_ping 1
 lookups=$(on 1 dhtctl -k node --json | jq -r .lookups)
 log "lookups running on node 1 at rmmod: $lookups"
 kdht_unload

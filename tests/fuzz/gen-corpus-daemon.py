@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (GPL-2.0 OR MIT)
-"""Writes the seed corpora of the daemon's fuzzers (tests/daemon/corpus/<target>):
+"""Writes the seed corpora of the daemon's fuzzers (tests/fuzz/corpus/<target>):
 well-formed value bodies and control requests, encoded by hand so that no
 protobuf library is needed. Run from anywhere; rewrites the seeds."""
 import os

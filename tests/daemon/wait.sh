@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#
+# Sourced by the daemon's shell tests: they wait on events, never for a
+# fixed time, and each wait has a limit in seconds of an idle host.
+# KDHT_TIMEOUT_FACTOR (a whole number, default 1) multiplies every limit,
+# for a host busy with other work or a sanitizer build; a run whose events
+# come early pays nothing for a large factor.
+KDHT_TIMEOUT_FACTOR=${KDHT_TIMEOUT_FACTOR:-1}
+
+# scaled S: S seconds times the factor.
+scaled() {
+	echo $(($1 * KDHT_TIMEOUT_FACTOR))
+}
+
+# wait_for LIMIT_S CMD...: polls CMD (its output discarded) until it
+# succeeds; returns 1 when LIMIT_S seconds, scaled, pass first.
+wait_for() {
+	_wait_end=$(($(date +%s) + $(scaled "$1")))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_wait_end" ] || return 1
+		sleep 0.1
+	done
+}
