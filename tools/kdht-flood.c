@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 				return 2;
 			break;
 		case 'T':
-			if (hex_parse(optarg, f.fixed_token, KDHT_TOKEN_LEN)) {
+			if (kd_hex_parse(f.fixed_token, KDHT_TOKEN_LEN, optarg)) {
 				fprintf(stderr, "kdht-flood: --token: %d hex digits, not '%s'\n",
 					2 * KDHT_TOKEN_LEN, optarg);
 				return 2;
@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 			f.learn_token = true;
 			break;
 		case 'x':
-			if (hex_parse(optarg, f.target_id, KDHT_ID_LEN)) {
+			if (kd_hex_parse(f.target_id, KDHT_ID_LEN, optarg)) {
 				fprintf(stderr, "kdht-flood: --target: %d hex digits, not '%s'\n",
 					2 * KDHT_ID_LEN, optarg);
 				return 2;
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 			f.want_count = (uint8_t)v;
 			break;
 		case 'i':
-			if (hex_parse(optarg, f.sender, KDHT_ID_LEN)) {
+			if (kd_hex_parse(f.sender, KDHT_ID_LEN, optarg)) {
 				fprintf(stderr, "kdht-flood: --id: %d hex digits, not '%s'\n",
 					2 * KDHT_ID_LEN, optarg);
 				return 2;

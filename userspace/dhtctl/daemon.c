@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl_client.h"
+#include "ctl_call.h"
 #include "dhtctl.h"
 #include "kdht_wire.h"
 #include "out.h"
@@ -74,7 +74,7 @@ static int call(const struct dhtctl_opts *opts, const Kdhtctl__Request *req, int
 	const char *path = socket_path(opts);
 	int rc;
 
-	rc = kdd_ctl_call(path, req, timeout_ms, resp);
+	rc = kdht_ctl_call(path, req, timeout_ms, resp);
 	switch (rc) {
 	case 0:
 		break;

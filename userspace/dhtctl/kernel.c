@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "dhtctl.h"
+#include "addr.h"
 #include "kdnl.h"
 #include "out.h"
 
@@ -87,21 +88,20 @@ static int verb_opt(int argc, char **argv, const char *shortopts,
 	}
 }
 
-static void peer_endpoint(char *dst, size_t cap, const struct kdnl_addr *a)
+static void peer_endpoint(char *dst, size_t cap, const struct kd_addr *a)
 {
 	char ip[OUT_ADDR_LEN];
 
-	out_ip(ip, sizeof(ip), a->family, a->ip);
-	if (a->family == AF_INET6)
+	out_ip(ip, sizeof(ip), kd_addr_sa_family(a), a->ip);
+	if (a->family == KDHT_AF_INET6)
 		snprintf(dst, cap, "[%s]:%u", ip, a->port);
 	else
 		snprintf(dst, cap, "%s:%u", ip, a->port);
 }
 
-static int parse_endpoint(const char *s, struct kdnl_addr *a)
+static int parse_endpoint(const char *s, struct kd_addr *a)
 {
-	memset(a, 0, sizeof(*a));
-	if (out_parse_endpoint(s, &a->family, a->ip, &a->port)) {
+	if (kd_addr_parse(a, s, 0)) {
 		out_err("bad address '%s' (ADDR:PORT, or [IPV6]:PORT)", s);
 		return -1;
 	}
@@ -345,7 +345,7 @@ static int cmd_bootstrap(int argc, char **argv, struct verb_args *va)
 {
 	static const char use[] = "bootstrap ADDR:PORT";
 	const char *arg = one_arg(argc, argv, va, use, NULL);
-	struct kdnl_addr a;
+	struct kd_addr a;
 	struct kdnl *nl;
 	int ret;
 
@@ -378,7 +378,7 @@ static int cmd_ping(int argc, char **argv, struct verb_args *va)
 	const char *arg = one_arg(argc, argv, va, use, &timeout_ms);
 	char id[2 * KDHT_ID_LEN + 1], ep[OUT_ADDR_LEN + 8];
 	struct kdnl_event ev;
-	struct kdnl_addr a;
+	struct kd_addr a;
 	struct kdnl *nl;
 	int ret;
 
@@ -443,7 +443,7 @@ static void lookup_json(const struct kdnl_lookup_result *r)
 		json_open(&j, '{', NULL);
 		out_hex(id, p->id, KDHT_ID_LEN);
 		json_str(&j, "id", id);
-		out_ip(ip, sizeof(ip), p->addr.family, p->addr.ip);
+		out_ip(ip, sizeof(ip), kd_addr_sa_family(&p->addr), p->addr.ip);
 		json_str(&j, "addr", ip);
 		json_uint(&j, "port", p->addr.port);
 		json_uint(&j, "rtt_ms", p->rtt_ms);
@@ -463,7 +463,7 @@ static void lookup_text(const struct kdnl_lookup_result *r)
 		const struct kdnl_peer *p = &r->peers[i];
 
 		out_hex(id, p->id, KDHT_ID_LEN);
-		out_ip(ip, sizeof(ip), p->addr.family, p->addr.ip);
+		out_ip(ip, sizeof(ip), kd_addr_sa_family(&p->addr), p->addr.ip);
 		printf("%-64s  %-39s  %5u  %7u\n", id, ip, p->addr.port, p->rtt_ms);
 	}
 	printf("%s: %u nodes, %u rounds, %u sent, %u replies, %u timeouts, %u ms\n",
@@ -541,7 +541,7 @@ static void routes_json(const struct kdnl_routes *r)
 		json_open(&j, '{', NULL);
 		out_hex(id, p->id, KDHT_ID_LEN);
 		json_str(&j, "id", id);
-		out_ip(ip, sizeof(ip), p->addr.family, p->addr.ip);
+		out_ip(ip, sizeof(ip), kd_addr_sa_family(&p->addr), p->addr.ip);
 		json_str(&j, "addr", ip);
 		json_uint(&j, "port", p->addr.port);
 		json_str(&j, "state", state_name(p->state));
@@ -565,7 +565,7 @@ static void routes_text(const struct kdnl_routes *r)
 		const struct kdnl_peer *p = &r->peers[i];
 
 		out_hex(id, p->id, KDHT_ID_LEN);
-		out_ip(ip, sizeof(ip), p->addr.family, p->addr.ip);
+		out_ip(ip, sizeof(ip), kd_addr_sa_family(&p->addr), p->addr.ip);
 		printf("%-64s  %-39s  %5u  %-12s  %6u  %6u  %12u\n", id, ip,
 		       p->addr.port, state_name(p->state), p->bucket, p->rtt_ms,
 		       p->last_seen_ms);
