@@ -182,7 +182,8 @@ static void contact_from(struct dhtctl_contact *out, const struct kdht_contact *
 	out->rtt_ms = in->rtt_ms;
 }
 
-int daemon_ping(struct dhtctl_cmd *c)
+/* ping and bootstrap: the address checked here as -k checks it, then kdhtd. */
+static int addr_verb(struct dhtctl_cmd *c, bool ping)
 {
 	struct dhtctl_contact model;
 	struct kdht_contact p;
@@ -195,38 +196,32 @@ int daemon_ping(struct dhtctl_cmd *c)
 	rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
 	if (rc)
 		return rc;
-	rc = kdht_ping(k, c->argv[0], &p);
-	if (rc) {
+	rc = ping ? kdht_ping(k, c->argv[0], &p) : kdht_bootstrap(k, c->argv[0]);
+	if (rc)
 		rc = report(c, k, rc);
-	} else {
+	kdht_close(k);
+	if (rc)
+		return rc;
+	if (ping) {
 		contact_from(&model, &p);
 		show_ping(&model);
+	} else {
+		show_bootstrap(c->argv[0]);
 	}
-	kdht_close(k);
-	return rc;
+	return DHTCTL_OK;
+}
+
+int daemon_ping(struct dhtctl_cmd *c)
+{
+	return addr_verb(c, true);
 }
 
 int daemon_bootstrap(struct dhtctl_cmd *c)
 {
-	struct kd_addr a;
-	struct kdht *k;
-	int rc;
-
-	if (dhtctl_arg_addr(c->argv[0], &a))
-		return DHTCTL_USAGE;
-	rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
-	if (rc)
-		return rc;
-	rc = kdht_bootstrap(k, c->argv[0]);
-	if (rc)
-		rc = report(c, k, rc);
-	else
-		show_bootstrap(c->argv[0]);
-	kdht_close(k);
-	return rc;
+	return addr_verb(c, false);
 }
 
-/* lookup and routes: kdht's contacts as the model; c is lookup's when target. */
+/* lookup and routes: kdht's contacts as the model. */
 static int contacts_from(struct dhtctl_contacts *out, const struct kdht_contacts *in)
 {
 	size_t i;
