@@ -113,6 +113,28 @@ bool out_is_utf8(const uint8_t *p, size_t len)
 	return true;
 }
 
+/* A JSON string: escaped, invalid UTF-8 written as U+FFFD. */
+static void json_quoted(const uint8_t *p, size_t len)
+{
+	size_t i, n;
+
+	putchar('"');
+	for (i = 0; i < len; i += n) {
+		n = utf8_len(p + i, len - i);
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			n = 1;
+		} else if (p[i] == '"' || p[i] == '\\') {
+			printf("\\%c", p[i]);
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			printf("\\u%04x", p[i]);
+		} else {
+			fwrite(p + i, 1, n, stdout);
+		}
+	}
+	putchar('"');
+}
+
 static void json_sep(struct json *j, const char *key)
 {
 	printed = true;
@@ -121,8 +143,10 @@ static void json_sep(struct json *j, const char *key)
 			putchar(',');
 		j->first[j->depth] = false;
 	}
-	if (key)
-		printf("\"%s\":", key);
+	if (key) {
+		json_quoted((const uint8_t *)key, strlen(key));
+		putchar(':');
+	}
 }
 
 void json_open(struct json *j, char bracket, const char *key)
@@ -145,24 +169,8 @@ void json_close(struct json *j, char bracket)
 
 void json_bytes(struct json *j, const char *key, const uint8_t *p, size_t len)
 {
-	size_t i, n;
-
 	json_sep(j, key);
-	putchar('"');
-	for (i = 0; i < len; i += n) {
-		n = utf8_len(p + i, len - i);
-		if (!n) {
-			fputs("\\ufffd", stdout);
-			n = 1;
-		} else if (p[i] == '"' || p[i] == '\\') {
-			printf("\\%c", p[i]);
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			printf("\\u%04x", p[i]);
-		} else {
-			fwrite(p + i, 1, n, stdout);
-		}
-	}
-	putchar('"');
+	json_quoted(p, len);
 }
 
 void json_str(struct json *j, const char *key, const char *val)

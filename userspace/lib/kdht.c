@@ -9,9 +9,15 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "ctl_call.h"
+#include "kdht_wire.h"
 
 #define KDHT_ERR_LEN	256
+
+/* kdht.h restates these so that applications need no header but it. */
+_Static_assert(KDHT_KEY_LEN == KDHT_ID_LEN, "keys are node ids");
+_Static_assert(KDHT_ADDR_STRLEN == KD_ADDR_STRLEN, "addresses as kd_addr_format() writes them");
 
 struct kdht {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
