@@ -50,25 +50,38 @@ static const char *maybe(char *buf, size_t cap, bool has, unsigned long v)
 	return buf;
 }
 
-/* The contacts as a table; nothing at all when there are none. */
-static void text_contacts(const struct dhtctl_contacts *r)
+/* One row; full: with the state, bucket and age a route dump gives. */
+static void text_contact(const struct dhtctl_contact *p, bool full)
 {
 	char id[HEX_ID_LEN], bucket[12], seen[12];
-	size_t i;
 
-	if (r->n)
-		printf("%-64s  %-46s  %6s  %-12s  %6s  %12s\n", "ID", "ADDR", "RTT_MS",
-		       "STATE", "BUCKET", "LAST_SEEN_MS");
-	for (i = 0; i < r->n; i++) {
-		const struct dhtctl_contact *p = &r->v[i];
-
-		if (p->has_id)
-			kd_hex_format(id, p->id, KDHT_KEY_LEN);
-		printf("%-64s  %-46s  %6u  %-12s  %6s  %12s\n", p->has_id ? id : "-", p->addr,
-		       p->rtt_ms, p->state ? p->state : "-",
+	if (p->has_id)
+		kd_hex_format(id, p->id, KDHT_KEY_LEN);
+	printf("%-64s  %-46s  %6u", p->has_id ? id : "-", p->addr, p->rtt_ms);
+	if (full)
+		printf("  %-12s  %6s  %12s", p->state ? p->state : "-",
 		       maybe(bucket, sizeof(bucket), p->has_bucket, p->bucket),
 		       maybe(seen, sizeof(seen), p->has_last_seen, p->last_seen_ms));
-	}
+	putchar('\n');
+}
+
+/*
+ * The contacts as a table, with the route dump's columns when the target
+ * gave them; nothing at all when there are no contacts.
+ */
+static void text_contacts(const struct dhtctl_contacts *r)
+{
+	bool full = r->n && r->v[0].state;
+	size_t i;
+
+	if (!r->n)
+		return;
+	printf("%-64s  %-46s  %6s", "ID", "ADDR", "RTT_MS");
+	if (full)
+		printf("  %-12s  %6s  %12s", "STATE", "BUCKET", "LAST_SEEN_MS");
+	putchar('\n');
+	for (i = 0; i < r->n; i++)
+		text_contact(&r->v[i], full);
 }
 
 void show_routes(const struct dhtctl_contacts *r)
