@@ -76,12 +76,16 @@ struct kdht;
  */
 KDHT_API int kdht_open(struct kdht **out, const char *socket_path);
 
-/** Frees a handle from kdht_open(); NULL is allowed. */
+/**
+ * Frees a handle from kdht_open(); NULL is allowed. No request may be in
+ * progress on it.
+ */
 KDHT_API void kdht_close(struct kdht *k);
 
 /**
- * Sets how long each later request waits for its answer.
- * Returns 0, or -EINVAL when timeout_ms is not positive.
+ * Sets how long each later request on k waits for its answer
+ * (KDHT_DEFAULT_TIMEOUT_MS until then).
+ * Returns 0, or -EINVAL when k is NULL or timeout_ms is not positive.
  */
 KDHT_API int kdht_set_timeout(struct kdht *k, int timeout_ms);
 
@@ -156,7 +160,7 @@ struct kdht_value {
  * from the daemon's own store.
  *
  * @flags: 0 or KDHT_GET_LOCAL; other bits give -EINVAL.
- * @out: filled on success; release with kdht_value_free().
+ * @out: filled on success (release with kdht_value_free()), empty otherwise.
  * Returns 0, or besides the common errors: KDHT_ENOTFOUND (no replica, or
  * with KDHT_GET_LOCAL not this node, holds a value under key).
  */
@@ -209,8 +213,10 @@ KDHT_API int kdht_lookup(struct kdht *k, const uint8_t target[KDHT_KEY_LEN],
 			 struct kdht_contacts *out);
 
 /**
- * The daemon's routing table (at most its first 256 contacts). Release out
- * with kdht_contacts_free().
+ * The daemon's routing table (at most its first 256 contacts), in no
+ * particular order; out->rounds is 0.
+ * Returns 0 or one of the common errors. Release out with
+ * kdht_contacts_free().
  */
 KDHT_API int kdht_routes(struct kdht *k, struct kdht_contacts *out);
 
@@ -228,8 +234,13 @@ struct kdht_stats {
 	struct kdht_counter *v;
 };
 
-/** The daemon's counters, in its order. Release out with kdht_stats_free(). */
+/**
+ * The daemon's counters, in its order (their names are those dhtctl stats
+ * prints). Returns 0 or one of the common errors. Release out with
+ * kdht_stats_free().
+ */
 KDHT_API int kdht_stats(struct kdht *k, struct kdht_stats *out);
+/** Frees what kdht_stats() put in s. */
 KDHT_API void kdht_stats_free(struct kdht_stats *s);
 
 /* The daemon's node, from kdht_node(); kdht_node_free(). */
@@ -247,6 +258,7 @@ struct kdht_node {
  * storage failed). Release out with kdht_node_free().
  */
 KDHT_API int kdht_node(struct kdht *k, struct kdht_node *out);
+/** Frees what kdht_node() put in n. */
 KDHT_API void kdht_node_free(struct kdht_node *n);
 
 #ifdef __cplusplus
