@@ -41,7 +41,7 @@ static int read_targets(uint8_t (*t)[KDHT_ID_LEN], size_t *n)
 			fprintf(stderr, "kdht-lookups: more than %d targets\n", LOOKUPS_MAX_TARGETS);
 			return -1;
 		}
-		if (hex_parse(line, t[*n], KDHT_ID_LEN)) {
+		if (kd_hex_parse(t[*n], KDHT_ID_LEN, line)) {
 			fprintf(stderr, "kdht-lookups: not a %d-digit hex id: '%s'\n",
 				2 * KDHT_ID_LEN, line);
 			return -1;

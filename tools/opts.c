@@ -53,7 +53,7 @@ static int opt_apply(const struct tool *t, const struct tool_opt *o, const char 
 		*(const char **)o->dest = arg;
 		return 0;
 	case OPT_HEX:
-		if (!hex_parse(arg, o->dest, o->max))
+		if (!kd_hex_parse(o->dest, o->max, arg))
 			return 0;
 		fprintf(stderr, "%s: %s: %lu hex digits, not '%s'\n", t->name, name, 2 * o->max,
 			arg);

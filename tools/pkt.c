@@ -9,73 +9,32 @@
 #include <string.h>
 #include <time.h>
 
-static int ip_parse(const char *host, unsigned int port, struct endpoint *out)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+#include "addr.h"
 
+/* The one address parser, kd_addr_parse(), then the socket address it names. */
+static int endpoint_from(const struct kd_addr *a, struct endpoint *out)
+{
 	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		out->len = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		out->len = sizeof(*sin6);
-		return 0;
-	}
-	return -EINVAL;
+	out->len = kd_addr_to_sockaddr(a, &out->ss);
+	return out->len ? 0 : -EINVAL;
 }
 
-int endpoint_parse(const char *s, unsigned int default_port, struct endpoint *out)
+int endpoint_parse(const char *s, uint16_t default_port, struct endpoint *out)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s = NULL;
-	unsigned long port = default_port;
-	size_t hlen;
-	char *end;
+	struct kd_addr a;
 
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close)
-			return -EINVAL;
-		hlen = (size_t)(close - s - 1);
-		if (close[1] == ':')
-			port_s = close + 2;
-		else if (close[1] != '\0')
-			return -EINVAL;
-		s++;
-	} else {
-		const char *colon = strchr(s, ':');
-
-		if (colon && strchr(colon + 1, ':'))
-			colon = NULL;	/* a bare IPv6 address */
-		hlen = colon ? (size_t)(colon - s) : strlen(s);
-		if (colon)
-			port_s = colon + 1;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
+	if (kd_addr_parse(&a, s, default_port))
 		return -EINVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (port_s) {
-		errno = 0;
-		port = strtoul(port_s, &end, 10);
-		if (errno || *end || end == port_s)
-			return -EINVAL;
-	}
-	if (port == 0 || port > 65535)
-		return -EINVAL;
-	return ip_parse(host, (unsigned int)port, out);
+	return endpoint_from(&a, out);
 }
 
 int address_parse(const char *s, struct endpoint *out)
 {
-	return ip_parse(s, 0, out);
+	struct kd_addr a;
+
+	if (kd_addr_parse_ip(&a, s))
+		return -EINVAL;
+	return endpoint_from(&a, out);
 }
 
 void hdr_write(uint8_t *p, uint8_t version, uint8_t type, uint8_t flags,
@@ -152,33 +111,6 @@ uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int hex_parse(const char *s, uint8_t *out, size_t n)
-{
-	size_t i;
-
-	if (strlen(s) != 2 * n)
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 int uint_parse(const char *s, const char *opt, unsigned long min,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "hex.h"
 #include "kdht_wire.h"
 
 struct endpoint {
@@ -20,7 +21,7 @@ struct endpoint {
 };
 
 /* "1.2.3.4:5", "[fd00::1]:5"; port optional when default_port != 0. */
-int endpoint_parse(const char *s, unsigned int default_port, struct endpoint *out);
+int endpoint_parse(const char *s, uint16_t default_port, struct endpoint *out);
 
 /* Address only ("1.2.3.4", "fd00::1"), port 0, for binding sources. */
 int address_parse(const char *s, struct endpoint *out);
@@ -71,9 +72,6 @@ void figures_print(const struct figure *f, unsigned int n, bool json);
 
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
-
-/* Parses a hex string of exactly 2 * n digits into out. */
-int hex_parse(const char *s, uint8_t *out, size_t n);
 
 /* Parses an unsigned decimal in [min, max]; prints a message naming opt. */
 int uint_parse(const char *s, const char *opt, unsigned long min,

@@ -176,6 +176,32 @@ while [ $i -lt "$nodes" ]; do
 	i=$((i + 1))
 done
 
+# What dhtctl shows of values in JSON: bytes that are not UTF-8 in base64
+# with their encoding, so that the output stays JSON; UTF-8 text as is.
+printf '\377\376\000\001' >"$dir/bin"
+ctl 1 put --file "$dir/bin" binary >/dev/null || fail "put of binary bytes"
+out=$(ctl 2 get binary --json)
+echo "$out" | jq -e '.encoding == "base64" and .value == "//4AAQ==" and .bytes == 4' \
+	>/dev/null || fail "binary value in JSON: $out"
+ctl 1 put text "héllo" >/dev/null || fail "put of UTF-8 text"
+out=$(ctl 3 get text --json)
+echo "$out" | jq -e '.encoding == "utf-8" and .value == "héllo"' >/dev/null ||
+	fail "UTF-8 value in JSON: $out"
+# routes: one object with its contacts, as dhtctl -k prints it.
+out=$(ctl 4 routes --json) || fail "routes --json"
+echo "$out" | jq -e '.contacts | length > 0' >/dev/null || fail "routes --json: $out"
+# A TTL over the maximum is stored clamped, and dhtctl says so.
+err=$(ctl 1 put ttl-key v --ttl 999999999 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 0 ] && echo "$err" | grep -q "clamped to the maximum" ||
+	fail "--ttl 999999999: rc $rc, '$err'"
+# With --json, an error is also an object on stdout.
+out=$(ctl 3 get no-such-key --json 2>/dev/null)
+rc=$?
+[ $rc -eq 1 ] && echo "$out" | jq -e '.error == "not found" and .status == 1' >/dev/null ||
+	fail "a JSON error: rc $rc, '$out'"
+echo "mesh: dhtctl's JSON: base64 values, errors as objects; the ttl clamp said"
+
 for p in $pids; do
 	kill -0 "$p" 2>/dev/null || fail "a daemon died (pid $p)"
 done

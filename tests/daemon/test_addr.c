@@ -14,10 +14,10 @@
 static void round_trip(const char *in, const char *want)
 {
 	struct kd_addr a;
-	char buf[KDD_ADDR_STRLEN];
+	char buf[KD_ADDR_STRLEN];
 
-	assert_int_equal(kdd_addr_parse(&a, in, 4650), 0);
-	kdd_addr_format(buf, &a);
+	assert_int_equal(kd_addr_parse(&a, in, 4650), 0);
+	kd_addr_format(buf, &a);
 	assert_string_equal(buf, want);
 }
 
@@ -41,7 +41,7 @@ static void refuses_nonsense(void **state)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(kdd_addr_parse(&a, bad[i], 4650), -EINVAL);
+		assert_int_equal(kd_addr_parse(&a, bad[i], 4650), -EINVAL);
 }
 
 static void sockaddr_round_trip_and_v4_mapped(void **state)
@@ -50,16 +50,16 @@ static void sockaddr_round_trip_and_v4_mapped(void **state)
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(77) };
 	struct kd_addr a, b;
 
-	assert_int_equal(kdd_addr_parse(&a, "192.0.2.9:5000", 1), 0);
-	assert_int_equal(kdd_addr_to_sockaddr(&a, &ss), sizeof(struct sockaddr_in));
-	assert_int_equal(kdd_addr_from_sockaddr(&b, (struct sockaddr *)&ss), 0);
+	assert_int_equal(kd_addr_parse(&a, "192.0.2.9:5000", 1), 0);
+	assert_int_equal(kd_addr_to_sockaddr(&a, &ss), sizeof(struct sockaddr_in));
+	assert_int_equal(kd_addr_from_sockaddr(&b, (struct sockaddr *)&ss), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
 
 	sin6.sin6_addr.s6_addr[10] = 0xff;
 	sin6.sin6_addr.s6_addr[11] = 0xff;
 	sin6.sin6_addr.s6_addr[12] = 192;
 	sin6.sin6_addr.s6_addr[15] = 7;
-	assert_int_equal(kdd_addr_from_sockaddr(&b, (struct sockaddr *)&sin6), 0);
+	assert_int_equal(kd_addr_from_sockaddr(&b, (struct sockaddr *)&sin6), 0);
 	assert_int_equal(b.family, KDHT_AF_INET);
 	assert_int_equal(b.port, 77);
 	assert_int_equal(b.ip[0], 192);

@@ -122,7 +122,7 @@ static void nodes_find_each_other(void **state)
 
 	for (i = 1; i < NODES; i++) {
 		snprintf(text, sizeof(text), "127.0.0.1:%d", BASE_PORT);
-		assert_int_equal(kdd_addr_parse(&a, text, 0), 0);
+		assert_int_equal(kd_addr_parse(&a, text, 0), 0);
 		assert_int_equal(nodes[i].b->ops->bootstrap(nodes[i].b, &a), 0);
 	}
 	/* Bootstrapping ends in a lookup of each node's own id. */
@@ -140,7 +140,7 @@ static void nodes_find_each_other(void **state)
 	assert_true(nodes[0].b->ops->closest(nodes[0].b, &nodes[0].id, KDHT_WANT_V4,
 					     out, NODES) >= 1);
 
-	assert_int_equal(kdd_addr_parse(&a, "127.0.0.1:46213", 0), 0);
+	assert_int_equal(kd_addr_parse(&a, "127.0.0.1:46213", 0), 0);
 	assert_int_equal(nodes[0].b->ops->ping(nodes[0].b, &a, on_ping, NULL), 0);
 	run_until(&ping_done, 1);
 	assert_true(ping_ok);
@@ -153,7 +153,7 @@ static void value_messages_reach_the_handler(void **state)
 	struct kd_addr a;
 	uint32_t txid = 0;
 
-	assert_int_equal(kdd_addr_parse(&a, "127.0.0.1:46211", 0), 0);
+	assert_int_equal(kd_addr_parse(&a, "127.0.0.1:46211", 0), 0);
 	assert_int_equal(nodes[0].b->ops->send(nodes[0].b, &a, KDHT_MSG_FIND_VALUE, 0, 0, body,
 					       sizeof(body), 0, &txid), 0);
 	run_until(&nodes[1].got_msgs, 1);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ctl_client.h"
+#include "ctl_call.h"
 
 #define MAX_VALUE 1000
 
@@ -117,7 +117,7 @@ static void *client_main(void *arg)
 {
 	struct client *cl = arg;
 
-	cl->rc = kdd_ctl_call(cl->f->path, cl->req, 5000, &cl->resp);
+	cl->rc = kdht_ctl_call(cl->f->path, cl->req, 5000, &cl->resp);
 	return NULL;
 }
 
@@ -262,7 +262,7 @@ static void *other_uid_client(void *arg)
 	if (pid == 0) {
 		if (setgid(65534) || setuid(65534))
 			_exit(3);
-		if (kdd_ctl_call(cl->f->path, &req, 5000, &resp))
+		if (kdht_ctl_call(cl->f->path, &req, 5000, &resp))
 			_exit(4);
 		_exit(resp->status == KDHTCTL__STATUS__DENIED ? 0 : 5);
 	}
@@ -294,7 +294,7 @@ static void no_daemon_is_reported(void **state)
 
 	req.op_case = KDHTCTL__REQUEST__OP_STATS;
 	req.stats = &empty;
-	assert_int_equal(kdd_ctl_call("/tmp/kdd-test-no-such.sock", &req, 100, &resp), -ENOENT);
+	assert_int_equal(kdht_ctl_call("/tmp/kdd-test-no-such.sock", &req, 100, &resp), -ENOENT);
 }
 
 int main(void)

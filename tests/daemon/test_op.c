@@ -215,7 +215,7 @@ static int setup(void **state)
 		node_open(i);
 	}
 	snprintf(text, sizeof(text), "127.0.0.1:%d", BASE_PORT);
-	assert_int_equal(kdd_addr_parse(&a, text, 0), 0);
+	assert_int_equal(kd_addr_parse(&a, text, 0), 0);
 	for (i = 1; i < NODES; i++)
 		assert_int_equal(nodes[i].b->ops->bootstrap(nodes[i].b, &a), 0);
 	end = uv_hrtime() + 10ull * 1000000000;

@@ -84,7 +84,7 @@ static int setup(void **state)
 	assert_int_equal(kdd_serve_init(&serve, store, a, MAX_VALUE), 0);
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
-	assert_int_equal(kdd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
+	assert_int_equal(kd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
 	replies = 0;
 	return 0;
 }

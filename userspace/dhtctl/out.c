@@ -1,14 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "out.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
-void out_err(const char *fmt, ...)
+#include "hex.h"
+
+#define JSON_HEX_MAX	32	/* ids and keys */
+
+static bool json_mode;
+static bool printed;	/* a JSON result went to stdout: no error object after it */
+
+void out_set_json(bool json)
+{
+	json_mode = json;
+}
+
+bool out_json(void)
+{
+	return json_mode;
+}
+
+int out_fail(int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "dhtctl: %s\n", msg);
+	if (json_mode && !printed) {
+		struct json j = { 0 };
+
+		json_open(&j, '{', NULL);
+		json_str(&j, "error", msg);
+		json_uint(&j, "status", (uint64_t)status);
+		json_close(&j, '}');
+	}
+	return status;
+}
+
+void out_note(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -17,51 +53,6 @@ void out_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-void out_hex(char *dst, const uint8_t *src, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		dst[2 * i] = digits[src[i] >> 4];
-		dst[2 * i + 1] = digits[src[i] & 0xf];
-	}
-	dst[2 * len] = '\0';
-}
-
-static int out_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int out_parse_hex(uint8_t *dst, size_t len, const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 2 * len)
-		return -1;
-	for (i = 0; i < len; i++) {
-		int hi = out_nibble(s[2 * i]), lo = out_nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		dst[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-void out_ip(char *dst, size_t cap, int family, const uint8_t *ip)
-{
-	if (!inet_ntop(family, ip, dst, (socklen_t)cap))
-		snprintf(dst, cap, "?");
 }
 
 int out_parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -80,51 +71,82 @@ int out_parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-int out_parse_endpoint(const char *s, int *family, uint8_t ip[16], uint16_t *port)
+/* The length of the UTF-8 sequence at p (at most left bytes), or 0. */
+static size_t utf8_len(const uint8_t *p, size_t left)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *start = s;
-	unsigned long p;
-	size_t len;
+	size_t n, i;
+	uint32_t cp;
 
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -1;
-		start = s + 1;
-		len = (size_t)(close - start);
-		colon = close + 1;
-		*family = AF_INET6;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -1;
-		len = (size_t)(colon - s);
-		*family = AF_INET;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
 	}
-	if (len == 0 || len >= sizeof(host))
-		return -1;
-	memcpy(host, start, len);
-	host[len] = '\0';
-	memset(ip, 0, 16);
-	if (inet_pton(*family, host, ip) != 1)
-		return -1;
-	if (out_parse_uint(colon + 1, 1, 65535, &p))
-		return -1;
-	*port = (uint16_t)p;
-	return 0;
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+bool out_is_utf8(const uint8_t *p, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = utf8_len(p + i, len - i);
+		if (!n)
+			return false;
+	}
+	return true;
+}
+
+/* A JSON string: escaped, invalid UTF-8 written as U+FFFD. */
+static void json_quoted(const uint8_t *p, size_t len)
+{
+	size_t i, n;
+
+	putchar('"');
+	for (i = 0; i < len; i += n) {
+		n = utf8_len(p + i, len - i);
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			n = 1;
+		} else if (p[i] == '"' || p[i] == '\\') {
+			printf("\\%c", p[i]);
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			printf("\\u%04x", p[i]);
+		} else {
+			fwrite(p + i, 1, n, stdout);
+		}
+	}
+	putchar('"');
 }
 
 static void json_sep(struct json *j, const char *key)
 {
+	printed = true;
 	if (j->depth > 0) {
 		if (!j->first[j->depth])
 			putchar(',');
 		j->first[j->depth] = false;
 	}
-	if (key)
-		printf("\"%s\":", key);
+	if (key) {
+		json_quoted((const uint8_t *)key, strlen(key));
+		putchar(':');
+	}
 }
 
 void json_open(struct json *j, char bracket, const char *key)
@@ -145,22 +167,46 @@ void json_close(struct json *j, char bracket)
 		putchar('\n');
 }
 
+void json_bytes(struct json *j, const char *key, const uint8_t *p, size_t len)
+{
+	json_sep(j, key);
+	json_quoted(p, len);
+}
+
 void json_str(struct json *j, const char *key, const char *val)
 {
-	const char *p;
+	json_bytes(j, key, (const uint8_t *)val, strlen(val));
+}
+
+void json_hex(struct json *j, const char *key, const uint8_t *p, size_t len)
+{
+	char hex[2 * JSON_HEX_MAX + 1];
+
+	if (len > JSON_HEX_MAX)
+		len = JSON_HEX_MAX;
+	kd_hex_format(hex, p, len);
+	json_str(j, key, hex);
+}
+
+void json_base64(struct json *j, const char *key, const uint8_t *p, size_t len)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
 
 	json_sep(j, key);
 	putchar('"');
-	for (p = val; *p; p++) {
-		unsigned char c = (unsigned char)*p;
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+		printf("%c%c%c%c", abc[v >> 18], abc[v >> 12 & 63], abc[v >> 6 & 63],
+		       abc[v & 63]);
 	}
+	if (len - i == 1)
+		printf("%c%c==", abc[p[i] >> 2], abc[(p[i] & 3) << 4]);
+	else if (len - i == 2)
+		printf("%c%c%c=", abc[p[i] >> 2], abc[(p[i] & 3) << 4 | p[i + 1] >> 4],
+		       abc[(p[i + 1] & 15) << 2]);
 	putchar('"');
 }
 
@@ -174,10 +220,4 @@ void json_bool(struct json *j, const char *key, bool val)
 {
 	json_sep(j, key);
 	fputs(val ? "true" : "false", stdout);
-}
-
-void json_null(struct json *j, const char *key)
-{
-	json_sep(j, key);
-	fputs("null", stdout);
 }

@@ -59,28 +59,12 @@ static struct kernel_backend *to_kernel(struct kdd_backend *b)
 	return (struct kernel_backend *)b;
 }
 
-static void addr_to_nl(struct kdnl_addr *out, const struct kd_addr *a)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = a->family == KDHT_AF_INET ? AF_INET : AF_INET6;
-	memcpy(out->ip, a->ip, 16);
-	out->port = a->port;
-}
-
-static void addr_from_nl(struct kd_addr *out, const struct kdnl_addr *a)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = a->family == AF_INET ? KDHT_AF_INET : KDHT_AF_INET6;
-	memcpy(out->ip, a->ip, out->family == KDHT_AF_INET ? 4 : 16);
-	out->port = a->port;
-}
-
 static void node_from_peer(struct kd_node *out, const struct kdnl_peer *p)
 {
 	memset(out, 0, sizeof(*out));
 	if (p->has_id)
 		memcpy(out->id.b, p->id, KDHT_ID_LEN);
-	addr_from_nl(&out->addr, &p->addr);
+	out->addr = p->addr;
 }
 
 static int waiter_get(struct kernel_backend *k, bool is_lookup, uint32_t *cookie)
@@ -148,7 +132,7 @@ static void on_recv(struct kernel_backend *k, const struct kdnl_event *ev)
 	unsigned int i;
 
 	memset(&m, 0, sizeof(m));
-	addr_from_nl(&m.from, &ev->peer.addr);
+	m.from = ev->peer.addr;
 	m.hdr.version = KDHT_VERSION;
 	m.hdr.type = ev->type;
 	m.hdr.flags = ev->flags;
@@ -219,10 +203,7 @@ static void on_timer(uv_timer_t *t)
 
 static int kernel_bootstrap(struct kdd_backend *b, const struct kd_addr *addr)
 {
-	struct kdnl_addr a;
-
-	addr_to_nl(&a, addr);
-	return kdnl_add_contact(to_kernel(b)->nl, &a);
+	return kdnl_add_contact(to_kernel(b)->nl, addr);
 }
 
 static int kernel_lookup(struct kdd_backend *b, const struct kd_id *target, kdd_lookup_cb cb,
@@ -249,7 +230,6 @@ static int kernel_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping
 		       void *arg)
 {
 	struct kernel_backend *k = to_kernel(b);
-	struct kdnl_addr a;
 	uint32_t cookie;
 	int slot, rc;
 
@@ -260,8 +240,7 @@ static int kernel_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping
 		return slot;
 	k->w[slot].ping_cb = cb;
 	k->w[slot].arg = arg;
-	addr_to_nl(&a, to);
-	rc = kdnl_ping_start(k->async_nl, &a, cookie);
+	rc = kdnl_ping_start(k->async_nl, to, cookie);
 	if (rc)
 		k->w[slot].used = false;
 	return rc;
@@ -281,7 +260,7 @@ static int kernel_send(struct kdd_backend *b, const struct kd_addr *to, uint8_t 
 	while (txid == 0)
 		txid = randombytes_random();
 	memset(&s, 0, sizeof(s));
-	addr_to_nl(&s.to, to);
+	s.to = *to;
 	s.type = type;
 	s.flags = flags;
 	s.txid = txid;

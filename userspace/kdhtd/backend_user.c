@@ -173,7 +173,7 @@ static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, siz
 		return;
 	}
 	i = q->n;
-	if (!kdd_addr_to_sockaddr(to, &q->to[i])) {
+	if (!kd_addr_to_sockaddr(to, &q->to[i])) {
 		u->counters[UC_TX_ERRORS]++;
 		return;
 	}
@@ -300,7 +300,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		u->counters[UC_RX_OVERSIZE]++;
 		return;
 	}
-	if (kdd_addr_from_sockaddr(&m.from, sa))
+	if (kd_addr_from_sockaddr(&m.from, sa))
 		return;
 	now = kdd_mono_ms();
 	/* Replies are paid for by our own requests; only requests are limited. */
@@ -450,7 +450,7 @@ static unsigned int user_addresses(struct kdd_backend *b, char (*out)[64], unsig
 	struct user_backend *u = to_user(b);
 	struct sockaddr_storage ss;
 	struct kd_addr a;
-	char text[KDD_ADDR_STRLEN];
+	char text[KD_ADDR_STRLEN];
 	uv_udp_t *hs[2] = { u->has4 ? &u->udp4 : NULL, u->has6 ? &u->udp6 : NULL };
 	unsigned int i, n = 0;
 	int len;
@@ -458,9 +458,9 @@ static unsigned int user_addresses(struct kdd_backend *b, char (*out)[64], unsig
 	for (i = 0; i < 2 && n < max; i++) {
 		len = sizeof(ss);
 		if (!hs[i] || uv_udp_getsockname(hs[i], (struct sockaddr *)&ss, &len) ||
-		    kdd_addr_from_sockaddr(&a, (struct sockaddr *)&ss))
+		    kd_addr_from_sockaddr(&a, (struct sockaddr *)&ss))
 			continue;
-		kdd_addr_format(text, &a);
+		kd_addr_format(text, &a);
 		memcpy(out[n++], text, sizeof(text));
 	}
 	return n;

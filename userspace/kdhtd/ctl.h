@@ -14,11 +14,11 @@
 #include <uv.h>
 
 #include "ctl.pb-c.h"
-#include "ctl_client.h"
+#include "ctl_call.h"
 
 #define KDD_CTL_DEFAULT_PATH	KDHT_CTL_DEFAULT_SOCKET
 #define KDD_CTL_MODE		0660
-#define KDD_CTL_MAX_FRAME	(128u * 1024)	/* bytes of one request or response */
+#define KDD_CTL_MAX_FRAME	KDHT_CTL_MAX_FRAME	/* bytes of one request or response */
 #define KDD_CTL_MAX_CONNS	64		/* clients connected at once */
 #define KDD_CTL_FRAME_HDR	4
 

@@ -86,7 +86,7 @@ static void node_to_ctl(Kdhtctl__Node *n, char *addr_buf, const struct kd_node *
 	kdhtctl__node__init(n);
 	n->id.data = (uint8_t *)node->id.b;
 	n->id.len = KDHT_ID_LEN;
-	kdd_addr_format(addr_buf, &node->addr);
+	kd_addr_format(addr_buf, &node->addr);
 	n->addr = addr_buf;
 	n->has_rtt_ms = rtt_ms != 0;
 	n->rtt_ms = rtt_ms;
@@ -99,7 +99,7 @@ static void reply_nodes(struct kdd_ctl_req *r, const struct kd_node *nodes,
 	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
 	Kdhtctl__Node *items = calloc(n ? n : 1, sizeof(*items));
 	Kdhtctl__Node **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-	char (*addrs)[KDD_ADDR_STRLEN] = calloc(n ? n : 1, KDD_ADDR_STRLEN);
+	char (*addrs)[KD_ADDR_STRLEN] = calloc(n ? n : 1, KD_ADDR_STRLEN);
 	unsigned int i;
 
 	if (!items || !ptrs || !addrs) {
@@ -145,7 +145,7 @@ static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_
 {
 	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
 	Kdhtctl__Node n;
-	char addr[KDD_ADDR_STRLEN];
+	char addr[KD_ADDR_STRLEN];
 
 	if (!ok) {
 		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "no answer");
@@ -266,7 +266,7 @@ static void ctl_addr_op(struct kdd *d, struct kdd_ctl_req *r, const char *text, 
 	struct kd_addr a;
 	int rc;
 
-	if (kdd_addr_parse(&a, text, KDHT_DEFAULT_PORT) || !kd_addr_usable(&a)) {
+	if (kd_addr_parse(&a, text, KDHT_DEFAULT_PORT) || !kd_addr_usable(&a)) {
 		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST, "bad address");
 		return;
 	}

@@ -116,7 +116,7 @@ static int bootstrap_all(struct kdd *d)
 	int n;
 
 	for (i = 0; i < d->cfg.nbootstrap; i++) {
-		if (kdd_addr_parse(&a, d->cfg.bootstrap[i], KDHT_DEFAULT_PORT) ||
+		if (kd_addr_parse(&a, d->cfg.bootstrap[i], KDHT_DEFAULT_PORT) ||
 		    !kd_addr_usable(&a)) {
 			kdd_log(KDD_LOG_ERR, "bad bootstrap address '%s'", d->cfg.bootstrap[i]);
 			return -1;

@@ -14,6 +14,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include "addr.h"
 #include "kdht_stat_names.h"
 
 #define KDNL_SEND_BUF	4096
@@ -122,9 +123,9 @@ static int kdnl_parse_peer(const struct nlattr *nest, struct kdnl_peer *p)
 		return -EPROTO;
 	len = mnl_attr_get_payload_len(tb[KDHT_PEER_ADDR]);
 	if (len == 4)
-		p->addr.family = AF_INET;
+		p->addr.family = KDHT_AF_INET;
 	else if (len == 16)
-		p->addr.family = AF_INET6;
+		p->addr.family = KDHT_AF_INET6;
 	else
 		return -EPROTO;
 	memcpy(p->addr.ip, mnl_attr_get_payload(tb[KDHT_PEER_ADDR]), len);
@@ -215,6 +216,10 @@ static int kdnl_parse_error(struct kdnl *nl, const struct nlmsghdr *nlh)
 	return e->error < 0 ? e->error : -e->error;
 }
 
+/*
+ * What one received message means to the exchange reading it: a negative
+ * errno ends it with that error, 0 ends it, 1 reads on.
+ */
 typedef int (*kdnl_msg_fn)(struct kdnl *nl, const struct nlmsghdr *nlh, void *data);
 
 static int kdnl_wait(struct kdnl *nl, int timeout_ms)
@@ -240,46 +245,88 @@ static ssize_t kdnl_recv(struct kdnl *nl)
 	return n < 0 ? -errno : n;
 }
 
-/*
- * Runs one request/answer exchange: fn sees each answer message (and any
- * event, seq 0). Ends at the ack, the end of a dump, or when fn returns 0.
- */
-static int kdnl_exchange(struct kdnl *nl, const struct nlmsghdr *req, kdnl_msg_fn fn,
-			 void *data)
+static int kdnl_elapsed_ms(const struct timespec *since)
 {
-	uint32_t seq = req->nlmsg_seq;
-	int ret = kdnl_sendmsg(nl, req);
+	struct timespec now;
 
-	while (!ret) {
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - since->tv_sec) * 1000 +
+		     (now.tv_nsec - since->tv_nsec) / 1000000);
+}
+
+/*
+ * The one receive loop: reads the socket and hands every message to fn
+ * until fn ends it, or until timeout_ms passed (-1: no limit): -ETIMEDOUT.
+ */
+static int kdnl_receive(struct kdnl *nl, int timeout_ms, kdnl_msg_fn fn, void *data)
+{
+	struct timespec start;
+	int ret, left = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
 		const struct nlmsghdr *nlh = (const void *)nl->rbuf;
-		ssize_t n = kdnl_recv(nl);
+		ssize_t n;
 		int len;
 
+		if (timeout_ms >= 0) {
+			left = timeout_ms - kdnl_elapsed_ms(&start);
+			left = left < 0 ? 0 : left;
+		}
+		ret = kdnl_wait(nl, left);
+		if (ret <= 0)
+			return ret ? ret : -ETIMEDOUT;
+		n = kdnl_recv(nl);
 		if (n < 0)
 			return (int)n;
 		len = (int)n;
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				return -EINTR;
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				return kdnl_parse_error(nl, nlh);
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
-				    *(const int *)mnl_nlmsg_get_payload(nlh) < 0)
-					return *(const int *)mnl_nlmsg_get_payload(nlh);
-				return 0;
-			}
-			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !fn)
-				continue;
 			ret = fn(nl, nlh, data);
 			if (ret <= 0)
 				return ret;
-			ret = 0;
 		}
 	}
-	return ret;
+}
+
+/* A request in flight: its sequence number, and what reads its answers. */
+struct kdnl_answer {
+	uint32_t seq;
+	kdnl_msg_fn fn;
+	void *data;
+};
+
+/* Ends at the ack, at the end of a dump, or when the answer's fn returns 0. */
+static int kdnl_on_answer(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
+{
+	const struct kdnl_answer *a = data;
+	int ret;
+
+	if (nlh->nlmsg_seq != a->seq)
+		return 1;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		return -EINTR;
+	if (nlh->nlmsg_type == NLMSG_ERROR)
+		return kdnl_parse_error(nl, nlh);
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
+		    *(const int *)mnl_nlmsg_get_payload(nlh) < 0)
+			return *(const int *)mnl_nlmsg_get_payload(nlh);
+		return 0;
+	}
+	if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !a->fn)
+		return 1;
+	ret = a->fn(nl, nlh, a->data);
+	return ret <= 0 ? ret : 1;
+}
+
+/* One request/answer exchange: fn sees each answer message. */
+static int kdnl_exchange(struct kdnl *nl, const struct nlmsghdr *req, kdnl_msg_fn fn,
+			 void *data)
+{
+	struct kdnl_answer a = { .seq = req->nlmsg_seq, .fn = fn, .data = data };
+	int ret = kdnl_sendmsg(nl, req);
+
+	return ret ? ret : kdnl_receive(nl, -1, kdnl_on_answer, &a);
 }
 
 static int kdnl_on_family(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
@@ -412,16 +459,16 @@ int kdnl_del_node(struct kdnl *nl)
 	return kdnl_exchange(nl, kdnl_cmd(nl, KDHT_CMD_DEL_NODE, NLM_F_ACK), NULL, NULL);
 }
 
-static void kdnl_put_peer(struct nlmsghdr *nlh, const struct kdnl_addr *a)
+static void kdnl_put_peer(struct nlmsghdr *nlh, const struct kd_addr *a)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, KDHT_A_PEER);
 
-	mnl_attr_put(nlh, KDHT_PEER_ADDR, a->family == AF_INET ? 4 : 16, a->ip);
+	mnl_attr_put(nlh, KDHT_PEER_ADDR, kd_addr_ip_len(a), a->ip);
 	mnl_attr_put_u16(nlh, KDHT_PEER_PORT, a->port);
 	mnl_attr_nest_end(nlh, nest);
 }
 
-int kdnl_add_contact(struct kdnl *nl, const struct kdnl_addr *addr)
+int kdnl_add_contact(struct kdnl *nl, const struct kd_addr *addr)
 {
 	struct nlmsghdr *nlh = kdnl_cmd(nl, KDHT_CMD_ADD_CONTACT, NLM_F_ACK);
 
@@ -496,7 +543,7 @@ void kdnl_routes_free(struct kdnl_routes *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int kdnl_ping_start(struct kdnl *nl, const struct kdnl_addr *addr, uint32_t cookie)
+int kdnl_ping_start(struct kdnl *nl, const struct kd_addr *addr, uint32_t cookie)
 {
 	struct nlmsghdr *nlh = kdnl_cmd(nl, KDHT_CMD_PING, NLM_F_ACK);
 
@@ -550,34 +597,50 @@ static int kdnl_parse_event(const struct nlmsghdr *nlh, struct kdnl_event *ev)
 	return 0;
 }
 
-static int kdnl_elapsed_ms(const struct timespec *since)
+static bool kdnl_is_event(const struct kdnl *nl, const struct nlmsghdr *nlh)
 {
-	struct timespec now;
+	return nlh->nlmsg_seq == 0 && nlh->nlmsg_type == nl->family;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int)((now.tv_sec - since->tv_sec) * 1000 +
-		     (now.tv_nsec - since->tv_nsec) / 1000000);
+static int kdnl_on_event(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
+{
+	if (!kdnl_is_event(nl, nlh))
+		return 1;
+	return kdnl_parse_event(nlh, data) ? -EPROTO : 0;
 }
 
 int kdnl_read_event(struct kdnl *nl, int timeout_ms, struct kdnl_event *ev)
 {
-	const struct nlmsghdr *nlh = (const void *)nl->rbuf;
-	ssize_t n;
-	int ret, len;
+	int ret = kdnl_receive(nl, timeout_ms, kdnl_on_event, ev);
 
-	for (;;) {
-		ret = kdnl_wait(nl, timeout_ms);
-		if (ret <= 0)
+	if (ret == -ETIMEDOUT)
+		return 0;
+	return ret ? ret : 1;
+}
+
+/* An asynchronous request: done when both its ack and its *_DONE came. */
+struct kdnl_async {
+	uint32_t seq, cookie;
+	int done_cmd;
+	bool acked, done;
+	struct kdnl_event *ev;
+};
+
+static int kdnl_on_async(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
+{
+	struct kdnl_async *as = data;
+	int ret;
+
+	if (nlh->nlmsg_seq == as->seq && nlh->nlmsg_type == NLMSG_ERROR) {
+		ret = kdnl_parse_error(nl, nlh);
+		if (ret)
 			return ret;
-		n = kdnl_recv(nl);
-		if (n < 0)
-			return (int)n;
-		len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			if (nlh->nlmsg_seq == 0 && nlh->nlmsg_type == nl->family)
-				return kdnl_parse_event(nlh, ev) ? -EPROTO : 1;
-		nlh = (const void *)nl->rbuf;
+		as->acked = true;
+	} else if (kdnl_is_event(nl, nlh) && !kdnl_parse_event(nlh, as->ev) &&
+		   as->ev->cmd == as->done_cmd && as->ev->cookie == as->cookie) {
+		as->done = true;
 	}
+	return as->acked && as->done ? 0 : 1;
 }
 
 /*
@@ -587,50 +650,18 @@ int kdnl_read_event(struct kdnl *nl, int timeout_ms, struct kdnl_event *ev)
 static int kdnl_async(struct kdnl *nl, struct nlmsghdr *req, int done_cmd,
 		      int timeout_ms, struct kdnl_event *ev)
 {
-	uint32_t seq = req->nlmsg_seq;
-	uint32_t cookie = ++nl->next_cookie;
-	bool acked = false, done = false;
-	struct timespec start;
-	int ret, left;
+	struct kdnl_async as = {
+		.seq = req->nlmsg_seq, .cookie = ++nl->next_cookie,
+		.done_cmd = done_cmd, .ev = ev,
+	};
+	int ret;
 
-	mnl_attr_put_u32(req, KDHT_A_COOKIE, cookie);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	mnl_attr_put_u32(req, KDHT_A_COOKIE, as.cookie);
 	ret = kdnl_sendmsg(nl, req);
-	while (!ret && !(acked && done)) {
-		const struct nlmsghdr *nlh = (const void *)nl->rbuf;
-		ssize_t n;
-		int len;
-
-		left = timeout_ms - kdnl_elapsed_ms(&start);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		ret = kdnl_wait(nl, left);
-		if (ret <= 0) {
-			ret = ret ? ret : -ETIMEDOUT;
-			break;
-		}
-		ret = 0;
-		n = kdnl_recv(nl);
-		if (n < 0)
-			return (int)n;
-		len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq == seq && nlh->nlmsg_type == NLMSG_ERROR) {
-				ret = kdnl_parse_error(nl, nlh);
-				acked = true;
-				if (ret)
-					return ret;
-			} else if (nlh->nlmsg_seq == 0 && nlh->nlmsg_type == nl->family &&
-				   !kdnl_parse_event(nlh, ev) && ev->cmd == done_cmd &&
-				   ev->cookie == cookie) {
-				done = true;
-			}
-		}
-	}
-	return ret;
+	return ret ? ret : kdnl_receive(nl, timeout_ms, kdnl_on_async, &as);
 }
 
-int kdnl_ping(struct kdnl *nl, const struct kdnl_addr *addr, int timeout_ms,
+int kdnl_ping(struct kdnl *nl, const struct kd_addr *addr, int timeout_ms,
 	      struct kdnl_event *out)
 {
 	struct nlmsghdr *nlh = kdnl_cmd(nl, KDHT_CMD_PING, NLM_F_ACK);

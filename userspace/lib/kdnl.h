@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kd_types.h"
 #include "kdht_genl.h"
 #include "kdht_wire.h"
 
@@ -24,16 +25,10 @@
 
 struct kdnl;
 
-struct kdnl_addr {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t ip[16];		/* IPv4 in the first 4 bytes */
-	uint16_t port;		/* host order */
-};
-
 struct kdnl_peer {
 	bool has_id;
 	uint8_t id[KDHT_ID_LEN];
-	struct kdnl_addr addr;
+	struct kd_addr addr;
 	uint32_t rtt_ms;
 	uint8_t state;		/* enum kdht_peer_state (route dumps) */
 	uint16_t bucket;
@@ -77,7 +72,7 @@ struct kdnl_routes {
 };
 
 struct kdnl_send {
-	struct kdnl_addr to;
+	struct kd_addr to;
 	uint8_t type;		/* a value type, 0x10..0x7f */
 	uint8_t flags;
 	uint32_t txid;		/* 0: the kernel draws one for a request */
@@ -112,7 +107,7 @@ const char *kdnl_last_error(const struct kdnl *nl);
 int kdnl_get_node(struct kdnl *nl, struct kdnl_node *out);
 int kdnl_set_node(struct kdnl *nl, const struct kdnl_node_set *set);
 int kdnl_del_node(struct kdnl *nl);
-int kdnl_add_contact(struct kdnl *nl, const struct kdnl_addr *addr);
+int kdnl_add_contact(struct kdnl *nl, const struct kd_addr *addr);
 int kdnl_stats(struct kdnl *nl, uint64_t out[KDHT_STAT_COUNT]);
 const char *kdnl_stat_name(unsigned int stat);
 
@@ -121,11 +116,11 @@ int kdnl_routes(struct kdnl *nl, struct kdnl_routes *out);
 void kdnl_routes_free(struct kdnl_routes *r);
 
 /* Asynchronous starts; the *_DONE event carries cookie. */
-int kdnl_ping_start(struct kdnl *nl, const struct kdnl_addr *addr, uint32_t cookie);
+int kdnl_ping_start(struct kdnl *nl, const struct kd_addr *addr, uint32_t cookie);
 int kdnl_lookup_start(struct kdnl *nl, const uint8_t target[KDHT_ID_LEN],
 		      uint32_t cookie);
 /* Blocking forms: -ETIMEDOUT when no answer came within timeout_ms. */
-int kdnl_ping(struct kdnl *nl, const struct kdnl_addr *addr, int timeout_ms,
+int kdnl_ping(struct kdnl *nl, const struct kd_addr *addr, int timeout_ms,
 	      struct kdnl_event *out);
 int kdnl_lookup(struct kdnl *nl, const uint8_t target[KDHT_ID_LEN], int timeout_ms,
 		struct kdnl_lookup_result *out);

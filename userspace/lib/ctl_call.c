@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-#include "ctl_client.h"
+#include "ctl_call.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,9 +10,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Must match KDD_CTL_MAX_FRAME in ctl.h, which needs libuv. */
-#define CLIENT_MAX_FRAME (128u * 1024)
 
 static int64_t now_ms(void)
 {
@@ -79,7 +76,7 @@ static int call_fd(int fd, const Kdhtctl__Request *req, int timeout_ms,
 	uint32_t rlen;
 	int rc;
 
-	if (len > CLIENT_MAX_FRAME)
+	if (len > KDHT_CTL_MAX_FRAME)
 		return -EMSGSIZE;
 	buf = malloc(4 + len);
 	if (!buf)
@@ -97,7 +94,7 @@ static int call_fd(int fd, const Kdhtctl__Request *req, int timeout_ms,
 	if (rc)
 		return rc;
 	rlen = ((uint32_t)hdr[0] << 24) | ((uint32_t)hdr[1] << 16) | ((uint32_t)hdr[2] << 8) | hdr[3];
-	if (rlen > CLIENT_MAX_FRAME)
+	if (rlen > KDHT_CTL_MAX_FRAME)
 		return -EPROTO;
 	buf = malloc(rlen ? rlen : 1);
 	if (!buf)
@@ -112,8 +109,8 @@ static int call_fd(int fd, const Kdhtctl__Request *req, int timeout_ms,
 	return rc;
 }
 
-int kdd_ctl_call(const char *path, const Kdhtctl__Request *req, int timeout_ms,
-		 Kdhtctl__Response **resp)
+int kdht_ctl_call(const char *path, const Kdhtctl__Request *req, int timeout_ms,
+		  Kdhtctl__Response **resp)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, rc;

@@ -23,7 +23,7 @@ static int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-int kdd_addr_parse(struct kd_addr *out, const char *s, uint16_t default_port)
+int kd_addr_parse(struct kd_addr *out, const char *s, uint16_t default_port)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *port_s = NULL, *end;
@@ -61,24 +61,41 @@ int kdd_addr_parse(struct kd_addr *out, const char *s, uint16_t default_port)
 	host[len] = '\0';
 	if (port_s && parse_port(port_s, &out->port))
 		return -EINVAL;
-	if (inet_pton(out->family == KDHT_AF_INET ? AF_INET : AF_INET6, host, out->ip) != 1)
+	if (inet_pton(kd_addr_sa_family(out), host, out->ip) != 1)
 		return -EINVAL;
 	return out->port ? 0 : -EINVAL;
 }
 
-void kdd_addr_format(char buf[KDD_ADDR_STRLEN], const struct kd_addr *a)
+int kd_addr_parse_ip(struct kd_addr *out, const char *s)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = strchr(s, ':') ? KDHT_AF_INET6 : KDHT_AF_INET;
+	return inet_pton(kd_addr_sa_family(out), s, out->ip) == 1 ? 0 : -EINVAL;
+}
+
+int kd_addr_sa_family(const struct kd_addr *a)
+{
+	return a->family == KDHT_AF_INET ? AF_INET : AF_INET6;
+}
+
+size_t kd_addr_ip_len(const struct kd_addr *a)
+{
+	return a->family == KDHT_AF_INET ? 4 : 16;
+}
+
+void kd_addr_format(char buf[KD_ADDR_STRLEN], const struct kd_addr *a)
 {
 	char host[INET6_ADDRSTRLEN];
 
 	if (a->family == KDHT_AF_INET && inet_ntop(AF_INET, a->ip, host, sizeof(host)))
-		snprintf(buf, KDD_ADDR_STRLEN, "%s:%u", host, a->port);
+		snprintf(buf, KD_ADDR_STRLEN, "%s:%u", host, a->port);
 	else if (a->family == KDHT_AF_INET6 && inet_ntop(AF_INET6, a->ip, host, sizeof(host)))
-		snprintf(buf, KDD_ADDR_STRLEN, "[%s]:%u", host, a->port);
+		snprintf(buf, KD_ADDR_STRLEN, "[%s]:%u", host, a->port);
 	else
-		snprintf(buf, KDD_ADDR_STRLEN, "?");
+		snprintf(buf, KD_ADDR_STRLEN, "?");
 }
 
-socklen_t kdd_addr_to_sockaddr(const struct kd_addr *a, struct sockaddr_storage *ss)
+socklen_t kd_addr_to_sockaddr(const struct kd_addr *a, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (a->family == KDHT_AF_INET) {
@@ -100,7 +117,7 @@ socklen_t kdd_addr_to_sockaddr(const struct kd_addr *a, struct sockaddr_storage 
 	return 0;
 }
 
-int kdd_addr_from_sockaddr(struct kd_addr *out, const struct sockaddr *sa)
+int kd_addr_from_sockaddr(struct kd_addr *out, const struct sockaddr *sa)
 {
 	memset(out, 0, sizeof(*out));
 	if (sa->sa_family == AF_INET) {

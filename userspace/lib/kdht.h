@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/**
+ * libkdht: the client library of kdhtd, the values daemon of kdht.
+ *
+ * kdhtd stores values in the kdht mesh and fetches them from it; this
+ * library asks it to, over its control socket (a unix stream socket,
+ * KDHT_DEFAULT_SOCKET unless the daemon was started with --socket). A chat
+ * server keeps one handle and calls the functions below; dhtctl is built on
+ * nothing else.
+ *
+ * Call order: kdht_open() first, then any of the request functions, in any
+ * order, then kdht_close(). Every request is one blocking round trip on a
+ * connection of its own, bounded by the handle's timeout
+ * (kdht_set_timeout()). A handle must not be used by two threads at once;
+ * separate handles are independent.
+ *
+ * Errors: every function that can fail returns 0 or a negative code: either
+ * a negative errno or one of the KDHT_E* codes below (outside errno's
+ * range, as LMDB's MDB_* codes are). kdht_strerror() words any of them;
+ * kdht_last_error() gives the daemon's own one-line explanation of the last
+ * request it refused, when it sent one. The errors every request function
+ * may return, besides those listed with it:
+ *
+ *  - -EINVAL: a NULL handle or result pointer, or an argument out of range.
+ *  - -ECONNREFUSED: no daemon listens at the socket path (the socket file is
+ *    missing or nobody accepts on it): kdhtd is not running.
+ *  - -EACCES: the caller may not connect to the socket, or the daemon
+ *    refused a mutating request from this user.
+ *  - -ETIMEDOUT: no answer within the handle's timeout, or the daemon gave
+ *    up on the network within its own.
+ *  - -EPROTO: the daemon sent something that is not a response.
+ *  - -ENOMEM: out of memory.
+ *  - KDHT_EUNAVAIL: the daemon's routing backend is not running (shutting
+ *    down, or kdht.ko's node is down).
+ *  - KDHT_EFAILED: the daemon could not do what was asked; the reason is in
+ *    kdht_last_error().
+ */
+#ifndef KDHT_H
+#define KDHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KDHT_API __attribute__((visibility("default")))
+
+/* Where kdhtd listens unless started with --socket. */
+#define KDHT_DEFAULT_SOCKET	"/run/kdht/kdhtd.sock"
+/* How long a request waits for its answer unless kdht_set_timeout() says. */
+#define KDHT_DEFAULT_TIMEOUT_MS	60000
+#define KDHT_KEY_LEN		32	/* keys and node ids: 256 bits */
+#define KDHT_VALUE_MAX		(64 * 1024)	/* the largest value */
+#define KDHT_TTL_MAX_S		(48u * 3600)	/* a daemon's default --max-ttl */
+#define KDHT_ADDR_STRLEN	56	/* "a.b.c.d:port" or "[v6]:port", and NUL */
+
+/* Errors beyond errno. */
+#define KDHT_ENOTFOUND	(-30800)	/* no value under the key */
+#define KDHT_EFAILED	(-30801)	/* refused or failed; see kdht_last_error() */
+#define KDHT_EUNAVAIL	(-30802)	/* the daemon's routing is not running */
+
+struct kdht;
+
+/**
+ * Opens a handle on the daemon at socket_path (NULL: KDHT_DEFAULT_SOCKET).
+ * Nothing is connected yet, so this succeeds whether or not the daemon
+ * runs; the first request tells.
+ *
+ * @out: set to the new handle, to be given to kdht_close().
+ * @socket_path: the daemon's control socket, or NULL.
+ * Returns 0, -EINVAL (out is NULL), -ENAMETOOLONG (the path does not fit a
+ * unix socket address) or -ENOMEM.
+ */
+KDHT_API int kdht_open(struct kdht **out, const char *socket_path);
+
+/**
+ * Frees a handle from kdht_open(); NULL is allowed. No request may be in
+ * progress on it.
+ */
+KDHT_API void kdht_close(struct kdht *k);
+
+/**
+ * Sets how long each later request on k waits for its answer
+ * (KDHT_DEFAULT_TIMEOUT_MS until then).
+ * Returns 0, or -EINVAL when k is NULL or timeout_ms is not positive.
+ */
+KDHT_API int kdht_set_timeout(struct kdht *k, int timeout_ms);
+
+/**
+ * The daemon's message for the last request it refused on this handle
+ * (e.g. "another value is held under this key"), or NULL. Valid until the
+ * next request on the handle.
+ */
+KDHT_API const char *kdht_last_error(const struct kdht *k);
+
+/** A constant string for any code a kdht_* function returned. */
+KDHT_API const char *kdht_strerror(int err);
+
+/**
+ * The key of a name, as dhtctl computes it for a text KEY: BLAKE2b-256 of
+ * the name's bytes. Needs no handle.
+ * Returns 0, -EINVAL (key or name NULL, or len 0) or -EIO (libsodium could
+ * not initialise).
+ */
+KDHT_API int kdht_key_from_name(uint8_t key[KDHT_KEY_LEN], const void *name, size_t len);
+
+/* Where an operation's time went, as the daemon measured it. */
+struct kdht_timing {
+	bool valid;		/* false: the daemon did not say */
+	uint64_t elapsed_us;	/* the whole operation */
+	uint64_t lookup_us;	/* of which the lookup of the key */
+	uint32_t lookup_rounds;
+	uint32_t asked;		/* other nodes sent a request */
+};
+
+struct kdht_put_opts {
+	/* 0: the daemon's default. The daemon cuts it to its --max-ttl,
+	 * KDHT_TTL_MAX_S unless configured otherwise. */
+	uint32_t ttl_s;
+	bool is_mutable;	/* a newer put replaces it; else the first value stays */
+};
+
+struct kdht_put_result {
+	uint32_t acks;		/* replicas that committed the value */
+	struct kdht_timing timing;
+};
+
+/**
+ * Stores len bytes of value under key in the mesh; returns once enough
+ * replicas committed it.
+ *
+ * @opts: NULL for an immutable value with the daemon's default lifetime.
+ * @out: the replicas that acknowledged it and the time taken; may be NULL.
+ * Returns 0, or besides the common errors: -EMSGSIZE (len is over
+ * KDHT_VALUE_MAX, or over the daemon's own maximum), -EINVAL (value NULL
+ * with len not 0), KDHT_EFAILED (too few
+ * replicas committed it, or an immutable key already holds other bytes).
+ */
+KDHT_API int kdht_put(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], const void *value,
+		      size_t len, const struct kdht_put_opts *opts,
+		      struct kdht_put_result *out);
+
+/* kdht_get() flags. */
+#define KDHT_GET_LOCAL	1u	/* this node's own copy only: no network */
+
+/* A value from kdht_get(); free data with kdht_value_free(). */
+struct kdht_value {
+	uint8_t *data;
+	size_t len;
+	uint64_t seq;		/* the record's sequence number */
+	bool is_mutable;
+	struct kdht_timing timing;
+};
+
+/**
+ * Fetches the value under key: from the replicas, or with KDHT_GET_LOCAL
+ * from the daemon's own store.
+ *
+ * @flags: 0 or KDHT_GET_LOCAL; other bits give -EINVAL.
+ * @out: filled on success (release with kdht_value_free()), empty otherwise.
+ * Returns 0, or besides the common errors: KDHT_ENOTFOUND (no replica, or
+ * with KDHT_GET_LOCAL not this node, holds a value under key).
+ */
+KDHT_API int kdht_get(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags,
+		      struct kdht_value *out);
+
+/** Frees what kdht_get() put in v; v itself is the caller's. */
+KDHT_API void kdht_value_free(struct kdht_value *v);
+
+/* A node of the mesh as the daemon reports it. */
+struct kdht_contact {
+	uint8_t id[KDHT_KEY_LEN];
+	bool has_id;		/* false: the daemon did not know it */
+	char addr[KDHT_ADDR_STRLEN];	/* "ip:port" or "[ip6]:port" */
+	uint32_t rtt_ms;	/* the last round trip; 0: none measured */
+};
+
+/* Contacts from kdht_lookup() or kdht_routes(); kdht_contacts_free(). */
+struct kdht_contacts {
+	size_t n;
+	struct kdht_contact *v;
+	uint32_t rounds;	/* kdht_lookup(): the lookup's rounds */
+};
+
+/**
+ * Pings the node at addr ("ip:port", "[ip6]:port", or an address alone for
+ * the default port 4650) from the daemon's node.
+ *
+ * @out: the node that answered: its id, address and round trip.
+ * Returns 0, or besides the common errors: -EINVAL (addr is not an
+ * address), -ETIMEDOUT (no answer).
+ */
+KDHT_API int kdht_ping(struct kdht *k, const char *addr, struct kdht_contact *out);
+
+/**
+ * Adds the node at addr (as for kdht_ping()) as a contact to join the mesh
+ * through.
+ * Returns 0, or besides the common errors: -EINVAL (addr is not an
+ * address), KDHT_EFAILED (the daemon has too many bootstrap addresses).
+ */
+KDHT_API int kdht_bootstrap(struct kdht *k, const char *addr);
+
+/**
+ * The nodes closest to target that an iterative lookup found, closest
+ * first; out->rounds is the number of rounds it took.
+ * Returns 0, or besides the common errors: -ETIMEDOUT (the lookup did not
+ * finish). Release out with kdht_contacts_free().
+ */
+KDHT_API int kdht_lookup(struct kdht *k, const uint8_t target[KDHT_KEY_LEN],
+			 struct kdht_contacts *out);
+
+/**
+ * The daemon's routing table (at most its first 256 contacts), in no
+ * particular order; out->rounds is 0.
+ * Returns 0 or one of the common errors. Release out with
+ * kdht_contacts_free().
+ */
+KDHT_API int kdht_routes(struct kdht *k, struct kdht_contacts *out);
+
+/** Frees what kdht_lookup() or kdht_routes() put in c. */
+KDHT_API void kdht_contacts_free(struct kdht_contacts *c);
+
+struct kdht_counter {
+	char *name;		/* e.g. "values_held" */
+	uint64_t value;
+};
+
+/* Counters from kdht_stats(); kdht_stats_free(). */
+struct kdht_stats {
+	size_t n;
+	struct kdht_counter *v;
+};
+
+/**
+ * The daemon's counters, in its order (their names are those dhtctl stats
+ * prints). Returns 0 or one of the common errors. Release out with
+ * kdht_stats_free().
+ */
+KDHT_API int kdht_stats(struct kdht *k, struct kdht_stats *out);
+/** Frees what kdht_stats() put in s. */
+KDHT_API void kdht_stats_free(struct kdht_stats *s);
+
+/* The daemon's node, from kdht_node(); kdht_node_free(). */
+struct kdht_node {
+	uint8_t id[KDHT_KEY_LEN];
+	char *backend;		/* "user" (in-process routing) or "kernel" */
+	uint64_t values;	/* records held */
+	size_t n_addrs;
+	char **addrs;		/* where it listens, "ip:port" */
+};
+
+/**
+ * The daemon's node: its id, addresses, routing backend and record count.
+ * Returns 0, or besides the common errors: KDHT_EFAILED (the daemon's
+ * storage failed). Release out with kdht_node_free().
+ */
+KDHT_API int kdht_node(struct kdht *k, struct kdht_node *out);
+/** Frees what kdht_node() put in n. */
+KDHT_API void kdht_node_free(struct kdht_node *n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KDHT_H */
