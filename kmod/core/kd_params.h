@@ -23,7 +23,7 @@
 #define KD_RL_RATE_MAX		1000000		/* requests per second */
 #define KD_RL_BURST_MAX		1000000		/* x1000 milli-requests fits a u32 */
 
-/* The defaults, set by kd_params_default(); kdhtd's help text prints them. */
+/* The defaults, set by kd_params_default(); kdhtd's --help shows those it has options for. */
 #define KD_DEFAULT_K			20
 #define KD_DEFAULT_ALPHA		3
 #define KD_DEFAULT_REPL_PER_BUCKET	8

@@ -356,6 +356,31 @@ static int start_lookup(struct kdd_op_engine *c, struct op *o)
 	return rc;
 }
 
+/* A free operation on key, counted; NULL with *err set when none may start. */
+static struct op *op_begin(struct kdd_op_engine *c, const struct kd_id *key,
+			   enum op_counter started, int *err)
+{
+	struct op *o;
+
+	*err = c->stopped ? -ESHUTDOWN : -EBUSY;
+	o = c->stopped ? NULL : op_alloc(c);
+	if (!o)
+		return NULL;
+	c->counters[started]++;
+	o->key = *key;
+	return o;
+}
+
+/* Starts o with the lookup of its key; frees it if that fails. */
+static int op_launch(struct kdd_op_engine *c, struct op *o)
+{
+	int rc = start_lookup(c, o);
+
+	if (rc)
+		op_free(c, o);
+	return rc;
+}
+
 int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t ttl_s,
 	       kdd_op_put_cb cb, void *arg)
 {
@@ -365,13 +390,9 @@ int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t t
 
 	if (rec->len > c->p.max_value)
 		return -EMSGSIZE;
-	if (c->stopped)
-		return -ESHUTDOWN;
-	o = op_alloc(c);
+	o = op_begin(c, &rec->key, OC_PUTS, &rc);
 	if (!o)
-		return -EBUSY;
-	c->counters[OC_PUTS]++;
-	o->key = rec->key;
+		return rc;
 	memcpy(o->value, rec->value, rec->len);
 	o->meta.key = rec->key;
 	o->meta.total_len = rec->len;
@@ -391,10 +412,7 @@ int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t t
 	}
 	o->put_cb = cb;
 	o->arg = arg;
-	rc = start_lookup(c, o);
-	if (rc)
-		op_free(c, o);
-	return rc;
+	return op_launch(c, o);
 }
 
 int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb cb, void *arg)
@@ -402,20 +420,13 @@ int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb c
 	struct op *o;
 	int rc;
 
-	if (c->stopped)
-		return -ESHUTDOWN;
-	o = op_alloc(c);
+	o = op_begin(c, key, OC_GETS, &rc);
 	if (!o)
-		return -EBUSY;
-	c->counters[OC_GETS]++;
+		return rc;
 	o->is_get = true;
-	o->key = *key;
 	o->get_cb = cb;
 	o->arg = arg;
-	rc = start_lookup(c, o);
-	if (rc)
-		op_free(c, o);
-	return rc;
+	return op_launch(c, o);
 }
 
 /* ---- replies and timeouts ---- */

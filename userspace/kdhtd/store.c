@@ -185,6 +185,28 @@ static int put_verdict(const struct kdd_record *held, const struct kdd_record *r
  * of kdd_store_put); an LMDB error that leaves txn unusable is put in *fatal
  * instead, and txn must then be aborted.
  */
+/* A put's lifetime: the default for none, at most the longest. */
+static uint32_t lifetime(const struct kdd_store *st, uint32_t ttl_s)
+{
+	if (ttl_s == 0)
+		return st->p.default_ttl_s;
+	return ttl_s > st->p.max_ttl_s ? st->p.max_ttl_s : ttl_s;
+}
+
+/* Writes w under k; an LMDB failure goes to *fatal. */
+static void write_record(struct kdd_store *st, MDB_txn *txn, MDB_val *k,
+			 const struct kdd_record *w, int *fatal)
+{
+	MDB_val v = { .mv_size = REC_HDR_LEN + w->len };
+	int rc;
+
+	rc = mdb_put(txn, st->values, k, &v, MDB_RESERVE);
+	if (rc == 0)
+		rec_encode(v.mv_data, w);
+	else
+		*fatal = rc;
+}
+
 static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_record *rec,
 		      uint32_t ttl_s, uint64_t now, int *fatal)
 {
@@ -197,10 +219,7 @@ static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_recor
 	*fatal = 0;
 	if (rec->len > st->p.max_value)
 		return -EMSGSIZE;
-	if (ttl_s == 0)
-		ttl_s = st->p.default_ttl_s;
-	if (ttl_s > st->p.max_ttl_s)
-		ttl_s = st->p.max_ttl_s;
+	ttl_s = lifetime(st, ttl_s);
 	w.expires = now + ttl_s;
 
 	rc = mdb_get(txn, st->values, &k, &v);
@@ -227,13 +246,7 @@ static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_recor
 		w.value = kept;
 		w.expires = now + ttl_s;
 	}
-
-	v.mv_size = REC_HDR_LEN + w.len;
-	rc = mdb_put(txn, st->values, &k, &v, MDB_RESERVE);
-	if (rc == 0)
-		rec_encode(v.mv_data, &w);
-	else
-		*fatal = rc;
+	write_record(st, txn, &k, &w, fatal);
 	free(kept);
 	return 0;
 }
