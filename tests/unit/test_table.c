@@ -109,6 +109,12 @@ static enum kd_seen seen(const struct kd_node *n, u64 now)
 	return kd_table_seen(&tbl, now, n, false, 0, &ping);
 }
 
+/* Node n is seen at 1000 ms, with the outcome want. */
+static void expect_seen(struct kd_node n, enum kd_seen want)
+{
+	assert_int_equal(seen(&n, 1000), want);
+}
+
 static void fail_n(const struct kd_node *n, u64 now, unsigned int times)
 {
 	while (times--)
@@ -449,7 +455,7 @@ static void test_bucket_refresh(void **state)
 
 static void test_diversity_per_bucket(void **state)
 {
-	struct kd_node a, b, c, d;
+	struct kd_node a, b, c;
 
 	(void)state;
 	table_new(20, 2, 64, 7);
@@ -461,10 +467,8 @@ static void test_diversity_per_bucket(void **state)
 	assert_int_equal(seen(&c, 1000), KD_SEEN_DIVERSITY);
 	assert_null(kd_table_find(&tbl, &c.id));
 	/* The same /24 is welcome in another bucket, and another /24 here. */
-	d = node_at_host(1, 9, 4);
-	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
-	d = node_in(0, 10);
-	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
+	expect_seen(node_at_host(1, 9, 4), KD_SEEN_ADDED);
+	expect_seen(node_in(0, 10), KD_SEEN_ADDED);
 	/* A member leaving frees its subnet's place. */
 	assert_true(kd_table_remove(&tbl, &a.id));
 	assert_int_equal(seen(&c, 1001), KD_SEEN_ADDED);
@@ -472,21 +476,16 @@ static void test_diversity_per_bucket(void **state)
 
 static void test_diversity_per_table(void **state)
 {
-	struct kd_node x;
 	unsigned int b;
 
 	(void)state;
 	table_new(20, 2, 64, 8);
 	for (b = 0; b < 5; b++) {
-		x = node_at_host(b, 7, (u8)(2 * b + 1));
-		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
-		x = node_at_host(b, 7, (u8)(2 * b + 2));
-		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
+		expect_seen(node_at_host(b, 7, (u8)(2 * b + 1)), KD_SEEN_ADDED);
+		expect_seen(node_at_host(b, 7, (u8)(2 * b + 2)), KD_SEEN_ADDED);
 	}
-	x = node_at_host(5, 7, 100);
-	assert_int_equal(seen(&x, 1000), KD_SEEN_DIVERSITY);
-	x = node_in(5, 8);
-	assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
+	expect_seen(node_at_host(5, 7, 100), KD_SEEN_DIVERSITY);
+	expect_seen(node_in(5, 8), KD_SEEN_ADDED);
 }
 
 static void test_diversity_ipv6(void **state)
