@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "kd_table.h"
+#include "unit_addr.h"
 #include "unit_rng.h"
 
 #define POOL_MAX	512
@@ -50,35 +51,23 @@ static void table_new(u8 k, u8 repl, u16 max_contacts, u64 seed)
 	kd_table_init(&tbl, arena, &prm, &self, 1000, on_change, &tbl);
 }
 
+/* 10.N.host:4650, N in the second and third bytes. */
 static struct kd_addr v4(unsigned int n, u8 host)
 {
-	struct kd_addr a;
+	const u8 ip[4] = { 10, (u8)(n >> 8), (u8)n, host };
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET;
-	a.port = 4650;
-	a.ip[0] = 10;
-	a.ip[1] = (u8)(n >> 8);
-	a.ip[2] = (u8)n;
-	a.ip[3] = host;
-	return a;
+	return unit_addr(KDHT_AF_INET, 4650, ip, sizeof(ip));
 }
 
+/* [2001:db8:N48:N64::1]:4650 */
 static struct kd_addr v6(unsigned int n48, u16 n64)
 {
-	struct kd_addr a;
+	u8 ip[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET6;
-	a.port = 4650;
-	a.ip[0] = 0x20;
-	a.ip[1] = 0x01;
-	a.ip[2] = 0x0d;
-	a.ip[3] = 0xb8;
-	kd_put_be16(a.ip + 4, (u16)n48);
-	kd_put_be16(a.ip + 6, n64);
-	a.ip[15] = 1;
-	return a;
+	kd_put_be16(ip + 4, (u16)n48);
+	kd_put_be16(ip + 6, n64);
+	ip[15] = 1;
+	return unit_addr(KDHT_AF_INET6, 4650, ip, sizeof(ip));
 }
 
 /* A node in bucket b of self's table, in subnet n (each n its own /24). */
