@@ -9,6 +9,7 @@
 #include "kd_token.h"
 #include "kd_ratelimit.h"
 #include "kd_params.h"
+#include "unit_addr.h"
 
 static const u8 key_seq[KD_SECRET_LEN] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
@@ -58,23 +59,11 @@ static void test_siphash_key_matters(void **state)
 	assert_true(kd_siphash(key, msg, sizeof(msg)) != 0xa129ca6149be45e5ull);
 }
 
-/* An address of a documentation prefix: family, port and the first bytes. */
-static struct kd_addr addr_in(u8 family, u16 port, const u8 *prefix, size_t len)
-{
-	struct kd_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = family;
-	a.port = port;
-	memcpy(a.ip, prefix, len);
-	return a;
-}
-
 /* 192.0.2.last */
 static struct kd_addr addr4(u8 last, u16 port)
 {
 	static const u8 net[3] = { 192, 0, 2 };
-	struct kd_addr a = addr_in(KDHT_AF_INET, port, net, sizeof(net));
+	struct kd_addr a = unit_addr(KDHT_AF_INET, port, net, sizeof(net));
 
 	a.ip[3] = last;
 	return a;
@@ -84,7 +73,7 @@ static struct kd_addr addr4(u8 last, u16 port)
 static struct kd_addr addr6(u8 subnet64, u8 host, u16 port)
 {
 	static const u8 net[4] = { 0x20, 0x01, 0x0d, 0xb8 };
-	struct kd_addr a = addr_in(KDHT_AF_INET6, port, net, sizeof(net));
+	struct kd_addr a = unit_addr(KDHT_AF_INET6, port, net, sizeof(net));
 
 	a.ip[7] = subnet64;
 	a.ip[15] = host;

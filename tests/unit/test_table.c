@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "kd_table.h"
+#include "unit_addr.h"
 #include "unit_rng.h"
 
 #define POOL_MAX	512
@@ -50,35 +51,23 @@ static void table_new(u8 k, u8 repl, u16 max_contacts, u64 seed)
 	kd_table_init(&tbl, arena, &prm, &self, 1000, on_change, &tbl);
 }
 
+/* 10.N.host:4650, N in the second and third bytes. */
 static struct kd_addr v4(unsigned int n, u8 host)
 {
-	struct kd_addr a;
+	const u8 ip[4] = { 10, (u8)(n >> 8), (u8)n, host };
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET;
-	a.port = 4650;
-	a.ip[0] = 10;
-	a.ip[1] = (u8)(n >> 8);
-	a.ip[2] = (u8)n;
-	a.ip[3] = host;
-	return a;
+	return unit_addr(KDHT_AF_INET, 4650, ip, sizeof(ip));
 }
 
+/* [2001:db8:N48:N64::1]:4650 */
 static struct kd_addr v6(unsigned int n48, u16 n64)
 {
-	struct kd_addr a;
+	u8 ip[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 
-	memset(&a, 0, sizeof(a));
-	a.family = KDHT_AF_INET6;
-	a.port = 4650;
-	a.ip[0] = 0x20;
-	a.ip[1] = 0x01;
-	a.ip[2] = 0x0d;
-	a.ip[3] = 0xb8;
-	kd_put_be16(a.ip + 4, (u16)n48);
-	kd_put_be16(a.ip + 6, n64);
-	a.ip[15] = 1;
-	return a;
+	kd_put_be16(ip + 4, (u16)n48);
+	kd_put_be16(ip + 6, n64);
+	ip[15] = 1;
+	return unit_addr(KDHT_AF_INET6, 4650, ip, sizeof(ip));
 }
 
 /* A node in bucket b of self's table, in subnet n (each n its own /24). */
@@ -107,6 +96,12 @@ static enum kd_seen seen(const struct kd_node *n, u64 now)
 	struct kd_node ping;
 
 	return kd_table_seen(&tbl, now, n, false, 0, &ping);
+}
+
+/* Node n is seen at 1000 ms, with the outcome want. */
+static void expect_seen(struct kd_node n, enum kd_seen want)
+{
+	assert_int_equal(seen(&n, 1000), want);
 }
 
 static void fail_n(const struct kd_node *n, u64 now, unsigned int times)
@@ -449,7 +444,7 @@ static void test_bucket_refresh(void **state)
 
 static void test_diversity_per_bucket(void **state)
 {
-	struct kd_node a, b, c, d;
+	struct kd_node a, b, c;
 
 	(void)state;
 	table_new(20, 2, 64, 7);
@@ -461,10 +456,8 @@ static void test_diversity_per_bucket(void **state)
 	assert_int_equal(seen(&c, 1000), KD_SEEN_DIVERSITY);
 	assert_null(kd_table_find(&tbl, &c.id));
 	/* The same /24 is welcome in another bucket, and another /24 here. */
-	d = node_at_host(1, 9, 4);
-	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
-	d = node_in(0, 10);
-	assert_int_equal(seen(&d, 1000), KD_SEEN_ADDED);
+	expect_seen(node_at_host(1, 9, 4), KD_SEEN_ADDED);
+	expect_seen(node_in(0, 10), KD_SEEN_ADDED);
 	/* A member leaving frees its subnet's place. */
 	assert_true(kd_table_remove(&tbl, &a.id));
 	assert_int_equal(seen(&c, 1001), KD_SEEN_ADDED);
@@ -472,21 +465,16 @@ static void test_diversity_per_bucket(void **state)
 
 static void test_diversity_per_table(void **state)
 {
-	struct kd_node x;
 	unsigned int b;
 
 	(void)state;
 	table_new(20, 2, 64, 8);
 	for (b = 0; b < 5; b++) {
-		x = node_at_host(b, 7, (u8)(2 * b + 1));
-		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
-		x = node_at_host(b, 7, (u8)(2 * b + 2));
-		assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
+		expect_seen(node_at_host(b, 7, (u8)(2 * b + 1)), KD_SEEN_ADDED);
+		expect_seen(node_at_host(b, 7, (u8)(2 * b + 2)), KD_SEEN_ADDED);
 	}
-	x = node_at_host(5, 7, 100);
-	assert_int_equal(seen(&x, 1000), KD_SEEN_DIVERSITY);
-	x = node_in(5, 8);
-	assert_int_equal(seen(&x, 1000), KD_SEEN_ADDED);
+	expect_seen(node_at_host(5, 7, 100), KD_SEEN_DIVERSITY);
+	expect_seen(node_in(5, 8), KD_SEEN_ADDED);
 }
 
 static void test_diversity_ipv6(void **state)

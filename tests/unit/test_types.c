@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "kd_types.h"
+#include "unit_addr.h"
 #include "unit_rng.h"
 
 static int bit_of(const struct kd_id *id, unsigned int i)
@@ -122,31 +123,22 @@ static void test_id_in_bucket(void **state)
 
 static struct kd_addr v4(u8 a, u8 b, u8 c, u8 d, u16 port)
 {
-	struct kd_addr x;
+	const u8 ip[4] = { a, b, c, d };
 
-	memset(&x, 0, sizeof(x));
-	x.family = KDHT_AF_INET;
-	x.port = port;
-	x.ip[0] = a;
-	x.ip[1] = b;
-	x.ip[2] = c;
-	x.ip[3] = d;
-	return x;
+	return unit_addr(KDHT_AF_INET, port, ip, sizeof(ip));
 }
 
+/* [w0:w1:w2:w3::last]:port */
 static struct kd_addr v6(u16 w0, u16 w1, u16 w2, u16 w3, u16 last, u16 port)
 {
-	struct kd_addr x;
+	u8 ip[16] = { 0 };
 
-	memset(&x, 0, sizeof(x));
-	x.family = KDHT_AF_INET6;
-	x.port = port;
-	kd_put_be16(x.ip, w0);
-	kd_put_be16(x.ip + 2, w1);
-	kd_put_be16(x.ip + 4, w2);
-	kd_put_be16(x.ip + 6, w3);
-	kd_put_be16(x.ip + 14, last);
-	return x;
+	kd_put_be16(ip, w0);
+	kd_put_be16(ip + 2, w1);
+	kd_put_be16(ip + 4, w2);
+	kd_put_be16(ip + 6, w3);
+	kd_put_be16(ip + 14, last);
+	return unit_addr(KDHT_AF_INET6, port, ip, sizeof(ip));
 }
 
 static void test_addr_equal(void **state)
