@@ -28,9 +28,17 @@ static size_t kd_align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* kd_params_check(), and the bounds of the parameters it does not know. */
+static bool kd_core_params_ok(const struct kd_params *p)
+{
+	return !kd_params_check(p) &&
+	       p->unvalidated_rate >= 1 && p->unvalidated_rate <= KD_RL_RATE_MAX &&
+	       p->max_unproven >= 1 && p->max_unproven <= KD_UNPROVEN_MAX;
+}
+
 size_t kd_core_memsize(const struct kd_params *p)
 {
-	if (kd_params_check(p))
+	if (!kd_core_params_ok(p))
 		return 0;
 	return kd_align8(sizeof(struct kd_core)) +
 	       kd_align8(kd_table_memsize(p)) +
@@ -112,6 +120,7 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 	for (i = 0; i < p->max_inflight; i++)
 		c->req[i].lookup = KD_NO_LOOKUP;
 
+	kd_rl_bucket_init(&c->unvalidated, now, p->unvalidated_rate);
 	kd_tokens_init(&c->tokens, seed, now);
 	memcpy(c->rng_key, seed + KD_SECRET_LEN, KD_SECRET_LEN);
 	c->next_rotate = now + p->token_rotate_ms;
@@ -540,9 +549,10 @@ u64 kd_core_next_due(struct kd_core *c)
 
 int kd_core_set_params(struct kd_core *c, const struct kd_params *p)
 {
-	if (kd_params_check(p))
+	if (!kd_core_params_ok(p))
 		return -EINVAL;
 	if (p->max_contacts != c->p.max_contacts ||
+	    p->max_unproven != c->p.max_unproven ||
 	    p->max_inflight != c->p.max_inflight ||
 	    p->max_lookups != c->p.max_lookups ||
 	    p->lookup_width != c->p.lookup_width ||

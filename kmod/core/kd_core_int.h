@@ -14,6 +14,8 @@
 #define KD_TOKEN_CACHE		64
 #define KD_NO_LOOKUP		0xffff
 #define KD_WANT_ALL		(KDHT_WANT_V4 | KDHT_WANT_V6)
+/* The bound of kd_params.max_unproven. */
+#define KD_UNPROVEN_MAX		1024
 
 enum kd_req_kind {
 	KD_REQ_FREE,
@@ -74,6 +76,8 @@ struct kd_core {
 	u32 boot_backoff;
 	u64 boot_next;
 	u64 last_tick;
+	/* Unvalidated requests the node may still answer (unvalidated_rate). */
+	struct kd_rl_bucket unvalidated;
 	u64 now;		/* the time of the call in progress */
 	u64 due;		/* kd_core_next_due()'s answer, while due_valid */
 	u8 due_valid;

@@ -27,6 +27,8 @@ void kd_params_default(struct kd_params *p)
 	p->rl_rate = 100;
 	p->rl_burst = 200;
 	p->rl_idle_ms = 10000;
+	p->unvalidated_rate = 1000;
+	p->max_unproven = 64;
 }
 
 static bool kd_in_range(u32 v, u32 lo, u32 hi)

@@ -46,6 +46,13 @@ struct kd_params {
 	u32 rl_rate;		/* requests per second per source: 100 */
 	u32 rl_burst;		/* bucket depth per source: 200 */
 	u32 rl_idle_ms;		/* idle rate-limiter entries collected after: 10000 */
+	/*
+	 * Requests from unvalidated sources answered per second by the whole
+	 * node (burst: one second's worth); beyond it the node is under load
+	 * and answers validated requests only: 1000.
+	 */
+	u32 unvalidated_rate;
+	u16 max_unproven;	/* senders kept while their address is unproven: 64 */
 };
 
 void kd_params_default(struct kd_params *p);

@@ -146,6 +146,32 @@ static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
 	kd_send(c, from, kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n));
 }
 
+/*
+ * A request must pass the host's per-source limiter and, from an unvalidated
+ * source, the node's unvalidated budget: with that spent the node is under
+ * load and answers validated requests only, as WireGuard answers only
+ * handshakes that carry its cookie when under load.
+ */
+static int kd_core_admit(struct kd_core *c, u64 now, const struct kd_addr *from,
+			 const struct kd_input *in)
+{
+	if (c->io.admit &&
+	    !c->io.admit(c->io.ctx, now, from, kd_token_check(&c->tokens, from, in->hdr.token)))
+		return KD_R_RATE_LIMITED;
+	if (!in->validated &&
+	    !kd_rl_bucket_take(&c->unvalidated, now, c->p.unvalidated_rate,
+			       c->p.unvalidated_rate))
+		return KD_R_UNDER_LOAD;
+	return KD_R_OK;
+}
+
+/* PING and FIND_NODE by type; a value message unless it says it is a reply. */
+static bool kd_is_request(const struct kd_hdr *h)
+{
+	return h->type == KDHT_MSG_PING || h->type == KDHT_MSG_FIND_NODE ||
+	       !(h->flags & KDHT_F_REPLY);
+}
+
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in)
 {
@@ -167,6 +193,14 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	sender.addr = *from;
 	in->validated = kd_core_validated(c, from, &in->hdr);
 	in->reply_budget = kd_reply_budget(in->validated, len);
+	if (in->hdr.type == KDHT_MSG_PONG || in->hdr.type == KDHT_MSG_NODES ||
+	    in->hdr.type == KDHT_MSG_ERROR)
+		return kd_core_on_reply(c, now, &sender, in);
+	if (kd_is_request(&in->hdr)) {
+		r = kd_core_admit(c, now, from, in);
+		if (r)
+			return r;
+	}
 
 	switch (in->hdr.type) {
 	case KDHT_MSG_PING:
@@ -182,10 +216,6 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 			return r;
 		kd_answer_find_node(c, from, &fn, in);
 		break;
-	case KDHT_MSG_PONG:
-	case KDHT_MSG_NODES:
-	case KDHT_MSG_ERROR:
-		return kd_core_on_reply(c, now, &sender, in);
 	default:
 		in->upcall = true;
 		break;

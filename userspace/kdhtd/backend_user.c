@@ -152,6 +152,14 @@ static void on_tx_spin(uv_idle_t *i)
 {
 }
 
+/* The core asks for requests only, once replies are matched. */
+static bool on_core_admit(void *ctx, u64 now, const struct kd_addr *from, bool proven)
+{
+	struct user_backend *u = ctx;
+
+	return kd_rl_allow(&u->rl, now, from, proven);
+}
+
 static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
 	struct user_backend *u = ctx;
@@ -303,11 +311,6 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (kdd_addr_from_sockaddr(&m.from, sa))
 		return;
 	now = kdd_mono_ms();
-	/* Replies are paid for by our own requests; only requests are limited. */
-	if (nread > 4 && !(pkt[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
-		u->drops[KD_R_RATE_LIMITED]++;
-		return;
-	}
 	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
@@ -611,7 +614,8 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 			    const struct kdd_user_backend_params *p, const struct kd_id *self,
 			    const struct kdd_backend_host *host, const char **err_msg)
 {
-	struct kd_io io = { .send = on_core_send, .event = on_core_event };
+	struct kd_io io = { .send = on_core_send, .event = on_core_event,
+			    .admit = on_core_admit };
 	struct user_backend *u;
 	u8 seed[32], rl_key[KD_SECRET_LEN];
 	size_t len;
