@@ -327,6 +327,7 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 	u64 now = kdht_node_now();
 	struct kdht_out out;
 	struct kd_input in;
+	unsigned int i;
 	int ret;
 
 	kdht_stat_inc(kn, KDHT_STAT_RX_PACKETS);
@@ -351,6 +352,9 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		}
 		if (in.upcall)
 			kdht_node_upcall(node, from, &in);
+		for (i = 0; i < KD_R_SCOPE_COUNT; i++)
+			kdht_stat_add(kn, KDHT_STAT_DROP_SCOPE_LOOPBACK + i,
+				      in.scope_refused[i]);
 	}
 	kdht_node_collect(node, &out);
 	spin_unlock_bh(&node->lock);

@@ -40,6 +40,9 @@ enum kd_reason {
 	KD_R_COUNT
 };
 
+/* The KD_R_SCOPE_* reasons, counted per NODES entry in kd_input.scope_refused. */
+#define KD_R_SCOPE_COUNT	(KD_R_SCOPE_V4_MAPPED - KD_R_SCOPE_LOOPBACK + 1)
+
 const char *kd_reason_name(unsigned int reason);
 
 struct kd_hdr {

@@ -62,6 +62,11 @@ struct kd_input {
 	bool upcall;		/* a value message: the host hands it up */
 	/* Answered, but cut to reply_budget: the host counts KD_R_UNVALIDATED. */
 	bool reply_cut;
+	/*
+	 * NODES entries refused for their scope, the rest of the reply kept:
+	 * the host counts scope_refused[i] as reason KD_R_SCOPE_LOOPBACK + i.
+	 */
+	u8 scope_refused[KD_R_SCOPE_COUNT];
 };
 
 struct kd_core;

@@ -20,15 +20,37 @@ static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr 
 	return -1;
 }
 
-/* Our own id in a NODES reply is no candidate for our lookups. */
-static unsigned int kd_drop_self(struct kd_core *c, struct kd_nodes *ns)
+/*
+ * Keeps the entries of a NODES reply from `from` that our lookups may ask:
+ * not our own id, and no address of a narrower scope than from's, each
+ * refusal counted by its scope.
+ */
+static void kd_keep_learnable(struct kd_core *c, const struct kd_addr *from,
+			      struct kd_nodes *ns, struct kd_input *in)
 {
+	static const u8 reason[] = {
+		[KD_SCOPE_LOOPBACK] = KD_R_SCOPE_LOOPBACK,
+		[KD_SCOPE_LINK_LOCAL] = KD_R_SCOPE_LINK_LOCAL,
+		[KD_SCOPE_PRIVATE] = KD_R_SCOPE_PRIVATE,
+		[KD_SCOPE_V4_MAPPED] = KD_R_SCOPE_V4_MAPPED,
+	};
 	unsigned int i, n = 0;
+	u8 *count;
 
-	for (i = 0; i < ns->count; i++)
-		if (!kd_id_equal(&ns->node[i].id, &c->self))
-			ns->node[n++] = ns->node[i];
-	return n;
+	for (i = 0; i < ns->count; i++) {
+		const struct kd_node *e = &ns->node[i];
+
+		if (kd_id_equal(&e->id, &c->self))
+			continue;
+		if (!kd_addr_learnable(from, &e->addr)) {
+			count = &in->scope_refused[reason[kd_addr_scope(&e->addr)] -
+						   KD_R_SCOPE_LOOPBACK];
+			*count += *count < 0xff;
+			continue;
+		}
+		ns->node[n++] = *e;
+	}
+	ns->count = (u8)n;
 }
 
 static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
@@ -56,7 +78,7 @@ static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
 		s = &c->lk[rq->lookup];
 		if (type == KDHT_MSG_NODES)
 			kd_lookup_on_reply(&s->l, now, from, c->nodes.node,
-					   kd_drop_self(c, &c->nodes));
+					   c->nodes.count);
 		else
 			kd_lookup_on_failure(&s->l, now, &from->id);
 		kd_core_lookup_pump(c, now, rq->lookup);
@@ -102,6 +124,8 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 		kd_req_fail(c, now, (unsigned int)i, false);
 		return r;
 	}
+	if (h->type == KDHT_MSG_NODES)
+		kd_keep_learnable(c, &from->addr, &c->nodes, in);
 
 	kd_req_free(c, (unsigned int)i);
 	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);

@@ -292,6 +292,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	const u8 *pkt = (const u8 *)buf->base;
 	struct kd_input in;
 	struct kdd_msg m;
+	unsigned int i;
 	uint64_t now;
 	int rc;
 
@@ -312,6 +313,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		return;
 	now = kdd_mono_ms();
 	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
+	for (i = 0; rc == KD_R_OK && i < KD_R_SCOPE_COUNT; i++)
+		u->drops[KD_R_SCOPE_LOOPBACK + i] += in.scope_refused[i];
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
 			u->drops[rc]++;
