@@ -47,7 +47,8 @@ struct kd_io {
 	 * rate limiter (kd_rl_allow()), asked for requests only, once replies
 	 * are matched: a flood in a peer's name then costs the peer its
 	 * unproven requests' share, never its replies. proven: the request
-	 * carries our token for `from`. NULL: every request may.
+	 * carries our token for `from`, or `from` is a loopback address.
+	 * NULL: every request may.
 	 */
 	bool (*admit)(void *ctx, u64 now, const struct kd_addr *from, bool proven);
 };

@@ -39,13 +39,13 @@ void kd_rl_init(struct kd_ratelimit *rl, void *mem, u32 nentries, u32 rate,
 void kd_rl_set(struct kd_ratelimit *rl, u32 rate, u32 burst);
 /*
  * Takes one request's worth from src's bucket. IPv4 sources are keyed by
- * address, IPv6 by /64, and requests that proved their source address (they
- * carry our token: proven) have a bucket of their own, which a flood
- * spoofed in the source's name cannot spend. A new unproven bucket starts
- * with one request's worth, so that spraying sources earns no burst each;
- * a proven one, which no spoofer can create, starts full. When the table
- * has no room for a new bucket the request is refused: live entries are
- * never recycled, so spraying cannot evict a real peer's. Only
+ * address, IPv6 by /64, and requests that proved their source address (our
+ * token, or a loopback source: proven) have a bucket of their own, which a
+ * flood spoofed in the source's name cannot spend. A new unproven bucket
+ * starts with one request's worth, so that spraying sources earns no burst
+ * each; a proven one, which no spoofer can create, starts full. When the
+ * table has no room for a new bucket the request is refused: live entries
+ * are never recycled, so spraying cannot evict a real peer's. Only
  * kd_rl_collect() frees entries.
  */
 bool kd_rl_allow(struct kd_ratelimit *rl, u64 now, const struct kd_addr *src,
