@@ -266,15 +266,15 @@ static void test_unproven_sender_not_advertised(void **state)
 {
 	struct kd_addr asker = ip4(10, 9, 9, 9);
 	u8 pkt[KDHT_MAX_DATAGRAM];
+	size_t len, ping_len;
 	struct kd_input in;
-	size_t len;
 
 	add_node(0, ip4(10, 0, 0, 1));
 	add_node(1, ip4(10, 1, 0, 1));
 	fill_table(5);
 	/* Node 1 pings node 0: node 0 answers and pings back, paid by the padding. */
 	assert_int_equal(kd_core_ping(nodes[1].c, now, &nodes[0].addr, 1), 0);
-	assert_int_equal(queue[qhead].len, 2 * KDHT_HDR_LEN);
+	ping_len = queue[qhead].len;
 	deliver_one();
 	assert_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
 	assert_false(closest_has(0, &nodes[1].id));
@@ -283,6 +283,7 @@ static void test_unproven_sender_not_advertised(void **state)
 	memcpy(pkt + KDHT_HDR_LEN, nodes[1].id.b, KDHT_ID_LEN);
 	assert_int_equal(kd_core_input(nodes[0].c, now, &asker, pkt, len, &in), KD_R_OK);
 	assert_false(nodes_reply_has(nodes_to(&asker), &nodes[1].id));
+	assert_int_equal(ping_len, 2 * KDHT_HDR_LEN);
 	/* Node 1's PONG to node 0's ping, delivered now, proves its address. */
 	now += 3;
 	deliver();
@@ -316,12 +317,11 @@ static void test_forged_source_draws_no_more_than_it_sent(void **state)
 			size_t pad_to;
 		} kind[] = {
 			{ KDHT_MSG_PING, 0 },
-			{ KDHT_MSG_PING, 2 * KDHT_HDR_LEN },
-			{ KDHT_MSG_PING, KDHT_MAX_DATAGRAM },
 			{ KDHT_MSG_FIND_NODE, 0 },
+			{ KDHT_MSG_PING, 2 * KDHT_HDR_LEN },
 			{ KDHT_MSG_FIND_NODE, 1148 },
 		};
-		unsigned int k = round % 5;
+		unsigned int k = round % 4;
 
 		len = forge(pkt, kind[k].type, (u8)(0x20 + round), kind[k].pad_to, NULL);
 		assert_int_equal(kd_core_input(nodes[0].c, now, &victim, pkt, len, &in),
