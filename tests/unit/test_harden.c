@@ -40,13 +40,21 @@ static unsigned int qhead, qtail;
 static u64 now;
 static struct kd_params params;
 
-static struct kd_addr ip4(u8 a, u8 b, u8 c, u8 d)
+/* Port 4650 of family's unspecified address, for the callers to fill in. */
+static struct kd_addr endpoint(u8 family)
 {
 	struct kd_addr x;
 
 	memset(&x, 0, sizeof(x));
-	x.family = KDHT_AF_INET;
+	x.family = family;
 	x.port = 4650;
+	return x;
+}
+
+static struct kd_addr ip4(u8 a, u8 b, u8 c, u8 d)
+{
+	struct kd_addr x = endpoint(KDHT_AF_INET);
+
 	x.ip[0] = a;
 	x.ip[1] = b;
 	x.ip[2] = c;
@@ -54,13 +62,11 @@ static struct kd_addr ip4(u8 a, u8 b, u8 c, u8 d)
 	return x;
 }
 
+/* b0:b1::last */
 static struct kd_addr ip6(u8 b0, u8 b1, u8 last)
 {
-	struct kd_addr x;
+	struct kd_addr x = endpoint(KDHT_AF_INET6);
 
-	memset(&x, 0, sizeof(x));
-	x.family = KDHT_AF_INET6;
-	x.port = 4650;
 	x.ip[0] = b0;
 	x.ip[1] = b1;
 	x.ip[15] = last;
