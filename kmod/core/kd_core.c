@@ -256,8 +256,6 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	rq->lookup = kind == KD_REQ_FIND ? li : KD_NO_LOOKUP;
 	rq->kind = kind;
 	c->reqs_used++;
-	if (kind == KD_REQ_PROBE)
-		c->probes_out++;
 	kd_due_changed(c);
 	kd_send(c, to, len);
 	return i;
@@ -265,7 +263,11 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 
 int kd_core_probe(struct kd_core *c, u64 now, const struct kd_node *n)
 {
-	return kd_req_send(c, now, KD_REQ_PROBE, &n->addr, &n->id, KD_NO_LOOKUP, 0);
+	int i = kd_req_send(c, now, KD_REQ_PROBE, &n->addr, &n->id, KD_NO_LOOKUP, 0);
+
+	if (i >= 0)
+		c->probes_out++;
+	return i;
 }
 
 void kd_core_seen(struct kd_core *c, u64 now, const struct kd_node *n,
