@@ -93,6 +93,20 @@ static void kdht_node_send_cb(void *ctx, const struct kd_addr *to,
 	kdht_node_queue_tx(ctx, to, pkt, len);
 }
 
+/* The core asks for requests only, replies matched: rl_lock nests in lock. */
+static bool kdht_node_admit_cb(void *ctx, u64 now, const struct kd_addr *from,
+			       bool proven)
+{
+	struct kdht_node *node = ctx;
+	bool allowed;
+
+	lockdep_assert_held(&node->lock);
+	spin_lock(&node->rl_lock);
+	allowed = kd_rl_allow(&node->rl, now, from, proven);
+	spin_unlock(&node->rl_lock);
+	return allowed;
+}
+
 static void kdht_node_queue_ev(struct kdht_node *node, struct sk_buff *skb,
 			       u32 portid)
 {
@@ -302,9 +316,9 @@ static void kdht_node_unlock_send(struct kdht_node *node)
 
 static void kdht_node_count_drop(struct kdht_net *kn, int reason)
 {
-	BUILD_BUG_ON(KD_R_UPCALL_NOBUFS - KD_R_TRUNCATED !=
-		     KDHT_STAT_DROP_UPCALL_NOBUFS - KDHT_STAT_DROP_TRUNCATED);
-	BUILD_BUG_ON(KD_R_UPCALL_NOBUFS + 1 != KD_R_COUNT);
+	BUILD_BUG_ON(KD_R_SCOPE_V4_MAPPED - KD_R_TRUNCATED !=
+		     KDHT_STAT_DROP_SCOPE_V4_MAPPED - KDHT_STAT_DROP_TRUNCATED);
+	BUILD_BUG_ON(KD_R_SCOPE_V4_MAPPED + 1 != KD_R_COUNT);
 	if (reason >= KD_R_TRUNCATED && reason < KD_R_COUNT)
 		kdht_stat_inc(kn, KDHT_STAT_DROP_TRUNCATED + reason - KD_R_TRUNCATED);
 }
@@ -343,21 +357,13 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 	struct kdht_net *kn = node->kn;
 	u64 now = kdht_node_now();
 	struct kd_input in;
-	bool allowed;
+	unsigned int i;
 	int ret;
 
 	kdht_stat_inc(kn, KDHT_STAT_RX_PACKETS);
 	kdht_stat_add(kn, KDHT_STAT_RX_BYTES, len);
 	if (len > KDHT_MAX_DATAGRAM) {
 		kdht_node_count_drop(kn, KD_R_BAD_LENGTH);
-		return;
-	}
-
-	spin_lock_bh(&node->rl_lock);
-	allowed = kd_rl_allow(&node->rl, now, from);
-	spin_unlock_bh(&node->rl_lock);
-	if (!allowed) {
-		kdht_node_count_drop(kn, KD_R_RATE_LIMITED);
 		return;
 	}
 
@@ -376,6 +382,9 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		}
 		if (in.upcall)
 			kdht_node_upcall(node, from, &in);
+		for (i = 0; i < KD_R_SCOPE_COUNT; i++)
+			kdht_stat_add(kn, KDHT_STAT_DROP_SCOPE_LOOPBACK + i,
+				      in.scope_refused[i]);
 	}
 	kdht_node_unlock_send(node);
 }
@@ -521,6 +530,7 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 	io.ctx = node;
 	io.send = kdht_node_send_cb;
 	io.event = kdht_node_event_cb;
+	io.admit = kdht_node_admit_cb;
 	ret = kd_core_init(node->core_mem, size, &node->params, &id, seed,
 			   kdht_node_now(), &io, &node->core);
 	if (ret)

@@ -11,8 +11,9 @@
  *    sent over netlink while it is held: the core's output is queued and
  *    flushed after unlock, by kdht_node_unlock_send() in node.c, the one
  *    way out of a core call that may send.
- *  - kdht_node.rl_lock protects the rate limiter only, so that floods are
- *    refused before they contend for the core.
+ *  - kdht_node.rl_lock protects the rate limiter only. The core consults
+ *    it for requests once replies are matched, so rl_lock nests inside
+ *    kdht_node.lock; it is also taken alone, never the other way round.
  *  - The receive path reaches the node through sk_user_data under RCU;
  *    stopping a node clears it and waits for readers before freeing.
  *  - node->sock and node->port are set before the node is published, to

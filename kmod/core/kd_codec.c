@@ -24,6 +24,11 @@ static const char * const kd_reason_names[KD_R_COUNT] = {
 	[KD_R_UNVALIDATED]	= "unvalidated",
 	[KD_R_NO_DAEMON]	= "no_daemon",
 	[KD_R_UPCALL_NOBUFS]	= "upcall_nobufs",
+	[KD_R_UNDER_LOAD]	= "under_load",
+	[KD_R_SCOPE_LOOPBACK]	= "scope_loopback",
+	[KD_R_SCOPE_LINK_LOCAL]	= "scope_link_local",
+	[KD_R_SCOPE_PRIVATE]	= "scope_private",
+	[KD_R_SCOPE_V4_MAPPED]	= "scope_v4_mapped",
 };
 
 const char *kd_reason_name(unsigned int reason)

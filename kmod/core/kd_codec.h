@@ -28,8 +28,20 @@ enum kd_reason {
 	KD_R_UNVALIDATED,	/* a reply was cut or refused: source unvalidated */
 	KD_R_NO_DAEMON,		/* value message, nobody to hand it to */
 	KD_R_UPCALL_NOBUFS,	/* value message, the daemon's queue is full */
+	KD_R_UNDER_LOAD,	/* unvalidated request over the node's unvalidated_rate */
+	/*
+	 * One NODES entry refused, the rest of the reply kept: an address of
+	 * a narrower scope than the peer that sent it (kd_addr_learnable()).
+	 */
+	KD_R_SCOPE_LOOPBACK,
+	KD_R_SCOPE_LINK_LOCAL,
+	KD_R_SCOPE_PRIVATE,
+	KD_R_SCOPE_V4_MAPPED,	/* from anyone: a mapped address is an IPv4 one */
 	KD_R_COUNT
 };
+
+/* The KD_R_SCOPE_* reasons, counted per NODES entry in kd_input.scope_refused. */
+#define KD_R_SCOPE_COUNT	(KD_R_SCOPE_V4_MAPPED - KD_R_SCOPE_LOOPBACK + 1)
 
 const char *kd_reason_name(unsigned int reason);
 

@@ -28,16 +28,25 @@ static size_t kd_align8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* kd_params_check(), and the bounds of the parameters it does not know. */
+static bool kd_core_params_ok(const struct kd_params *p)
+{
+	return !kd_params_check(p) &&
+	       p->unvalidated_rate >= 1 && p->unvalidated_rate <= KD_RL_RATE_MAX &&
+	       p->max_unproven >= 1 && p->max_unproven <= KD_UNPROVEN_MAX;
+}
+
 size_t kd_core_memsize(const struct kd_params *p)
 {
-	if (kd_params_check(p))
+	if (!kd_core_params_ok(p))
 		return 0;
 	return kd_align8(sizeof(struct kd_core)) +
 	       kd_align8(kd_table_memsize(p)) +
 	       kd_align8(sizeof(struct kd_req) * p->max_inflight) +
 	       kd_align8(sizeof(struct kd_lk_slot) * p->max_lookups) +
 	       kd_align8(sizeof(struct kd_lookup_cand) * p->max_lookups *
-			 p->lookup_width);
+			 p->lookup_width) +
+	       kd_align8(sizeof(struct kd_unproven) * p->max_unproven);
 }
 
 /* SipHash of a counter under a key from the seed: unpredictable to peers. */
@@ -109,9 +118,12 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 	c->lk = (struct kd_lk_slot *)m;
 	m += kd_align8(sizeof(struct kd_lk_slot) * p->max_lookups);
 	c->cand = (struct kd_lookup_cand *)m;
+	m += kd_align8(sizeof(struct kd_lookup_cand) * p->max_lookups * p->lookup_width);
+	c->unproven = (struct kd_unproven *)m;
 	for (i = 0; i < p->max_inflight; i++)
 		c->req[i].lookup = KD_NO_LOOKUP;
 
+	kd_rl_bucket_init(&c->unvalidated, now, p->unvalidated_rate);
 	kd_tokens_init(&c->tokens, seed, now);
 	memcpy(c->rng_key, seed + KD_SECRET_LEN, KD_SECRET_LEN);
 	c->next_rotate = now + p->token_rotate_ms;
@@ -172,6 +184,8 @@ static int kd_req_alloc(struct kd_core *c)
 
 void kd_req_free(struct kd_core *c, unsigned int i)
 {
+	if (c->req[i].kind == KD_REQ_PROBE)
+		c->probes_out--;
 	c->req[i].kind = KD_REQ_FREE;
 	c->req[i].lookup = KD_NO_LOOKUP;
 	c->req[i].parked = 0;
@@ -193,8 +207,12 @@ static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id
 
 /*
  * Sends a PING or, for KD_REQ_FIND, the FIND_NODE of lookup slot li. A
- * FIND_NODE to a node that issued us no token is padded so that the full
- * NODES reply fits the budget it will give an unvalidated source. A FIND
+ * request to a node that issued us no token pays for what it draws: a
+ * FIND_NODE is padded so that the full NODES reply fits the budget the node
+ * gives an unvalidated source, and a PING so that the PONG does; each with
+ * room for the node's own PING back, which proves our address to it and
+ * makes us its contact. A probe, sent to an unproven address, is never
+ * padded. A FIND
  * resent after a timeout takes over the parked slot of the earlier attempt
  * with a fresh txid, and a late reply to that attempt still matches.
  */
@@ -234,10 +252,11 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 		fn.want = KD_WANT_ALL;
 		fn.count = c->p.k;
 		len = kd_encode_find_node(c->pkt, sizeof(c->pkt), &h, &fn,
-					  tok ? 0 : kd_nodes_size(fn.count));
+					  tok ? 0 : kd_nodes_size(fn.count) + KDHT_HDR_LEN);
 	} else {
 		h.type = KDHT_MSG_PING;
-		len = kd_encode(c->pkt, sizeof(c->pkt), &h, NULL, 0, 0);
+		len = kd_encode(c->pkt, sizeof(c->pkt), &h, NULL, 0,
+				tok || kind == KD_REQ_PROBE ? 0 : KD_PING_PADDED);
 	}
 	rq->to = *to;
 	rq->id_known = !!id;
@@ -255,6 +274,15 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	c->reqs_used++;
 	kd_due_changed(c);
 	kd_send(c, to, len);
+	return i;
+}
+
+int kd_core_probe(struct kd_core *c, u64 now, const struct kd_node *n)
+{
+	int i = kd_req_send(c, now, KD_REQ_PROBE, &n->addr, &n->id, KD_NO_LOOKUP, 0);
+
+	if (i >= 0)
+		c->probes_out++;
 	return i;
 }
 
@@ -386,7 +414,8 @@ void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 		kd_req_free(c, i);
 		return;
 	}
-	if (rq.id_known)
+	/* A probe's id is only claimed: the contact that holds it did not fail. */
+	if (rq.id_known && rq.kind != KD_REQ_PROBE)
 		kd_table_failed(&c->table, now, &rq.id);
 	if (timeout && rq.kind == KD_REQ_FIND && rq.lookup != KD_NO_LOOKUP &&
 	    kd_lookup_on_timeout(&c->lk[rq.lookup].l, now, &rq.id)) {
@@ -406,6 +435,9 @@ void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 		break;
 	case KD_REQ_LIVENESS:
 		kd_table_ping_done(&c->table, &rq.id);
+		break;
+	case KD_REQ_PROBE:
+		kd_unproven_forget(c, &rq.to);
 		break;
 	case KD_REQ_FIND:
 		if (rq.lookup == KD_NO_LOOKUP)
@@ -556,9 +588,10 @@ u64 kd_core_next_due(struct kd_core *c)
 
 int kd_core_set_params(struct kd_core *c, const struct kd_params *p)
 {
-	if (kd_params_check(p))
+	if (!kd_core_params_ok(p))
 		return -EINVAL;
 	if (p->max_contacts != c->p.max_contacts ||
+	    p->max_unproven != c->p.max_unproven ||
 	    p->max_inflight != c->p.max_inflight ||
 	    p->max_lookups != c->p.max_lookups ||
 	    p->lookup_width != c->p.lookup_width ||

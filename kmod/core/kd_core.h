@@ -42,6 +42,15 @@ struct kd_io {
 	void *ctx;
 	void (*send)(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len);
 	void (*event)(void *ctx, const struct kd_event *ev);
+	/*
+	 * May a request from `from` be answered now? The host's per-source
+	 * rate limiter (kd_rl_allow()), asked for requests only, once replies
+	 * are matched: a flood in a peer's name then costs the peer its
+	 * unproven requests' share, never its replies. proven: the request
+	 * carries our token for `from`, or `from` is a loopback address.
+	 * NULL: every request may.
+	 */
+	bool (*admit)(void *ctx, u64 now, const struct kd_addr *from, bool proven);
 };
 
 /* What kd_core_input() found, for the host's counters and upcalls. */
@@ -56,6 +65,11 @@ struct kd_input {
 	bool reply_cut;
 	bool has_key;		/* an upcall whose body starts with its key */
 	struct kd_id key;	/* that key, by kd_decode_key() */
+	/*
+	 * NODES entries refused for their scope, the rest of the reply kept:
+	 * the host counts scope_refused[i] as reason KD_R_SCOPE_LOOPBACK + i.
+	 */
+	u8 scope_refused[KD_R_SCOPE_COUNT];
 };
 
 /* A message the host composes: a value message, or an ERROR answering one. */
@@ -84,8 +98,10 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 /*
  * One datagram from `from`. Returns KD_R_OK when it was accepted (answered
  * here, or in->upcall set for the host to hand up, with in->key when the
- * body starts with one), or the reason it was dropped. Rate limiting is the
- * host's (kd_ratelimit), before this call.
+ * body starts with one), or the reason it was dropped. Replies are matched
+ * first and never limited; a request must then pass io->admit (else
+ * KD_R_RATE_LIMITED) and, if unvalidated, the node's unvalidated_rate (else
+ * KD_R_UNDER_LOAD: under load, only validated requests are answered).
  */
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in);

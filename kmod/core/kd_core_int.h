@@ -14,6 +14,12 @@
 #define KD_TOKEN_CACHE		64
 #define KD_NO_LOOKUP		0xffff
 #define KD_WANT_ALL		(KDHT_WANT_V4 | KDHT_WANT_V6)
+/* The bound of kd_params.max_unproven. */
+#define KD_UNPROVEN_MAX		1024
+/* A PING without a token: room for the PONG and for a PING back. */
+#define KD_PING_PADDED		(2 * KDHT_HDR_LEN)
+/* Pings to unproven senders in flight at once, so lookups keep their slots. */
+#define KD_PROBES_MAX		8
 
 enum kd_req_kind {
 	KD_REQ_FREE,
@@ -21,6 +27,7 @@ enum kd_req_kind {
 	KD_REQ_LIVENESS,	/* a table member's liveness check */
 	KD_REQ_BOOT,		/* a bootstrap address */
 	KD_REQ_FIND,		/* a lookup's FIND_NODE */
+	KD_REQ_PROBE,		/* a PING to an unproven sender (kd_unproven.c) */
 };
 
 struct kd_req {
@@ -51,6 +58,17 @@ struct kd_tok_entry {
 	u8 used;
 };
 
+/* A sender heard from that has not answered us at its address yet. */
+struct kd_unproven {
+	struct kd_node node;	/* the id it claims */
+	u64 heard_at;
+	u32 rx_bytes;		/* what it sent us */
+	u32 tx_bytes;		/* what we sent it: replies, and our ping */
+	u8 used;
+	u8 pinged;		/* our ping is out, or was */
+	u8 proven;		/* it presented our token */
+};
+
 struct kd_core {
 	struct kd_params p;
 	struct kd_id self;
@@ -63,7 +81,9 @@ struct kd_core {
 	struct kd_req *req;
 	struct kd_lk_slot *lk;
 	struct kd_lookup_cand *cand;
+	struct kd_unproven *unproven;	/* max_unproven entries */
 	u16 reqs_used;
+	u16 probes_out;		/* KD_REQ_PROBE requests in flight */
 	u16 lookups_used;
 	u8 repl_init;		/* repl_per_bucket the table was sized for */
 	struct kd_tok_entry tcache[KD_TOKEN_CACHE];
@@ -74,6 +94,8 @@ struct kd_core {
 	u32 boot_backoff;
 	u64 boot_next;
 	u64 last_tick;
+	/* Unvalidated requests the node may still answer (unvalidated_rate). */
+	struct kd_rl_bucket unvalidated;
 	u64 now;		/* the time of the call in progress */
 	u64 due;		/* kd_core_next_due()'s answer, while due_valid */
 	u8 due_valid;
@@ -132,6 +154,23 @@ void kd_core_lookup_pump(struct kd_core *c, u64 now, unsigned int li);
  */
 int kd_core_lookup_start(struct kd_core *c, u64 now, const struct kd_id *target,
 			 u32 cookie, bool internal);
+
+/* Sends KD_REQ_PROBE, a PING to n; its request slot, or -ENOSPC. */
+int kd_core_probe(struct kd_core *c, u64 now, const struct kd_node *n);
+
+/* kd_unproven.c */
+
+/*
+ * A request of rx_len bytes, or a reply for the daemon, came from n, which
+ * has not answered us at that address, and we answered it with tx_len bytes
+ * (for a request handed up, its whole reply budget: the daemon may use it).
+ * proven: it carried our token. n is kept and pinged once what it sent
+ * covers the ping, or at once if proven.
+ */
+void kd_unproven_heard(struct kd_core *c, u64 now, const struct kd_node *n,
+		       size_t rx_len, size_t tx_len, bool proven);
+/* The sender at addr answered a request of ours, or never will: forgotten. */
+void kd_unproven_forget(struct kd_core *c, const struct kd_addr *addr);
 
 /* kd_token.c */
 

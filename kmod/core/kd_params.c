@@ -27,6 +27,8 @@ void kd_params_default(struct kd_params *p)
 	p->rl_rate = KD_DEFAULT_RL_RATE;
 	p->rl_burst = KD_DEFAULT_RL_BURST;
 	p->rl_idle_ms = KD_DEFAULT_RL_IDLE_MS;
+	p->unvalidated_rate = KD_DEFAULT_UNVALIDATED_RATE;
+	p->max_unproven = KD_DEFAULT_MAX_UNPROVEN;
 }
 
 static bool kd_in_range(u32 v, u32 lo, u32 hi)

@@ -46,6 +46,8 @@
 #define KD_DEFAULT_RL_RATE		100
 #define KD_DEFAULT_RL_BURST		200
 #define KD_DEFAULT_RL_IDLE_MS		10000
+#define KD_DEFAULT_UNVALIDATED_RATE	1000
+#define KD_DEFAULT_MAX_UNPROVEN		64
 
 struct kd_params {
 	u8 k;			/* bucket size and lookup result size */
@@ -70,6 +72,13 @@ struct kd_params {
 	u32 rl_rate;		/* requests per second per source */
 	u32 rl_burst;		/* bucket depth per source */
 	u32 rl_idle_ms;		/* idle rate-limiter entries collected after */
+	/*
+	 * Requests from unvalidated sources answered per second by the whole
+	 * node (burst: one second's worth); beyond it the node is under load
+	 * and answers validated requests only.
+	 */
+	u32 unvalidated_rate;
+	u16 max_unproven;	/* senders kept while their address is unproven */
 };
 
 void kd_params_default(struct kd_params *p);

@@ -54,66 +54,82 @@ void kd_rl_set(struct kd_ratelimit *rl, u32 rate, u32 burst)
 	rl->burst = KD_MIN(burst, (u32)KD_RL_BURST_MAX);
 	for (i = 0; i < rl->nentries; i++)
 		if (rl->e[i].key)
-			rl->e[i].tokens = KD_MIN(rl->e[i].tokens, kd_rl_cap(rl));
+			rl->e[i].b.tokens = KD_MIN(rl->e[i].b.tokens, kd_rl_cap(rl));
 }
 
-/* One source: an IPv4 address, or an IPv6 /64 (what one host can easily vary within). */
-static u64 kd_rl_source(const struct kd_ratelimit *rl, const struct kd_addr *src)
+/*
+ * One source: an IPv4 address, or an IPv6 /64 (what one host can easily
+ * vary within); requests that proved the address (our token) count apart,
+ * so that a flood spoofed in a peer's name cannot spend the peer's own.
+ */
+static u64 kd_rl_source(const struct kd_ratelimit *rl, const struct kd_addr *src,
+			bool proven)
 {
 	u8 msg[1 + 8];
 	size_t len = src->family == KDHT_AF_INET ? 4 : 8;
 	u64 h;
 
-	msg[0] = src->family;
+	msg[0] = src->family | (proven ? 0x80 : 0);
 	memcpy(msg + 1, src->ip, len);
 	h = kd_siphash(rl->key, msg, 1 + len);
 	return h ? h : 1;
 }
 
-static struct kd_rl_entry *kd_rl_slot(struct kd_ratelimit *rl, u64 key, u64 now)
+/* src's entry; a new one in a free slot of the probe window, or NULL if none is free. */
+static struct kd_rl_entry *kd_rl_slot(struct kd_ratelimit *rl, u64 key, u64 now,
+				      bool proven)
 {
 	u32 mask = rl->nentries - 1;
 	u32 window = KD_MIN((u32)KD_RL_PROBE, rl->nentries);
-	struct kd_rl_entry *spare = NULL, *stalest = NULL, *e;
+	struct kd_rl_entry *spare = NULL, *e;
 	u32 i;
 
 	for (i = 0; i < window; i++) {
 		e = &rl->e[((u32)key + i) & mask];
 		if (e->key == key)
 			return e;
-		if (!e->key) {
-			if (!spare)
-				spare = e;
-		} else if (!stalest || e->last_ms < stalest->last_ms) {
-			stalest = e;
-		}
+		if (!e->key && !spare)
+			spare = e;
 	}
-	if (spare)
-		rl->used++;
-	else
-		spare = stalest;
+	if (!spare)
+		return NULL;
+	rl->used++;
 	spare->key = key;
-	spare->last_ms = now;
-	spare->tokens = kd_rl_cap(rl);
+	spare->b.last_ms = now;
+	spare->b.tokens = proven ? kd_rl_cap(rl) : KD_RL_MILLI;
 	return spare;
 }
 
-bool kd_rl_allow(struct kd_ratelimit *rl, u64 now, const struct kd_addr *src)
+void kd_rl_bucket_init(struct kd_rl_bucket *b, u64 now, u32 burst)
 {
-	struct kd_rl_entry *e = kd_rl_slot(rl, kd_rl_source(rl, src), now);
-	u64 elapsed = now > e->last_ms ? now - e->last_ms : 0;
+	b->last_ms = now;
+	b->tokens = KD_MIN(burst, (u32)KD_RL_BURST_MAX) * KD_RL_MILLI;
+}
+
+bool kd_rl_bucket_take(struct kd_rl_bucket *b, u64 now, u32 rate, u32 burst)
+{
+	u64 elapsed = now > b->last_ms ? now - b->last_ms : 0;
+	u64 cap = (u64)KD_MIN(burst, (u32)KD_RL_BURST_MAX) * KD_RL_MILLI;
 	u64 tokens;
 
 	/* rate requests per second is rate thousandths of a request per ms. */
 	elapsed = KD_MIN(elapsed, KD_RL_ELAPSED_MAX);
-	tokens = e->tokens + elapsed * rl->rate;
-	e->tokens = (u32)KD_MIN(tokens, (u64)kd_rl_cap(rl));
-	if (now > e->last_ms)
-		e->last_ms = now;
-	if (e->tokens < KD_RL_MILLI)
+	tokens = b->tokens + elapsed * KD_MIN(rate, (u32)KD_RL_RATE_MAX);
+	b->tokens = (u32)KD_MIN(tokens, cap);
+	if (now > b->last_ms)
+		b->last_ms = now;
+	if (b->tokens < KD_RL_MILLI)
 		return false;
-	e->tokens -= KD_RL_MILLI;
+	b->tokens -= KD_RL_MILLI;
 	return true;
+}
+
+bool kd_rl_allow(struct kd_ratelimit *rl, u64 now, const struct kd_addr *src,
+		 bool proven)
+{
+	struct kd_rl_entry *e = kd_rl_slot(rl, kd_rl_source(rl, src, proven), now, proven);
+
+	return e && kd_rl_bucket_take(&e->b, now, rl->rate, rl->burst);
 }
 
 u32 kd_rl_collect(struct kd_ratelimit *rl, u64 now, u32 idle_ms)
@@ -123,7 +139,7 @@ u32 kd_rl_collect(struct kd_ratelimit *rl, u64 now, u32 idle_ms)
 	for (i = 0; i < rl->nentries; i++) {
 		struct kd_rl_entry *e = &rl->e[i];
 
-		if (e->key && now >= e->last_ms && now - e->last_ms >= idle_ms) {
+		if (e->key && now >= e->b.last_ms && now - e->b.last_ms >= idle_ms) {
 			memset(e, 0, sizeof(*e));
 			freed++;
 		}

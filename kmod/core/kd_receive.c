@@ -20,15 +20,37 @@ static int kd_req_match(const struct kd_core *c, u32 txid, const struct kd_addr 
 	return -1;
 }
 
-/* Our own id in a NODES reply is no candidate for our lookups. */
-static unsigned int kd_drop_self(struct kd_core *c, struct kd_nodes *ns)
+/*
+ * Keeps the entries of a NODES reply from `from` that our lookups may ask:
+ * not our own id, and no address of a narrower scope than from's, each
+ * refusal counted by its scope.
+ */
+static void kd_keep_learnable(struct kd_core *c, const struct kd_addr *from,
+			      struct kd_nodes *ns, struct kd_input *in)
 {
+	static const u8 reason[] = {
+		[KD_SCOPE_LOOPBACK] = KD_R_SCOPE_LOOPBACK,
+		[KD_SCOPE_LINK_LOCAL] = KD_R_SCOPE_LINK_LOCAL,
+		[KD_SCOPE_PRIVATE] = KD_R_SCOPE_PRIVATE,
+		[KD_SCOPE_V4_MAPPED] = KD_R_SCOPE_V4_MAPPED,
+	};
 	unsigned int i, n = 0;
+	u8 *count;
 
-	for (i = 0; i < ns->count; i++)
-		if (!kd_id_equal(&ns->node[i].id, &c->self))
-			ns->node[n++] = ns->node[i];
-	return n;
+	for (i = 0; i < ns->count; i++) {
+		const struct kd_node *e = &ns->node[i];
+
+		if (kd_id_equal(&e->id, &c->self))
+			continue;
+		if (!kd_addr_learnable(from, &e->addr)) {
+			count = &in->scope_refused[reason[kd_addr_scope(&e->addr)] -
+						   KD_R_SCOPE_LOOPBACK];
+			*count += *count < 0xff;
+			continue;
+		}
+		ns->node[n++] = *e;
+	}
+	ns->count = (u8)n;
 }
 
 static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
@@ -56,7 +78,7 @@ static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
 		s = &c->lk[rq->lookup];
 		if (type == KDHT_MSG_NODES)
 			kd_lookup_on_reply(&s->l, now, from, c->nodes.node,
-					   kd_drop_self(c, &c->nodes));
+					   c->nodes.count);
 		else
 			kd_lookup_on_failure(&s->l, now, &from->id);
 		kd_core_lookup_pump(c, now, rq->lookup);
@@ -64,8 +86,42 @@ static void kd_reply_done(struct kd_core *c, u64 now, const struct kd_req *rq,
 	}
 }
 
+/*
+ * Whether the source address of a request is beyond forgery: it carries our
+ * token for that address, or it is a loopback address, which the kernel
+ * accepts from the loopback interface only.
+ */
+static bool kd_source_proven(const struct kd_core *c, const struct kd_addr *from,
+			     const struct kd_hdr *h)
+{
+	return kd_addr_scope(from) == KD_SCOPE_LOOPBACK ||
+	       kd_token_check(&c->tokens, from, h->token);
+}
+
+/*
+ * What a request, or a reply that is the daemon's, of len bytes tells of its
+ * sender, which we answered with reply_len bytes: a table contact that
+ * answered us at that address is seen again; any other sender has not
+ * proven its address and waits in the unproven list (kd_unproven.c).
+ */
+static void kd_core_heard(struct kd_core *c, u64 now, const struct kd_node *n,
+			  const struct kd_input *in, size_t len, size_t reply_len)
+{
+	const struct kd_contact *ct;
+
+	if (in->hdr.flags & KDHT_F_CLIENT)
+		return;
+	ct = kd_table_find(&c->table, &n->id);
+	if (ct && ct->last_reply && kd_addr_equal(&ct->node.addr, &n->addr)) {
+		kd_core_seen(c, now, n, in->hdr.flags, false, 0);
+		return;
+	}
+	kd_unproven_heard(c, now, n, len, reply_len,
+			  kd_source_proven(c, &n->addr, &in->hdr));
+}
+
 static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *from,
-			    struct kd_input *in)
+			    struct kd_input *in, size_t len)
 {
 	const struct kd_hdr *h = &in->hdr;
 	struct kd_req rq;
@@ -80,7 +136,7 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 		if (h->type == KDHT_MSG_ERROR &&
 		    kd_decode_error(in->body, in->body_len, &code) == KD_R_OK) {
 			in->upcall = true;
-			kd_core_seen(c, now, from, h->flags, false, 0);
+			kd_core_heard(c, now, from, in, len, 0);
 			return KD_R_OK;
 		}
 		return KD_R_UNSOLICITED;
@@ -102,9 +158,13 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 		kd_req_fail(c, now, (unsigned int)i, false);
 		return r;
 	}
+	if (h->type == KDHT_MSG_NODES)
+		kd_keep_learnable(c, &from->addr, &c->nodes, in);
 
 	kd_req_free(c, (unsigned int)i);
 	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);
+	/* It answered at its address: proven, a table contact from now on. */
+	kd_unproven_forget(c, &from->addr);
 	kd_core_seen(c, now, from, h->flags, true, rtt);
 	kd_token_store(c, from, h->token);
 	kd_reply_done(c, now, &rq, from, h->type, rtt);
@@ -127,9 +187,11 @@ static bool kd_core_validated(struct kd_core *c, const struct kd_addr *from,
 	return ct && ct->last_reply && kd_addr_equal(&ct->node.addr, from);
 }
 
-static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
-				const struct kd_find_node *fn, struct kd_input *in)
+/* Answers with NODES; returns the bytes sent. */
+static size_t kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
+				  const struct kd_find_node *fn, struct kd_input *in)
 {
+	size_t len;
 	struct kd_hdr rh;
 	unsigned int got, i, n = 0;
 	unsigned int max = KD_MIN((unsigned int)fn->count, (unsigned int)c->p.k);
@@ -143,7 +205,35 @@ static void kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
 		in->reply_cut = true;
 	}
 	kd_core_make_hdr(c, &rh, KDHT_MSG_NODES, KDHT_F_REPLY, from, in->hdr.txid);
-	kd_send(c, from, kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n));
+	len = kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n);
+	kd_send(c, from, len);
+	return len;
+}
+
+/*
+ * A request must pass the host's per-source limiter and, from an unvalidated
+ * source, the node's unvalidated budget: with that spent the node is under
+ * load and answers validated requests only, as WireGuard answers only
+ * handshakes that carry its cookie when under load.
+ */
+static int kd_core_admit(struct kd_core *c, u64 now, const struct kd_addr *from,
+			 const struct kd_input *in)
+{
+	if (c->io.admit &&
+	    !c->io.admit(c->io.ctx, now, from, kd_source_proven(c, from, &in->hdr)))
+		return KD_R_RATE_LIMITED;
+	if (!in->validated &&
+	    !kd_rl_bucket_take(&c->unvalidated, now, c->p.unvalidated_rate,
+			       c->p.unvalidated_rate))
+		return KD_R_UNDER_LOAD;
+	return KD_R_OK;
+}
+
+/* PING and FIND_NODE by type; a value message unless it says it is a reply. */
+static bool kd_is_request(const struct kd_hdr *h)
+{
+	return h->type == KDHT_MSG_PING || h->type == KDHT_MSG_FIND_NODE ||
+	       !(h->flags & KDHT_F_REPLY);
 }
 
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
@@ -151,6 +241,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 {
 	struct kd_find_node fn;
 	struct kd_node sender;
+	size_t reply_len = 0;
 	struct kd_hdr rh;
 	int r;
 
@@ -167,6 +258,14 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	sender.addr = *from;
 	in->validated = kd_core_validated(c, from, &in->hdr);
 	in->reply_budget = kd_reply_budget(in->validated, len);
+	if (in->hdr.type == KDHT_MSG_PONG || in->hdr.type == KDHT_MSG_NODES ||
+	    in->hdr.type == KDHT_MSG_ERROR)
+		return kd_core_on_reply(c, now, &sender, in, len);
+	if (kd_is_request(&in->hdr)) {
+		r = kd_core_admit(c, now, from, in);
+		if (r)
+			return r;
+	}
 
 	switch (in->hdr.type) {
 	case KDHT_MSG_PING:
@@ -174,24 +273,24 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		if (r)
 			return r;
 		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
-		kd_send(c, from, kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0));
+		reply_len = kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0);
+		kd_send(c, from, reply_len);
 		break;
 	case KDHT_MSG_FIND_NODE:
 		r = kd_decode_find_node(in->body, in->body_len, &fn);
 		if (r)
 			return r;
-		kd_answer_find_node(c, from, &fn, in);
+		reply_len = kd_answer_find_node(c, from, &fn, in);
 		break;
-	case KDHT_MSG_PONG:
-	case KDHT_MSG_NODES:
-	case KDHT_MSG_ERROR:
-		return kd_core_on_reply(c, now, &sender, in);
 	default:
 		in->upcall = true;
 		in->has_key = kd_decode_key(in->body, in->body_len, &in->key);
+		/* A request handed up may be answered with its whole budget. */
+		if (kd_is_request(&in->hdr))
+			reply_len = in->reply_budget;
 		break;
 	}
-	kd_core_seen(c, now, &sender, in->hdr.flags, false, 0);
+	kd_core_heard(c, now, &sender, in, len, reply_len);
 	return KD_R_OK;
 }
 

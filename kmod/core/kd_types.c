@@ -113,6 +113,51 @@ static bool kd_addr_v4mapped(const struct kd_addr *a)
 	       a->ip[10] == 0xff && a->ip[11] == 0xff;
 }
 
+static enum kd_scope kd_ipv4_scope(const u8 *ip)
+{
+	if (ip[0] == 127)
+		return KD_SCOPE_LOOPBACK;
+	if (ip[0] == 169 && ip[1] == 254)
+		return KD_SCOPE_LINK_LOCAL;
+	if (ip[0] == 10 || (ip[0] == 172 && (ip[1] & 0xf0) == 16) ||
+	    (ip[0] == 192 && ip[1] == 168))
+		return KD_SCOPE_PRIVATE;
+	return KD_SCOPE_GLOBAL;
+}
+
+enum kd_scope kd_addr_scope(const struct kd_addr *a)
+{
+	if (a->family == KDHT_AF_INET)
+		return kd_ipv4_scope(a->ip);
+	if (kd_addr_v4mapped(a))
+		return KD_SCOPE_V4_MAPPED;
+	if (kd_ip_all_zero(a->ip, KD_IPV6_LEN - 1) && a->ip[KD_IPV6_LEN - 1] == 1)
+		return KD_SCOPE_LOOPBACK;
+	if (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80)
+		return KD_SCOPE_LINK_LOCAL;
+	if ((a->ip[0] & 0xfe) == 0xfc)
+		return KD_SCOPE_PRIVATE;
+	return KD_SCOPE_GLOBAL;
+}
+
+bool kd_addr_learnable(const struct kd_addr *peer, const struct kd_addr *entry)
+{
+	enum kd_scope from = kd_addr_scope(peer);
+
+	switch (kd_addr_scope(entry)) {
+	case KD_SCOPE_LOOPBACK:
+		return from == KD_SCOPE_LOOPBACK;
+	case KD_SCOPE_LINK_LOCAL:
+		return from == KD_SCOPE_LINK_LOCAL;
+	case KD_SCOPE_PRIVATE:
+		return from <= KD_SCOPE_PRIVATE;
+	case KD_SCOPE_GLOBAL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 u64 kd_addr_subnet(const struct kd_addr *a)
 {
 	u64 key = (u64)a->family << 56;

@@ -59,6 +59,27 @@ bool kd_addr_equal(const struct kd_addr *a, const struct kd_addr *b);
  */
 bool kd_addr_usable(const struct kd_addr *a);
 
+/* How far an address reaches, narrowest first; mapped addresses apart. */
+enum kd_scope {
+	KD_SCOPE_LOOPBACK,	/* 127.0.0.0/8, ::1 */
+	KD_SCOPE_LINK_LOCAL,	/* 169.254.0.0/16, fe80::/10 */
+	KD_SCOPE_PRIVATE,	/* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	KD_SCOPE_GLOBAL,
+	KD_SCOPE_V4_MAPPED,	/* ::ffff:0:0/96, an IPv4 address in disguise */
+};
+
+enum kd_scope kd_addr_scope(const struct kd_addr *a);
+
+/*
+ * Whether a node entry at `entry`, received from a peer at `peer`, may be
+ * contacted: never of a narrower scope than the peer's, so that no remote
+ * peer can aim us at our loopback, link or private network. Loopback only
+ * from loopback, link-local only from link-local (the wire carries no scope
+ * id to tell links apart), private only from loopback, link-local or
+ * private; a mapped address never.
+ */
+bool kd_addr_learnable(const struct kd_addr *peer, const struct kd_addr *entry);
+
 /*
  * The subnet an address counts against for IP diversity: /24 for IPv4, /48
  * for IPv6, as one 64-bit key (family in the top byte).

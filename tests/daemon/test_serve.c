@@ -62,6 +62,26 @@ static void on_b_recv(void *ctx, const struct kdd_msg *m)
 	memcpy(reply_body, m->body, m->body_len);
 }
 
+static void on_b_pinged(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
+{
+	*(int *)arg = ok ? 1 : -1;
+}
+
+/*
+ * B pings A first, as a peer's routing does before its value requests: the
+ * PONG's token proves B's address, so A's limiter gives B a full burst
+ * rather than the one request an unproven source starts with.
+ */
+static void b_proves_its_address(void)
+{
+	int pinged = 0;
+
+	assert_int_equal(b->ops->ping(b, &addr_a, on_b_pinged, &pinged), 0);
+	while (!pinged)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(pinged, 1);
+}
+
 static int setup(void **state)
 {
 	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
@@ -85,6 +105,7 @@ static int setup(void **state)
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
 	assert_int_equal(kd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
+	b_proves_its_address();
 	replies = 0;
 	return 0;
 }

@@ -157,13 +157,14 @@ static struct kd_ratelimit *rl_new(struct rl_fixture *f, u32 n, u32 rate, u32 bu
 	return &f->rl;
 }
 
+/* Requests from a validated source: its new entry starts with a full burst. */
 static unsigned int take(struct kd_ratelimit *rl, u64 now, const struct kd_addr *a,
 			 unsigned int tries)
 {
 	unsigned int ok = 0, i;
 
 	for (i = 0; i < tries; i++)
-		ok += kd_rl_allow(rl, now, a);
+		ok += kd_rl_allow(rl, now, a, true);
 	return ok;
 }
 
@@ -257,11 +258,11 @@ static void test_rl_bounded_under_spraying(void **state)
 		a.ip[1] = (u8)(i >> 16);
 		a.ip[2] = (u8)(i >> 8);
 		a.ip[3] = (u8)i;
-		allowed += kd_rl_allow(rl, 1000 + i / 100, &a);
+		allowed += kd_rl_allow(rl, 1000 + i / 100, &a, false);
 		assert_true(rl->used <= rl->nentries);
 	}
-	/* Every sprayed address is new, so each gets through once: bounded state, not a lockout. */
-	assert_int_equal(allowed, 100000);
+	/* Bounded state: once the table is full, new sources are refused, not recycled in. */
+	assert_int_equal(allowed, 64);
 	assert_int_equal(rl->used, 64);
 }
 
@@ -275,7 +276,7 @@ static void test_rl_collect_idle(void **state)
 	(void)state;
 	for (i = 0; i < 10; i++) {
 		a = addr4((u8)(i + 1), 1);
-		assert_true(kd_rl_allow(rl, 100 * i, &a));
+		assert_true(kd_rl_allow(rl, 100 * i, &a, false));
 	}
 	assert_int_equal(rl->used, 10);
 	/* At 1000 with idle 500: entries last used before 500 go (0..500). */
@@ -283,9 +284,9 @@ static void test_rl_collect_idle(void **state)
 	assert_int_equal(rl->used, 4);
 	/* A collected source starts again with a full bucket; a kept one does not. */
 	a = addr4(1, 1);
-	assert_true(kd_rl_allow(rl, 1000, &a));
+	assert_true(kd_rl_allow(rl, 1000, &a, false));
 	a = addr4(10, 1);
-	assert_false(kd_rl_allow(rl, 1000, &a));
+	assert_false(kd_rl_allow(rl, 1000, &a, false));
 	assert_int_equal(kd_rl_collect(rl, 100000, 500), 5);
 	assert_int_equal(rl->used, 0);
 }

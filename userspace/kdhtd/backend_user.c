@@ -152,6 +152,14 @@ static void on_tx_spin(uv_idle_t *i)
 {
 }
 
+/* The core asks for requests only, once replies are matched. */
+static bool on_core_admit(void *ctx, u64 now, const struct kd_addr *from, bool proven)
+{
+	struct user_backend *u = ctx;
+
+	return kd_rl_allow(&u->rl, now, from, proven);
+}
+
 static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
 	struct user_backend *u = ctx;
@@ -284,6 +292,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	const u8 *pkt = (const u8 *)buf->base;
 	struct kd_input in;
 	struct kdd_msg m;
+	unsigned int i;
 	uint64_t now;
 	int rc;
 
@@ -303,12 +312,9 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (kd_addr_from_sockaddr(&m.from, sa))
 		return;
 	now = kdd_mono_ms();
-	/* Replies are paid for by our own requests; only requests are limited. */
-	if (nread > 4 && !(pkt[4] & KDHT_F_REPLY) && !kd_rl_allow(&u->rl, now, &m.from)) {
-		u->drops[KD_R_RATE_LIMITED]++;
-		return;
-	}
 	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
+	for (i = 0; rc == KD_R_OK && i < KD_R_SCOPE_COUNT; i++)
+		u->drops[KD_R_SCOPE_LOOPBACK + i] += in.scope_refused[i];
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
 			u->drops[rc]++;
@@ -637,7 +643,8 @@ static struct user_backend *user_new(uv_loop_t *loop, const struct kd_params *co
 static int user_core_init(struct user_backend *u, const struct kd_params *core,
 			  const struct kd_id *self)
 {
-	struct kd_io io = { .send = on_core_send, .event = on_core_event, .ctx = u };
+	struct kd_io io = { .send = on_core_send, .event = on_core_event,
+			    .admit = on_core_admit, .ctx = u };
 	u8 seed[32], rl_key[KD_SECRET_LEN];
 
 	randombytes_buf(seed, sizeof(seed));
