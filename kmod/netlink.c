@@ -772,7 +772,7 @@ static int kdht_nl_upcall(struct kdht_net *kn, struct sk_buff *skb)
 
 	rcu_read_lock();
 	d = rcu_dereference(kn->daemon);
-	if (d && !sock_flag(d->sk, SOCK_DEAD) && d->sk->sk_socket)
+	if (d && !sock_flag(d->sk, SOCK_DEAD))
 		portid = d->portid;
 	rcu_read_unlock();
 	if (!portid) {
