@@ -40,5 +40,6 @@ log "node down: $down"
 for f in current kernel slab percpu vmalloc; do
 	log "per node, $f: $(($(stat_field "$after" "$f") - $(stat_field "$before" "$f"))) bytes"
 done
-[ "$(stat_field "$after" kernel)" -gt "$(stat_field "$before" kernel)" ] ||
-	fail "the node's memory was not charged to the cgroup"
+# The core and the rate limiter alone are hundreds of KB; a socket is a few.
+expect_ge "kernel memory charged for the node" 65536 \
+	"$(($(stat_field "$after" kernel) - $(stat_field "$before" kernel)))"
