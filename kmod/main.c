@@ -11,7 +11,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/percpu.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -19,7 +18,6 @@
 #include "main.h"
 #include "netlink.h"
 #include "node.h"
-#include "proc.h"
 
 unsigned int kdht_net_id __read_mostly;
 
@@ -31,21 +29,16 @@ static bool kdht_autostart;
 module_param_named(autostart, kdht_autostart, bool, 0444);
 MODULE_PARM_DESC(autostart, "start a node in the initial namespace at load");
 
+/* Nothing but the pernet area: counters and /proc come with a first node. */
 static int __net_init kdht_net_init(struct net *net)
 {
 	struct kdht_net *kn = net_generic(net, kdht_net_id);
-	int ret;
 
 	kn->net = net;
 	mutex_init(&kn->lock);
 	RCU_INIT_POINTER(kn->node, NULL);
-	kn->stats = alloc_percpu(struct kdht_stats);
-	if (!kn->stats)
-		return -ENOMEM;
-	ret = kdht_proc_create(kn);
-	if (ret)
-		free_percpu(kn->stats);
-	return ret;
+	RCU_INIT_POINTER(kn->daemon, NULL);
+	return 0;
 }
 
 static void __net_exit kdht_net_exit(struct net *net)
@@ -54,9 +47,9 @@ static void __net_exit kdht_net_exit(struct net *net)
 
 	mutex_lock(&kn->lock);
 	kdht_node_stop(kn);
+	kdht_netlink_forget_daemon(kn);
+	kdht_net_release(kn);
 	mutex_unlock(&kn->lock);
-	kdht_proc_remove(kn);
-	free_percpu(kn->stats);
 }
 
 static struct pernet_operations kdht_net_ops = {

@@ -2,7 +2,10 @@
 /*
  * The generic netlink family "kdht" (proto/kdht_genl.h). Every command
  * holds kdht_net.lock for its whole run, so a node cannot stop under it;
- * the core itself is only touched under the node's spinlock.
+ * the core itself is only touched under the node's spinlock. Everything
+ * that shows the table or the traffic (GET_NODE, GET_ROUTES, GET_STATS, the
+ * routes group) needs CAP_NET_ADMIN in the namespace, as WireGuard's
+ * GET_DEVICE does: the table tells who talks to this host.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,7 +27,8 @@ enum kdht_mcgrp {
 };
 
 static const struct genl_multicast_group kdht_mcgrps[] = {
-	[KDHT_MCGRP_ROUTES_ID] = { .name = KDHT_MCGRP_ROUTES },
+	[KDHT_MCGRP_ROUTES_ID] = { .name = KDHT_MCGRP_ROUTES,
+				   .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static const struct nla_policy kdht_peer_policy[KDHT_PEER_MAX + 1] = {
@@ -146,7 +150,7 @@ static int kdht_nl_fill_node(struct sk_buff *skb, struct kdht_net *kn,
 	    nla_put_u16(skb, KDHT_A_SUBNET_TABLE, p->subnet_per_table) ||
 	    nla_put_u32(skb, KDHT_A_RL_RATE, p->rl_rate) ||
 	    nla_put_u32(skb, KDHT_A_RL_BURST, p->rl_burst) ||
-	    nla_put_u8(skb, KDHT_A_DAEMON, !!READ_ONCE(kn->daemon_portid)))
+	    nla_put_u8(skb, KDHT_A_DAEMON, !!rcu_access_pointer(kn->daemon)))
 		return -EMSGSIZE;
 	if (!node)
 		return 0;
@@ -270,9 +274,10 @@ static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		ret = kdht_nl_set_running(node, &cfg.params);
 		goto out;
 	}
-	kdht_node_stop(kn);
 	ret = kdht_node_start(kn, &cfg);
-	if (ret == -EADDRINUSE)
+	if (ret == -EADDRINUSE && node && node == kdht_node_get(kn))
+		GENL_SET_ERR_MSG(info, "port in use; the node runs on, unchanged");
+	else if (ret == -EADDRINUSE)
 		GENL_SET_ERR_MSG(info, "port in use");
 out:
 	mutex_unlock(&kn->lock);
@@ -482,7 +487,7 @@ static int kdht_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	if (!nest)
 		goto err;
 	for (i = 0; i < KDHT_STAT_COUNT; i++)
-		if (nla_put_u64_64bit(msg, i + 1, v[i], KDHT_A_PAD))
+		if (nla_put_u64_64bit(msg, i + 1, v[i], KDHT_STATS_PAD))
 			goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -492,14 +497,55 @@ err:
 	return -EMSGSIZE;
 }
 
+/* Must hold kn->lock. */
+static struct kdht_daemon *kdht_nl_daemon(struct kdht_net *kn)
+{
+	return rcu_dereference_protected(kn->daemon, lockdep_is_held(&kn->lock));
+}
+
+/* Must hold kn->lock. Upcalls stop; the namespace has no daemon. */
+void kdht_netlink_forget_daemon(struct kdht_net *kn)
+{
+	struct kdht_daemon *d = kdht_nl_daemon(kn);
+
+	if (!d)
+		return;
+	RCU_INIT_POINTER(kn->daemon, NULL);
+	kfree_rcu(d, rcu);
+}
+
+/*
+ * The registration is the socket, not only its portid (see struct
+ * kdht_daemon). The same socket may register again; another one may not
+ * while the first is open, so no process can take a daemon's upcalls.
+ */
 static int kdht_nl_register(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kdht_net *kn = kdht_nl_net(info);
+	struct sock *sk = NETLINK_CB(skb).sk;
+	struct kdht_daemon *d;
+	int ret = 0;
 
 	mutex_lock(&kn->lock);
-	WRITE_ONCE(kn->daemon_portid, info->snd_portid);
+	d = kdht_nl_daemon(kn);
+	if (d) {
+		if (d->sk != sk || d->portid != info->snd_portid) {
+			GENL_SET_ERR_MSG(info, "another daemon is registered");
+			ret = -EBUSY;
+		}
+		goto out;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	d->sk = sk;
+	d->portid = info->snd_portid;
+	rcu_assign_pointer(kn->daemon, d);
+out:
 	mutex_unlock(&kn->lock);
-	return 0;
+	return ret;
 }
 
 static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
@@ -537,7 +583,8 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 }
 
 static const struct genl_small_ops kdht_ops[] = {
-	{ .cmd = KDHT_CMD_GET_NODE, .doit = kdht_nl_get_node },
+	{ .cmd = KDHT_CMD_GET_NODE, .doit = kdht_nl_get_node,
+	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = KDHT_CMD_SET_NODE, .doit = kdht_nl_set_node,
 	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = KDHT_CMD_DEL_NODE, .doit = kdht_nl_del_node,
@@ -548,8 +595,10 @@ static const struct genl_small_ops kdht_ops[] = {
 	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = KDHT_CMD_LOOKUP, .doit = kdht_nl_lookup,
 	  .flags = GENL_UNS_ADMIN_PERM },
-	{ .cmd = KDHT_CMD_GET_ROUTES, .dumpit = kdht_nl_get_routes },
-	{ .cmd = KDHT_CMD_GET_STATS, .doit = kdht_nl_get_stats },
+	{ .cmd = KDHT_CMD_GET_ROUTES, .dumpit = kdht_nl_get_routes,
+	  .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = KDHT_CMD_GET_STATS, .doit = kdht_nl_get_stats,
+	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = KDHT_CMD_REGISTER, .doit = kdht_nl_register,
 	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = KDHT_CMD_SEND, .doit = kdht_nl_send,
@@ -641,19 +690,44 @@ static bool kdht_nl_wants_closest(const struct kd_input *in)
 			       in->hdr.type == KDHT_MSG_STORE);
 }
 
+/* What kdht_nl_put_peer() adds, with an id. */
+static size_t kdht_nl_peer_size(void)
+{
+	return nla_total_size(0) + nla_total_size(KDHT_ID_LEN) +
+	       nla_total_size(16) + nla_total_size(sizeof(u16)) +
+	       nla_total_size(sizeof(u32));
+}
+
+/* The attributes of a RECV with n closest peers: an upcall is sized exactly. */
+static size_t kdht_nl_recv_size(const struct kd_input *in, unsigned int n)
+{
+	size_t size = kdht_nl_peer_size() +
+		      nla_total_size(sizeof(u8)) * 3 +	/* TYPE, FLAGS, VALIDATED */
+		      nla_total_size(sizeof(u32)) * 2 +	/* TXID, REPLY_BUDGET */
+		      nla_total_size(in->body_len);
+
+	if (kdht_nl_wants_closest(in))
+		size += nla_total_size(0) + n * kdht_nl_peer_size();
+	return size;
+}
+
 /* Must hold node->lock (for kd_core_closest). */
 struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 					const struct kd_addr *from,
 					const struct kd_input *in)
 {
 	struct kd_node *near = node->closest;
+	unsigned int i, n = 0;
 	struct nlattr *peers;
 	struct sk_buff *skb;
-	unsigned int i, n;
 	void *hdr;
 
 	lockdep_assert_held(&node->lock);
-	skb = genlmsg_new(in->body_len + NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (kdht_nl_wants_closest(in))
+		n = kd_core_closest(node->core, &in->key, KDHT_WANT_V4 | KDHT_WANT_V6,
+				    near, min_t(unsigned int, node->params.k,
+						ARRAY_SIZE(node->closest)));
+	skb = genlmsg_new(kdht_nl_recv_size(in, n), GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	hdr = genlmsg_put(skb, 0, 0, &kdht_family, 0, KDHT_CMD_RECV);
@@ -666,9 +740,6 @@ struct sk_buff *kdht_netlink_build_recv(struct kdht_node *node,
 	    nla_put_u32(skb, KDHT_A_REPLY_BUDGET, in->reply_budget))
 		goto err;
 	if (kdht_nl_wants_closest(in)) {
-		n = kd_core_closest(node->core, &in->key, KDHT_WANT_V4 | KDHT_WANT_V6,
-				    near, min_t(unsigned int, node->params.k,
-						ARRAY_SIZE(node->closest)));
 		peers = nla_nest_start(skb, KDHT_A_PEERS);
 		if (!peers)
 			goto err;
@@ -684,15 +755,70 @@ err:
 	return NULL;
 }
 
+bool kdht_netlink_routes_listened(struct kdht_net *kn)
+{
+	return genl_has_listeners(&kdht_family, kn->net, KDHT_MCGRP_ROUTES_ID);
+}
+
+/*
+ * An upcall goes to the registered socket only. A socket being closed is
+ * dead (sock_orphan) before its release notifier forgets it, and its portid
+ * may be someone else's by then.
+ */
+static int kdht_nl_upcall(struct kdht_net *kn, struct sk_buff *skb)
+{
+	struct kdht_daemon *d;
+	u32 portid = 0;
+
+	rcu_read_lock();
+	d = rcu_dereference(kn->daemon);
+	if (d && !sock_flag(d->sk, SOCK_DEAD))
+		portid = d->portid;
+	rcu_read_unlock();
+	if (!portid) {
+		nlmsg_free(skb);
+		return -ECONNREFUSED;
+	}
+	return genlmsg_unicast(kn->net, skb, portid);
+}
+
 int kdht_netlink_deliver(struct kdht_net *kn, struct sk_buff *skb)
 {
 	u32 portid = kdht_evcb(skb)->portid;
+	bool upcall = kdht_evcb(skb)->upcall;
 
 	memset(skb->cb, 0, sizeof(skb->cb));
+	if (upcall)
+		return kdht_nl_upcall(kn, skb);
 	if (portid)
 		return genlmsg_unicast(kn->net, skb, portid);
 	return genlmsg_multicast_netns(&kdht_family, kn->net, skb, 0,
 				       KDHT_MCGRP_ROUTES_ID, GFP_ATOMIC);
+}
+
+/*
+ * Without the config mutex: whether portid is the daemon or waits for a
+ * ping or lookup. Every socket of the host that closes comes here; only
+ * those get the mutex. A request started after this read is by a socket
+ * still open, so a false "no" cannot lose one.
+ */
+static bool kdht_nl_knows(struct kdht_net *kn, u32 portid)
+{
+	struct kdht_daemon *d;
+	struct kdht_node *node;
+	bool known = false;
+	unsigned int i;
+
+	rcu_read_lock();
+	d = rcu_dereference(kn->daemon);
+	if (d && d->portid == portid)
+		known = true;
+	node = rcu_dereference(kn->node);
+	for (i = 0; node && !known && i < KDHT_ASYNC_MAX; i++)
+		known = READ_ONCE(node->req[i].kind) != KDHT_REQ_FREE &&
+			READ_ONCE(node->req[i].portid) == portid;
+	rcu_read_unlock();
+	return known;
 }
 
 /* A netlink socket closed: forget it as daemon and as requester. */
@@ -700,15 +826,19 @@ static int kdht_nl_notify(struct notifier_block *nb, unsigned long state,
 			  void *ptr)
 {
 	struct netlink_notify *n = ptr;
+	struct kdht_daemon *d;
 	struct kdht_node *node;
 	struct kdht_net *kn;
 
 	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC || !n->portid)
 		return NOTIFY_DONE;
 	kn = net_generic(n->net, kdht_net_id);
+	if (!kdht_nl_knows(kn, n->portid))
+		return NOTIFY_DONE;
 	mutex_lock(&kn->lock);
-	if (READ_ONCE(kn->daemon_portid) == n->portid)
-		WRITE_ONCE(kn->daemon_portid, 0);
+	d = kdht_nl_daemon(kn);
+	if (d && d->portid == n->portid)
+		kdht_netlink_forget_daemon(kn);
 	node = kdht_node_get(kn);
 	if (node)
 		kdht_node_requester_gone(node, n->portid);

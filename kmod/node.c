@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -17,6 +18,7 @@
 #include "debug.h"
 #include "netlink.h"
 #include "node.h"
+#include "proc.h"
 #include "socket.h"
 
 /* Milliseconds on the monotonic clock; never 0, which the core reads as "never". */
@@ -25,13 +27,18 @@ u64 kdht_node_now(void)
 	return ktime_to_ms(ktime_get()) + 1;
 }
 
+/* A namespace that never ran a node reads zeros. */
 void kdht_stats_read(struct kdht_net *kn, u64 out[KDHT_STAT_COUNT])
 {
+	/* Pairs with kdht_net_prepare(): the counters are zeroed before. */
+	struct kdht_stats __percpu *stats = smp_load_acquire(&kn->stats);
 	int cpu, i;
 
 	memset(out, 0, sizeof(u64) * KDHT_STAT_COUNT);
+	if (!stats)
+		return;
 	for_each_possible_cpu(cpu) {
-		const struct kdht_stats *s = per_cpu_ptr(kn->stats, cpu);
+		const struct kdht_stats *s = per_cpu_ptr(stats, cpu);
 
 		for (i = 0; i < KDHT_STAT_COUNT; i++)
 			out[i] += READ_ONCE(s->v[i]);
@@ -68,6 +75,43 @@ static enum kdht_stat kdht_type_stat(const u8 *map, u8 type, enum kdht_stat valu
 	return value;
 }
 
+/* Must hold node->lock. The cache entry of peer, matching or not. */
+static struct kdht_src_entry *kdht_node_src_slot(struct kdht_node *node,
+						 const struct kd_addr *peer)
+{
+	u32 h = jhash(peer->ip, sizeof(peer->ip), node->src_key ^ peer->port);
+
+	lockdep_assert_held(&node->lock);
+	return &node->src_cache[h % KDHT_SRC_CACHE];
+}
+
+/*
+ * Must hold node->lock. Remembers the local address peer reached us at: a
+ * reply from any other address of a multi-address host would be dropped by
+ * the peer as unsolicited. As WireGuard's endpoint source, it is a cache:
+ * a peer that lost its entry gets the route's choice.
+ */
+static void kdht_node_src_learn(struct kdht_node *node, const struct kd_addr *peer,
+				const struct kdht_src *local)
+{
+	struct kdht_src_entry *e = kdht_node_src_slot(node, peer);
+
+	e->peer = *peer;
+	e->local = *local;
+}
+
+/* Must hold node->lock. The source for a datagram to peer (family 0: any). */
+static void kdht_node_src_find(struct kdht_node *node, const struct kd_addr *peer,
+			       struct kdht_src *out)
+{
+	struct kdht_src_entry *e = kdht_node_src_slot(node, peer);
+
+	if (e->local.family && kd_addr_equal(&e->peer, peer))
+		*out = e->local;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 /* Must hold node->lock. Called by the core for every datagram it sends. */
 static void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
 			       const u8 *pkt, size_t len)
@@ -82,7 +126,8 @@ static void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
 	}
 	skb_reserve(skb, KDHT_TX_HEADROOM);
 	skb_put_data(skb, pkt, len);
-	*kdht_txcb(skb) = *to;
+	kdht_txcb(skb)->to = *to;
+	kdht_node_src_find(node, to, &kdht_txcb(skb)->src);
 	node->txq_bytes += len;
 	__skb_queue_tail(&node->txq, skb);
 }
@@ -165,6 +210,8 @@ static void kdht_node_event_cb(void *ctx, const struct kd_event *ev)
 			kdht_stat_inc(kn, KDHT_STAT_CONTACTS_REMOVED);
 			kdht_obj_log("destroy", "contact", "%8phN", ev->node.id.b);
 		}
+		if (!kdht_netlink_routes_listened(kn))
+			break;
 		skb = kdht_netlink_build_contact(&ev->node,
 						 ev->type == KD_EV_CONTACT_ADDED);
 		kdht_node_queue_ev(node, skb, 0);
@@ -261,15 +308,17 @@ static void kdht_node_flush(struct kdht_node *node, struct kdht_out *out)
 	struct sk_buff *skb;
 	int ret;
 
-	/* node->sock is set before the node is published (see node.h). */
-	if (WARN_ON_ONCE(!node->sock && !skb_queue_empty(&out->tx)))
+	/* node->socks is set before the node is published (see node.h). */
+	if (WARN_ON_ONCE(!node->socks.v4 && !skb_queue_empty(&out->tx)))
 		__skb_queue_purge(&out->tx);
 	while ((skb = __skb_dequeue(&out->tx))) {
 		u8 type = skb->data[3];
 		unsigned int len = skb->len;
 
-		if (kdht_socket_send(node->sock, node->port, skb) < 0) {
-			kdht_stat_inc(kn, KDHT_STAT_TX_FAILED);
+		ret = kdht_socket_send(&node->socks, node->port, skb);
+		if (ret < 0) {
+			kdht_stat_inc(kn, ret == -EACCES ? KDHT_STAT_TX_REFUSED_BROADCAST :
+				      KDHT_STAT_TX_FAILED);
 			continue;
 		}
 		kdht_stat_inc(kn, KDHT_STAT_TX_PACKETS);
@@ -331,11 +380,10 @@ static void kdht_node_count_drop(struct kdht_net *kn, int reason)
 static void kdht_node_upcall(struct kdht_node *node, const struct kd_addr *from,
 			     const struct kd_input *in)
 {
-	u32 portid = READ_ONCE(node->kn->daemon_portid);
 	struct sk_buff *skb;
 
 	lockdep_assert_held(&node->lock);
-	if (!portid) {
+	if (!rcu_access_pointer(node->kn->daemon)) {
 		kdht_node_count_drop(node->kn, KD_R_NO_DAEMON);
 		kd_core_refuse(node->core, from, in, KDHT_ERR_UNAVAILABLE);
 		return;
@@ -345,14 +393,22 @@ static void kdht_node_upcall(struct kdht_node *node, const struct kd_addr *from,
 		kdht_node_count_drop(node->kn, KD_R_UPCALL_NOBUFS);
 		return;
 	}
-	kdht_evcb(skb)->portid = portid;
+	/* The daemon is looked up again on delivery: it may go meanwhile. */
+	kdht_evcb(skb)->portid = 0;
 	kdht_evcb(skb)->upcall = true;
 	__skb_queue_tail(&node->evq, skb);
 }
 
-/* Softirq: one datagram of len bytes from `from`, linear in pkt. */
+void kdht_node_count_rx(struct kdht_node *node, unsigned int len,
+			enum kdht_stat stat)
+{
+	kdht_stat_inc(node->kn, KDHT_STAT_RX_PACKETS);
+	kdht_stat_add(node->kn, KDHT_STAT_RX_BYTES, len);
+	kdht_stat_inc(node->kn, stat);
+}
+
 void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
-		     const u8 *pkt, size_t len)
+		     const struct kdht_src *local, const u8 *pkt, size_t len)
 {
 	struct kdht_net *kn = node->kn;
 	u64 now = kdht_node_now();
@@ -369,6 +425,7 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 
 	kdht_node_lock(node);
 	node->txq_bytes = 0;
+	kdht_node_src_learn(node, from, local);
 	ret = kd_core_input(node->core, now, from, pkt, len, &in);
 	if (ret != KD_R_OK) {
 		kdht_node_count_drop(kn, ret);
@@ -471,11 +528,16 @@ static void kdht_node_rl_gc(struct work_struct *work)
 {
 	struct kdht_node *node = container_of(to_delayed_work(work),
 					      struct kdht_node, rl_gc);
+	u32 idle_ms;
 
+	/* params change under node->lock (SET_NODE), not under rl_lock. */
+	spin_lock_bh(&node->lock);
+	idle_ms = node->params.rl_idle_ms;
+	spin_unlock_bh(&node->lock);
 	spin_lock_bh(&node->rl_lock);
-	kd_rl_collect(&node->rl, kdht_node_now(), node->params.rl_idle_ms);
+	kd_rl_collect(&node->rl, kdht_node_now(), idle_ms);
 	spin_unlock_bh(&node->rl_lock);
-	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
+	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(idle_ms));
 }
 
 static void kdht_node_free(struct kdht_node *node)
@@ -499,7 +561,8 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 	ret = kd_params_check(&cfg->params);
 	if (ret)
 		return ERR_PTR(ret);
-	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	/* Charged to the memory cgroup of whoever starts the node. */
+	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
 	node->kn = kn;
@@ -514,10 +577,11 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 
 	ret = -ENOMEM;
 	size = kd_core_memsize(&node->params);
-	node->core_mem = kvzalloc(size, GFP_KERNEL);
+	node->core_mem = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!node->core_mem)
 		goto err_free;
-	node->rl_mem = kvzalloc(kd_rl_memsize(node->params.rl_entries), GFP_KERNEL);
+	node->rl_mem = kvzalloc(kd_rl_memsize(node->params.rl_entries),
+				GFP_KERNEL_ACCOUNT);
 	if (!node->rl_mem)
 		goto err_free;
 
@@ -527,6 +591,7 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 		get_random_bytes(id.b, sizeof(id.b));
 	get_random_bytes(seed, sizeof(seed));
 	get_random_bytes(rl_key, sizeof(rl_key));
+	node->src_key = get_random_u32();
 	io.ctx = node;
 	io.send = kdht_node_send_cb;
 	io.event = kdht_node_event_cb;
@@ -569,31 +634,86 @@ static void kdht_node_destroy(struct kdht_node *node)
 	kdht_node_free(node);
 }
 
-/* Must hold kn->lock; no node may be running. */
-int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
+/*
+ * Must hold kn->lock. The namespace's counters and /proc/net/kdht, made at
+ * its first node start, so that a namespace without a node costs nothing;
+ * they stay until the namespace goes, so counters outlive restarts.
+ */
+static int kdht_net_prepare(struct kdht_net *kn)
 {
-	struct kdht_node *node;
+	struct kdht_stats __percpu *stats;
 	int ret;
 
 	lockdep_assert_held(&kn->lock);
-	node = kdht_node_alloc(kn, cfg);
-	if (IS_ERR(node))
-		return PTR_ERR(node);
-	ret = kdht_socket_create(kn->net, cfg->port, &node->sock);
-	if (ret) {
-		kdht_node_destroy(node);
-		return ret;
+	if (!kn->stats) {
+		stats = alloc_percpu_gfp(struct kdht_stats, GFP_KERNEL_ACCOUNT);
+		if (!stats)
+			return -ENOMEM;
+		/* Pairs with kdht_stats_read(), which takes no lock. */
+		smp_store_release(&kn->stats, stats);
 	}
-	node->port = ntohs(inet_sk(node->sock->sk)->inet_sport);
+	if (!kn->proc) {
+		ret = kdht_proc_create(kn);
+		if (ret)
+			return ret;
+		kn->proc = true;
+	}
+	return 0;
+}
+
+void kdht_net_release(struct kdht_net *kn)
+{
+	lockdep_assert_held(&kn->lock);
+	if (kn->proc)
+		kdht_proc_remove(kn);
+	kn->proc = false;
+	free_percpu(kn->stats);
+	kn->stats = NULL;
+}
+
+/* Must hold kn->lock. Binds node's sockets and makes it the running node. */
+static int kdht_node_publish(struct kdht_net *kn, struct kdht_node *node,
+			     u16 port)
+{
+	struct kdht_node *old = kdht_node_get(kn);
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	/* A new port is bound while the old node runs; its own is freed first. */
+	if (old && old->port == port)
+		kdht_node_stop(kn);
+	ret = kdht_socket_create(kn->net, port, &node->socks);
+	if (ret)
+		return ret;
+	kdht_node_stop(kn);
+	node->port = kdht_socket_port(&node->socks);
 
 	/* Complete now: the receive path may reach it from here on. */
-	kdht_socket_attach(node->sock, node);
+	kdht_socket_attach(&node->socks, node);
 	rcu_assign_pointer(kn->node, node);
 	/* Arms the timer at the core's first deadline. */
 	kdht_node_lock(node);
 	kdht_node_unlock_send(node);
 	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(node->params.rl_idle_ms));
 	return 0;
+}
+
+int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg)
+{
+	struct kdht_node *node;
+	int ret;
+
+	lockdep_assert_held(&kn->lock);
+	ret = kdht_net_prepare(kn);
+	if (ret)
+		return ret;
+	node = kdht_node_alloc(kn, cfg);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	ret = kdht_node_publish(kn, node, cfg->port);
+	if (ret)
+		kdht_node_destroy(node);
+	return ret;
 }
 
 /* Must hold kn->lock. Stops the running node, if any, and frees it. */
@@ -604,13 +724,13 @@ void kdht_node_stop(struct kdht_net *kn)
 	if (!node)
 		return;
 	RCU_INIT_POINTER(kn->node, NULL);
-	kdht_socket_detach(node->sock);
+	kdht_socket_detach(&node->socks);
 	synchronize_net();
 
 	/* Nothing but the timer and the collector can reach the node now. */
 	timer_shutdown_sync(&node->timer);
 	cancel_delayed_work_sync(&node->rl_gc);
-	kdht_socket_release(node->sock);
+	kdht_socket_release(&node->socks);
 	kdht_node_destroy(node);
 }
 

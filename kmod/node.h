@@ -4,8 +4,10 @@
  *
  * Locking:
  *  - kdht_net.lock (mutex) serialises configuration: starting and stopping
- *    the node, every netlink command and the netlink release notifier. Only
- *    the holder may change kdht_net.node.
+ *    the node, every netlink command and the netlink release notifier of a
+ *    socket that registered or asked something. Only the holder may change
+ *    kdht_net.node, kdht_net.daemon, and set kdht_net.stats and .proc (once,
+ *    at the first start: a namespace that never ran a node has neither).
  *  - kdht_node.lock (spinlock, taken with _bh) protects the routing core, the
  *    pending request slots and the tx/event queues. Nothing is transmitted or
  *    sent over netlink while it is held: the core's output is queued and
@@ -16,7 +18,7 @@
  *    kdht_node.lock; it is also taken alone, never the other way round.
  *  - The receive path reaches the node through sk_user_data under RCU;
  *    stopping a node clears it and waits for readers before freeing.
- *  - node->sock and node->port are set before the node is published, to
+ *  - node->socks and node->port are set before the node is published, to
  *    sk_user_data (kdht_socket_attach) and to kdht_net.node, and stay
  *    unchanged until it is freed: whoever reaches a node may send on it.
  *    Stopping a node unpublishes it, waits for RCU readers, stops the timer
@@ -35,23 +37,39 @@
 
 #include "kd_core.h"
 #include "kdht_genl.h"
+#include "socket.h"
 
 /* Pings and lookups waiting to report to a netlink requester, per node. */
 #define KDHT_ASYNC_MAX		64
 /* The longest the node timer sleeps; the core is asked again after it. */
 #define KDHT_TIMER_MAX_MS	60000U
+/* Peers whose last datagram's local address is remembered, for replies. */
+#define KDHT_SRC_CACHE		64
 
 struct kdht_stats {
 	u64 v[KDHT_STAT_COUNT];
+};
+
+/*
+ * The registered daemon's socket. The portid alone is not enough: a closing
+ * socket releases it before the release notifier runs, and another may bind
+ * it in between. Netlink frees a socket an RCU grace period after release,
+ * and the notifier unpublishes this first, so an RCU reader may look at sk.
+ */
+struct kdht_daemon {
+	struct sock *sk;
+	u32 portid;
+	struct rcu_head rcu;
 };
 
 struct kdht_net {
 	struct net *net;
 	struct mutex lock;		/* configuration, see above */
 	struct kdht_node __rcu *node;
-	u32 daemon_portid;	/* 0: none; READ_ONCE from softirq */
+	struct kdht_daemon __rcu *daemon;
 	u32 instances;		/* nodes started so far, to tell dumps apart */
-	struct kdht_stats __percpu *stats;
+	bool proc;		/* /proc/net/kdht exists */
+	struct kdht_stats __percpu *stats;	/* from the first start on */
 };
 
 enum kdht_req_kind {
@@ -77,9 +95,15 @@ struct kdht_ask {
 	struct kd_id target;
 };
 
+/* The local address a peer last reached us at (kdht_src), for replies. */
+struct kdht_src_entry {
+	struct kd_addr peer;
+	struct kdht_src local;
+};
+
 struct kdht_node {
 	struct kdht_net *kn;
-	struct socket *sock;
+	struct kdht_sockets socks;
 	u16 port;
 	u32 instance;
 	struct kd_params params;
@@ -94,6 +118,8 @@ struct kdht_node {
 	u32 next_cookie;
 	struct kdht_req req[KDHT_ASYNC_MAX];
 	struct kd_node closest[KD_K_MAX];	/* scratch for RECV upcalls */
+	u32 src_key;
+	struct kdht_src_entry src_cache[KDHT_SRC_CACHE];
 
 	spinlock_t rl_lock;		/* rl only */
 	struct kd_ratelimit rl;
@@ -110,6 +136,7 @@ struct kdht_evcb {
 
 static inline struct kdht_evcb *kdht_evcb(struct sk_buff *skb)
 {
+	BUILD_BUG_ON(sizeof(struct kdht_evcb) > sizeof_field(struct sk_buff, cb));
 	return (struct kdht_evcb *)skb->cb;
 }
 
@@ -120,6 +147,7 @@ struct kdht_node_cfg {
 	u16 port;
 };
 
+/* Only with a node: the stats exist from the first node start on. */
 static inline void kdht_stat_add(struct kdht_net *kn, enum kdht_stat s, u64 n)
 {
 	this_cpu_add(kn->stats->v[s], n);
@@ -134,11 +162,23 @@ u64 kdht_node_now(void);
 void kdht_stats_read(struct kdht_net *kn, u64 out[KDHT_STAT_COUNT]);
 
 struct kdht_node *kdht_node_get(struct kdht_net *kn);
+/*
+ * Must hold kn->lock. Starts a node with cfg, in place of the running one if
+ * any. On a new port the new sockets are bound first: if that fails (e.g.
+ * -EADDRINUSE) the running node goes on with its table. Otherwise the
+ * running node is stopped before its port is bound again.
+ */
 int kdht_node_start(struct kdht_net *kn, const struct kdht_node_cfg *cfg);
 void kdht_node_stop(struct kdht_net *kn);
+/* Must hold kn->lock. Frees the stats and /proc entry at namespace exit. */
+void kdht_net_release(struct kdht_net *kn);
 
+/* Softirq: one datagram from `from` to our address `local`, linear in pkt. */
 void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
-		     const u8 *pkt, size_t len);
+		     const struct kdht_src *local, const u8 *pkt, size_t len);
+/* Softirq: a datagram of len bytes the socket dropped, counted under stat. */
+void kdht_node_count_rx(struct kdht_node *node, unsigned int len,
+			enum kdht_stat stat);
 
 /*
  * The calls below take node->lock for one core call and send what it

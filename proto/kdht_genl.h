@@ -2,7 +2,9 @@
 /*
  * Generic netlink interface of kdht.ko: family KDHT_GENL_NAME, version
  * KDHT_GENL_VERSION, netnsok. Every command acts on the node of the caller's
- * network namespace. Commands that change state need CAP_NET_ADMIN there.
+ * network namespace. Every command but the events, and the routes group,
+ * needs CAP_NET_ADMIN there: the table and the counters tell who talks to
+ * the host (/proc/net/kdht shows counters, id, port and table size only).
  *
  * KDHT_CMD_GET_NODE    -> KDHT_A_RUNNING, ID, PORT, K, ALPHA, RETRIES,
  *                         SUBNET_*, RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered)
@@ -10,7 +12,9 @@
  *                      starts the node if it is not running (PORT default:
  *                      the module parameter; ID default: random); a new ID
  *                      or PORT on a running node restarts it with an empty
- *                      table. Parameters alone are changed in place.
+ *                      table. A new PORT is bound first: if it is in use
+ *                      (-EADDRINUSE) the node runs on with its table.
+ *                      Parameters alone are changed in place.
  * KDHT_CMD_DEL_NODE    stops the node, frees everything it held.
  * KDHT_CMD_ADD_CONTACT KDHT_A_PEER (ADDR, PORT): bootstrap from it.
  * KDHT_CMD_PING        KDHT_A_PEER (ADDR, PORT) [COOKIE] -> acked at once;
@@ -24,10 +28,13 @@
  *                      GENERATION and PEERS (ID, ADDR, PORT, RTT, STATE,
  *                      BUCKET, LAST_SEEN_MS). A change of generation during
  *                      the dump sets NLM_F_DUMP_INTR.
- * KDHT_CMD_GET_STATS   -> KDHT_A_STATS (nested: one u64 per enum kdht_stat).
+ * KDHT_CMD_GET_STATS   -> KDHT_A_STATS (nested: one u64 per enum kdht_stat,
+ *                      attribute stat + 1, padding KDHT_STATS_PAD); zeros
+ *                      in a namespace that never ran a node.
  * KDHT_CMD_REGISTER    makes the caller's socket this namespace's daemon:
- *                      value messages go to it as KDHT_CMD_RECV. Forgotten
- *                      when that socket closes.
+ *                      value messages go to it, and to no other socket, as
+ *                      KDHT_CMD_RECV. Forgotten when that socket closes;
+ *                      -EBUSY while another socket is registered.
  * KDHT_CMD_SEND        PEER (ADDR, PORT), TYPE, [FLAGS], [TXID], PAYLOAD,
  *                      [PAD_TO]: sends a value message from the node's
  *                      socket; the header (sender id, token) is the node's.
@@ -103,7 +110,7 @@ enum kdht_attr {
 	KDHT_A_VALIDATED,	/* u8 */
 	KDHT_A_REPLY_BUDGET,	/* u32, bytes a reply may have */
 	KDHT_A_PAD_TO,		/* u16, pad the datagram to this size */
-	KDHT_A_PAD,		/* for 64-bit alignment of u64 attributes */
+	KDHT_A_PAD,		/* for 64-bit alignment of top-level u64 attributes */
 	KDHT_A_RETRIES,		/* u8, resends of a timed-out lookup request */
 	__KDHT_A_MAX
 };
@@ -123,6 +130,9 @@ enum kdht_peer_attr {
 };
 
 #define KDHT_PEER_MAX (__KDHT_PEER_MAX - 1)
+
+/* Padding inside KDHT_A_STATS, where every other number is a stat + 1. */
+#define KDHT_STATS_PAD		0
 
 enum kdht_peer_state {
 	KDHT_PEER_GOOD,
@@ -183,6 +193,9 @@ enum kdht_stat {
 	KDHT_STAT_UPCALLS,
 	KDHT_STAT_CONTACTS_ADDED,
 	KDHT_STAT_CONTACTS_REMOVED,
+	KDHT_STAT_DROP_OVERSIZE,	/* over KDHT_MAX_DATAGRAM, not copied */
+	KDHT_STAT_DROP_BROADCAST,	/* sent to a broadcast or multicast address */
+	KDHT_STAT_TX_REFUSED_BROADCAST,	/* we never send to one */
 	KDHT_STAT_COUNT
 };
 

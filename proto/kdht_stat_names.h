@@ -55,6 +55,9 @@ static const char *const kdht_stat_names[KDHT_STAT_COUNT] = {
 	[KDHT_STAT_UPCALLS] = "upcalls",
 	[KDHT_STAT_CONTACTS_ADDED] = "contacts_added",
 	[KDHT_STAT_CONTACTS_REMOVED] = "contacts_removed",
+	[KDHT_STAT_DROP_OVERSIZE] = "drop_oversize",
+	[KDHT_STAT_DROP_BROADCAST] = "drop_broadcast",
+	[KDHT_STAT_TX_REFUSED_BROADCAST] = "tx_refused_broadcast",
 };
 
 #endif /* KDHT_STAT_NAMES_H */

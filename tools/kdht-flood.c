@@ -24,6 +24,7 @@
 #define FLOOD_RX_BATCH		32	/* replies one recvmmsg takes */
 #define FLOOD_RX_SLOT		65536	/* room per reply: any size is counted whole */
 #define FLOOD_RCVBUF		(4 << 20)
+#define FLOOD_MAX_TRAILING	64000	/* --trailing: the datagram stays under 64 KB */
 #define FLOOD_DEFAULT_SECONDS	"5"
 #define FLOOD_DEFAULT_LINGER	"0.5"
 
@@ -46,12 +47,14 @@ struct flood {
 	uint8_t type;
 	uint8_t want_count;
 	bool learn_token;
+	bool broadcast;		/* the target may be a broadcast address */
 	bool have_fixed_token;
 	uint8_t fixed_token[KDHT_TOKEN_LEN];
 	bool have_target_id;
 	uint8_t target_id[KDHT_ID_LEN];
 	uint8_t sender[KDHT_ID_LEN];
 	unsigned long pad_to;
+	unsigned long trailing;	/* junk bytes after each request */
 	uint32_t txid;
 	struct rng rng;
 	struct counts c;
@@ -81,6 +84,11 @@ static int open_source(struct flood *f, const struct endpoint *bind_ep)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0) {
 		perror("kdht-flood: SO_RXQ_OVFL");
+		close(fd);
+		return -1;
+	}
+	if (f->broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0) {
+		perror("kdht-flood: SO_BROADCAST");
 		close(fd);
 		return -1;
 	}
@@ -125,7 +133,9 @@ static size_t build_request(struct flood *f, struct source *s, uint8_t *pkt)
 		len += body;
 	}
 	hdr_write(pkt, KDHT_VERSION, f->type, 0, body, ++f->txid, token, f->sender);
-	return pad_datagram(pkt, len, f->pad_to);
+	len = pad_datagram(pkt, len, f->pad_to);
+	memset(pkt + len, 0, f->trailing);
+	return len + f->trailing;
 }
 
 static void count_reply(struct flood *f, struct source *s, const uint8_t *pkt, size_t len)
@@ -201,7 +211,7 @@ static void drain(struct flood *f)
  */
 static void send_batch(struct flood *f, unsigned int *next, unsigned int n)
 {
-	static uint8_t pkt[FLOOD_BATCH][KDHT_MAX_DATAGRAM];
+	static uint8_t pkt[FLOOD_BATCH][KDHT_MAX_DATAGRAM + FLOOD_MAX_TRAILING];
 	struct mmsghdr mm[FLOOD_BATCH];
 	struct iovec iov[FLOOD_BATCH];
 	unsigned int src[FLOOD_BATCH], i, j, k;
@@ -368,11 +378,16 @@ static int parse_cmdline(int argc, char **argv, struct flood *f, struct flood_cm
 		      "a source address; repeat for several (default: any)"), .parse = add_bind },
 		{ OPT("pad", 'p', OPT_UINT, &f->pad_to, "N", "pad each request to N bytes"),
 		  .max = KDHT_MAX_DATAGRAM },
+		{ OPT("trailing", 'J', OPT_UINT, &f->trailing, "N",
+		      "append N junk bytes to each request (datagrams no node takes)"),
+		  .max = FLOOD_MAX_TRAILING },
 		{ OPT("token", 'T', OPT_HEX, f->fixed_token, "HEX",
 		      "send this token (16 hex digits) in every request"),
 		  .max = KDHT_TOKEN_LEN, .seen = &f->have_fixed_token },
 		{ OPT("learn-token", 'L', OPT_FLAG, &f->learn_token, NULL,
 		      "send the token from the last reply on that socket") },
+		{ OPT("broadcast", 'B', OPT_FLAG, &f->broadcast, NULL,
+		      "allow a broadcast target (SO_BROADCAST)") },
 		{ OPT("target", 'x', OPT_HEX, f->target_id, "HEX",
 		      "FIND_NODE target (default: random per request)"),
 		  .max = KDHT_ID_LEN, .seen = &f->have_target_id },

@@ -3,7 +3,8 @@
  * Self-tests of node.c, run at load in debug builds: request slots and
  * their cookies, the rate limiter, and two in-kernel cores wired back to
  * back through the real send and event callbacks (PING/PONG, then a lookup
- * over FIND_NODE/NODES), with the netlink messages they queue checked.
+ * over FIND_NODE/NODES), with the netlink messages they queue checked;
+ * and that a reply leaves from the local address its request came to.
  */
 
 #include <net/genetlink.h>
@@ -64,6 +65,32 @@ static bool __init kdht_selftest_ratelimit(struct kdht_node *node)
 	spin_unlock_bh(&node->rl_lock);
 	if (!ok)
 		pr_err("self-test: rate limiter: FAIL\n");
+	return ok;
+}
+
+/* A datagram to a peer that reached us at some address leaves from it. */
+static bool __init kdht_selftest_reply_source(struct kdht_node *node)
+{
+	const struct kdht_src local = {
+		.family = KDHT_AF_INET, .ip = { 10, 0, 0, 2 },
+	};
+	struct sk_buff *to_a, *to_b;
+	bool ok;
+
+	spin_lock_bh(&node->lock);
+	kdht_node_src_learn(node, &kdht_st_addr_a, &local);
+	kdht_node_queue_tx(node, &kdht_st_addr_a, (const u8 *)"x", 1);
+	kdht_node_queue_tx(node, &kdht_st_addr_b, (const u8 *)"x", 1);
+	to_a = __skb_dequeue(&node->txq);
+	to_b = __skb_dequeue(&node->txq);
+	ok = to_a && to_b &&
+	     !memcmp(&kdht_txcb(to_a)->src, &local, sizeof(local)) &&
+	     !kdht_txcb(to_b)->src.family;
+	kfree_skb(to_a);
+	kfree_skb(to_b);
+	spin_unlock_bh(&node->lock);
+	if (!ok)
+		pr_err("self-test: reply source: FAIL\n");
 	return ok;
 }
 
@@ -174,6 +201,7 @@ bool __init kdht_node_selftest(void)
 	kn.stats = alloc_percpu(struct kdht_stats);
 	if (!kn.stats)
 		return false;
+	kn.net = &init_net;
 	mutex_init(&kn.lock);
 	kd_params_default(&cfg.params);
 	a = kdht_node_alloc(&kn, &cfg);
@@ -183,7 +211,7 @@ bool __init kdht_node_selftest(void)
 	if (IS_ERR(b))
 		goto out_a;
 	ok = kdht_selftest_reqs(a) && kdht_selftest_ratelimit(b) &&
-	     kdht_selftest_loopback(a, b);
+	     kdht_selftest_reply_source(a) && kdht_selftest_loopback(a, b);
 	kdht_node_destroy(b);
 out_a:
 	kdht_node_destroy(a);

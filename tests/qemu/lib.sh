@@ -123,6 +123,11 @@ netem_args() {
 	echo "$_a"
 }
 
+# have_ipv6: the kernel runs IPv6 (not booted with ipv6.disable=1).
+have_ipv6() {
+	[ -d /proc/sys/net/ipv6 ]
+}
+
 # add_node I [DELAY_MS] [LOSS_PCT]: namespace n$I on the bridge. netem sits
 # on the node's egress, so every packet between two nodes crosses exactly
 # one netem queue: the sender's.
@@ -135,10 +140,13 @@ add_node() {
 	wait_until 60 "$IP" link add "v$_i" type veth peer name eth0 netns "n$_i"
 	"$IP" link set "v$_i" master "$BRIDGE" up
 	# One ip process for the namespace's setup: each costs dearly under TCG.
+	# A kernel booted with ipv6.disable=1 gets IPv4 only.
+	_v6=
+	have_ipv6 && _v6="addr add $(addr6 "$_i")/16 dev eth0 nodad"
 	"$IP" -n "n$_i" -batch - <<-EOF
 	link set lo up
 	addr add $(addr4 "$_i")/16 dev eth0
-	addr add $(addr6 "$_i")/16 dev eth0 nodad
+	$_v6
 	link set eth0 up
 	EOF
 	_netem=$(netem_args "${2:-0}" "${3:-0}")
@@ -219,6 +227,17 @@ bootstrap_all() {
 		on "$_i" dhtctl -k bootstrap "$(addr4 1):$KDHT_PORT" ||
 			fail "node $_i: dhtctl -k bootstrap failed"
 	done
+}
+
+# as_nobody I CMD...: CMD (one shell line) in node I's namespace as user
+# nobody, without any capability.
+as_nobody() {
+	_n=$1
+	shift
+	grep -q '^nobody:' /etc/passwd 2>/dev/null ||
+		{ mkdir -p /etc && echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd &&
+		  echo 'nogroup:x:65534:' >>/etc/group; }
+	on "$_n" su -s /bin/sh -c "$*" nobody
 }
 
 # proc_of I NAME: one line of node I's /proc/net/kdht ("name value").
