@@ -283,15 +283,23 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 	s->nstaged++;
 }
 
-/* A retransmitted part of a record already committed: say so again. */
+/*
+ * A retransmitted part of a signed record already committed: say so again.
+ * Only a signature names the whole record a part belongs to; a part of an
+ * unsigned (immutable) one is reassembled with the rest and the whole is
+ * compared by the store, so that other bytes under a held key are refused
+ * (EXISTS) and never acknowledged as held.
+ */
 static bool already_held(struct kdd_serve *s, const struct kdd_part *p, uint64_t now_s)
 {
 	struct kdd_record held;
 
-	return kdd_store_get(s->store, &p->key, now_s, &held, s->valbuf,
+	return p->has_sig &&
+	       kdd_store_get(s->store, &p->key, now_s, &held, s->valbuf,
 			     sizeof(s->valbuf)) == 0 &&
 	       held.seq == p->seq && held.len == p->total_len &&
-	       held.is_mutable == p->is_mutable;
+	       held.is_mutable == p->is_mutable && held.has_sig &&
+	       memcmp(held.sig, p->sig, KDD_SIG_LEN) == 0;
 }
 
 static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_msg *m,
