@@ -61,7 +61,8 @@ static const char *const backend_names[] = {
 "  --backend auto|user|kernel  routing in kdht.ko or in-process (default %s)\n" \
 "  --bootstrap ADDR         a node to join through (repeatable)\n" \
 "  --socket PATH            control socket (default %s)\n" \
-"  --group NAME             group whose members may put and bootstrap\n" \
+"  --group NAME             group whose members (primary or supplementary) may put\n" \
+"                           and bootstrap\n" \
 "  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n" \
 "  -r, --replicas N         replicas a put stores to (default %u)\n" \
 "  -w, --acks N             acknowledgements a put needs (default %u)\n" \
