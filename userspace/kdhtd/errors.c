@@ -44,6 +44,8 @@ static const struct error_row rows[] = {
 	  NULL, "a replica refused the value", true },
 	{ -EAGAIN, KDHT_ERR_RATE_LIMITED, STORE_NONE, KDHTCTL__STATUS__FAILED,
 	  NULL, "a replica refused the value", true },
+	{ -EACCES, KDHT_ERR_UNVALIDATED, STORE_NONE, KDHTCTL__STATUS__FAILED,
+	  NULL, "a replica refused an unvalidated sender", true },
 	{ -ENOENT, 0, STORE_NONE, KDHTCTL__STATUS__NOT_FOUND, "not found", NULL, false },
 	{ -ETIMEDOUT, 0, STORE_NONE, KDHTCTL__STATUS__TIMEOUT, "timed out", NULL, true },
 	{ -ESHUTDOWN, 0, STORE_NONE, KDHTCTL__STATUS__UNAVAILABLE, NULL, NULL, false },

@@ -474,6 +474,12 @@ static void on_error_reply(struct kdd_op_engine *c, const struct kdd_msg *m, str
 	code = kd_get_be16(m->body);
 	c->counters[OC_ERRORS]++;
 	o = &c->ops[q->op];
+	/* Refused for want of a token, which this ERROR brought: once more. */
+	if (code == KDHT_ERR_UNVALIDATED && !q->token_retry && transmit(c, o, q) == 0) {
+		q->token_retry = true;
+		c->counters[OC_RETRIES]++;
+		return;
+	}
 	kdd_log(KDD_LOG_DEBUG, "value request answered with error %u", code);
 	replica_failed(c, o, q->rep, code ? code : KDHT_ERR_MALFORMED);
 }

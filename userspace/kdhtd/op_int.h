@@ -77,6 +77,7 @@ struct req {
 	uint8_t type;		/* KDHT_MSG_STORE or KDHT_MSG_FIND_VALUE */
 	uint8_t op, rep;
 	uint8_t tries;
+	bool token_retry;	/* resent once after ERROR UNVALIDATED */
 	uint16_t gen;
 	uint16_t next;		/* hash chain, or free list */
 	uint32_t txid;

@@ -12,7 +12,7 @@ const char *const kdd_serve_counter_names[] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
-	"partial_evicted", "partial_expired", "send_error",
+	"partial_evicted", "partial_expired", "send_error", "unvalidated",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -348,6 +348,13 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 	int rc;
 
 	s->counters[KDD_SERVE_STORE]++;
+	/* Storage is paid for by a source that proved its address; the ERROR
+	 * carries the token it retries with. */
+	if (!m->validated) {
+		s->counters[KDD_SERVE_UNVALIDATED]++;
+		send_error(s, m, KDHT_ERR_UNVALIDATED);
+		return;
+	}
 	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
