@@ -106,7 +106,7 @@ static void hold(struct tnode *n, const struct kdd_msg *m)
 	assert_int_equal(uv_timer_start(&h->timer, on_held, SLOW_MS, 0), 0);
 }
 
-/* KDD_MAX_PARTIALS part-0 STOREs of random keys from a stranger: every slot taken. */
+/* KDD_MAX_PARTIALS part-0 STOREs of random keys from strangers: every slot taken. */
 static void jam(struct tnode *n, const struct kdd_msg *real)
 {
 	static uint8_t data[KDD_PART_LEN];
@@ -121,8 +121,9 @@ static void jam(struct tnode *n, const struct kdd_msg *real)
 	p.len = KDD_PART_LEN;
 	p.data = data;
 	p.ttl_s = 60;
-	m.from.port = (uint16_t)(m.from.port + 1000);
 	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		/* As many strangers as slots: none is over its share. */
+		m.from.port = (uint16_t)(real->from.port + 1000 + i);
 		randombytes_buf(p.key.b, KDHT_ID_LEN);
 		m.body_len = kdd_vmsg_encode_store(body, sizeof(body), &p);
 		assert_true(m.body_len > 0);

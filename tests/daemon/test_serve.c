@@ -350,6 +350,41 @@ static void an_unvalidated_store_is_refused(void **state)
 	swap_b();
 }
 
+/* A sender filling the reassembly slots pushes out only its own. */
+static void a_flood_of_partials_evicts_only_its_own(void **state)
+{
+	static uint8_t value[MAX_VALUE], junk[2 * KDD_PART_LEN];
+	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_backend_host hc = { .recv = on_b_recv };
+	struct kdd_part part;
+	struct kd_id id_c;
+	const char *msg;
+	unsigned int i;
+
+	kd_params_default(&p.core);
+	memset(id_c.b, 0xcc, sizeof(id_c.b));
+	p.port = PORT_B + 1;
+	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+	part = part_of(9, value, sizeof(value), 0);
+	store_part(&part);
+	assert_int_equal(expect_ack().parts_held, 1);
+	swap_b();
+	validate(b);
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		part = part_of((uint8_t)(0x40 + i), junk, sizeof(junk), 0);
+		store_part(&part);
+	}
+	assert_true(serve.counters[KDD_SERVE_PARTIAL_EVICTED] > 0);
+	swap_b();
+	part = part_of(9, value, sizeof(value), 1);
+	store_part(&part);
+	assert_int_equal(expect_ack().parts_held, 2);
+	part = part_of(9, value, sizeof(value), 2);
+	store_part(&part);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+	assert_int_equal(expect_ack().parts_held, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(parts_reassemble, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_input_is_refused_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unvalidated_store_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_flood_of_partials_evicts_only_its_own, setup,
+						teardown),
 	};
 
 	if (sodium_init() < 0)
