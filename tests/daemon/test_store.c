@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kdhtd.h"
 #include "store.h"
 
 #define NOW 1700000000ull
@@ -235,6 +236,36 @@ static void map_full_refuses_and_keeps_data(void **state)
 	}
 }
 
+#define CHURN_PER_S	167	/* 10,000 records a minute */
+#define CHURN_TTL_S	60
+
+/* A store churning 10,000 records a minute, swept at the daemon's pace, stays bounded. */
+static void churn_stays_bounded(void **state)
+{
+	static struct kdd_store_write w[CHURN_PER_S];
+	static const uint8_t v[8];
+	struct fixture *f = *state;
+	uint32_t n = 0;
+	uint64_t t, count;
+	unsigned int i;
+
+	for (t = 0; t < 600; t++) {
+		for (i = 0; i < CHURN_PER_S; i++, n++) {
+			w[i].rec = record(0, v, sizeof(v));
+			memcpy(w[i].rec.key.b, &n, sizeof(n));
+			w[i].ttl_s = CHURN_TTL_S;
+		}
+		kdd_store_put_many(f->st, w, CHURN_PER_S, NOW + t);
+		for (i = 0; i < CHURN_PER_S; i++)
+			assert_int_equal(w[i].rc, 0);
+		if (t % KDD_SWEEP_S == 0)
+			assert_true(kdd_store_sweep(f->st, NOW + t) >= 0);
+	}
+	assert_int_equal(kdd_store_count(f->st, &count), 0);
+	/* The live minute, and no more than as much again waiting for the sweeper. */
+	assert_true(count <= 2 * CHURN_TTL_S * CHURN_PER_S);
+}
+
 static void routes_snapshot_round_trips(void **state)
 {
 	struct fixture *f = *state;
@@ -297,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(oversized_value_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_full_refuses_and_keeps_data, setup_small,
 						teardown),
+		cmocka_unit_test_setup_teardown(churn_stays_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(routes_snapshot_round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(foreach_skips_expired, setup, teardown),
 	};
