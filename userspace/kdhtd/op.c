@@ -543,8 +543,11 @@ void kdd_op_req_done(struct kdd_op_engine *c, struct req *q)
 
 static void on_tick(uv_timer_t *t)
 {
-	struct kdd_op_engine *c = t->data;
-	uint64_t now = kdd_mono_ms();
+	kdd_op_expire(t->data, kdd_mono_ms());
+}
+
+void kdd_op_expire(struct kdd_op_engine *c, uint64_t now)
+{
 	unsigned int i, rep;
 
 	for (i = 0; i < KDD_OP_MAX_REQS; i++) {
