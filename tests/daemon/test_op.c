@@ -632,20 +632,27 @@ static void other_bytes_under_a_held_immutable_key_fail(void **state)
 
 static uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 
+/* rec: key, len bytes at seq, mutable, published and validly signed by pk. */
+static void signed_record(struct kdd_record *rec, const char *key, uint64_t seq,
+			  const uint8_t *value, uint32_t len)
+{
+	memset(rec, 0, sizeof(*rec));
+	make_key(&rec->key, key);
+	rec->value = value;
+	rec->len = len;
+	rec->seq = seq;
+	rec->is_mutable = true;
+	rec->has_sig = true;
+	memcpy(rec->publisher.b, pk, KDHT_ID_LEN);
+	kdd_record_sign(&rec->key, seq, true, value, len, sk, rec->sig);
+}
+
 static int put_signed(unsigned int from, const char *key, uint64_t seq, const uint8_t *value,
 		      uint32_t len)
 {
 	struct kdd_record rec;
 
-	memset(&rec, 0, sizeof(rec));
-	make_key(&rec.key, key);
-	rec.value = value;
-	rec.len = len;
-	rec.seq = seq;
-	rec.is_mutable = true;
-	rec.has_sig = true;
-	memcpy(rec.publisher.b, pk, KDHT_ID_LEN);
-	kdd_record_sign(&rec.key, seq, true, value, len, sk, rec.sig);
+	signed_record(&rec, key, seq, value, len);
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(kdd_op_put(nodes[from].op, &rec, 0, on_put, NULL), 0);
 	run_until(&res.done, 5000);
@@ -659,15 +666,8 @@ static void forge(unsigned int i, const char *key, uint64_t seq, uint32_t len)
 	static uint8_t evil[KDD_MAX_VALUE];
 	struct kdd_record rec;
 
-	memset(&rec, 0, sizeof(rec));
-	make_key(&rec.key, key);
 	memset(evil, 'x', len);
-	rec.value = evil;
-	rec.len = len;
-	rec.seq = seq;
-	rec.is_mutable = true;
-	rec.has_sig = true;
-	memcpy(rec.publisher.b, pk, KDHT_ID_LEN);
+	signed_record(&rec, key, seq, evil, len);
 	randombytes_buf(rec.sig, KDD_SIG_LEN);
 	assert_int_equal(kdd_store_put(nodes[i].store, &rec, 3600, wall()), 0);
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "kdht_wire.h"
@@ -354,22 +353,19 @@ static void on_connection(uv_stream_t *server, int status)
  */
 static int remove_stale_socket(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat sb;
-	int fd, rc;
+	int fd;
 
 	if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode))
 		return 0;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (rc == 0)
+	fd = kdht_ctl_connect(path);
+	if (fd >= 0) {
+		close(fd);
 		return -EADDRINUSE;
+	}
+	/* Refused: nobody listens. Any other failure says nothing: left alone. */
+	if (fd != -ECONNREFUSED)
+		return fd == -ENOENT ? 0 : fd;
 	unlink(path);
 	return 0;
 }
