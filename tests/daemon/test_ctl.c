@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * The control socket as dhtctl sees it: requests reach the daemon, bad
- * requests get one clear status, a slow answer arrives on the same socket.
+ * requests get one clear status, a slow answer arrives on the same socket;
+ * only the daemon's uid, root and the members of --group (by any of their
+ * groups) may change anything; a live socket is never taken over.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,8 @@ struct client {
 	int rc;
 	const uint8_t *raw;	/* when set: sent as is instead of req */
 	size_t raw_len;
+	gid_t extra_group;	/* other_uid_client: a supplementary group, or 0 */
+	Kdhtctl__Status want;	/* other_uid_client: the put's expected status */
 };
 
 static void on_request(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Request *req,
@@ -241,7 +246,7 @@ static void bad_requests_get_a_status(void **state)
 	assert_int_equal(f->requests, 0);
 }
 
-/* A client of another uid, outside the group: reads yes, puts no. */
+/* A put from a client of another uid (and extra_group, if set): cl->rc 0 if answered want. */
 static void *other_uid_client(void *arg)
 {
 	struct client *cl = arg;
@@ -260,11 +265,12 @@ static void *other_uid_client(void *arg)
 	req.put = &put;
 	pid = fork();
 	if (pid == 0) {
-		if (setgid(65534) || setuid(65534))
+		if (setgroups(cl->extra_group ? 1 : 0, &cl->extra_group) || setgid(65534) ||
+		    setuid(65534))
 			_exit(3);
 		if (kdht_ctl_call(cl->f->path, &req, 5000, &resp))
 			_exit(4);
-		_exit(resp->status == KDHTCTL__STATUS__DENIED ? 0 : 5);
+		_exit(resp->status == cl->want ? 0 : 5);
 	}
 	cl->rc = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
 		 WEXITSTATUS(status) : -1;
@@ -274,7 +280,7 @@ static void *other_uid_client(void *arg)
 static void other_users_cannot_put(void **state)
 {
 	struct fixture *f = *state;
-	struct client cl = { 0 };
+	struct client cl = { .want = KDHTCTL__STATUS__DENIED };
 
 	if (geteuid() != 0)
 		skip();
@@ -284,6 +290,47 @@ static void other_users_cannot_put(void **state)
 	run_client(f, &cl, other_uid_client);
 	assert_int_equal(cl.rc, 0);
 	assert_int_equal(f->requests, 0);
+}
+
+#define TEST_GROUP	4242	/* no user has it as its primary group */
+
+static void a_supplementary_group_may_put(void **state)
+{
+	struct kdd_ctl_params p = { .group = TEST_GROUP, .max_value = MAX_VALUE };
+	struct client cl = { .extra_group = TEST_GROUP, .want = KDHTCTL__STATUS__OK };
+	struct fixture *f = *state;
+
+	if (geteuid() != 0)
+		skip();
+	kdd_ctl_stop(f->ctl);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	p.path = f->path;
+	assert_int_equal(kdd_ctl_start(&f->ctl, &f->loop, &p, on_request, f), 0);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	run_client(f, &cl, other_uid_client);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(f->requests, 1);
+	assert_true(f->last_may_mutate);
+}
+
+static void a_live_socket_is_never_taken_over(void **state)
+{
+	struct kdd_ctl_params p = { .group = (gid_t)-1, .max_value = MAX_VALUE };
+	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
+	Kdhtctl__Empty empty = KDHTCTL__EMPTY__INIT;
+	struct client cl = { .req = &req };
+	struct fixture *f = *state;
+	struct kdd_ctl *second;
+
+	p.path = f->path;
+	assert_int_equal(kdd_ctl_start(&second, &f->loop, &p, on_request, f), -EADDRINUSE);
+	/* The first daemon still answers on its socket. */
+	req.op_case = KDHTCTL__REQUEST__OP_STATS;
+	req.stats = &empty;
+	run_client(f, &cl, client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(f->requests, 1);
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
 }
 
 static void no_daemon_is_reported(void **state)
@@ -304,6 +351,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(deferred_reply_arrives, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests_get_a_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_users_cannot_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_supplementary_group_may_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_live_socket_is_never_taken_over, setup,
+						teardown),
 		cmocka_unit_test(no_daemon_is_reported),
 	};
 

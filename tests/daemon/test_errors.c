@@ -41,9 +41,11 @@ static void store_statuses_round_trip(void **state)
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
 		assert_int_equal(kdd_error_from_store_status(
 					 kdd_error_store_status(refusals[i])), refusals[i]);
-	/* No daemon behind a node reads as a full one: both may be replaced. */
-	assert_int_equal(kdd_error_store_status(KDHT_ERR_UNAVAILABLE),
-			 KDHT__STORE_STATUS__STORE_FULL);
+	/* A storage error (or no daemon) is said as such, never as a full store. */
+	assert_int_equal(kdd_error_store_status(kdd_error_to_wire(-EIO)),
+			 KDHT__STORE_STATUS__STORE_UNAVAILABLE);
+	assert_int_not_equal(kdd_error_from_wire(kdd_error_from_store_status(
+				     kdd_error_store_status(kdd_error_to_wire(-EIO)))), -ENOSPC);
 	assert_int_equal(kdd_error_from_store_status(1000), KDHT_ERR_MALFORMED);
 }
 
@@ -57,6 +59,10 @@ static void control_statuses_and_words(void **state)
 	assert_int_equal(kdd_error_ctl_status(-EIO), KDHTCTL__STATUS__FAILED);
 	assert_string_equal(kdd_error_words(-ENOENT, "x"), "not found");
 	assert_string_equal(kdd_error_words(-EIO, "get failed"), "get failed");
+	/* A get whose copies all fail verification is not a timeout. */
+	assert_int_not_equal(kdd_error_ctl_status(-EPERM), KDHTCTL__STATUS__TIMEOUT);
+	assert_string_equal(kdd_error_words(-EPERM, "get failed"),
+			    "no copy passed signature verification");
 }
 
 /* Only a refusal another node would not repeat ends a put's substitutions. */

@@ -7,7 +7,9 @@
  * a node has no daemon behind it; a get survives its source falling silent
  * halfway through a value; a node that lost its copy gets it back from the
  * next get; a put of other bytes under an immutable key leaves every copy
- * as it was.
+ * as it was, and fails; a put whose reassembly a stranger evicts still
+ * ends, committed; a forged copy on one replica neither wins a get nor
+ * breaks it, and copies that are all forged read as a bad signature.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 
 #include "addr.h"
 #include "op.h"
+#include "vmsg.h"
 
 #define NODES		6
 #define BASE_PORT	46410
@@ -33,6 +36,7 @@ enum behaviour {
 	NO_DAEMON,	/* answers every value request with ERROR UNAVAILABLE */
 	PART0_ONLY,	/* answers FIND_VALUE for part 0 only, then falls silent */
 	SLOW_PART0,	/* answers FIND_VALUE for part 0 late, the others at once */
+	JAMMED,		/* before a record's last part, strangers fill its reassembly slots */
 };
 
 #define SLOW_MS		100
@@ -54,6 +58,7 @@ struct tnode {
 	char dir[64];
 	enum behaviour behaviour;
 	unsigned int finds_dropped;
+	unsigned int jams;	/* JAMMED: times the slots were filled */
 };
 
 static uv_loop_t loop;
@@ -101,6 +106,33 @@ static void hold(struct tnode *n, const struct kdd_msg *m)
 	assert_int_equal(uv_timer_start(&h->timer, on_held, SLOW_MS, 0), 0);
 }
 
+/* KDD_MAX_PARTIALS part-0 STOREs of random keys from strangers: every slot taken. */
+static void jam(struct tnode *n, const struct kdd_msg *real)
+{
+	static uint8_t data[KDD_PART_LEN];
+	uint8_t body[KDHT_MAX_BODY];
+	struct kdd_msg m = *real;
+	struct kdd_part p;
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.total_len = 2 * KDD_PART_LEN;
+	p.parts = 2;
+	p.len = KDD_PART_LEN;
+	p.data = data;
+	p.ttl_s = 60;
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		/* As many strangers as slots: none is over its share. */
+		m.from.port = (uint16_t)(real->from.port + 1000 + i);
+		randombytes_buf(p.key.b, KDHT_ID_LEN);
+		m.body_len = kdd_vmsg_encode_store(body, sizeof(body), &p);
+		assert_true(m.body_len > 0);
+		m.body = body;
+		kdd_serve_handle(&n->serve, &m, uv_hrtime() / 1000000, wall());
+	}
+	n->jams++;
+}
+
 static void on_recv(void *ctx, const struct kdd_msg *m)
 {
 	struct tnode *n = ctx;
@@ -126,6 +158,16 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 	    kdd_vmsg_decode_find(m->body, m->body_len, &f) == 0 && f.part == 0) {
 		hold(n, m);
 		return;
+	}
+	if (n->behaviour == JAMMED && n->jams == 0 && m->hdr.type == KDHT_MSG_STORE) {
+		struct kdd_part p;
+		void *keep;
+
+		if (kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep) == 0) {
+			if (p.parts > 1 && p.part == p.parts - 1)
+				jam(n, m);
+			kdd_vmsg_free_store(keep);
+		}
 	}
 	kdd_serve_handle(&n->serve, m, uv_hrtime() / 1000000, wall());
 }
@@ -512,6 +554,172 @@ static void an_immutable_key_keeps_its_first_value(void **state)
 	assert_memory_equal(res.value, "one", 3);
 }
 
+/* Node i's client counter called name. */
+static uint64_t counter(unsigned int i, const char *name)
+{
+	struct kdd_counter cs[32];
+	unsigned int n, j;
+
+	n = kdd_op_counters(nodes[i].op, cs, 32);
+	for (j = 0; j < n; j++)
+		if (strcmp(cs[j].name, name) == 0)
+			return cs[j].value;
+	fail_msg("no counter %s", name);
+	return 0;
+}
+
+/* Every operation of every node ended, none by the stall check. */
+static void assert_all_ended(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NODES; i++) {
+		assert_int_equal(kdd_op_room(nodes[i].op), KDD_OP_MAX);
+		assert_int_equal(counter(i, "ops_stalled"), 0);
+	}
+}
+
+static void a_put_outlives_an_evicted_reassembly(void **state)
+{
+	static uint8_t big[2500];
+	unsigned int i, jams = 0;
+
+	for (i = 0; i < NODES; i++)
+		nodes[i].behaviour = JAMMED;
+	fill(big, sizeof(big), 5);
+	assert_int_equal(put(0, "jammed", big, sizeof(big)), 0);
+	run_ms(300);
+	for (i = 0; i < NODES; i++)
+		jams += nodes[i].jams;
+	assert_true(jams >= 2);
+	assert_true(counter(0, "parts_resent") >= 2);
+	assert_int_equal(copies("jammed"), 3);
+	assert_int_equal(get(4, "jammed"), 0);
+	assert_int_equal(res.len, sizeof(big));
+	assert_memory_equal(res.value, big, sizeof(big));
+	run_ms(100);
+	assert_all_ended();
+}
+
+static void other_bytes_under_a_held_immutable_key_fail(void **state)
+{
+	static uint8_t one[2500], two[2500];
+	unsigned int i, j, same = 0;
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record rec;
+	struct kd_id k;
+
+	fill(one, sizeof(one), 1);
+	memcpy(two, one, sizeof(two));
+	two[sizeof(two) - 1] ^= 0xff;	/* only the last part differs */
+	assert_int_equal(put(0, "held", one, sizeof(one)), 0);
+	run_ms(200);
+	for (i = 1; i < NODES; i++) {
+		assert_int_not_equal(put(i, "held", two, sizeof(two)), 0);
+		run_ms(50);
+	}
+	make_key(&k, "held");
+	for (j = 0; j < NODES; j++)
+		same += kdd_store_get(nodes[j].store, &k, wall(), &rec, buf, sizeof(buf)) == 0 &&
+			rec.len == sizeof(one) && memcmp(rec.value, one, sizeof(one)) == 0;
+	assert_int_equal(same, 3);
+	assert_int_equal(copies("held"), 3);
+	assert_int_equal(get(5, "held"), 0);
+	assert_memory_equal(res.value, one, sizeof(one));
+	run_ms(200);
+	assert_all_ended();
+}
+
+static uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+
+/* rec: key, len bytes at seq, mutable, published and validly signed by pk. */
+static void signed_record(struct kdd_record *rec, const char *key, uint64_t seq,
+			  const uint8_t *value, uint32_t len)
+{
+	memset(rec, 0, sizeof(*rec));
+	make_key(&rec->key, key);
+	rec->value = value;
+	rec->len = len;
+	rec->seq = seq;
+	rec->is_mutable = true;
+	rec->has_sig = true;
+	memcpy(rec->publisher.b, pk, KDHT_ID_LEN);
+	kdd_record_sign(&rec->key, seq, true, value, len, sk, rec->sig);
+}
+
+static int put_signed(unsigned int from, const char *key, uint64_t seq, const uint8_t *value,
+		      uint32_t len)
+{
+	struct kdd_record rec;
+
+	signed_record(&rec, key, seq, value, len);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(kdd_op_put(nodes[from].op, &rec, 0, on_put, NULL), 0);
+	run_until(&res.done, 5000);
+	assert_true(res.done);
+	return res.status;
+}
+
+/* Replaces key on node i's store with len bytes at seq under a signature that fails. */
+static void forge(unsigned int i, const char *key, uint64_t seq, uint32_t len)
+{
+	static uint8_t evil[KDD_MAX_VALUE];
+	struct kdd_record rec;
+
+	memset(evil, 'x', len);
+	signed_record(&rec, key, seq, evil, len);
+	randombytes_buf(rec.sig, KDD_SIG_LEN);
+	assert_int_equal(kdd_store_put(nodes[i].store, &rec, 3600, wall()), 0);
+}
+
+/* The first node that does not hold key. */
+static unsigned int a_reader(const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < NODES; i++)
+		if (!holds(i, key))
+			return i;
+	fail_msg("every node holds %s", key);
+	return 0;
+}
+
+static void a_forged_copy_neither_wins_nor_breaks_a_get(void **state)
+{
+	static const char *const keys[] = { "mutable-short", "mutable-long" };
+	static uint8_t good[2500];
+	unsigned int i, k, forged, reader;
+	uint32_t len;
+
+	crypto_sign_keypair(pk, sk);
+	fill(good, sizeof(good), 7);
+	for (k = 0; k < 2; k++) {
+		len = k ? sizeof(good) : 40;
+		assert_int_equal(put_signed(0, keys[k], 5, good, len), 0);
+		run_ms(200);
+		assert_int_equal(copies(keys[k]), 3);
+		/* One replica other than the writer holds a newer copy that does not verify. */
+		for (i = 1, forged = NODES; i < NODES && forged == NODES; i++)
+			if (holds(i, keys[k]))
+				forged = i;
+		assert_true(forged < NODES);
+		forge(forged, keys[k], 100, len);
+		reader = a_reader(keys[k]);
+		assert_int_equal(get(reader, keys[k]), 0);
+		assert_int_equal(res.len, len);
+		assert_memory_equal(res.value, good, len);
+		run_ms(100);
+		assert_true(counter(reader, "copies_unverified") >= 1);
+	}
+	/* Every copy forged: a bad signature, said as such, not a timeout. */
+	for (i = 0; i < NODES; i++)
+		if (holds(i, keys[0]))
+			forge(i, keys[0], 200, 40);
+	assert_int_equal(get(a_reader(keys[0]), keys[0]), -EPERM);
+	run_ms(100);
+	assert_all_ended();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +732,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_lost_copy_is_repaired_by_a_get, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(an_immutable_key_keeps_its_first_value, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_put_outlives_an_evicted_reassembly, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(other_bytes_under_a_held_immutable_key_fail, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
 						teardown),
 	};
 

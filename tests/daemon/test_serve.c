@@ -26,6 +26,7 @@
 static uv_loop_t loop;
 static uv_check_t commit;
 static struct kdd_backend *a, *b;
+static struct kdd_backend *stranger;	/* b's stand-in, if a test made one */
 static struct kdd_store *store;
 static struct kdd_serve serve;
 static char dir[64];
@@ -62,22 +63,25 @@ static void on_b_recv(void *ctx, const struct kdd_msg *m)
 	memcpy(reply_body, m->body, m->body_len);
 }
 
-static void on_b_pinged(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
+static int pinged;
+
+static void on_pinged(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
 {
-	*(int *)arg = ok ? 1 : -1;
+	pinged = ok ? 1 : -1;
 }
 
 /*
- * B pings A first, as a peer's routing does before its value requests: the
- * PONG's token proves B's address, so A's limiter gives B a full burst
- * rather than the one request an unproven source starts with.
+ * `from` pings A first, as a peer's routing does before its value requests:
+ * A's PONG brings the token that validates from's next requests, and proves
+ * from's address to A's limiter.
  */
-static void b_proves_its_address(void)
+static void validate(struct kdd_backend *from)
 {
-	int pinged = 0;
+	uint64_t deadline = uv_hrtime() + 5ull * 1000000000;
 
-	assert_int_equal(b->ops->ping(b, &addr_a, on_b_pinged, &pinged), 0);
-	while (!pinged)
+	pinged = 0;
+	assert_int_equal(from->ops->ping(from, &addr_a, on_pinged, NULL), 0);
+	while (!pinged && uv_hrtime() < deadline)
 		uv_run(&loop, UV_RUN_ONCE);
 	assert_int_equal(pinged, 1);
 }
@@ -105,7 +109,7 @@ static int setup(void **state)
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
 	assert_int_equal(kd_addr_parse(&addr_a, "127.0.0.1:46310", 0), 0);
-	b_proves_its_address();
+	validate(b);
 	replies = 0;
 	return 0;
 }
@@ -116,10 +120,15 @@ static int teardown(void **state)
 
 	a->ops->stop(a);
 	b->ops->stop(b);
+	if (stranger)
+		stranger->ops->stop(stranger);
 	uv_close((uv_handle_t *)&commit, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	a->ops->destroy(a);
 	b->ops->destroy(b);
+	if (stranger)
+		stranger->ops->destroy(stranger);
+	stranger = NULL;
 	assert_int_equal(uv_loop_close(&loop), 0);
 	kdd_serve_fini(&serve);
 	kdd_store_close(store);
@@ -141,6 +150,15 @@ static void exchange(uint8_t type, const uint8_t *body, size_t len, size_t pad_t
 	while (replies == before && uv_hrtime() < deadline)
 		uv_run(&loop, UV_RUN_ONCE);
 	assert_int_equal(replies, before + 1);
+}
+
+/* A few loop turns: whatever is staged is committed. */
+static void run_turns(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 10; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
 }
 
 static void store_part(const struct kdd_part *p)
@@ -297,12 +315,89 @@ static void bad_input_is_refused_and_counted(void **state)
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }
 
+static void swap_b(void)
+{
+	struct kdd_backend *t = b;
+
+	b = stranger;
+	stranger = t;
+}
+
+/* A STORE from a source that never proved its address: refused, with a token. */
+static void an_unvalidated_store_is_refused(void **state)
+{
+	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_backend_host hc = { .recv = on_b_recv };
+	struct kdd_record got;
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kd_id id_c;
+	struct kdd_part part;
+	const char *msg;
+
+	kd_params_default(&p.core);
+	memset(id_c.b, 0xcc, sizeof(id_c.b));
+	p.port = PORT_B + 1;
+	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+	/* Sent from the stranger: exchange() and validate() use b. */
+	swap_b();
+	part = part_of(7, (const uint8_t *)"squat", 5, 0);
+	store_part(&part);
+	assert_int_equal(expect_error(), KDHT_ERR_UNVALIDATED);
+	assert_int_equal(serve.counters[KDD_SERVE_UNVALIDATED], 1);
+	run_turns();
+	memset(got.key.b, 7, KDHT_ID_LEN);
+	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
+	/* Once it proved its address, the same STORE is taken. */
+	validate(b);
+	store_part(&part);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+	swap_b();
+}
+
+/* A sender filling the reassembly slots pushes out only its own. */
+static void a_flood_of_partials_evicts_only_its_own(void **state)
+{
+	static uint8_t value[MAX_VALUE], junk[2 * KDD_PART_LEN];
+	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_backend_host hc = { .recv = on_b_recv };
+	struct kdd_part part;
+	struct kd_id id_c;
+	const char *msg;
+	unsigned int i;
+
+	kd_params_default(&p.core);
+	memset(id_c.b, 0xcc, sizeof(id_c.b));
+	p.port = PORT_B + 1;
+	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+	part = part_of(9, value, sizeof(value), 0);
+	store_part(&part);
+	assert_int_equal(expect_ack().parts_held, 1);
+	swap_b();
+	validate(b);
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		part = part_of((uint8_t)(0x40 + i), junk, sizeof(junk), 0);
+		store_part(&part);
+	}
+	assert_true(serve.counters[KDD_SERVE_PARTIAL_EVICTED] > 0);
+	swap_b();
+	part = part_of(9, value, sizeof(value), 1);
+	store_part(&part);
+	assert_int_equal(expect_ack().parts_held, 2);
+	part = part_of(9, value, sizeof(value), 2);
+	store_part(&part);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+	assert_int_equal(expect_ack().parts_held, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(store_then_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(parts_reassemble, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_input_is_refused_and_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_unvalidated_store_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_flood_of_partials_evicts_only_its_own, setup,
+						teardown),
 	};
 
 	if (sodium_init() < 0)

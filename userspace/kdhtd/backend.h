@@ -21,6 +21,7 @@ struct kdd_msg {
 	const uint8_t *body;	/* unpadded; valid during the callback only */
 	size_t body_len;
 	size_t reply_budget;	/* largest reply allowed (no amplification) */
+	bool validated;		/* the source proved its address (PROTOCOL.md 5) */
 };
 
 struct kdd_backend_host {

@@ -142,6 +142,7 @@ static void on_recv(struct kernel_backend *k, const struct kdnl_event *ev)
 	m.body = ev->payload;
 	m.body_len = ev->payload_len;
 	m.reply_budget = ev->reply_budget;
+	m.validated = ev->validated;
 	k->upcalls++;
 	/* The kernel's closest nodes to the key answer a FIND_VALUE we miss. */
 	if (kd_decode_key(ev->payload, ev->payload_len, &k->last_key)) {

@@ -324,6 +324,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		m.body = in.body;
 		m.body_len = in.body_len;
 		m.reply_budget = in.reply_budget;
+		m.validated = in.validated;
 		u->b.host.recv(u->b.host.ctx, &m);
 	}
 	if (!(flags & UV_UDP_MMSG_CHUNK))

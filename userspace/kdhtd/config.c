@@ -15,6 +15,7 @@ enum {
 	OPT_BIND4, OPT_BIND6, OPT_REPUBLISH, OPT_MAX_VALUE, OPT_TTL, OPT_MAX_TTL,
 	OPT_MAP_SIZE, OPT_RATE_LIMIT, OPT_SUBNET_LIMIT, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_LOG_LEVEL, OPT_SYSLOG, OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_UDP_BUFFER,
+	OPT_MAX_MAP_SIZE,
 };
 
 static const struct option options[] = {
@@ -33,6 +34,7 @@ static const struct option options[] = {
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "max-ttl", required_argument, NULL, OPT_MAX_TTL },
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
+	{ "max-map-size", required_argument, NULL, OPT_MAX_MAP_SIZE },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "udp-buffer", required_argument, NULL, OPT_UDP_BUFFER },
 	{ "subnet-limit", required_argument, NULL, OPT_SUBNET_LIMIT },
@@ -61,7 +63,8 @@ static const char *const backend_names[] = {
 "  --backend auto|user|kernel  routing in kdht.ko or in-process (default %s)\n" \
 "  --bootstrap ADDR         a node to join through (repeatable)\n" \
 "  --socket PATH            control socket (default %s)\n" \
-"  --group NAME             group whose members may put and bootstrap\n" \
+"  --group NAME             group whose members (primary or supplementary) may put\n" \
+"                           and bootstrap\n" \
 "  --bind4 ADDR, --bind6 ADDR  local addresses (\"none\" disables a family)\n" \
 "  -r, --replicas N         replicas a put stores to (default %u)\n" \
 "  -w, --acks N             acknowledgements a put needs (default %u)\n" \
@@ -69,6 +72,7 @@ static const char *const backend_names[] = {
 "  --max-value BYTES        largest value (default and maximum %u)\n" \
 "  --ttl S, --max-ttl S     default and largest value lifetime (%u h, %u h)\n" \
 "  --map-size BYTES         LMDB map size (default %u MiB)\n" \
+"  --max-map-size BYTES     a full map grows up to this (default %u MiB)\n" \
 "  --rate-limit N           requests per second per source (default %u)\n" \
 "  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
 "  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
@@ -81,7 +85,8 @@ static void print_usage(void)
 	printf(USAGE, KDD_DEFAULT_CONFIG, KDD_DEFAULT_STATE_DIR, KDHT_DEFAULT_PORT,
 	       backend_names[KDD_DEFAULT_BACKEND], KDD_CTL_DEFAULT_PATH, KDD_DEFAULT_R,
 	       KDD_DEFAULT_W, KDD_DEFAULT_REPUBLISH_S, KDD_MAX_VALUE, KDD_DEFAULT_TTL_S / 3600,
-	       KDD_MAX_TTL_S / 3600, KDD_STORE_DEFAULT_MAP_SIZE >> 20, KD_DEFAULT_RL_RATE,
+	       KDD_MAX_TTL_S / 3600, KDD_STORE_DEFAULT_MAP_SIZE >> 20,
+	       KDD_STORE_DEFAULT_MAX_MAP_SIZE >> 20, KD_DEFAULT_RL_RATE,
 	       KDD_UDP_RCVBUF >> 20, KD_DEFAULT_SUBNET_PER_TABLE, KDD_DEFAULT_REQUEST_TIMEOUT_MS,
 	       KDD_DEFAULT_RETRIES);
 }
@@ -100,6 +105,7 @@ void kdd_config_default(struct kdd_config *c)
 	c->default_ttl_s = KDD_DEFAULT_TTL_S;
 	c->max_ttl_s = KDD_MAX_TTL_S;
 	c->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
+	c->max_map_size = KDD_STORE_DEFAULT_MAX_MAP_SIZE;
 	c->rate_limit = KD_DEFAULT_RL_RATE;
 	c->udp_buffer = KDD_UDP_RCVBUF;
 	c->subnet_limit = KD_DEFAULT_SUBNET_PER_TABLE;
@@ -157,6 +163,7 @@ static const struct field_option number_options[] = {
 	{ OPT_TTL, FIELD(default_ttl_s), 1, UINT32_MAX },
 	{ OPT_MAX_TTL, FIELD(max_ttl_s), 1, UINT32_MAX },
 	{ OPT_MAP_SIZE, FIELD(map_size), KDD_MIN_MAP_SIZE, KDD_MAX_MAP_SIZE },
+	{ OPT_MAX_MAP_SIZE, FIELD(max_map_size), KDD_MIN_MAP_SIZE, KDD_MAX_MAP_SIZE },
 	{ OPT_UDP_BUFFER, FIELD(udp_buffer), 0, KDD_MAX_UDP_BUFFER },
 	{ OPT_RATE_LIMIT, FIELD(rate_limit), 1, KD_RL_RATE_MAX },
 	{ OPT_SUBNET_LIMIT, FIELD(subnet_limit), 1, KD_CONTACTS_MAX },
@@ -393,6 +400,7 @@ void kdd_config_store_params(const struct kdd_config *c, struct kdd_store_params
 {
 	kdd_store_params_default(p);
 	p->map_size = c->map_size;
+	p->max_map_size = c->max_map_size;
 	p->max_value = c->max_value;
 	p->default_ttl_s = c->default_ttl_s;
 	p->max_ttl_s = c->max_ttl_s;

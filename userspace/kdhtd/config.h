@@ -62,6 +62,7 @@ struct kdd_config {
 	uint32_t default_ttl_s;
 	uint32_t max_ttl_s;
 	size_t map_size;
+	size_t max_map_size;		/* a full map grows up to this */
 	uint32_t rate_limit;		/* requests/s per source */
 	uint32_t udp_buffer;		/* user backend: SO_RCVBUF of its sockets */
 	uint32_t subnet_limit;		/* contacts per /24 (/48) in the table */

@@ -274,6 +274,33 @@ void kdd_ctl_reply_status(struct kdd_ctl_req *r, Kdhtctl__Status status, const c
 	kdd_ctl_reply(r, &resp);
 }
 
+/*
+ * Whether the peer is in c->group by one of its supplementary groups.
+ * SO_PEERGROUPS (Linux 4.13) gives them as they were at connect(), from
+ * the kernel, with none of the races of reading /proc/PID/status or of
+ * getgrouplist() on a uid whose groups may since have changed.
+ */
+static bool peer_in_group(struct kdd_ctl *c, int fd)
+{
+	gid_t few[KDD_CTL_PEER_GROUPS], *groups = few;
+	socklen_t len = sizeof(few);
+	bool found = false;
+	size_t i;
+	int rc;
+
+	rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+	/* More groups than fit: len now says how many bytes they take. */
+	if (rc < 0 && errno == ERANGE) {
+		groups = malloc(len);
+		rc = groups ? getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) : -1;
+	}
+	for (i = 0; rc == 0 && i < len / sizeof(gid_t) && !found; i++)
+		found = groups[i] == c->group;
+	if (groups != few)
+		free(groups);
+	return found;
+}
+
 static bool peer_may_mutate(struct kdd_ctl *c, int fd)
 {
 	struct ucred cred;
@@ -282,7 +309,7 @@ static bool peer_may_mutate(struct kdd_ctl *c, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
 	return cred.uid == 0 || cred.uid == c->uid ||
-	       (c->group != (gid_t)-1 && cred.gid == c->group);
+	       (c->group != (gid_t)-1 && (cred.gid == c->group || peer_in_group(c, fd)));
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -320,12 +347,27 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(conn);
 }
 
-static void remove_stale_socket(const char *path)
+/*
+ * A socket left by a daemon that died is removed; one that a live daemon
+ * answers on is not: -EADDRINUSE. connect() tells them apart.
+ */
+static int remove_stale_socket(const char *path)
 {
 	struct stat sb;
+	int fd;
 
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
+	if (lstat(path, &sb) < 0 || !S_ISSOCK(sb.st_mode))
+		return 0;
+	fd = kdht_ctl_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	/* Refused: nobody listens. Any other failure says nothing: left alone. */
+	if (fd != -ECONNREFUSED)
+		return fd == -ENOENT ? 0 : fd;
+	unlink(path);
+	return 0;
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -352,8 +394,9 @@ int kdd_ctl_start(struct kdd_ctl **out, uv_loop_t *loop, const struct kdd_ctl_pa
 		return rc;
 	}
 	c->listener.data = c;
-	remove_stale_socket(p->path);
-	rc = uv_pipe_bind(&c->listener, p->path);
+	rc = remove_stale_socket(p->path);
+	if (!rc)
+		rc = uv_pipe_bind(&c->listener, p->path);
 	if (!rc && chmod(p->path, KDD_CTL_MODE) < 0)
 		rc = -errno;
 	if (!rc && p->group != (gid_t)-1 && chown(p->path, (uid_t)-1, p->group) < 0)

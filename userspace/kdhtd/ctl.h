@@ -20,6 +20,7 @@
 #define KDD_CTL_MODE		0660
 #define KDD_CTL_MAX_FRAME	KDHT_CTL_MAX_FRAME	/* bytes of one request or response */
 #define KDD_CTL_MAX_CONNS	64		/* clients connected at once */
+#define KDD_CTL_PEER_GROUPS	64		/* a peer's groups read at once; more cost a malloc */
 #define KDD_CTL_FRAME_HDR	4
 
 struct kdd_ctl;
@@ -27,14 +28,15 @@ struct kdd_ctl_req;
 
 /*
  * A decoded, checked request. may_mutate: the peer is root, the daemon's
- * user, or has the configured group as its primary group (SO_PEERCRED
- * carries no supplementary groups).
+ * user, or has the configured group as its primary group (SO_PEERCRED) or
+ * as a supplementary one (SO_PEERGROUPS: its groups at connect()).
  */
 typedef void (*kdd_ctl_request_fn)(void *ctx, struct kdd_ctl_req *r,
 				    const Kdhtctl__Request *req, bool may_mutate);
 
 struct kdd_ctl_params {
-	const char *path;	/* the socket; a stale one there is replaced */
+	const char *path;	/* the socket; a stale one there is replaced, a live one
+				 * (connect() succeeds) is not: -EADDRINUSE */
 	gid_t group;		/* whose members may mutate too, or (gid_t)-1 */
 	size_t max_value;	/* the largest value a put may carry */
 };

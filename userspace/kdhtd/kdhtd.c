@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -166,7 +169,39 @@ static int socket_dir(const char *sock)
 	return make_dir(dir, 0755);
 }
 
-/* The state directory, the node's identity and the store. */
+static void unlock_state(struct kdd *d)
+{
+	if (d->state_lock >= 0)
+		close(d->state_lock);
+	d->state_lock = -1;
+}
+
+/*
+ * One kdhtd per state directory: a second would run with the same node id
+ * on the same LMDB environment. The flock goes with the holder's last
+ * descriptor, however it ends, so a crash leaves no stale lock behind.
+ */
+static int lock_state(struct kdd *d, const char *dir)
+{
+	char path[PATH_MAX];
+
+	d->state_lock = -1;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, KDD_LOCK_FILE) >= (int)sizeof(path)) {
+		kdd_log(KDD_LOG_ERR, "state directory %s: %s", dir, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	d->state_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->state_lock >= 0 && flock(d->state_lock, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		kdd_log(KDD_LOG_ERR, "state directory %s is in use by another kdhtd", dir);
+	else
+		kdd_log(KDD_LOG_ERR, "%s: %s", path, strerror(errno));
+	unlock_state(d);
+	return -1;
+}
+
+/* The state directory (locked), the node's identity and the store. */
 static int open_state(struct kdd *d)
 {
 	struct kdd_store_params sp;
@@ -179,15 +214,19 @@ static int open_state(struct kdd *d)
 		kdd_log(KDD_LOG_ERR, "state directory %s: %s", dir, strerror(-rc));
 		return -1;
 	}
+	if (lock_state(d, dir))
+		return -1;
 	rc = kdd_identity_load(&d->ident, dir, &msg);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "%s/%s: %s: %s", dir, KDD_IDENTITY_FILE, msg, strerror(-rc));
+		unlock_state(d);
 		return -1;
 	}
 	kdd_config_store_params(&d->cfg, &sp);
 	rc = kdd_store_open(&d->store, dir, &sp, &msg);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "store in %s: %s: %s", dir, msg, strerror(-rc));
+		unlock_state(d);
 		return -1;
 	}
 	return 0;
@@ -271,6 +310,10 @@ static int start_ctl(struct kdd *d)
 	rc = socket_dir(p.path);
 	if (!rc)
 		rc = kdd_ctl_start(&d->ctl, d->loop, &p, kdd_ctl_requests_handle, d);
+	if (rc == -EADDRINUSE) {
+		kdd_log(KDD_LOG_ERR, "control socket %s: another daemon answers there", p.path);
+		return -1;
+	}
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "control socket %s: %s", p.path,
 			rc > -4096 ? uv_strerror(rc) : "failed");
@@ -402,6 +445,7 @@ err_store:
 	/* A backend that failed halfway goes with its last handle's close. */
 	uv_run(loop, UV_RUN_DEFAULT);
 	kdd_store_close(d->store);
+	unlock_state(d);
 	return -1;
 }
 
@@ -424,5 +468,6 @@ void kdd_free(struct kdd *d)
 	d->backend->ops->destroy(d->backend);
 	kdd_serve_fini(&d->serve);
 	kdd_store_close(d->store);
+	unlock_state(d);
 	sodium_memzero(d->ident.sk, sizeof(d->ident.sk));
 }

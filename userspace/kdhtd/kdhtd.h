@@ -11,8 +11,10 @@
 #include "serve.h"
 #include "store.h"
 
+#define KDD_LOCK_FILE		"kdhtd.lock"	/* in the state directory, flock'd */
 #define KDD_HOUSEKEEPING_MS	1000	/* partial STOREs expiry */
-#define KDD_SWEEP_S		60	/* expired records deleted every */
+/* Expired records deleted every: KDD_SWEEP_BATCH a second outpaces 10,000 expiring a minute. */
+#define KDD_SWEEP_S		1
 #define KDD_SNAPSHOT_S		60	/* routing table saved every */
 #define KDD_REPUBLISH_INFLIGHT	8	/* republishing puts running at once */
 #define KDD_USER_OPS		8	/* operations republishing leaves to users */
@@ -22,6 +24,7 @@ struct kdd {
 	uv_loop_t *loop;
 	struct kdd_config cfg;
 	struct kdd_identity ident;
+	int state_lock;			/* flock'd KDD_LOCK_FILE: one kdhtd per state directory */
 	struct kdd_store *store;
 	struct kdd_backend *backend;
 	struct kdd_serve serve;

@@ -12,6 +12,7 @@ static const char *const op_counter_names[] = {
 	"puts", "puts_ok", "gets", "gets_ok", "value_requests", "value_retries",
 	"value_timeouts", "value_replies", "value_replies_unmatched", "value_replies_bad",
 	"value_errors", "replicas_substituted", "source_switches", "repairs",
+	"parts_resent", "copies_unverified", "ops_stalled",
 };
 _Static_assert(sizeof(op_counter_names) / sizeof(op_counter_names[0]) == OC_COUNT,
 	       "a name for every operation counter");
@@ -50,6 +51,7 @@ static void req_free(struct kdd_op_engine *c, struct req *q)
 			break;
 		}
 	}
+	c->ops[q->op].outstanding--;
 	q->used = false;
 	q->next = c->req_free;
 	c->req_free = idx;
@@ -114,6 +116,7 @@ int kdd_op_request(struct kdd_op_engine *c, struct op *o, unsigned int rep, uint
 		return rc;
 	}
 	q->used = true;
+	o->outstanding++;
 	b = bucket_of(q->txid);
 	q->next = c->req_head[b];
 	c->req_head[b] = idx;
@@ -310,6 +313,25 @@ static void list_replicas(struct kdd_op_engine *c, struct op *o, const struct kd
 	}
 }
 
+/*
+ * Every operation past its lookup has a request awaiting an answer, or has
+ * ended: one waiting on nothing would hold its slot for good. Should some
+ * path forget that, the operation fails here, counted and logged, at the
+ * step that left it so.
+ */
+static void check_live(struct kdd_op_engine *c, struct op *o)
+{
+	if (!o->used || o->looking_up || o->outstanding)
+		return;
+	c->counters[OC_STALLED]++;
+	kdd_log(KDD_LOG_ERR, "%s waits on no request: ended", o->is_get ? "get" : "put");
+	if (o->is_get)
+		kdd_op_report_get(c, o, -EIO, NULL);
+	else
+		kdd_op_report_put(c, o, -EIO, "the operation stalled");
+	op_free(c, o);
+}
+
 static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsigned int nhits,
 		      unsigned int rounds)
 {
@@ -336,6 +358,7 @@ static void on_lookup(void *arg, bool ok, const struct kd_lookup_hit *hits, unsi
 		kdd_op_get_start(c, o);
 	else
 		kdd_op_put_start(c, o);
+	check_live(c, o);
 }
 
 static int start_lookup(struct kdd_op_engine *c, struct op *o)
@@ -439,16 +462,11 @@ static void replica_failed(struct kdd_op_engine *c, struct op *o, unsigned int r
 		kdd_op_put_failed(c, o, rep, code);
 }
 
-static void on_error_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
+static void on_error_reply(struct kdd_op_engine *c, const struct kdd_msg *m, struct req *q)
 {
-	struct req *q = match(c, m);
 	uint16_t code;
 	struct op *o;
 
-	if (!q) {
-		c->counters[OC_UNMATCHED]++;
-		return;
-	}
 	if (m->body_len < KDHT_ERROR_LEN) {
 		c->counters[OC_BAD_REPLIES]++;
 		return;
@@ -456,24 +474,27 @@ static void on_error_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
 	code = kd_get_be16(m->body);
 	c->counters[OC_ERRORS]++;
 	o = &c->ops[q->op];
+	/* Refused for want of a token, which this ERROR brought: once more. */
+	if (code == KDHT_ERR_UNVALIDATED && !q->token_retry && transmit(c, o, q) == 0) {
+		q->token_retry = true;
+		c->counters[OC_RETRIES]++;
+		return;
+	}
 	kdd_log(KDD_LOG_DEBUG, "value request answered with error %u", code);
 	replica_failed(c, o, q->rep, code ? code : KDHT_ERR_MALFORMED);
 }
 
-void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
+static void dispatch_reply(struct kdd_op_engine *c, const struct kdd_msg *m, struct req *q)
 {
 	struct kdd_value v;
 	struct kdd_ack a;
-	struct req *q;
 	void *keep;
 
-	c->counters[OC_REPLIES]++;
 	if (m->hdr.type == KDHT_MSG_ERROR) {
-		on_error_reply(c, m);
+		on_error_reply(c, m, q);
 		return;
 	}
-	q = match(c, m);
-	if (!q || (m->hdr.type == KDHT_MSG_STORE_ACK && q->type != KDHT_MSG_STORE) ||
+	if ((m->hdr.type == KDHT_MSG_STORE_ACK && q->type != KDHT_MSG_STORE) ||
 	    (m->hdr.type == KDHT_MSG_VALUE && q->type != KDHT_MSG_FIND_VALUE) ||
 	    (m->hdr.type != KDHT_MSG_STORE_ACK && m->hdr.type != KDHT_MSG_VALUE)) {
 		c->counters[OC_UNMATCHED]++;
@@ -499,6 +520,22 @@ void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
 	kdd_vmsg_free_value(keep);
 }
 
+void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m)
+{
+	struct req *q;
+	struct op *o;
+
+	c->counters[OC_REPLIES]++;
+	q = match(c, m);
+	if (!q) {
+		c->counters[OC_UNMATCHED]++;
+		return;
+	}
+	o = &c->ops[q->op];
+	dispatch_reply(c, m, q);
+	check_live(c, o);
+}
+
 void kdd_op_req_done(struct kdd_op_engine *c, struct req *q)
 {
 	req_free(c, q);
@@ -506,8 +543,11 @@ void kdd_op_req_done(struct kdd_op_engine *c, struct req *q)
 
 static void on_tick(uv_timer_t *t)
 {
-	struct kdd_op_engine *c = t->data;
-	uint64_t now = kdd_mono_ms();
+	kdd_op_expire(t->data, kdd_mono_ms());
+}
+
+void kdd_op_expire(struct kdd_op_engine *c, uint64_t now)
+{
 	unsigned int i, rep;
 
 	for (i = 0; i < KDD_OP_MAX_REQS; i++) {
@@ -527,6 +567,8 @@ static void on_tick(uv_timer_t *t)
 		req_free(c, q);
 		replica_failed(c, o, rep, 0);
 	}
+	for (i = 0; i < KDD_OP_MAX; i++)
+		check_live(c, &c->ops[i]);
 }
 
 unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,

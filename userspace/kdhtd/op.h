@@ -62,6 +62,13 @@ int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb c
 /* Operations that may start now (KDD_OP_MAX less those running). */
 unsigned int kdd_op_room(const struct kdd_op_engine *c);
 
+/*
+ * Resends or fails the requests whose deadline is before now_ms (monotonic),
+ * then ends any operation left waiting on nothing. The engine's timer calls
+ * it every KDD_OP_TICK_MS; a test or fuzzer may call it with its own clock.
+ */
+void kdd_op_expire(struct kdd_op_engine *c, uint64_t now_ms);
+
 /* A STORE_ACK, VALUE or ERROR reply. */
 void kdd_op_on_reply(struct kdd_op_engine *c, const struct kdd_msg *m);
 

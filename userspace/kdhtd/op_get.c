@@ -9,7 +9,9 @@
  * another that holds the same record takes over. The caller hears the value
  * as soon as it is whole and verified; the operation then waits for the
  * replicas still to answer, and sends the record to those that lack it or
- * hold an older one.
+ * hold an older one. A copy is verified before it may win: a whole one
+ * when it comes, a longer one once assembled; one that fails no longer
+ * counts, and the newest of the others (or a spare replica) takes over.
  */
 #include "op_int.h"
 
@@ -144,17 +146,29 @@ static void report_found(struct kdd_op_engine *c, struct op *o)
 
 static void switch_source(struct kdd_op_engine *c, struct op *o);
 
+/* Whether o's assembled record (or one whole part) passes its signature. */
+static bool verifies(const struct op *o, const struct kdd_part *m, const uint8_t *value)
+{
+	return !(m->is_mutable || m->has_sig) ||
+	       kdd_record_verify(&o->key, m->seq, m->is_mutable, value, m->total_len,
+				 &m->publisher, m->sig) == 0;
+}
+
+/* Replica i's copy failed verification: it no longer counts as holding one. */
+static void copy_unverified(struct kdd_op_engine *c, struct op *o, unsigned int i)
+{
+	c->counters[OC_BAD_COPIES]++;
+	o->bad_copy = true;
+	o->rep[i].has_value = false;
+	o->rep[i].state = REP_FAILED;
+}
+
 /* Every part is in: checks the signature, then the caller has the value. */
 static void assembled(struct kdd_op_engine *c, struct op *o)
 {
-	const struct kdd_part *m = &o->meta;
-
 	o->fetching = false;
-	if ((m->is_mutable || m->has_sig) &&
-	    kdd_record_verify(&o->key, m->seq, m->is_mutable, o->value, m->total_len,
-			      &m->publisher, m->sig) != 0) {
-		c->counters[OC_BAD_REPLIES]++;
-		o->fetching = true;
+	if (!verifies(o, &o->meta, o->value)) {
+		copy_unverified(c, o, o->source);
 		forget_parts(o);
 		switch_source(c, o);
 		return;
@@ -167,6 +181,7 @@ static void fetch_from(struct kdd_op_engine *c, struct op *o, unsigned int src)
 {
 	o->fetching = true;
 	o->source = src;
+	o->best = (int)src;
 	o->inflight = 0;
 	o->meta = o->rep[src].meta;
 	o->meta.data = NULL;
@@ -189,33 +204,50 @@ static void fetch_from(struct kdd_op_engine *c, struct op *o, unsigned int src)
 		switch_source(c, o);
 }
 
+/* The replica holding the newest record not yet found wanting, or -1. */
+static int next_source(const struct op *o)
+{
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < o->nrep; i++) {
+		const struct replica *r = &o->rep[i];
+
+		if (r->state == REP_OK && r->has_value &&
+		    (best < 0 || r->meta.seq > o->rep[best].meta.seq))
+			best = (int)i;
+	}
+	return best;
+}
+
 /*
- * The source failed: another replica that answered with the same record
- * takes over. Parts of a mutable record are kept (the signature checks the
- * whole); an immutable one is read again from its start, since nothing
- * tells two immutable values of one key apart.
+ * The source failed (fell silent, or its copy did not verify): the replica
+ * with the newest of the other copies takes over. Parts of the same
+ * mutable record are kept (the signature checks the whole); any other is
+ * read again from its start, since nothing tells two immutable values of
+ * one key apart. With no copy left a spare replica is asked, if any.
  */
 static void switch_source(struct kdd_op_engine *c, struct op *o)
 {
-	unsigned int i, old = o->source;
+	unsigned int old = o->source;
+	int next;
 
 	kdd_op_cancel(c, o, (int)old);
 	o->rep[old].state = REP_FAILED;
 	o->inflight = 0;
-	for (i = 0; i < o->nrep; i++) {
-		struct replica *r = &o->rep[i];
-
-		if (i == old || r->state != REP_OK || !r->has_value ||
-		    !same_record(&r->meta, &o->meta))
-			continue;
+	next = next_source(o);
+	if (next >= 0) {
 		c->counters[OC_SOURCE_SWITCHES]++;
-		if (!o->meta.is_mutable)
+		if (!o->meta.is_mutable || !same_record(&o->rep[next].meta, &o->meta))
 			forget_parts(o);
-		fetch_from(c, o, i);
+		fetch_from(c, o, (unsigned int)next);
 		return;
 	}
 	o->fetching = false;
-	kdd_op_report_get(c, o, -ETIMEDOUT, NULL);
+	o->best = -1;
+	forget_parts(o);
+	if (!o->reported)
+		kdd_op_substitute(c, o, start_replica);
 }
 
 /*
@@ -246,26 +278,38 @@ static void repair(struct kdd_op_engine *c, struct op *o)
 	}
 }
 
+static bool any_busy(const struct op *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nrep; i++)
+		if (o->rep[i].state == REP_BUSY)
+			return true;
+	return false;
+}
+
+/* Why a get found nothing: copies that did not verify, none held, or silence. */
+static int get_failure(const struct op *o)
+{
+	unsigned int i;
+
+	if (o->bad_copy)
+		return -EPERM;
+	for (i = 0; i < o->nrep; i++)
+		if (o->rep[i].state == REP_NONE)
+			return -ENOENT;
+	return -ETIMEDOUT;
+}
+
 static void get_progress(struct kdd_op_engine *c, struct op *o)
 {
-	unsigned int i, answered = 0;
-	bool busy = false;
-
-	for (i = 0; i < o->nrep; i++) {
-		busy |= o->rep[i].state == REP_BUSY;
-		answered += o->rep[i].state == REP_OK || o->rep[i].state == REP_NONE;
-	}
-	if (!o->reported && !o->fetching) {
-		/* An immutable value needs no second opinion; a mutable one waits for all. */
-		if (o->best >= 0 && (!o->rep[o->best].meta.is_mutable || !busy))
-			fetch_from(c, o, (unsigned int)o->best);
-		else if (!busy)
-			kdd_op_report_get(c, o, answered ? -ENOENT : -ETIMEDOUT, NULL);
-	}
-	busy = false;
-	for (i = 0; i < o->nrep; i++)
-		busy |= o->rep[i].state == REP_BUSY;
-	if (!o->reported || o->fetching || busy)
+	/* An immutable value needs no second opinion; a mutable one waits for all. */
+	if (!o->reported && !o->fetching && o->best >= 0 &&
+	    (!o->rep[o->best].meta.is_mutable || !any_busy(o)))
+		fetch_from(c, o, (unsigned int)o->best);
+	if (!o->reported && !o->fetching && !any_busy(o))
+		kdd_op_report_get(c, o, get_failure(o), NULL);
+	if (!o->reported || o->fetching || any_busy(o))
 		return;
 	if (o->found)
 		repair(c, o);
@@ -306,6 +350,13 @@ static void on_first_answer(struct kdd_op_engine *c, struct op *o, unsigned int 
 		return;
 	r->meta = v->rec;
 	r->meta.data = NULL;
+	/* A whole record is checked now: a forged one must not outbid the rest. */
+	if (v->rec.parts == 1 && !verifies(o, &v->rec, v->rec.data)) {
+		copy_unverified(c, o, i);
+		if (!o->reported)
+			kdd_op_substitute(c, o, start_replica);
+		return;
+	}
 	if (!beats_best(o, &v->rec) || o->fetching || o->reported)
 		return;
 	o->best = (int)i;

@@ -21,6 +21,7 @@
 #define KDD_PART_WINDOW		8	/* parts in flight to or from one replica */
 #define KDD_REQ_BUCKETS		1024	/* txid hash chains; a power of two */
 #define KDD_REQ_NONE		0xffff
+#define KDD_PUT_RESENDS		2	/* a replica that lost our parts is sent them again */
 
 enum rep_state {
 	REP_SPARE,	/* not asked: a substitute for one that fails */
@@ -37,6 +38,7 @@ struct replica {
 	bool refused;		/* put: REP_FAILED by a refusal of the record itself */
 	uint32_t next_part;	/* put: the next part to send; get: to ask for */
 	uint32_t parts_done;	/* put: parts acknowledged as held */
+	uint8_t resends;	/* put: times its lost parts were sent again */
 	bool has_value;		/* get: answered with a record... */
 	struct kdd_part meta;	/* ...whose metadata this is (data unused) */
 };
@@ -60,6 +62,8 @@ struct op {
 	int best;		/* get: the replica whose part 0 is in value, or -1 */
 	unsigned int source;	/* get: the replica the parts come from */
 	unsigned int inflight;	/* get: part requests to the source */
+	unsigned int outstanding;	/* requests awaiting an answer, all replicas */
+	bool bad_copy;		/* get: a replica's copy failed verification */
 	const char *why;
 	kdd_op_put_cb put_cb;
 	kdd_op_get_cb get_cb;
@@ -73,6 +77,7 @@ struct req {
 	uint8_t type;		/* KDHT_MSG_STORE or KDHT_MSG_FIND_VALUE */
 	uint8_t op, rep;
 	uint8_t tries;
+	bool token_retry;	/* resent once after ERROR UNVALIDATED */
 	uint16_t gen;
 	uint16_t next;		/* hash chain, or free list */
 	uint32_t txid;
@@ -83,7 +88,7 @@ struct req {
 enum op_counter {
 	OC_PUTS, OC_PUTS_OK, OC_GETS, OC_GETS_OK, OC_SENT, OC_RETRIES, OC_TIMEOUTS,
 	OC_REPLIES, OC_UNMATCHED, OC_BAD_REPLIES, OC_ERRORS, OC_SUBSTITUTES,
-	OC_SOURCE_SWITCHES, OC_REPAIRS, OC_COUNT
+	OC_SOURCE_SWITCHES, OC_REPAIRS, OC_RESENDS, OC_BAD_COPIES, OC_STALLED, OC_COUNT
 };
 
 struct kdd_op_engine {

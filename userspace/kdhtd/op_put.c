@@ -120,6 +120,28 @@ void kdd_op_put_failed(struct kdd_op_engine *c, struct op *o, unsigned int rep, 
 	put_progress(c, o);
 }
 
+/*
+ * Every part was acknowledged, yet the replica holds fewer than all: it
+ * dropped its reassembly (evicted or expired, PROTOCOL.md 9.2), so it is
+ * sent the record again from its first part, KDD_PUT_RESENDS times at
+ * most before it counts as failed. Returns true if parts are to be sent.
+ */
+static bool resend_lost(struct kdd_op_engine *c, struct op *o, unsigned int i)
+{
+	struct replica *r = &o->rep[i];
+
+	kdd_op_cancel(c, o, (int)i);
+	if (r->resends >= KDD_PUT_RESENDS) {
+		kdd_op_put_failed(c, o, i, 0);
+		return false;
+	}
+	r->resends++;
+	c->counters[OC_RESENDS]++;
+	r->next_part = 0;
+	r->parts_done = 0;
+	return true;
+}
+
 void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
 		       const struct kdd_ack *a)
 {
@@ -142,6 +164,8 @@ void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
 		put_progress(c, o);
 		return;
 	}
+	if (r->parts_done >= o->meta.parts && !resend_lost(c, o, i))
+		return;
 	if (send_parts(c, o, i))
 		kdd_op_put_failed(c, o, i, 0);
 }

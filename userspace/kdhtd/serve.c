@@ -12,7 +12,7 @@ const char *const kdd_serve_counter_names[] = {
 	"store_requests", "find_requests", "stored", "found", "not_found",
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
-	"partial_evicted", "partial_expired", "send_error",
+	"partial_evicted", "partial_expired", "send_error", "unvalidated",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -283,21 +283,71 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 	s->nstaged++;
 }
 
-/* A retransmitted part of a record already committed: say so again. */
+/*
+ * A retransmitted part of a signed record already committed: say so again.
+ * Only a signature names the whole record a part belongs to; a part of an
+ * unsigned (immutable) one is reassembled with the rest and the whole is
+ * compared by the store, so that other bytes under a held key are refused
+ * (EXISTS) and never acknowledged as held.
+ */
 static bool already_held(struct kdd_serve *s, const struct kdd_part *p, uint64_t now_s)
 {
 	struct kdd_record held;
 
-	return kdd_store_get(s->store, &p->key, now_s, &held, s->valbuf,
+	return p->has_sig &&
+	       kdd_store_get(s->store, &p->key, now_s, &held, s->valbuf,
 			     sizeof(s->valbuf)) == 0 &&
 	       held.seq == p->seq && held.len == p->total_len &&
-	       held.is_mutable == p->is_mutable;
+	       held.is_mutable == p->is_mutable && held.has_sig &&
+	       memcmp(held.sig, p->sig, KDD_SIG_LEN) == 0;
+}
+
+/*
+ * The slot a new reassembly takes: a free one, else the oldest of a source
+ * or publisher at its share (KDD_PARTIALS_PER_*) so that one sender cannot
+ * push out the others', else the oldest of all. An evicted reassembly is
+ * reported by the next part's parts_held, and its sender resends.
+ */
+static struct kdd_partial *partial_slot(struct kdd_serve *s, const struct kdd_msg *m,
+					const struct kdd_part *p)
+{
+	struct kdd_partial *q, *oldest = NULL, *free_slot = NULL, *own_oldest = NULL;
+	unsigned int i, from_source = 0, from_publisher = 0;
+	bool same_source, same_publisher;
+
+	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
+		q = &s->partials[i];
+		if (!q->used) {
+			free_slot = free_slot ? free_slot : q;
+			continue;
+		}
+		if (!oldest || q->started_ms < oldest->started_ms)
+			oldest = q;
+		same_source = kd_addr_equal(&q->from, &m->from);
+		same_publisher = p->has_publisher && q->meta.has_publisher &&
+				 kd_id_equal(&q->meta.publisher, &p->publisher);
+		from_source += same_source;
+		from_publisher += same_publisher;
+		if ((same_source || same_publisher) &&
+		    (!own_oldest || q->started_ms < own_oldest->started_ms))
+			own_oldest = q;
+	}
+	if (from_source >= KDD_PARTIALS_PER_SOURCE ||
+	    from_publisher >= KDD_PARTIALS_PER_PUBLISHER)
+		q = own_oldest;
+	else
+		q = free_slot ? free_slot : oldest;
+	if (q->used) {
+		partial_drop(q);
+		s->counters[KDD_SERVE_PARTIAL_EVICTED]++;
+	}
+	return q;
 }
 
 static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_msg *m,
 					const struct kdd_part *p, uint64_t now_ms)
 {
-	struct kdd_partial *q, *oldest = NULL;
+	struct kdd_partial *q;
 	unsigned int i;
 
 	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
@@ -307,18 +357,7 @@ static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_ms
 		    q->meta.total_len == p->total_len)
 			return q;
 	}
-	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
-		q = &s->partials[i];
-		if (!q->used)
-			break;
-		if (!oldest || q->started_ms < oldest->started_ms)
-			oldest = q;
-	}
-	if (i == KDD_MAX_PARTIALS) {
-		partial_drop(oldest);
-		s->counters[KDD_SERVE_PARTIAL_EVICTED]++;
-		q = oldest;
-	}
+	q = partial_slot(s, m, p);
 	q->buf = malloc(p->total_len);
 	if (!q->buf)
 		return NULL;
@@ -340,6 +379,13 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 	int rc;
 
 	s->counters[KDD_SERVE_STORE]++;
+	/* Storage is paid for by a source that proved its address; the ERROR
+	 * carries the token it retries with. */
+	if (!m->validated) {
+		s->counters[KDD_SERVE_UNVALIDATED]++;
+		send_error(s, m, KDHT_ERR_UNVALIDATED);
+		return;
+	}
 	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);

@@ -24,6 +24,8 @@
 #include "vmsg.h"
 
 #define KDD_MAX_PARTIALS	16	/* multi-part STOREs being reassembled */
+#define KDD_PARTIALS_PER_SOURCE	4	/* of which one source address holds at most */
+#define KDD_PARTIALS_PER_PUBLISHER 4	/* and one publisher */
 #define KDD_PARTIAL_TIMEOUT_MS	15000	/* an unfinished one is dropped after */
 #define KDD_COMMIT_BATCH	1024	/* records staged for one transaction at most */
 #define KDD_COMMIT_DELAY_MS	5	/* the oldest staged record waits at most */
@@ -35,6 +37,7 @@ enum kdd_serve_counter {
 	KDD_SERVE_STORAGE_FULL, KDD_SERVE_STORAGE_ERROR, KDD_SERVE_UNKNOWN_TYPE,
 	KDD_SERVE_REPLY_CUT,
 	KDD_SERVE_PARTIAL_EVICTED, KDD_SERVE_PARTIAL_EXPIRED, KDD_SERVE_SEND_ERROR,
+	KDD_SERVE_UNVALIDATED,
 	KDD_SERVE_COUNT
 };
 

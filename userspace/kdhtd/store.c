@@ -27,11 +27,13 @@ struct kdd_store {
 	struct kdd_store_params p;
 	struct kd_id sweep_from;
 	bool sweep_wrapped;
+	size_t map_size;	/* now: grown from p.map_size, or the file's size */
 };
 
 void kdd_store_params_default(struct kdd_store_params *p)
 {
 	p->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
+	p->max_map_size = KDD_STORE_DEFAULT_MAX_MAP_SIZE;
 	p->default_ttl_s = KDD_DEFAULT_TTL_S;
 	p->max_ttl_s = KDD_MAX_TTL_S;
 	p->max_value = KDD_MAX_VALUE;
@@ -71,6 +73,32 @@ static int open_databases(struct kdd_store *st)
 	return mdb_txn_commit(txn);
 }
 
+/* The map size in use: an existing file larger than asked for sets it. */
+static size_t map_size_of(MDB_env *env)
+{
+	MDB_envinfo info;
+
+	return mdb_env_info(env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+/*
+ * A full map doubles, up to max_map_size, before a put is refused. LMDB
+ * allows it only with no transaction of ours open: the caller has aborted
+ * its own and retries in a fresh one. Returns true if the map grew.
+ */
+static bool grow_map(struct kdd_store *st)
+{
+	size_t next;
+
+	if (!st->map_size || st->map_size >= st->p.max_map_size)
+		return false;
+	next = st->map_size > st->p.max_map_size / 2 ? st->p.max_map_size : 2 * st->map_size;
+	if (mdb_env_set_mapsize(st->env, next))
+		return false;
+	st->map_size = map_size_of(st->env);
+	return true;
+}
+
 int kdd_store_open(struct kdd_store **out, const char *dir,
 		   const struct kdd_store_params *p, const char **err_msg)
 {
@@ -108,6 +136,7 @@ int kdd_store_open(struct kdd_store **out, const char *dir,
 	if (rc)
 		goto err_env;
 	*err_msg = NULL;
+	st->map_size = map_size_of(st->env);
 	*out = st;
 	return 0;
 
@@ -251,21 +280,36 @@ static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_recor
 	return 0;
 }
 
-int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
-		  uint32_t ttl_s, uint64_t now)
+/* One put in a transaction of its own; *map_full: it failed for want of map. */
+static int put_alone(struct kdd_store *st, const struct kdd_record *rec, uint32_t ttl_s,
+		     uint64_t now, bool *map_full)
 {
 	MDB_txn *txn;
 	int rc, fatal;
 
+	*map_full = false;
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
 		return errno_of_lmdb(rc);
 	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal);
-	if (fatal || rc) {
+	if (!fatal && !rc)
+		fatal = mdb_txn_commit(txn);
+	else
 		mdb_txn_abort(txn);
-		return fatal ? errno_of_lmdb(fatal) : rc;
-	}
-	return errno_of_lmdb(mdb_txn_commit(txn));
+	*map_full = fatal == MDB_MAP_FULL;
+	return fatal ? errno_of_lmdb(fatal) : rc;
+}
+
+int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
+		  uint32_t ttl_s, uint64_t now)
+{
+	bool map_full;
+	int rc;
+
+	do
+		rc = put_alone(st, rec, ttl_s, now, &map_full);
+	while (map_full && grow_map(st));
+	return rc;
 }
 
 void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigned int n,

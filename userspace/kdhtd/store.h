@@ -15,6 +15,7 @@
 #include "kd_types.h"
 
 #define KDD_STORE_DEFAULT_MAP_SIZE	(64u << 20)	/* bytes: 64 MiB */
+#define KDD_STORE_DEFAULT_MAX_MAP_SIZE	(1024u << 20)	/* a full map grows to: 1 GiB */
 #define KDD_MAX_VALUE			(64u * 1024)	/* largest value: 64 KiB */
 #define KDD_DEFAULT_TTL_S		(24u * 3600)	/* a STORE without expiry */
 #define KDD_MAX_TTL_S			(48u * 3600)	/* no record lives longer */
@@ -25,6 +26,7 @@
 
 struct kdd_store_params {
 	size_t map_size;
+	size_t max_map_size;	/* a full map doubles up to this before puts are refused */
 	uint32_t default_ttl_s;
 	uint32_t max_ttl_s;
 	uint32_t max_value;

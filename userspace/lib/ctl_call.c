@@ -109,8 +109,7 @@ static int call_fd(int fd, const Kdhtctl__Request *req, int timeout_ms,
 	return rc;
 }
 
-int kdht_ctl_call(const char *path, const Kdhtctl__Request *req, int timeout_ms,
-		  Kdhtctl__Response **resp)
+int kdht_ctl_connect(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, rc;
@@ -126,6 +125,17 @@ int kdht_ctl_call(const char *path, const Kdhtctl__Request *req, int timeout_ms,
 		close(fd);
 		return rc;
 	}
+	return fd;
+}
+
+int kdht_ctl_call(const char *path, const Kdhtctl__Request *req, int timeout_ms,
+		  Kdhtctl__Response **resp)
+{
+	int fd, rc;
+
+	fd = kdht_ctl_connect(path);
+	if (fd < 0)
+		return fd;
 	rc = call_fd(fd, req, timeout_ms, resp);
 	close(fd);
 	return rc;

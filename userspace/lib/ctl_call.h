@@ -15,6 +15,9 @@
 /* The largest request or response, after its 4-byte big-endian length. */
 #define KDHT_CTL_MAX_FRAME	(128u * 1024)
 
+/* A connected socket to the daemon at path, or -ENOENT/-ECONNREFUSED/... */
+int kdht_ctl_connect(const char *path);
+
 /*
  * Connects to path, sends req and waits up to timeout_ms for the response.
  * Returns 0 and *resp (free with kdhtctl__response__free_unpacked), or
