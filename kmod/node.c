@@ -548,6 +548,21 @@ static void kdht_node_free(struct kdht_node *node)
 }
 
 /* A node with its core and rate limiter, not yet reachable from anywhere. */
+/* The locks, queues, timer and work of a new node, not yet running. */
+static void kdht_node_init_state(struct kdht_node *node, struct kdht_net *kn,
+				 const struct kdht_node_cfg *cfg)
+{
+	node->kn = kn;
+	node->params = cfg->params;
+	node->instance = ++kn->instances;
+	spin_lock_init(&node->lock);
+	spin_lock_init(&node->rl_lock);
+	__skb_queue_head_init(&node->txq);
+	__skb_queue_head_init(&node->evq);
+	timer_setup(&node->timer, kdht_node_timer, 0);
+	INIT_DELAYED_WORK(&node->rl_gc, kdht_node_rl_gc);
+}
+
 static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 					 const struct kdht_node_cfg *cfg)
 {
@@ -565,15 +580,7 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
-	node->kn = kn;
-	node->params = cfg->params;
-	node->instance = ++kn->instances;
-	spin_lock_init(&node->lock);
-	spin_lock_init(&node->rl_lock);
-	__skb_queue_head_init(&node->txq);
-	__skb_queue_head_init(&node->evq);
-	timer_setup(&node->timer, kdht_node_timer, 0);
-	INIT_DELAYED_WORK(&node->rl_gc, kdht_node_rl_gc);
+	kdht_node_init_state(node, kn, cfg);
 
 	ret = -ENOMEM;
 	size = kd_core_memsize(&node->params);

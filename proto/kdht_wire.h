@@ -104,7 +104,7 @@ enum kdht_error_code {
 	KDHT_ERR_STALE		= 7,	/* a mutable record older than the one held */
 	KDHT_ERR_UNAVAILABLE	= 8,	/* no daemon behind the routing node */
 	KDHT_ERR_EXISTS		= 9,	/* another immutable value is held under the key */
-	KDHT_ERR_UNVALIDATED	= 10,	/* a STORE from an unvalidated source: retry with the token */
+	KDHT_ERR_UNVALIDATED	= 10,	/* STORE from an unvalidated source: retry, token in hand */
 };
 
 #endif /* KDHT_WIRE_H */

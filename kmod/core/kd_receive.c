@@ -136,6 +136,7 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 		if (h->type == KDHT_MSG_ERROR &&
 		    kd_decode_error(in->body, in->body_len, &code) == KD_R_OK) {
 			in->upcall = true;
+			kd_token_store(c, from, h->token);
 			kd_core_heard(c, now, from, in, len, 0);
 			return KD_R_OK;
 		}
@@ -236,13 +237,55 @@ static bool kd_is_request(const struct kd_hdr *h)
 	       !(h->flags & KDHT_F_REPLY);
 }
 
+/*
+ * Answers PING and FIND_NODE here, marks anything else for the host; sets
+ * *reply_len to the bytes this datagram may draw from us.
+ */
+static int kd_core_dispatch(struct kd_core *c, const struct kd_node *sender,
+			    struct kd_input *in, size_t *reply_len)
+{
+	const struct kd_addr *from = &sender->addr;
+	struct kd_find_node fn;
+	struct kd_hdr rh;
+	int r;
+
+	switch (in->hdr.type) {
+	case KDHT_MSG_PING:
+		r = kd_decode_empty(in->body, in->body_len);
+		if (r)
+			return r;
+		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
+		*reply_len = kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0);
+		kd_send(c, from, *reply_len);
+		break;
+	case KDHT_MSG_FIND_NODE:
+		r = kd_decode_find_node(in->body, in->body_len, &fn);
+		if (r)
+			return r;
+		*reply_len = kd_answer_find_node(c, from, &fn, in);
+		break;
+	default:
+		in->upcall = true;
+		in->has_key = kd_decode_key(in->body, in->body_len, &in->key);
+		/*
+		 * A request handed up may be answered with its whole budget. A
+		 * reply to the daemon's request brings a fresh token, which
+		 * keeps its next STOREs to that replica validated.
+		 */
+		if (kd_is_request(&in->hdr))
+			*reply_len = in->reply_budget;
+		else
+			kd_token_store(c, sender, in->hdr.token);
+		break;
+	}
+	return KD_R_OK;
+}
+
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in)
 {
-	struct kd_find_node fn;
 	struct kd_node sender;
 	size_t reply_len = 0;
-	struct kd_hdr rh;
 	int r;
 
 	c->now = now;
@@ -266,30 +309,9 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		if (r)
 			return r;
 	}
-
-	switch (in->hdr.type) {
-	case KDHT_MSG_PING:
-		r = kd_decode_empty(in->body, in->body_len);
-		if (r)
-			return r;
-		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
-		reply_len = kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0);
-		kd_send(c, from, reply_len);
-		break;
-	case KDHT_MSG_FIND_NODE:
-		r = kd_decode_find_node(in->body, in->body_len, &fn);
-		if (r)
-			return r;
-		reply_len = kd_answer_find_node(c, from, &fn, in);
-		break;
-	default:
-		in->upcall = true;
-		in->has_key = kd_decode_key(in->body, in->body_len, &in->key);
-		/* A request handed up may be answered with its whole budget. */
-		if (kd_is_request(&in->hdr))
-			reply_len = in->reply_budget;
-		break;
-	}
+	r = kd_core_dispatch(c, &sender, in, &reply_len);
+	if (r)
+		return r;
 	kd_core_heard(c, now, &sender, in, len, reply_len);
 	return KD_R_OK;
 }

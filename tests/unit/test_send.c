@@ -170,6 +170,60 @@ static void test_decode_key_bounds(void **state)
 	assert_false(kd_decode_key(body, 2 + KDHT_ID_LEN, &key));
 }
 
+/* A STORE from a, as the daemon sends one, taken in by b. */
+static void store_a_to_b(struct kd_input *in, u32 *txid)
+{
+	struct kd_value_msg m = { .type = KDHT_MSG_STORE };
+	u8 body[64];
+	struct kd_id key;
+
+	memset(key.b, 0x42, sizeof(key.b));
+	m.body = body;
+	m.body_len = keyed_body(body, &key);
+	*txid = 0;
+	assert_int_equal(kd_core_send(a.c, &b.addr, &m, txid), 0);
+	assert_int_equal(kd_core_input(b.c, 2, &a.addr, a.sent, a.sent_len, in), KD_R_OK);
+}
+
+/*
+ * The token a value reply carries (an acknowledgement, or an ERROR refusing
+ * an unvalidated STORE) validates the next STORE to that node.
+ */
+static void reply_token_validates(bool refuse)
+{
+	struct kd_value_msg ack = { .type = KDHT_MSG_STORE_ACK, .flags = KDHT_F_REPLY };
+	u8 body[64];
+	struct kd_input in;
+	struct kd_id key;
+	u32 txid;
+
+	store_a_to_b(&in, &txid);
+	assert_false(in.validated);
+	if (refuse) {
+		kd_core_refuse(b.c, &a.addr, &in, KDHT_ERR_UNVALIDATED);
+	} else {
+		memset(key.b, 0x42, sizeof(key.b));
+		ack.txid = txid;
+		ack.body = body;
+		ack.body_len = keyed_body(body, &key);
+		assert_int_equal(kd_core_send(b.c, &a.addr, &ack, NULL), 0);
+	}
+	assert_int_equal(kd_core_input(a.c, 3, &b.addr, b.sent, b.sent_len, &in), KD_R_OK);
+	assert_true(in.upcall);
+	store_a_to_b(&in, &txid);
+	assert_true(in.validated);
+}
+
+static void test_ack_token_validates_next_store(void **state)
+{
+	reply_token_validates(false);
+}
+
+static void test_error_token_validates_next_store(void **state)
+{
+	reply_token_validates(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +232,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_without_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large_sends_nothing, setup, teardown),
 		cmocka_unit_test(test_decode_key_bounds),
+		cmocka_unit_test_setup_teardown(test_ack_token_validates_next_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_token_validates_next_store, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
