@@ -15,14 +15,7 @@ if [ -d /sys/module/kdht ]; then
 	echo "kdht.ko is loaded here: nothing to check"
 	exit 0
 fi
-dir=$(mktemp -d /tmp/kdhtd-auto.XXXXXX)
-port=$((40000 + $$ % 20000))
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
+scratch auto
 
 err=$("$kdhtd" --config /dev/null --backend kernel --state-dir "$dir/k" \
 	--socket "$dir/k.sock" --port $port 2>&1)

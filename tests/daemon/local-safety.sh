@@ -12,14 +12,7 @@ set -u
 
 kdhtd=$1
 dhtctl=$2
-dir=$(mktemp -d /tmp/kdhtd-local.XXXXXX)
-port=$((40000 + $$ % 20000))
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
+scratch local
 
 # kdhtd_on STATE SOCKET PORT: a user-backend daemon on loopback, for 30 s at most.
 kdhtd_on() {

@@ -22,3 +22,17 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# scratch NAME: a directory $dir and a port $port of this test's own, and
+# $pid, a daemon the test may start; all gone when the test exits.
+scratch() {
+	dir=$(mktemp -d "/tmp/kdhtd-$1.XXXXXX")
+	port=$((40000 + $$ % 20000))
+	pid=""
+	trap scratch_cleanup EXIT INT TERM
+}
+
+scratch_cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
+	rm -rf "$dir"
+}

@@ -156,15 +156,21 @@ int kernel_node(struct dhtctl_cmd *c)
 	return ret;
 }
 
+/* The address argument of bootstrap and ping, and a netlink socket to use it on. */
+static int open_nl_addr(struct dhtctl_cmd *c, struct kd_addr *a, struct kdnl **nl)
+{
+	if (dhtctl_arg_addr(c->argv[0], a))
+		return DHTCTL_USAGE;
+	return open_nl(nl);
+}
+
 int kernel_bootstrap(struct dhtctl_cmd *c)
 {
 	struct kd_addr a;
 	struct kdnl *nl;
 	int ret;
 
-	if (dhtctl_arg_addr(c->argv[0], &a))
-		return DHTCTL_USAGE;
-	ret = open_nl(&nl);
+	ret = open_nl_addr(c, &a, &nl);
 	if (ret)
 		return ret;
 	ret = kdnl_add_contact(nl, &a);
@@ -184,9 +190,7 @@ int kernel_ping(struct dhtctl_cmd *c)
 	struct kdnl *nl;
 	int ret;
 
-	if (dhtctl_arg_addr(c->argv[0], &a))
-		return DHTCTL_USAGE;
-	ret = open_nl(&nl);
+	ret = open_nl_addr(c, &a, &nl);
 	if (ret)
 		return ret;
 	ret = kdnl_ping(nl, &a, dhtctl_timeout_ms(c, PING_TIMEOUT_S), &ev);

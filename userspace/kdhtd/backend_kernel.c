@@ -67,23 +67,30 @@ static void node_from_peer(struct kd_node *out, const struct kdnl_peer *p)
 	out->addr = p->addr;
 }
 
-static int waiter_get(struct kernel_backend *k, bool is_lookup, uint32_t *cookie)
+/*
+ * A free waiter for a ping or a lookup that reports to arg, and the cookie
+ * its request carries; NULL with *err set when stopped or all are busy.
+ */
+static struct kernel_waiter *waiter_start(struct kernel_backend *k, bool is_lookup, void *arg,
+					  uint32_t *cookie, int *err)
 {
 	unsigned int i;
 
-	for (i = 0; i < KERNEL_MAX_WAITERS; i++) {
+	*err = k->stopped ? -ESHUTDOWN : -ENOSPC;
+	for (i = 0; i < KERNEL_MAX_WAITERS && !k->stopped; i++) {
 		struct kernel_waiter *w = &k->w[i];
 
 		if (w->used)
 			continue;
 		w->used = true;
 		w->is_lookup = is_lookup;
+		w->arg = arg;
 		w->gen++;
 		w->deadline = kdd_mono_ms() + KERNEL_WAIT_MS;
 		*cookie = ((uint32_t)w->gen << 16) | i;
-		return (int)i;
+		return w;
 	}
-	return -ENOSPC;
+	return NULL;
 }
 
 static void waiter_fail(struct kernel_waiter *w)
@@ -211,19 +218,17 @@ static int kernel_lookup(struct kdd_backend *b, const struct kd_id *target, kdd_
 			 void *arg)
 {
 	struct kernel_backend *k = to_kernel(b);
+	struct kernel_waiter *w;
 	uint32_t cookie;
-	int slot, rc;
+	int rc;
 
-	if (k->stopped)
-		return -ESHUTDOWN;
-	slot = waiter_get(k, true, &cookie);
-	if (slot < 0)
-		return slot;
-	k->w[slot].lookup_cb = cb;
-	k->w[slot].arg = arg;
+	w = waiter_start(k, true, arg, &cookie, &rc);
+	if (!w)
+		return rc;
+	w->lookup_cb = cb;
 	rc = kdnl_lookup_start(k->async_nl, target->b, cookie);
 	if (rc)
-		k->w[slot].used = false;
+		w->used = false;
 	return rc;
 }
 
@@ -231,19 +236,17 @@ static int kernel_ping(struct kdd_backend *b, const struct kd_addr *to, kdd_ping
 		       void *arg)
 {
 	struct kernel_backend *k = to_kernel(b);
+	struct kernel_waiter *w;
 	uint32_t cookie;
-	int slot, rc;
+	int rc;
 
-	if (k->stopped)
-		return -ESHUTDOWN;
-	slot = waiter_get(k, false, &cookie);
-	if (slot < 0)
-		return slot;
-	k->w[slot].ping_cb = cb;
-	k->w[slot].arg = arg;
+	w = waiter_start(k, false, arg, &cookie, &rc);
+	if (!w)
+		return rc;
+	w->ping_cb = cb;
 	rc = kdnl_ping_start(k->async_nl, to, cookie);
 	if (rc)
-		k->w[slot].used = false;
+		w->used = false;
 	return rc;
 }
 
