@@ -367,8 +367,11 @@ static void kdht_node_count_drop(struct kdht_net *kn, int reason)
 {
 	BUILD_BUG_ON(KD_R_SCOPE_V4_MAPPED - KD_R_TRUNCATED !=
 		     KDHT_STAT_DROP_SCOPE_V4_MAPPED - KDHT_STAT_DROP_TRUNCATED);
-	BUILD_BUG_ON(KD_R_SCOPE_V4_MAPPED + 1 != KD_R_COUNT);
-	if (reason >= KD_R_TRUNCATED && reason < KD_R_COUNT)
+	BUILD_BUG_ON(KD_R_BAD_TAG + 1 != KD_R_COUNT);
+	/* bad_tag came later than the stats that follow the scope ones. */
+	if (reason == KD_R_BAD_TAG)
+		kdht_stat_inc(kn, KDHT_STAT_DROP_BAD_TAG);
+	else if (reason >= KD_R_TRUNCATED && reason < KD_R_COUNT)
 		kdht_stat_inc(kn, KDHT_STAT_DROP_TRUNCATED + reason - KD_R_TRUNCATED);
 }
 

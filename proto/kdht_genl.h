@@ -196,6 +196,7 @@ enum kdht_stat {
 	KDHT_STAT_DROP_OVERSIZE,	/* over KDHT_MAX_DATAGRAM, not copied */
 	KDHT_STAT_DROP_BROADCAST,	/* sent to a broadcast or multicast address */
 	KDHT_STAT_TX_REFUSED_BROADCAST,	/* we never send to one */
+	KDHT_STAT_DROP_BAD_TAG,		/* closed mesh: no valid tag; open: a tagged one */
 	KDHT_STAT_COUNT
 };
 

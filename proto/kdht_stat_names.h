@@ -58,6 +58,7 @@ static const char *const kdht_stat_names[KDHT_STAT_COUNT] = {
 	[KDHT_STAT_DROP_OVERSIZE] = "drop_oversize",
 	[KDHT_STAT_DROP_BROADCAST] = "drop_broadcast",
 	[KDHT_STAT_TX_REFUSED_BROADCAST] = "tx_refused_broadcast",
+	[KDHT_STAT_DROP_BAD_TAG] = "drop_bad_tag",
 };
 
 #endif /* KDHT_STAT_NAMES_H */

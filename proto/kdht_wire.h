@@ -31,12 +31,24 @@
  *  20  u8  sender[32] the sender's node id
  */
 #define KDHT_HDR_LEN		52
+#define KDHT_OFF_FLAGS		4
 #define KDHT_MAX_BODY		(KDHT_MAX_DATAGRAM - KDHT_HDR_LEN)
 
 /* The header's flags. Unknown flags are ignored. */
 #define KDHT_F_REPLY		0x01	/* a reply to txid */
 #define KDHT_F_PADDED		0x02	/* the body ends in padding, see below */
 #define KDHT_F_CLIENT		0x04	/* sender answers no requests: never add it to a table */
+#define KDHT_F_TAGGED		0x08	/* a closed mesh's datagram: ends in the tag below */
+
+/*
+ * Closed mesh (PROTOCOL.md "Closed mesh"): every datagram carries
+ * KDHT_F_TAGGED and ends in a KDHT_TAG_LEN-byte trailer, SipHash-2-4-128
+ * under the mesh's tag key over every byte before it. body_len does not
+ * count the trailer: the datagram is KDHT_HDR_LEN + body_len + KDHT_TAG_LEN
+ * bytes, so header and body together stay within KDHT_MAX_TAGGED_PLAIN.
+ */
+#define KDHT_TAG_LEN		16
+#define KDHT_MAX_TAGGED_PLAIN	(KDHT_MAX_DATAGRAM - KDHT_TAG_LEN)
 
 /*
  * Padding (any type): with KDHT_F_PADDED the body's last two bytes are a u16

@@ -29,6 +29,7 @@ static const char * const kd_reason_names[KD_R_COUNT] = {
 	[KD_R_SCOPE_LINK_LOCAL]	= "scope_link_local",
 	[KD_R_SCOPE_PRIVATE]	= "scope_private",
 	[KD_R_SCOPE_V4_MAPPED]	= "scope_v4_mapped",
+	[KD_R_BAD_TAG]		= "bad_tag",
 };
 
 const char *kd_reason_name(unsigned int reason)

@@ -37,6 +37,8 @@ enum kd_reason {
 	KD_R_SCOPE_LINK_LOCAL,
 	KD_R_SCOPE_PRIVATE,
 	KD_R_SCOPE_V4_MAPPED,	/* from anyone: a mapped address is an IPv4 one */
+	/* Closed mesh: no valid tag. Open node: a closed mesh's tagged datagram. */
+	KD_R_BAD_TAG,
 	KD_R_COUNT
 };
 

@@ -161,13 +161,45 @@ int kd_core_send(struct kd_core *c, const struct kd_addr *to,
 	size_t len;
 
 	kd_core_make_hdr(c, &h, m->type, m->flags, to, m->txid);
-	len = kd_encode(c->pkt, sizeof(c->pkt), &h, m->body, m->body_len, m->pad_to);
+	len = kd_encode(c->pkt, kd_pkt_cap(c), &h, m->body, m->body_len,
+			KD_MIN(m->pad_to, kd_pkt_cap(c)));
 	if (!len)
 		return -EMSGSIZE;
 	if (txid)
 		*txid = h.txid;
 	kd_send(c, to, len);
 	return 0;
+}
+
+size_t kd_tag_append(struct kd_core *c, size_t len)
+{
+	if (len > KDHT_MAX_TAGGED_PLAIN)
+		return 0;
+	c->pkt[KDHT_OFF_FLAGS] |= KDHT_F_TAGGED;
+	kd_siphash128(c->tag_key, c->pkt, len, c->pkt + len);
+	return len + KDHT_TAG_LEN;
+}
+
+/* memset that the compiler may not drop: the key must not outlive its use. */
+static void kd_wipe(u8 *p, size_t len)
+{
+	volatile u8 *v = p;
+
+	while (len--)
+		*v++ = 0;
+}
+
+void kd_core_set_mesh_key(struct kd_core *c, const u8 *tag_key)
+{
+	kd_wipe(c->tag_key, sizeof(c->tag_key));
+	c->closed = !!tag_key;
+	if (tag_key)
+		memcpy(c->tag_key, tag_key, sizeof(c->tag_key));
+}
+
+bool kd_core_closed(const struct kd_core *c)
+{
+	return c->closed;
 }
 
 static int kd_req_alloc(struct kd_core *c)
@@ -251,11 +283,11 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 		fn.target = c->lk[li].l.target;
 		fn.want = KD_WANT_ALL;
 		fn.count = c->p.k;
-		len = kd_encode_find_node(c->pkt, sizeof(c->pkt), &h, &fn,
+		len = kd_encode_find_node(c->pkt, kd_pkt_cap(c), &h, &fn,
 					  tok ? 0 : kd_nodes_size(fn.count) + KDHT_HDR_LEN);
 	} else {
 		h.type = KDHT_MSG_PING;
-		len = kd_encode(c->pkt, sizeof(c->pkt), &h, NULL, 0,
+		len = kd_encode(c->pkt, kd_pkt_cap(c), &h, NULL, 0,
 				tok || kind == KD_REQ_PROBE ? 0 : KD_PING_PADDED);
 	}
 	rq->to = *to;

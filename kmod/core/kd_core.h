@@ -59,7 +59,8 @@ struct kd_input {
 	const u8 *body;		/* unpadded body, inside the caller's datagram */
 	size_t body_len;
 	bool validated;		/* token valid, or the source answered us before */
-	size_t reply_budget;	/* kd_reply_budget() for this message */
+	/* kd_reply_budget() for this message; in a closed mesh, before the tag */
+	size_t reply_budget;
 	bool upcall;		/* a value message: the host hands it up */
 	/* Answered, but cut to reply_budget: the host counts KD_R_UNVALIDATED. */
 	bool reply_cut;
@@ -96,7 +97,10 @@ int kd_core_init(void *mem, size_t len, const struct kd_params *p,
 		 const struct kd_io *io, struct kd_core **out);
 
 /*
- * One datagram from `from`. Returns KD_R_OK when it was accepted (answered
+ * One datagram from `from`. In a closed mesh its tag is checked first (else
+ * KD_R_BAD_TAG, before the limiter and before anything is learnt) and
+ * stripped: in->body and in->reply_budget never count it. Returns KD_R_OK
+ * when it was accepted (answered
  * here, or in->upcall set for the host to hand up, with in->key when the
  * body starts with one), or the reason it was dropped. Replies are matched
  * first and never limited; a request must then pass io->admit (else
@@ -150,6 +154,16 @@ int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr);
  * -EINVAL if p changes a sizing field or is out of bounds.
  */
 int kd_core_set_params(struct kd_core *c, const struct kd_params *p);
+
+/*
+ * Closes the mesh under tag_key (KD_SECRET_LEN bytes, derived from the mesh
+ * key, PROTOCOL.md "Closed mesh"), or opens it with NULL, the old key wiped.
+ * Closed, kd_core_input() drops every datagram without a valid tag as
+ * KD_R_BAD_TAG before reading anything else of it, and every datagram sent
+ * is tagged; open, a tagged datagram is dropped as KD_R_BAD_TAG.
+ */
+void kd_core_set_mesh_key(struct kd_core *c, const u8 *tag_key);
+bool kd_core_closed(const struct kd_core *c);
 
 const struct kd_params *kd_core_params(const struct kd_core *c);
 const struct kd_id *kd_core_self(const struct kd_core *c);

@@ -99,6 +99,9 @@ struct kd_core {
 	u64 now;		/* the time of the call in progress */
 	u64 due;		/* kd_core_next_due()'s answer, while due_valid */
 	u8 due_valid;
+	/* A closed mesh: every datagram in and out is tagged under tag_key. */
+	u8 closed;
+	u8 tag_key[KD_SECRET_LEN];
 	/* Scratch for one call at a time; kept here to keep stack frames small. */
 	u8 pkt[KDHT_MAX_DATAGRAM];
 	struct kd_nodes nodes;
@@ -112,8 +115,22 @@ static inline void kd_emit(struct kd_core *c, const struct kd_event *ev)
 		c->io.event(c->io.ctx, ev);
 }
 
+/*
+ * The most a datagram may hold before its tag, and so the capacity every
+ * encoder of the core is given: in a closed mesh the tag's room is kept.
+ */
+static inline size_t kd_pkt_cap(const struct kd_core *c)
+{
+	return c->closed ? KDHT_MAX_TAGGED_PLAIN : KDHT_MAX_DATAGRAM;
+}
+
+/* In a closed mesh: flags and tags the len bytes in c->pkt; the length to send, or 0. */
+size_t kd_tag_append(struct kd_core *c, size_t len);
+
 static inline void kd_send(struct kd_core *c, const struct kd_addr *to, size_t len)
 {
+	if (len && c->closed)
+		len = kd_tag_append(c, len);
 	if (len && c->io.send)
 		c->io.send(c->io.ctx, to, c->pkt, len);
 }

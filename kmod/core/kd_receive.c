@@ -206,7 +206,7 @@ static size_t kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
 		in->reply_cut = true;
 	}
 	kd_core_make_hdr(c, &rh, KDHT_MSG_NODES, KDHT_F_REPLY, from, in->hdr.txid);
-	len = kd_encode_nodes(c->pkt, sizeof(c->pkt), &rh, c->closest, n);
+	len = kd_encode_nodes(c->pkt, kd_pkt_cap(c), &rh, c->closest, n);
 	kd_send(c, from, len);
 	return len;
 }
@@ -255,7 +255,7 @@ static int kd_core_dispatch(struct kd_core *c, const struct kd_node *sender,
 		if (r)
 			return r;
 		kd_core_make_hdr(c, &rh, KDHT_MSG_PONG, KDHT_F_REPLY, from, in->hdr.txid);
-		*reply_len = kd_encode(c->pkt, sizeof(c->pkt), &rh, NULL, 0, 0);
+		*reply_len = kd_encode(c->pkt, kd_pkt_cap(c), &rh, NULL, 0, 0);
 		kd_send(c, from, *reply_len);
 		break;
 	case KDHT_MSG_FIND_NODE:
@@ -281,6 +281,30 @@ static int kd_core_dispatch(struct kd_core *c, const struct kd_node *sender,
 	return KD_R_OK;
 }
 
+/*
+ * The closed mesh's gate, before anything else reads the datagram: closed,
+ * only a datagram flagged KDHT_F_TAGGED whose trailer is its tag passes, and
+ * *len loses the trailer; open, a flagged datagram is a closed mesh's and
+ * is not ours to answer.
+ */
+static int kd_tag_check(const struct kd_core *c, const u8 *pkt, size_t *len)
+{
+	bool flagged = *len > KDHT_OFF_FLAGS && (pkt[KDHT_OFF_FLAGS] & KDHT_F_TAGGED);
+	u8 tag[KDHT_TAG_LEN];
+	size_t plain;
+
+	if (!c->closed)
+		return flagged ? KD_R_BAD_TAG : KD_R_OK;
+	if (!flagged || *len < KDHT_HDR_LEN + KDHT_TAG_LEN || *len > KDHT_MAX_DATAGRAM)
+		return KD_R_BAD_TAG;
+	plain = *len - KDHT_TAG_LEN;
+	kd_siphash128(c->tag_key, pkt, plain, tag);
+	if (!kd_equal_ct(tag, pkt + plain, KDHT_TAG_LEN))
+		return KD_R_BAD_TAG;
+	*len = plain;
+	return KD_R_OK;
+}
+
 int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 		  const u8 *pkt, size_t len, struct kd_input *in)
 {
@@ -290,6 +314,9 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 
 	c->now = now;
 	memset(in, 0, sizeof(*in));
+	r = kd_tag_check(c, pkt, &len);
+	if (r)
+		return r;
 	r = kd_decode_hdr(pkt, len, &in->hdr, &in->body, &in->body_len);
 	if (r)
 		return r;
@@ -300,7 +327,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	sender.id = in->hdr.sender;
 	sender.addr = *from;
 	in->validated = kd_core_validated(c, from, &in->hdr);
-	in->reply_budget = kd_reply_budget(in->validated, len);
+	in->reply_budget = KD_MIN(kd_reply_budget(in->validated, len), kd_pkt_cap(c));
 	if (in->hdr.type == KDHT_MSG_PONG || in->hdr.type == KDHT_MSG_NODES ||
 	    in->hdr.type == KDHT_MSG_ERROR)
 		return kd_core_on_reply(c, now, &sender, in, len);
@@ -324,5 +351,5 @@ void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
 	if ((in->hdr.flags & KDHT_F_REPLY) || KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
 		return;
 	kd_core_make_hdr(c, &rh, KDHT_MSG_ERROR, KDHT_F_REPLY, from, in->hdr.txid);
-	kd_send(c, from, kd_encode_error(c->pkt, sizeof(c->pkt), &rh, code));
+	kd_send(c, from, kd_encode_error(c->pkt, kd_pkt_cap(c), &rh, code));
 }
