@@ -55,6 +55,8 @@ static const struct nla_policy kdht_policy[KDHT_A_MAX + 1] = {
 	[KDHT_A_TXID] = { .type = NLA_U32 },
 	[KDHT_A_PAYLOAD] = { .type = NLA_BINARY, .len = KDHT_MAX_BODY },
 	[KDHT_A_PAD_TO] = NLA_POLICY_MAX(NLA_U16, KDHT_MAX_DATAGRAM),
+	/* 16 bytes set the key, 0 clear it: checked in kdht_nl_apply_mesh(). */
+	[KDHT_A_MESH_KEY] = { .type = NLA_BINARY, .len = KD_SECRET_LEN },
 };
 
 static struct kdht_net *kdht_nl_net(struct genl_info *info)
@@ -150,7 +152,8 @@ static int kdht_nl_fill_node(struct sk_buff *skb, struct kdht_net *kn,
 	    nla_put_u16(skb, KDHT_A_SUBNET_TABLE, p->subnet_per_table) ||
 	    nla_put_u32(skb, KDHT_A_RL_RATE, p->rl_rate) ||
 	    nla_put_u32(skb, KDHT_A_RL_BURST, p->rl_burst) ||
-	    nla_put_u8(skb, KDHT_A_DAEMON, !!rcu_access_pointer(kn->daemon)))
+	    nla_put_u8(skb, KDHT_A_DAEMON, !!rcu_access_pointer(kn->daemon)) ||
+	    nla_put_u8(skb, KDHT_A_CLOSED, node && node->mesh_closed))
 		return -EMSGSIZE;
 	if (!node)
 		return 0;
@@ -211,15 +214,35 @@ static void kdht_nl_apply_params(struct genl_info *info, struct kd_params *p)
 		p->rl_burst = nla_get_u32(a[KDHT_A_RL_BURST]);
 }
 
-/* Must hold kn->lock. Parameters that size no memory, changed in place. */
-static int kdht_nl_set_running(struct kdht_node *node, const struct kd_params *p)
+/* KDHT_A_MESH_KEY into cfg: 16 bytes close the mesh, none open it. */
+static int kdht_nl_apply_mesh(struct genl_info *info, struct kdht_node_cfg *cfg)
 {
+	const struct nlattr *a = info->attrs[KDHT_A_MESH_KEY];
+
+	if (!a)
+		return 0;
+	if (nla_len(a) != 0 && nla_len(a) != KD_SECRET_LEN) {
+		GENL_SET_ERR_MSG(info, "a mesh key is 16 bytes, or none to open the mesh");
+		return -EINVAL;
+	}
+	cfg->mesh_closed = nla_len(a) == KD_SECRET_LEN;
+	if (cfg->mesh_closed)
+		memcpy(cfg->mesh_tag_key, nla_data(a), KD_SECRET_LEN);
+	return 0;
+}
+
+/* Must hold kn->lock. Parameters that size no memory and the mesh key, changed in place. */
+static int kdht_nl_set_running(struct kdht_node *node, const struct kdht_node_cfg *cfg)
+{
+	const struct kd_params *p = &cfg->params;
 	int ret;
 
 	spin_lock_bh(&node->lock);
 	ret = kd_core_set_params(node->core, p);
-	if (!ret)
+	if (!ret) {
 		node->params = *p;
+		kdht_node_set_mesh_locked(node, cfg);
+	}
 	spin_unlock_bh(&node->lock);
 	if (ret)
 		return ret;
@@ -245,6 +268,8 @@ static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		cfg.has_id = true;
 		spin_lock_bh(&node->lock);
 		cfg.id = *kd_core_self(node->core);
+		cfg.mesh_closed = node->mesh_closed;
+		memcpy(cfg.mesh_tag_key, node->mesh_tag_key, KD_SECRET_LEN);
 		spin_unlock_bh(&node->lock);
 	} else {
 		kd_params_default(&cfg.params);
@@ -265,13 +290,16 @@ static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		restart = true;
 	}
 	kdht_nl_apply_params(info, &cfg.params);
+	ret = kdht_nl_apply_mesh(info, &cfg);
+	if (ret)
+		goto out;
 	ret = kd_params_check(&cfg.params);
 	if (ret) {
 		GENL_SET_ERR_MSG(info, "parameter out of range");
 		goto out;
 	}
 	if (!restart) {
-		ret = kdht_nl_set_running(node, &cfg.params);
+		ret = kdht_nl_set_running(node, &cfg);
 		goto out;
 	}
 	ret = kdht_node_start(kn, &cfg);
@@ -281,6 +309,7 @@ static int kdht_nl_set_node(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "port in use");
 out:
 	mutex_unlock(&kn->lock);
+	memzero_explicit(cfg.mesh_tag_key, sizeof(cfg.mesh_tag_key));
 	return ret;
 }
 

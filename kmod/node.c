@@ -543,8 +543,27 @@ static void kdht_node_rl_gc(struct work_struct *work)
 	schedule_delayed_work(&node->rl_gc, msecs_to_jiffies(idle_ms));
 }
 
+/* The key in the node and in its core: set, or wiped when the mesh opens. */
+static void kdht_node_set_mesh(struct kdht_node *node, const struct kdht_node_cfg *cfg)
+{
+	memzero_explicit(node->mesh_tag_key, sizeof(node->mesh_tag_key));
+	node->mesh_closed = cfg->mesh_closed;
+	if (cfg->mesh_closed)
+		memcpy(node->mesh_tag_key, cfg->mesh_tag_key, sizeof(node->mesh_tag_key));
+	kd_core_set_mesh_key(node->core, cfg->mesh_closed ? cfg->mesh_tag_key : NULL);
+}
+
+void kdht_node_set_mesh_locked(struct kdht_node *node, const struct kdht_node_cfg *cfg)
+{
+	lockdep_assert_held(&node->lock);
+	kdht_node_set_mesh(node, cfg);
+}
+
 static void kdht_node_free(struct kdht_node *node)
 {
+	if (node->core)
+		kd_core_set_mesh_key(node->core, NULL);
+	memzero_explicit(node->mesh_tag_key, sizeof(node->mesh_tag_key));
 	kvfree(node->rl_mem);
 	kvfree(node->core_mem);
 	kfree(node);
@@ -610,6 +629,7 @@ static struct kdht_node *kdht_node_alloc(struct kdht_net *kn,
 			   kdht_node_now(), &io, &node->core);
 	if (ret)
 		goto err_free;
+	kdht_node_set_mesh(node, cfg);
 	kd_rl_init(&node->rl, node->rl_mem, node->params.rl_entries,
 		   node->params.rl_rate, node->params.rl_burst, rl_key);
 	kdht_obj_log("create", "node", "%p", node);

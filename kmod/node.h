@@ -107,6 +107,9 @@ struct kdht_node {
 	u16 port;
 	u32 instance;
 	struct kd_params params;
+	/* A closed mesh's tag key (as the core holds it), for a restart; wiped at free. */
+	bool mesh_closed;
+	u8 mesh_tag_key[KD_SECRET_LEN];
 
 	spinlock_t lock;		/* the core, req[], txq, evq */
 	struct kd_core *core;
@@ -145,6 +148,8 @@ struct kdht_node_cfg {
 	struct kd_id id;
 	bool has_id;
 	u16 port;
+	bool mesh_closed;	/* every datagram tagged under mesh_tag_key */
+	u8 mesh_tag_key[KD_SECRET_LEN];
 };
 
 /* Only with a node: the stats exist from the first node start on. */
@@ -197,6 +202,11 @@ int kdht_node_bootstrap(struct kdht_node *node, const struct kd_addr *addr);
 /* kd_core_send(): a value message from the daemon. -EMSGSIZE if too large. */
 int kdht_node_send(struct kdht_node *node, const struct kd_addr *to,
 		   const struct kd_value_msg *m);
+/*
+ * Must hold node->lock. Closes the node's mesh under cfg->mesh_tag_key, or
+ * opens it (the old key wiped) when !cfg->mesh_closed.
+ */
+void kdht_node_set_mesh_locked(struct kdht_node *node, const struct kdht_node_cfg *cfg);
 /* Netlink socket portid closed: its pending pings and lookups are dropped. */
 void kdht_node_requester_gone(struct kdht_node *node, u32 portid);
 

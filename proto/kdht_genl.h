@@ -7,8 +7,13 @@
  * the host (/proc/net/kdht shows counters, id, port and table size only).
  *
  * KDHT_CMD_GET_NODE    -> KDHT_A_RUNNING, ID, PORT, K, ALPHA, RETRIES,
- *                         SUBNET_*, RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered)
+ *                         SUBNET_*, RL_*, TABLE_SIZE, LOOKUPS, DAEMON (registered),
+ *                         CLOSED (in a closed mesh; the key is never returned)
  * KDHT_CMD_SET_NODE    [ID] [PORT] [K] [ALPHA] [RETRIES] [SUBNET_*] [RL_*]
+ *                      [MESH_KEY: the 16-byte tag key derived from the mesh
+ *                      key (PROTOCOL.md "Closed mesh") closes the mesh, an
+ *                      empty one opens it; kept across a restart, wiped when
+ *                      replaced or when the node goes]
  *                      starts the node if it is not running (PORT default:
  *                      the module parameter; ID default: random); a new ID
  *                      or PORT on a running node restarts it with an empty
@@ -112,6 +117,8 @@ enum kdht_attr {
 	KDHT_A_PAD_TO,		/* u16, pad the datagram to this size */
 	KDHT_A_PAD,		/* for 64-bit alignment of top-level u64 attributes */
 	KDHT_A_RETRIES,		/* u8, resends of a timed-out lookup request */
+	KDHT_A_MESH_KEY,	/* binary, 16 bytes (the tag key) or empty; never sent back */
+	KDHT_A_CLOSED,		/* u8, the node is in a closed mesh */
 	__KDHT_A_MAX
 };
 

@@ -180,18 +180,9 @@ size_t kd_tag_append(struct kd_core *c, size_t len)
 	return len + KDHT_TAG_LEN;
 }
 
-/* memset that the compiler may not drop: the key must not outlive its use. */
-static void kd_wipe(u8 *p, size_t len)
-{
-	volatile u8 *v = p;
-
-	while (len--)
-		*v++ = 0;
-}
-
 void kd_core_set_mesh_key(struct kd_core *c, const u8 *tag_key)
 {
-	kd_wipe(c->tag_key, sizeof(c->tag_key));
+	memzero_explicit(c->tag_key, sizeof(c->tag_key));
 	c->closed = !!tag_key;
 	if (tag_key)
 		memcpy(c->tag_key, tag_key, sizeof(c->tag_key));

@@ -27,6 +27,9 @@ typedef __u32 u32;
 typedef __u64 u64;
 typedef __s32 s32;
 typedef __s64 s64;
+
+/* The kernel's name for a memset the compiler may not drop (glibc 2.25+). */
+#define memzero_explicit(p, len) explicit_bzero(p, len)
 #endif
 
 /* Byte order on the wire is big-endian, read and written byte by byte. */

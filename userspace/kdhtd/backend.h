@@ -90,6 +90,8 @@ struct kdd_user_backend_params {
 	const char *bind6;	/* NULL: any; "" disables IPv6 */
 	uint16_t port;
 	uint32_t rcvbuf;	/* SO_RCVBUF of each socket; 0: the system's */
+	bool mesh_closed;	/* a closed mesh, every datagram tagged under: */
+	uint8_t mesh_tag_key[KD_SECRET_LEN];
 };
 
 /*
@@ -102,11 +104,12 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 
 /*
  * kdht.ko's node of this network namespace: started with our id and port
- * unless it already runs so, this daemon registered as its value handler.
- * -ENOENT when the module is not loaded.
+ * unless it already runs so, in the closed mesh of mesh_tag_key
+ * (KD_SECRET_LEN bytes) or, if NULL, an open one; this daemon registered
+ * as its value handler. -ENOENT when the module is not loaded.
  */
 int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_t port,
-			      const struct kd_id *self, const struct kdd_backend_host *host,
-			      const char **err_msg);
+			      const uint8_t *mesh_tag_key, const struct kd_id *self,
+			      const struct kdd_backend_host *host, const char **err_msg);
 
 #endif /* KDD_BACKEND_H */

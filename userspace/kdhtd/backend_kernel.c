@@ -393,9 +393,13 @@ static const struct kdd_backend_ops kernel_ops = {
 	.destroy = kernel_destroy,
 };
 
-/* Starts the namespace's node with our id and port unless it already runs. */
+/*
+ * Starts the namespace's node with our id and port unless it already runs
+ * so, and gives it our mesh key (mesh_tag_key, or NULL: an open mesh),
+ * whatever key it held before.
+ */
 static int ensure_node(struct kernel_backend *k, const struct kd_id *self, uint16_t port,
-		       const char **err_msg)
+		       const uint8_t *mesh_tag_key, const char **err_msg)
 {
 	struct kdnl_node_set set;
 	struct kdnl_node node;
@@ -406,17 +410,22 @@ static int ensure_node(struct kernel_backend *k, const struct kd_id *self, uint1
 		*err_msg = "reading the kernel node";
 		return rc;
 	}
+	memset(&set, 0, sizeof(set));
 	if (!node.running || memcmp(node.id, self->b, KDHT_ID_LEN) || node.port != port) {
-		memset(&set, 0, sizeof(set));
 		set.has_id = true;
 		memcpy(set.id, self->b, KDHT_ID_LEN);
 		set.has_port = true;
 		set.port = port;
-		rc = kdnl_set_node(k->nl, &set);
-		if (rc) {
-			*err_msg = "starting the kernel node";
-			return rc;
-		}
+	}
+	set.has_mesh_key = true;
+	set.mesh_closed = mesh_tag_key != NULL;
+	if (mesh_tag_key)
+		memcpy(set.mesh_tag_key, mesh_tag_key, sizeof(set.mesh_tag_key));
+	rc = kdnl_set_node(k->nl, &set);
+	sodium_memzero(set.mesh_tag_key, sizeof(set.mesh_tag_key));
+	if (rc) {
+		*err_msg = "starting the kernel node";
+		return rc;
 	}
 	memcpy(k->self.b, self->b, KDHT_ID_LEN);
 	k->port = port;
@@ -433,7 +442,7 @@ static void on_create_close(uv_handle_t *h)
 
 /* The netlink sockets, kdht.ko's node for us, and this daemon registered with it. */
 static int kernel_connect(struct kernel_backend *k, const struct kd_id *self, uint16_t port,
-			  const char **err_msg)
+			  const uint8_t *mesh_tag_key, const char **err_msg)
 {
 	int rc;
 
@@ -446,7 +455,7 @@ static int kernel_connect(struct kernel_backend *k, const struct kd_id *self, ui
 		*err_msg = rc == -ENOENT ? "kdht.ko is not loaded" : "opening generic netlink";
 		return rc;
 	}
-	rc = ensure_node(k, self, port, err_msg);
+	rc = ensure_node(k, self, port, mesh_tag_key, err_msg);
 	if (!rc) {
 		rc = kdnl_register(k->ev_nl);
 		*err_msg = "registering as the namespace's daemon";
@@ -494,8 +503,8 @@ err_timer:
 }
 
 int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_t port,
-			      const struct kd_id *self, const struct kdd_backend_host *host,
-			      const char **err_msg)
+			      const uint8_t *mesh_tag_key, const struct kd_id *self,
+			      const struct kdd_backend_host *host, const char **err_msg)
 {
 	struct kernel_backend *k = calloc(1, sizeof(*k));
 	int rc;
@@ -506,7 +515,7 @@ int kdd_kernel_backend_create(struct kdd_backend **out, uv_loop_t *loop, uint16_
 	}
 	k->b.ops = &kernel_ops;
 	k->b.host = *host;
-	rc = kernel_connect(k, self, port, err_msg);
+	rc = kernel_connect(k, self, port, mesh_tag_key, err_msg);
 	if (rc)
 		goto err_nl;
 	rc = uv_timer_init(loop, &k->timer);

@@ -610,6 +610,8 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 
 static void user_free(struct user_backend *u)
 {
+	if (u->core)
+		kd_core_set_mesh_key(u->core, NULL);	/* the tag key wiped */
 	free(u->core_mem);
 	free(u->rl_mem);
 	free(u->lookups);
@@ -723,6 +725,8 @@ int kdd_user_backend_create(struct kdd_backend **out, uv_loop_t *loop,
 		return -ENOMEM;
 	*err_msg = "initialising the routing core";
 	rc = user_core_init(u, &p->core, self);
+	if (!rc && p->mesh_closed)
+		kd_core_set_mesh_key(u->core, p->mesh_tag_key);
 	if (!rc) {
 		*err_msg = "creating the routing timer";
 		rc = uv_timer_init(loop, &u->timer);

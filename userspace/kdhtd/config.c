@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 enum {
 	OPT_STATE_DIR = 256, OPT_PORT, OPT_BACKEND, OPT_BOOTSTRAP, OPT_SOCKET, OPT_GROUP,
 	OPT_BIND4, OPT_BIND6, OPT_REPUBLISH, OPT_MAX_VALUE, OPT_TTL, OPT_MAX_TTL,
 	OPT_MAP_SIZE, OPT_RATE_LIMIT, OPT_SUBNET_LIMIT, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_LOG_LEVEL, OPT_SYSLOG, OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_UDP_BUFFER,
-	OPT_MAX_MAP_SIZE,
+	OPT_MAX_MAP_SIZE, OPT_MESH_KEY,
 };
 
 static const struct option options[] = {
@@ -42,6 +44,7 @@ static const struct option options[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "mesh-key", required_argument, NULL, OPT_MESH_KEY },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -78,7 +81,9 @@ static const char *const backend_names[] = {
 "  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
 "  --request-timeout MS     one value request's timeout (default %u)\n" \
 "  --retries N              resends of an unanswered value request (default %u)\n" \
-"  --log-level err|warn|info|debug, --syslog\n"
+"  --log-level err|warn|info|debug, --syslog\n" \
+"  --mesh-key FILE          a closed mesh: only nodes with this key (dhtctl mesh\n" \
+"                           keygen) are heard and answered\n"
 
 static void print_usage(void)
 {
@@ -152,6 +157,7 @@ static const struct field_option string_options[] = {
 	{ OPT_GROUP, FIELD(group), 0, 0 },
 	{ OPT_BIND4, FIELD(bind4), 0, 0 },
 	{ OPT_BIND6, FIELD(bind6), 0, 0 },
+	{ OPT_MESH_KEY, FIELD(mesh_key), 0, 0 },
 };
 
 static const struct field_option number_options[] = {
@@ -335,6 +341,34 @@ static int check(const struct kdd_config *c)
 	return 0;
 }
 
+/* The closed mesh's tag key and id from the key file; the key is wiped. */
+static int load_mesh_key(struct kdd_config *c)
+{
+	uint8_t key[KD_MESH_KEY_LEN];
+	struct kd_mesh m;
+	const char *why;
+	int rc;
+
+	if (!c->mesh_key[0])
+		return 0;
+	rc = kd_mesh_key_read(c->mesh_key, key, &why);
+	if (rc == 0 && kd_mesh_derive(key, &m)) {
+		rc = -EIO;
+		why = "cannot derive the mesh keys";
+	}
+	sodium_memzero(key, sizeof(key));
+	if (rc) {
+		fprintf(stderr, "kdhtd: --mesh-key %s: %s: %s\n", c->mesh_key, why,
+			strerror(-rc));
+		return -1;
+	}
+	c->mesh_closed = true;
+	memcpy(c->mesh_tag_key, m.tag_key, sizeof(m.tag_key));
+	memcpy(c->mesh_id, m.id, sizeof(m.id));
+	sodium_memzero(&m, sizeof(m));
+	return 0;
+}
+
 int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 {
 	const char *config = KDD_DEFAULT_CONFIG;
@@ -379,7 +413,9 @@ int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 		fprintf(stderr, "kdhtd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	return check(c);
+	if (check(c))
+		return -1;
+	return load_mesh_key(c);
 }
 
 void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p)
@@ -434,6 +470,8 @@ void kdd_config_user_backend_params(const struct kdd_config *c,
 	p->rcvbuf = c->udp_buffer;
 	p->bind4 = bind_param(c->bind4);
 	p->bind6 = bind_param(c->bind6);
+	p->mesh_closed = c->mesh_closed;
+	memcpy(p->mesh_tag_key, c->mesh_tag_key, sizeof(p->mesh_tag_key));
 }
 
 int kdd_config_ctl_params(const struct kdd_config *c, struct kdd_ctl_params *p)

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "kd_params.h"
 #include "log.h"
+#include "meshkey.h"
 #include "op.h"
 #include "store.h"
 
@@ -70,13 +71,24 @@ struct kdd_config {
 	unsigned int retries;		/* value requests resent before giving up */
 	enum kdd_log_level log_level;
 	bool syslog;
+	/*
+	 * The closed mesh: --mesh-key names the key file ("": an open mesh);
+	 * kdd_config_parse() reads it and fills the rest, the key itself
+	 * never kept. mesh_id is what names in a closed mesh hash with:
+	 * key = H(mesh_id || name).
+	 */
+	char mesh_key[256];
+	bool mesh_closed;
+	uint8_t mesh_tag_key[KD_MESH_TAG_KEY_LEN];
+	uint8_t mesh_id[KD_MESH_ID_LEN];
 };
 
 void kdd_config_default(struct kdd_config *c);
 
 /*
  * Fills c from the config file named by --config (or the default file, if
- * it exists) and argv. Returns 0, 1 when --help or --version was printed,
+ * it exists) and argv, then reads the mesh key file if one is named (and
+ * refuses it if others may read it or it is malformed). Returns 0, 1 when --help or --version was printed,
  * or -1 after printing one line on stderr.
  */
 int kdd_config_parse(struct kdd_config *c, int argc, char **argv);

@@ -238,8 +238,9 @@ static int start_kernel_backend(struct kdd *d, const struct kdd_backend_host *ho
 	const char *msg;
 	int rc;
 
-	rc = kdd_kernel_backend_create(&d->backend, d->loop, d->cfg.port, &d->ident.id, host,
-				       &msg);
+	rc = kdd_kernel_backend_create(&d->backend, d->loop, d->cfg.port,
+				       d->cfg.mesh_closed ? d->cfg.mesh_tag_key : NULL,
+				       &d->ident.id, host, &msg);
 	if (rc == 0)
 		return 0;
 	d->backend = NULL;

@@ -410,6 +410,7 @@ static int kdnl_on_node(struct kdnl *nl, const struct nlmsghdr *nlh, void *data)
 	memset(n, 0, sizeof(*n));
 	n->running = kdnl_u8(tb[KDHT_A_RUNNING]);
 	n->daemon = kdnl_u8(tb[KDHT_A_DAEMON]);
+	n->closed = kdnl_u8(tb[KDHT_A_CLOSED]);
 	kdnl_id(tb[KDHT_A_ID], n->id);
 	n->port = kdnl_u16(tb[KDHT_A_PORT]);
 	n->k = kdnl_u8(tb[KDHT_A_K]);
@@ -451,6 +452,9 @@ int kdnl_set_node(struct kdnl *nl, const struct kdnl_node_set *s)
 		mnl_attr_put_u32(nlh, KDHT_A_RL_RATE, s->rate);
 	if (s->has_burst)
 		mnl_attr_put_u32(nlh, KDHT_A_RL_BURST, s->burst);
+	if (s->has_mesh_key)
+		mnl_attr_put(nlh, KDHT_A_MESH_KEY, s->mesh_closed ? KD_SECRET_LEN : 0,
+			     s->mesh_tag_key);
 	return kdnl_exchange(nl, nlh, NULL, NULL);
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kd_siphash.h"
 #include "kd_types.h"
 #include "kdht_genl.h"
 #include "kdht_wire.h"
@@ -38,6 +39,7 @@ struct kdnl_peer {
 struct kdnl_node {
 	bool running;
 	bool daemon;
+	bool closed;		/* in a closed mesh (KDHT_A_CLOSED) */
 	uint8_t id[KDHT_ID_LEN];
 	uint16_t port;
 	uint8_t k, alpha, retries, subnet_bucket;
@@ -49,6 +51,9 @@ struct kdnl_node {
 struct kdnl_node_set {
 	bool has_id, has_port, has_k, has_alpha, has_retries, has_subnet_bucket;
 	bool has_subnet_table, has_rate, has_burst;
+	/* has_mesh_key: close the mesh under mesh_tag_key, or open it if !mesh_closed */
+	bool has_mesh_key, mesh_closed;
+	uint8_t mesh_tag_key[KD_SECRET_LEN];
 	uint8_t id[KDHT_ID_LEN];
 	uint16_t port;
 	uint8_t k, alpha, retries, subnet_bucket;
