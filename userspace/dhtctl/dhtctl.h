@@ -144,6 +144,15 @@ const char *dhtctl_opt_help(enum dhtctl_opt id);
 int dhtctl_refuse_options(const struct dhtctl_cmd *c, unsigned int allowed,
 			  const char *what);
 
+/*
+ * mesh (mesh.c): keygen and show FILE, which need no node, for either
+ * target; kernel_mesh (kernel.c) answers show without a FILE.
+ */
+struct json;
+int dhtctl_mesh_files(struct dhtctl_cmd *c);
+/* A mesh's state: closed or open, and the fingerprint if known (NULL). */
+void dhtctl_show_mesh(struct json *j, bool closed, const char *fingerprint);
+
 /* Arguments both targets parse the same way (args.c). */
 int dhtctl_arg_addr(const char *s, struct kd_addr *out);
 int dhtctl_arg_id(const char *s, uint8_t id[KDHT_KEY_LEN]);
@@ -167,6 +176,7 @@ int kernel_ping(struct dhtctl_cmd *c);
 int kernel_lookup(struct dhtctl_cmd *c);
 int kernel_routes(struct dhtctl_cmd *c);
 int kernel_stats(struct dhtctl_cmd *c);
+int kernel_mesh(struct dhtctl_cmd *c);
 int daemon_node(struct dhtctl_cmd *c);
 int daemon_bootstrap(struct dhtctl_cmd *c);
 int daemon_ping(struct dhtctl_cmd *c);

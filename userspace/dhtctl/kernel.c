@@ -327,3 +327,28 @@ int kernel_stats(struct dhtctl_cmd *c)
 	kdnl_close(nl);
 	return ret;
 }
+
+/* -k mesh show: whether the node's mesh is closed (the key never leaves the kernel). */
+int kernel_mesh(struct dhtctl_cmd *c)
+{
+	struct json j = { 0 };
+	struct kdnl_node n;
+	struct kdnl *nl;
+	int ret;
+
+	if (c->argc != 1 || strcmp(c->argv[0], "show"))
+		return dhtctl_mesh_files(c);
+	ret = open_nl(&nl);
+	if (ret)
+		return ret;
+	ret = kdnl_get_node(nl, &n);
+	if (ret)
+		ret = report(nl, ret, "mesh show");
+	kdnl_close(nl);
+	if (ret)
+		return ret;
+	if (!n.running)
+		return out_fail(DHTCTL_FAIL, "mesh show: node not running (dhtctl -k node up)");
+	dhtctl_show_mesh(&j, n.closed, NULL);
+	return DHTCTL_OK;
+}

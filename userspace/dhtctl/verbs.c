@@ -35,6 +35,9 @@ const struct dhtctl_verb dhtctl_verbs[] = {
 	  "store a value of at most 64 KiB",
 	  PUT_OPTS, 1, 2, NULL, daemon_put },
 	{ "get", "KEY", "print the value under KEY", GET_OPTS, 1, 1, NULL, daemon_get },
+	{ "mesh", "keygen [FILE] | show FILE",
+	  "closed mesh key files: write one, or show its fingerprint (-k show: the node's mesh)",
+	  0, 1, 2, kernel_mesh, dhtctl_mesh_files },
 };
 
 const size_t dhtctl_nverbs = sizeof(dhtctl_verbs) / sizeof(dhtctl_verbs[0]);
