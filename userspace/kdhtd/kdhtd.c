@@ -394,10 +394,15 @@ static int start_handles(struct kdd *d)
 static void log_started(struct kdd *d)
 {
 	char idhex[2 * KDHT_ID_LEN + 1];
+	char fpr[2 * KD_MESH_FPR_LEN + 1];
 
 	sodium_bin2hex(idhex, sizeof(idhex), d->ident.id.b, KDHT_ID_LEN);
 	kdd_log(KDD_LOG_INFO, "node %s, %s backend, port %u, control %s", idhex,
 		d->backend->ops->name, d->cfg.port, d->cfg.socket_path);
+	if (!d->cfg.mesh_closed)
+		return;
+	sodium_bin2hex(fpr, sizeof(fpr), d->cfg.mesh_id, KD_MESH_FPR_LEN);
+	kdd_log(KDD_LOG_INFO, "closed mesh, fingerprint %s", fpr);
 }
 
 int kdd_start(struct kdd *d, uv_loop_t *loop, const struct kdd_config *cfg)
