@@ -11,7 +11,9 @@
  *
  * Key i is BLAKE2b-256 of (seed, i) as two little-endian u64; its value is
  * a keyed stream of the key, so a value read back proves itself. A request
- * unanswered after --timeout is sent again once, then counted lost.
+ * unanswered after --timeout is sent again once, then counted lost. With
+ * --mesh-key it speaks as a member of that closed mesh: every datagram out
+ * tagged, every one in checked.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +24,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kd_siphash.h"
+#include "meshkey.h"
 #include "opts.h"
 #include "vmsg.h"
 
@@ -57,6 +61,8 @@ struct values {
 	unsigned int inflight;
 	FILE *acked;
 	struct counts c;
+	bool closed;		/* --mesh-key: tag out, check in */
+	uint8_t tag_key[KD_MESH_TAG_KEY_LEN];
 };
 
 static void key_of(const struct values *v, uint64_t i, struct kd_id *key)
@@ -117,7 +123,12 @@ static int transmit(struct values *v, struct slot *s)
 	len += KDHT_HDR_LEN;
 	/* Without a token a VALUE may not outgrow its request: pay for it. */
 	if (v->is_find && !v->have_token)
-		len = pad_datagram(pkt, len, KDHT_MAX_DATAGRAM);
+		len = pad_datagram(pkt, len, v->closed ? KDHT_MAX_TAGGED_PLAIN : KDHT_MAX_DATAGRAM);
+	if (v->closed) {
+		pkt[KDHT_OFF_FLAGS] |= KDHT_F_TAGGED;
+		kd_siphash128(v->tag_key, pkt, len, pkt + len);
+		len += KDHT_TAG_LEN;
+	}
 	if (send(v->fd, pkt, len, 0) != (ssize_t)len)
 		return -1;
 	s->sent_at = now_ns();
@@ -176,10 +187,23 @@ static void on_value(struct values *v, struct slot *s, const uint8_t *body, size
 
 static void on_datagram(struct values *v, const uint8_t *pkt, size_t n)
 {
+	uint8_t tag[KDHT_TAG_LEN];
 	uint16_t body_len;
 	uint32_t txid;
 	unsigned int i;
 
+	if (v->closed) {
+		if (n < KDHT_HDR_LEN + KDHT_TAG_LEN) {
+			v->c.other++;
+			return;
+		}
+		n -= KDHT_TAG_LEN;
+		kd_siphash128(v->tag_key, pkt, n, tag);
+		if (memcmp(tag, pkt + n, KDHT_TAG_LEN)) {
+			v->c.other++;
+			return;
+		}
+	}
 	if (n < KDHT_HDR_LEN || get_be16(pkt) != KDHT_MAGIC || !(pkt[4] & KDHT_F_REPLY)) {
 		v->c.other++;
 		return;
@@ -336,7 +360,7 @@ static int open_socket(struct values *v, const struct endpoint *target)
 struct values_cmdline {
 	unsigned long n, first, size, window, seed;
 	uint64_t duration_ns;
-	const char *acked, *indices;
+	const char *acked, *indices, *mesh_key;
 	bool json;
 	struct endpoint target;
 };
@@ -364,6 +388,8 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		      "store: write the index of each key acknowledged as stored") },
 		{ OPT("indices", 'k', OPT_STRING, &o->indices, "FILE",
 		      "find: the key indices to ask for, one per line") },
+		{ OPT("mesh-key", 'm', OPT_STRING, &o->mesh_key, "FILE",
+		      "a closed mesh's key file: tag every datagram under it") },
 		OPT_JSON_ENTRY(&o->json),
 		OPTS_END,
 	};
@@ -388,6 +414,29 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 	if (opts_target(&t, argv[argi + 1], &o->target))
 		return OPTS_BAD;
 	return argi + 1;
+}
+
+/* The tag key of the closed mesh of key file path, if given; says why not. */
+static int load_mesh_key(struct values *v, const char *path)
+{
+	uint8_t key[KD_MESH_KEY_LEN];
+	struct kd_mesh m;
+	const char *why = "cannot derive the mesh keys";
+	int rc;
+
+	if (!path)
+		return 0;
+	rc = kd_mesh_key_read(path, key, &why);
+	if (!rc)
+		rc = kd_mesh_derive(key, &m);
+	sodium_memzero(key, sizeof(key));
+	if (rc) {
+		fprintf(stderr, "kdht-values: %s: %s\n", path, why);
+		return rc;
+	}
+	v->closed = true;
+	memcpy(v->tag_key, m.tag_key, sizeof(v->tag_key));
+	return 0;
 }
 
 /* Opens path, if given, into *f; says why not. */
@@ -424,8 +473,8 @@ int main(int argc, char **argv)
 	v.gen = randombytes_uniform(1u << 16);
 	w.next = o.first;
 	w.end = o.first + o.n;
-	if (open_file(o.indices, "r", &w.from) || open_file(o.acked, "w", &v.acked) ||
-	    open_socket(&v, &o.target))
+	if (load_mesh_key(&v, o.mesh_key) || open_file(o.indices, "r", &w.from) ||
+	    open_file(o.acked, "w", &v.acked) || open_socket(&v, &o.target))
 		return 1;
 	run(&v, &w, o.duration_ns, &elapsed_ns);
 	if (v.acked && fclose(v.acked)) {
