@@ -22,27 +22,7 @@ failures=0
 members="0 1 2"
 outsiders="3 4"
 
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
-ctl() {
-	n=$1
-	shift
-	"$dhtctl" -s "$dir/n$n.sock" "$@"
-}
+trap daemons_cleanup EXIT INT TERM
 
 # start I [KEYFILE]: daemon I on port $port + I, bootstrapped from the members.
 start() {

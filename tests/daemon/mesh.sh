@@ -26,28 +26,7 @@ base=$((20000 + $$ % 20000))
 dir=$(mktemp -d /tmp/kdhtd-mesh.XXXXXX)
 pids=""
 failures=0
-
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-
-ctl() {
-	n=$1
-	shift
-	"$dhtctl" -s "$dir/n$n.sock" "$@"
-}
+trap daemons_cleanup EXIT INT TERM
 
 start() {
 	i=$1

@@ -36,3 +36,28 @@ scratch_cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
 	rm -rf "$dir"
 }
+
+# Tests of several daemons in $dir: each started daemon's pid is added to
+# $pids, each fail adds to $failures; daemons_cleanup (their EXIT trap)
+# stops them all and removes $dir.
+daemons_cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$dir"
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# ctl N ARGS...: $dhtctl at daemon N's control socket, $dir/nN.sock.
+ctl() {
+	n=$1
+	shift
+	"$dhtctl" -s "$dir/n$n.sock" "$@"
+}

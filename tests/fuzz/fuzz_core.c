@@ -9,10 +9,9 @@
 #include <stdlib.h>
 
 #include "kd_core.h"
-#include "fuzz_script.h"
+#include "fuzz_node.h"
 
 #define SENT_MAX 64
-#define PEERS 8
 
 struct sent {
 	struct kd_addr to;
@@ -26,18 +25,6 @@ static const struct kd_addr *cur_from;	/* source of the datagram being input */
 static size_t cur_reply_max;		/* its reply budget */
 static size_t cur_reply_len;		/* bytes sent back to it */
 
-static struct kd_addr peer_addr(u8 v)
-{
-	struct kd_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = v & 1 ? KDHT_AF_INET6 : KDHT_AF_INET;
-	a.port = (u16)(4650 + (v % PEERS));
-	a.ip[0] = a.family == KDHT_AF_INET ? 10 : 0x20;
-	a.ip[3] = (u8)(v % PEERS + 1);
-	return a;
-}
-
 static struct kd_node node_of(u8 v)
 {
 	struct kd_node n;
@@ -45,8 +32,8 @@ static struct kd_node node_of(u8 v)
 
 	for (i = 0; i < KDHT_ID_LEN; i++)
 		n.id.b[i] = (u8)(v * 151 + i * 7);
-	n.addr = peer_addr(v);
-	n.addr.ip[2] = (u8)(v / PEERS);
+	n.addr = fuzz_peer_addr(v);
+	n.addr.ip[2] = (u8)(v / FUZZ_PEERS);
 	return n;
 }
 
@@ -137,14 +124,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct kd_id id;
 	u8 seed[32] = { 7 };
 	u64 now = 1000;
-	size_t len, i;
+	unsigned int op;
+	size_t len;
 
-	kd_params_default(&p);
-	p.k = 4;
-	p.max_contacts = 64;
-	p.max_inflight = 16;
-	p.max_lookups = 2;
-	p.lookup_width = 16;
+	fuzz_small_params(&p);
 	p.token_rotate_ms = 60000;
 	CHECK(kd_core_memsize(&p) <= sizeof(mem));
 	memset(id.b, 0x42, KDHT_ID_LEN);
@@ -152,34 +135,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	CHECK(kd_core_init(mem, sizeof(mem), &p, &id, seed, now, &io, &c) == 0);
 
 	while (s.left) {
-		switch (take(&s) % 6) {
-		case 0:	/* raw bytes */
-			a = peer_addr(take(&s));
-			len = (size_t)take(&s) << 8;
-			len = KD_MIN((len | take(&s)) % (sizeof(pkt) + 1), s.left);
-			for (i = 0; i < len; i++)
-				pkt[i] = take(&s);
+		op = take(&s) % (2 + FUZZ_CALLS);
+		if (op == 0) {		/* raw bytes */
+			a = fuzz_peer_addr(take(&s));
+			len = fuzz_bytes(&s, pkt, sizeof(pkt));
 			input(c, now, &a, pkt, len);
-			break;
-		case 1:
+		} else if (op == 1) {
 			answer(c, now, &s);
-			break;
-		case 2:
-			now += (u64)take(&s) * 100;
-			CHECK(kd_core_tick(c, now) > now);
-			break;
-		case 3:
-			memset(id.b, take(&s), KDHT_ID_LEN);
-			kd_core_lookup(c, now, &id, 0);
-			break;
-		case 4:
-			a = peer_addr(take(&s));
-			kd_core_ping(c, now, &a, 0);
-			break;
-		case 5:
-			a = peer_addr(take(&s));
-			kd_core_bootstrap(c, now, &a);
-			break;
+		} else {
+			fuzz_call(c, &s, &now, op - 2);
 		}
 		CHECK(kd_core_lookups_running(c) <= p.max_lookups);
 		CHECK(kd_core_table(c)->members <= p.max_contacts);

@@ -11,25 +11,11 @@
 
 #include "kd_core.h"
 #include "kd_siphash.h"
-#include "fuzz_script.h"
-
-#define PEERS 8
+#include "fuzz_node.h"
 
 static const u8 tag_key[KD_SECRET_LEN] = "fuzz mesh key..";
 static const struct kd_addr *cur_from;	/* source of the datagram being input */
 static size_t cur_reply_len;		/* bytes sent back to it */
-
-static struct kd_addr peer_addr(u8 v)
-{
-	struct kd_addr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = v & 1 ? KDHT_AF_INET6 : KDHT_AF_INET;
-	a.port = (u16)(4650 + (v % PEERS));
-	a.ip[0] = a.family == KDHT_AF_INET ? 10 : 0x20;
-	a.ip[3] = (u8)(v % PEERS + 1);
-	return a;
-}
 
 static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
@@ -87,12 +73,7 @@ static struct kd_core *mesh_node(u64 *mem, size_t size, u64 now)
 	struct kd_id id;
 	u8 seed[32] = { 9 };
 
-	kd_params_default(&p);
-	p.k = 4;
-	p.max_contacts = 64;
-	p.max_inflight = 16;
-	p.max_lookups = 2;
-	p.lookup_width = 16;
+	fuzz_small_params(&p);
 	CHECK(kd_core_memsize(&p) <= size);
 	memset(id.b, 0x42, KDHT_ID_LEN);
 	CHECK(kd_core_init(mem, size, &p, &id, seed, now, &io, &c) == 0);
@@ -110,38 +91,17 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	u64 now = 1000;
 	struct kd_core *c = mesh_node(mem, sizeof(mem), now);
 	struct kd_addr a;
-	struct kd_id id;
-	size_t len, i;
-	u8 op;
+	unsigned int op;
+	size_t len;
 
 	while (s.left) {
-		op = take(&s) % 6;
-		switch (op) {
-		case 0:	/* raw bytes, untagged or tagged by a member */
-		case 1:
-			a = peer_addr(take(&s));
-			len = (size_t)take(&s) << 8;
-			len = KD_MIN((len | take(&s)) % (sizeof(pkt) + 1), s.left);
-			for (i = 0; i < len; i++)
-				pkt[i] = take(&s);
+		op = take(&s) % (2 + FUZZ_CALLS);
+		if (op < 2) {	/* raw bytes, untagged or tagged by a member */
+			a = fuzz_peer_addr(take(&s));
+			len = fuzz_bytes(&s, pkt, sizeof(pkt) - KDHT_TAG_LEN);
 			input(c, now, &a, pkt, len, op == 1);
-			break;
-		case 2:
-			now += (u64)take(&s) * 100;
-			CHECK(kd_core_tick(c, now) > now);
-			break;
-		case 3:
-			memset(id.b, take(&s), KDHT_ID_LEN);
-			kd_core_lookup(c, now, &id, 0);
-			break;
-		case 4:
-			a = peer_addr(take(&s));
-			kd_core_ping(c, now, &a, 0);
-			break;
-		case 5:
-			a = peer_addr(take(&s));
-			kd_core_bootstrap(c, now, &a);
-			break;
+		} else {
+			fuzz_call(c, &s, &now, op - 2);
 		}
 	}
 	return 0;

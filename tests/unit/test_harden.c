@@ -14,31 +14,7 @@
 #include <cmocka.h>
 
 #include "kd_core.h"
-
-#define NODES		4
-#define QUEUE_LEN	512
-
-/* A datagram some core sent, waiting for the test to deliver or inspect it. */
-struct sent {
-	struct kd_addr from, to;
-	size_t len;
-	u8 data[KDHT_MAX_DATAGRAM];
-};
-
-struct node {
-	struct kd_core *c;
-	void *mem;
-	struct kd_addr addr;
-	struct kd_id id;
-	struct kd_ratelimit *rl;	/* when set, io->admit consults it */
-	unsigned int pings_ok;
-};
-
-static struct node nodes[NODES];
-static struct sent queue[QUEUE_LEN];
-static unsigned int qhead, qtail;
-static u64 now;
-static struct kd_params params;
+#include "unit_cores.h"
 
 /* Port 4650 of family's unspecified address, for the callers to fill in. */
 static struct kd_addr endpoint(u8 family)
@@ -73,84 +49,18 @@ static struct kd_addr ip6(u8 b0, u8 b1, u8 last)
 	return x;
 }
 
-static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
-{
-	struct node *n = ctx;
-	struct sent *s;
-
-	assert_true(qtail - qhead < QUEUE_LEN);
-	s = &queue[qtail++ % QUEUE_LEN];
-	s->from = n->addr;
-	s->to = *to;
-	s->len = len;
-	memcpy(s->data, pkt, len);
-}
-
-static void on_event(void *ctx, const struct kd_event *ev)
-{
-	struct node *n = ctx;
-
-	if (ev->type == KD_EV_PING_DONE && ev->ok)
-		n->pings_ok++;
-}
-
-static bool on_admit(void *ctx, u64 t, const struct kd_addr *from, bool proven)
-{
-	struct node *n = ctx;
-
-	return !n->rl || kd_rl_allow(n->rl, t, from, proven);
-}
-
-static void add_node(unsigned int i, struct kd_addr addr)
-{
-	struct node *n = &nodes[i];
-	struct kd_io io = { .ctx = n, .send = on_send, .event = on_event,
-			    .admit = on_admit };
-	size_t size = kd_core_memsize(&params);
-	u8 seed[32];
-
-	assert_true(size > 0);
-	memset(n, 0, sizeof(*n));
-	n->addr = addr;
-	memset(n->id.b, 0x11 * (i + 1), KDHT_ID_LEN);
-	memset(seed, (int)i + 1, sizeof(seed));
-	n->mem = malloc(size);
-	assert_non_null(n->mem);
-	assert_int_equal(kd_core_init(n->mem, size, &params, &n->id, seed, now, &io, &n->c), 0);
-}
-
-static struct node *node_at(const struct kd_addr *a)
-{
-	unsigned int i;
-
-	for (i = 0; i < NODES; i++)
-		if (nodes[i].c && kd_addr_equal(&nodes[i].addr, a))
-			return &nodes[i];
-	return NULL;
-}
-
 /* Delivers what is queued to the cores at its addresses; the rest is lost. */
 static void deliver(void)
 {
 	struct kd_input in;
 
 	while (qhead != qtail) {
-		struct sent *s = &queue[qhead++ % QUEUE_LEN];
+		struct sent *s = &queue[qhead++ % UNIT_QUEUE_LEN];
 		struct node *dst = node_at(&s->to);
 
 		if (dst)
 			kd_core_input(dst->c, now, &s->from, s->data, s->len, &in);
 	}
-}
-
-/* Delivers the oldest queued datagram only (it must be for a core). */
-static void deliver_one(void)
-{
-	struct sent *s = &queue[qhead++ % QUEUE_LEN];
-	struct kd_input in;
-
-	assert_non_null(node_at(&s->to));
-	kd_core_input(node_at(&s->to)->c, now, &s->from, s->data, s->len, &in);
 }
 
 /* Drops what is queued, returning the bytes of it sent to `to`. */
@@ -159,7 +69,7 @@ static size_t drain_to(const struct kd_addr *to)
 	size_t bytes = 0;
 
 	while (qhead != qtail) {
-		struct sent *s = &queue[qhead++ % QUEUE_LEN];
+		struct sent *s = &queue[qhead++ % UNIT_QUEUE_LEN];
 
 		if (kd_addr_equal(&s->to, to))
 			bytes += s->len;
@@ -169,15 +79,7 @@ static size_t drain_to(const struct kd_addr *to)
 
 static int setup(void **state)
 {
-	unsigned int i;
-
-	for (i = 0; i < NODES; i++)
-		free(nodes[i].mem);
-	memset(nodes, 0, sizeof(nodes));
-	qhead = qtail = 0;
-	now = 1000;
-	kd_params_default(&params);
-	return 0;
+	return unit_cores_reset(state);
 }
 
 static int teardown(void **state)
@@ -237,7 +139,7 @@ static const struct sent *nodes_to(const struct kd_addr *to)
 	unsigned int i;
 
 	for (i = qtail; i != qhead; i--) {
-		const struct sent *s = &queue[(i - 1) % QUEUE_LEN];
+		const struct sent *s = &queue[(i - 1) % UNIT_QUEUE_LEN];
 
 		if (kd_addr_equal(&s->to, to) && s->data[3] == KDHT_MSG_NODES)
 			return s;
@@ -364,8 +266,8 @@ static int answer_find(const struct kd_addr *from, const struct kd_node *entries
 	size_t blen, len;
 
 	for (s = NULL; qhead != qtail && !s; qhead++)
-		if (kd_addr_equal(&queue[qhead % QUEUE_LEN].to, from))
-			s = &queue[qhead % QUEUE_LEN];
+		if (kd_addr_equal(&queue[qhead % UNIT_QUEUE_LEN].to, from))
+			s = &queue[qhead % UNIT_QUEUE_LEN];
 	assert_non_null(s);
 	assert_int_equal(kd_decode_hdr(s->data, s->len, &q, &body, &blen), KD_R_OK);
 	assert_int_equal(q.type, KDHT_MSG_FIND_NODE);
@@ -383,7 +285,7 @@ static bool sent_to(const struct kd_addr *a)
 	unsigned int i;
 
 	for (i = qhead; i != qtail; i++)
-		if (kd_addr_equal(&queue[i % QUEUE_LEN].to, a))
+		if (kd_addr_equal(&queue[i % UNIT_QUEUE_LEN].to, a))
 			return true;
 	return false;
 }

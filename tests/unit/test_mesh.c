@@ -15,85 +15,25 @@
 
 #include "kd_core.h"
 #include "kd_siphash.h"
+#include "unit_cores.h"
 
-#define NODES		4
-#define QUEUE_LEN	512
-
-struct sent {
-	struct kd_addr from, to;
-	size_t len;
-	u8 data[KDHT_MAX_DATAGRAM];
-};
-
-struct node {
-	struct kd_core *c;
-	void *mem;
-	struct kd_addr addr;
-	struct kd_id id;
-	unsigned int admits;	/* io->admit calls: the limiter was reached */
-	unsigned int pings_ok;
-};
-
-static struct node nodes[NODES];
-static struct sent queue[QUEUE_LEN];
-static unsigned int qhead, qtail;
-static u64 now;
-static struct kd_params params;
 static const u8 mesh_a[KD_SECRET_LEN] = "mesh A tag key!";
 static const u8 mesh_b[KD_SECRET_LEN] = "mesh B tag key!";
 
-static void on_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
-{
-	struct node *n = ctx;
-	struct sent *s;
-
-	assert_true(len <= KDHT_MAX_DATAGRAM);
-	assert_true(qtail - qhead < QUEUE_LEN);
-	s = &queue[qtail++ % QUEUE_LEN];
-	s->from = n->addr;
-	s->to = *to;
-	s->len = len;
-	memcpy(s->data, pkt, len);
-}
-
-static void on_event(void *ctx, const struct kd_event *ev)
-{
-	struct node *n = ctx;
-
-	if (ev->type == KD_EV_PING_DONE && ev->ok)
-		n->pings_ok++;
-}
-
-static bool on_admit(void *ctx, u64 t, const struct kd_addr *from, bool proven)
-{
-	struct node *n = ctx;
-
-	n->admits++;
-	return true;
-}
-
 /* Node i at 10.i+1.0.1 (one /24 each), in the mesh of tag_key (NULL: an open node). */
-static void add_node(unsigned int i, const u8 *tag_key)
+static void add_member(unsigned int i, const u8 *tag_key)
 {
-	struct node *n = &nodes[i];
-	struct kd_io io = { .ctx = n, .send = on_send, .event = on_event,
-			    .admit = on_admit };
-	size_t size = kd_core_memsize(&params);
-	u8 seed[32];
+	struct kd_addr a;
 
-	memset(n, 0, sizeof(*n));
-	n->addr.family = KDHT_AF_INET;
-	n->addr.port = 4650;
-	n->addr.ip[0] = 10;
-	n->addr.ip[1] = (u8)(i + 1);
-	n->addr.ip[3] = 1;
-	memset(n->id.b, 0x11 * (i + 1), KDHT_ID_LEN);
-	memset(seed, (int)i + 1, sizeof(seed));
-	n->mem = malloc(size);
-	assert_non_null(n->mem);
-	assert_int_equal(kd_core_init(n->mem, size, &params, &n->id, seed, now, &io, &n->c), 0);
-	kd_core_set_mesh_key(n->c, tag_key);
-	assert_int_equal(kd_core_closed(n->c), tag_key != NULL);
+	memset(&a, 0, sizeof(a));
+	a.family = KDHT_AF_INET;
+	a.port = 4650;
+	a.ip[0] = 10;
+	a.ip[1] = (u8)(i + 1);
+	a.ip[3] = 1;
+	add_node(i, a);
+	kd_core_set_mesh_key(nodes[i].c, tag_key);
+	assert_int_equal(kd_core_closed(nodes[i].c), tag_key != NULL);
 }
 
 static unsigned int members(struct node *n)
@@ -107,33 +47,13 @@ static unsigned int members(struct node *n)
 	return count;
 }
 
-static struct node *node_at(const struct kd_addr *a)
-{
-	unsigned int i;
-
-	for (i = 0; i < NODES; i++)
-		if (nodes[i].c && kd_addr_equal(&nodes[i].addr, a))
-			return &nodes[i];
-	return NULL;
-}
-
-/* Delivers the oldest queued datagram; returns kd_core_input()'s verdict. */
-static int deliver_one(void)
-{
-	struct sent *s = &queue[qhead++ % QUEUE_LEN];
-	struct kd_input in;
-
-	assert_non_null(node_at(&s->to));
-	return kd_core_input(node_at(&s->to)->c, now, &s->from, s->data, s->len, &in);
-}
-
 /* Delivers everything, each datagram checked as the closed mesh of key sends it. */
 static void deliver_tagged(const u8 *key)
 {
 	u8 tag[KDHT_TAG_LEN];
 
 	while (qhead != qtail) {
-		struct sent *s = &queue[qhead % QUEUE_LEN];
+		struct sent *s = &queue[qhead % UNIT_QUEUE_LEN];
 		size_t plain = s->len - KDHT_TAG_LEN;
 
 		assert_true(s->len <= KDHT_MAX_DATAGRAM);
@@ -145,23 +65,6 @@ static void deliver_tagged(const u8 *key)
 	}
 }
 
-static int setup(void **state)
-{
-	unsigned int i;
-
-	for (i = 0; i < NODES; i++)
-		free(nodes[i].mem);
-	memset(nodes, 0, sizeof(nodes));
-	qhead = qtail = 0;
-	now = 1000;
-	kd_params_default(&params);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return setup(state);
-}
 
 static void test_siphash128_matches_libsodium(void **state)
 {
@@ -192,8 +95,8 @@ static void test_constant_time_compare(void **state)
 /* Members ping each other: tagged both ways, answered. */
 static void test_members_answer_members(void **state)
 {
-	add_node(0, mesh_a);
-	add_node(1, mesh_a);
+	add_member(0, mesh_a);
+	add_member(1, mesh_a);
 	assert_true(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 7) >= 0);
 	deliver_tagged(mesh_a);
 	assert_int_equal(nodes[0].pings_ok, 1);
@@ -209,12 +112,12 @@ static void test_member_drops_untagged_and_wrongly_tagged(void **state)
 	struct sent *s;
 	unsigned int i;
 
-	add_node(0, mesh_a);
+	add_member(0, mesh_a);
 	for (i = 0; i < KD_ARRAY_SIZE(keys); i++) {
-		add_node(1, keys[i]);
+		add_member(1, keys[i]);
 		assert_true(kd_core_ping(nodes[1].c, now, &nodes[0].addr, 7) >= 0);
 		assert_int_equal(qtail - qhead, 1);
-		s = &queue[qhead % QUEUE_LEN];
+		s = &queue[qhead % UNIT_QUEUE_LEN];
 		if (keys[i] == mesh_a)
 			s->data[KDHT_HDR_LEN + 1] ^= 0x01;
 		assert_int_equal(deliver_one(), KD_R_BAD_TAG);
@@ -228,8 +131,8 @@ static void test_member_drops_untagged_and_wrongly_tagged(void **state)
 
 static void test_open_node_drops_tagged(void **state)
 {
-	add_node(0, NULL);
-	add_node(1, mesh_a);
+	add_member(0, NULL);
+	add_member(1, mesh_a);
 	assert_true(kd_core_ping(nodes[1].c, now, &nodes[0].addr, 7) >= 0);
 	assert_int_equal(deliver_one(), KD_R_BAD_TAG);
 	assert_int_equal(qtail - qhead, 0);
@@ -239,12 +142,12 @@ static void test_open_node_drops_tagged(void **state)
 /* Opening a closed node again: it speaks to open nodes, no tag left. */
 static void test_key_cleared(void **state)
 {
-	add_node(0, NULL);
-	add_node(1, mesh_a);
+	add_member(0, NULL);
+	add_member(1, mesh_a);
 	kd_core_set_mesh_key(nodes[1].c, NULL);
 	assert_false(kd_core_closed(nodes[1].c));
 	assert_true(kd_core_ping(nodes[1].c, now, &nodes[0].addr, 7) >= 0);
-	assert_false(queue[qhead % QUEUE_LEN].data[KDHT_OFF_FLAGS] & KDHT_F_TAGGED);
+	assert_false(queue[qhead % UNIT_QUEUE_LEN].data[KDHT_OFF_FLAGS] & KDHT_F_TAGGED);
 	assert_int_equal(deliver_one(), KD_R_OK);
 	assert_int_equal(deliver_one(), KD_R_OK);
 	assert_int_equal(nodes[1].pings_ok, 1);
@@ -255,15 +158,15 @@ static void test_mesh_bootstraps_within_datagram(void **state)
 {
 	unsigned int i;
 
-	for (i = 0; i < NODES; i++)
-		add_node(i, mesh_a);
-	for (i = 1; i < NODES; i++)
+	for (i = 0; i < UNIT_NODES; i++)
+		add_member(i, mesh_a);
+	for (i = 1; i < UNIT_NODES; i++)
 		assert_int_equal(kd_core_bootstrap(nodes[i].c, now, &nodes[0].addr), 0);
 	deliver_tagged(mesh_a);
-	for (i = 0; i < NODES; i++) {
-		assert_true(kd_core_lookup(nodes[i].c, now, &nodes[(i + 1) % NODES].id, 1) >= 0);
+	for (i = 0; i < UNIT_NODES; i++) {
+		assert_true(kd_core_lookup(nodes[i].c, now, &nodes[(i + 1) % UNIT_NODES].id, 1) >= 0);
 		deliver_tagged(mesh_a);
-		assert_int_equal(members(&nodes[i]), NODES - 1);
+		assert_int_equal(members(&nodes[i]), UNIT_NODES - 1);
 	}
 }
 
@@ -277,17 +180,17 @@ static void test_value_message_budget(void **state)
 	static u8 body[KDHT_MAX_BODY];
 	struct kd_value_msg m = { .type = KDHT_MSG_FIND_VALUE, .body = body };
 
-	add_node(0, mesh_a);
-	add_node(1, mesh_a);
+	add_member(0, mesh_a);
+	add_member(1, mesh_a);
 	m.body_len = KDHT_MAX_TAGGED_PLAIN - KDHT_HDR_LEN;
 	assert_int_equal(kd_core_send(nodes[0].c, &nodes[1].addr, &m, NULL), 0);
-	assert_int_equal(queue[qhead % QUEUE_LEN].len, KDHT_MAX_DATAGRAM);
+	assert_int_equal(queue[qhead % UNIT_QUEUE_LEN].len, KDHT_MAX_DATAGRAM);
 	m.body_len++;
 	assert_int_equal(kd_core_send(nodes[0].c, &nodes[1].addr, &m, NULL), -EMSGSIZE);
 	m.body_len = 40;
 	m.pad_to = KDHT_MAX_DATAGRAM;
 	assert_int_equal(kd_core_send(nodes[0].c, &nodes[1].addr, &m, NULL), 0);
-	assert_int_equal(queue[(qhead + 1) % QUEUE_LEN].len, KDHT_MAX_DATAGRAM);
+	assert_int_equal(queue[(qhead + 1) % UNIT_QUEUE_LEN].len, KDHT_MAX_DATAGRAM);
 	qhead = qtail;
 }
 
@@ -297,11 +200,11 @@ static void test_reply_budget_leaves_room_for_tag(void **state)
 	static u8 body[64];
 	struct kd_value_msg m = { .type = KDHT_MSG_FIND_VALUE, .body = body,
 				  .body_len = sizeof(body), .pad_to = KDHT_MAX_DATAGRAM };
-	struct sent *s = &queue[qhead % QUEUE_LEN];
+	struct sent *s = &queue[qhead % UNIT_QUEUE_LEN];
 	struct kd_input in;
 
-	add_node(0, mesh_a);
-	add_node(1, mesh_a);
+	add_member(0, mesh_a);
+	add_member(1, mesh_a);
 	assert_int_equal(kd_core_send(nodes[0].c, &nodes[1].addr, &m, NULL), 0);
 	assert_int_equal(kd_core_input(nodes[1].c, now, &s->from, s->data, s->len, &in),
 			 KD_R_OK);
@@ -310,21 +213,21 @@ static void test_reply_budget_leaves_room_for_tag(void **state)
 	assert_int_equal(in.body_len, sizeof(body));
 }
 
+/* A test on fresh cores. */
+#define CORES_TEST(f) cmocka_unit_test_setup_teardown(f, unit_cores_reset, unit_cores_reset)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siphash128_matches_libsodium),
 		cmocka_unit_test(test_constant_time_compare),
-		cmocka_unit_test_setup_teardown(test_members_answer_members, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_member_drops_untagged_and_wrongly_tagged,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_node_drops_tagged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_cleared, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mesh_bootstraps_within_datagram, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_value_message_budget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_budget_leaves_room_for_tag, setup,
-						teardown),
+		CORES_TEST(test_members_answer_members),
+		CORES_TEST(test_member_drops_untagged_and_wrongly_tagged),
+		CORES_TEST(test_open_node_drops_tagged),
+		CORES_TEST(test_key_cleared),
+		CORES_TEST(test_mesh_bootstraps_within_datagram),
+		CORES_TEST(test_value_message_budget),
+		CORES_TEST(test_reply_budget_leaves_room_for_tag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
