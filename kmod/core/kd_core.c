@@ -158,10 +158,13 @@ int kd_core_send(struct kd_core *c, const struct kd_addr *to,
 		 const struct kd_value_msg *m, u32 *txid)
 {
 	struct kd_hdr h;
-	size_t len;
+	size_t len, pad_to;
 
 	kd_core_make_hdr(c, &h, m->type, m->flags, to, m->txid);
-	len = kd_encode(c->pkt, sizeof(c->pkt), &h, m->body, m->body_len, m->pad_to);
+	/* A request carrying the peer's token is validated: it need not pay. */
+	pad_to = kd_msg_is_request(m->type, m->flags) && kd_token_for(c, to, NULL) ?
+		 0 : m->pad_to;
+	len = kd_encode(c->pkt, sizeof(c->pkt), &h, m->body, m->body_len, pad_to);
 	if (!len)
 		return -EMSGSIZE;
 	if (txid)

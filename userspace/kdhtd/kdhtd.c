@@ -21,7 +21,7 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 
 	if (d->stopping)
 		return;
-	if (m->hdr.flags & KDHT_F_REPLY)
+	if (!kd_msg_is_request(m->hdr.type, m->hdr.flags))
 		kdd_op_on_reply(d->op, m);
 	else
 		kdd_serve_handle(&d->serve, m, kdd_mono_ms(), kdd_wall_s());
