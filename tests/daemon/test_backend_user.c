@@ -10,6 +10,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "addr.h"
 #include "backend.h"
@@ -113,18 +116,26 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void nodes_find_each_other(void **state)
+static void bootstrap_all_to_first(void)
 {
 	struct kd_addr a;
-	struct kd_node out[NODES];
 	char text[32];
-	int i, want = 0;
+	int i;
 
 	for (i = 1; i < NODES; i++) {
 		snprintf(text, sizeof(text), "127.0.0.1:%d", BASE_PORT);
 		assert_int_equal(kd_addr_parse(&a, text, 0), 0);
 		assert_int_equal(nodes[i].b->ops->bootstrap(nodes[i].b, &a), 0);
 	}
+}
+
+static void nodes_find_each_other(void **state)
+{
+	struct kd_addr a;
+	struct kd_node out[NODES];
+	int i, want = 0;
+
+	bootstrap_all_to_first();
 	/* Bootstrapping ends in a lookup of each node's own id. */
 	run_until_known(NODES - 1);
 	for (i = 0; i < NODES; i++)
@@ -166,11 +177,57 @@ static void value_messages_reach_the_handler(void **state)
 	assert_int_equal(nodes[1].last.from.port, BASE_PORT);
 }
 
+static uint64_t counter_of(struct kdd_backend *b, const char *name)
+{
+	struct kdd_counter c[KDD_BACKEND_MAX_COUNTERS];
+	unsigned int i, n = b->ops->counters(b, c, KDD_BACKEND_MAX_COUNTERS);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(c[i].name, name) == 0)
+			return c[i].value;
+	fail_msg("no counter %s", name);
+	return 0;
+}
+
+/*
+ * A FIND_NODE from an address that proved nothing draws a NODES cut to its
+ * own size, and the node counts the cut as `unvalidated`.
+ */
+static void a_cut_nodes_reply_is_counted(void **state)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(BASE_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct kd_find_node fn = { .want = KDHT_WANT_V4, .count = KDHT_MAX_NODES };
+	struct kd_hdr h = { .version = KDHT_VERSION, .type = KDHT_MSG_FIND_NODE, .txid = 7 };
+	uint64_t deadline = uv_hrtime() + 10ull * 1000000000;
+	uint8_t pkt[KDHT_MAX_DATAGRAM];
+	ssize_t got = -1;
+	size_t len;
+	int fd;
+
+	bootstrap_all_to_first();
+	run_until_known(NODES - 1);
+	memset(h.sender.b, 0x77, KDHT_ID_LEN);
+	len = kd_encode_find_node(pkt, sizeof(pkt), &h, &fn, 0);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)len);
+	while (got < 0 && uv_hrtime() < deadline) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		got = recv(fd, pkt, sizeof(pkt), 0);
+	}
+	close(fd);
+	assert_int_equal(got, kd_nodes_size(0));
+	assert_int_equal(counter_of(nodes[0].b, "unvalidated"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(nodes_find_each_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(value_messages_reach_the_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_cut_nodes_reply_is_counted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

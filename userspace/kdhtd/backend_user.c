@@ -315,6 +315,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
 	for (i = 0; rc == KD_R_OK && i < KD_R_SCOPE_COUNT; i++)
 		u->drops[KD_R_SCOPE_LOOPBACK + i] += in.scope_refused[i];
+	if (rc == KD_R_OK)
+		u->drops[KD_R_UNVALIDATED] += in.reply_cut;
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
 			u->drops[rc]++;
