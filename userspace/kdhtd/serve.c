@@ -124,11 +124,17 @@ static void send_error(struct kdd_serve *s, const struct kdd_msg *m, uint16_t co
 	send_reply(s, &to, KDHT_MSG_ERROR, body, sizeof(body));
 }
 
+/*
+ * held_seq: the seq of the record this STORE left committed, 0 in any other
+ * ack: a part awaiting the rest proves nothing (its signature is checked
+ * on the whole record), and a refusal holds nothing new.
+ */
 static void send_ack_to(struct kdd_serve *s, const struct kdd_reply_to *to,
-			const struct kdd_part *p, uint32_t status, uint32_t parts_held)
+			const struct kd_id *key, uint32_t status, uint32_t parts_held,
+			uint64_t held_seq)
 {
-	struct kdd_ack a = { .key = p->key, .status = status, .part = to->part,
-			     .held_seq = p->seq, .parts_held = parts_held };
+	struct kdd_ack a = { .key = *key, .status = status, .part = to->part,
+			     .held_seq = held_seq, .parts_held = parts_held };
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len;
 
@@ -140,10 +146,11 @@ static void send_ack_to(struct kdd_serve *s, const struct kdd_reply_to *to,
 static void send_ack(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd_part *p,
 		     uint32_t status, uint32_t parts_held)
 {
+	bool whole = status == KDD_ACK_STORED && parts_held == p->parts;
 	struct kdd_reply_to to;
 
 	reply_to_of(&to, m, p->part);
-	send_ack_to(s, &to, p, status, parts_held);
+	send_ack_to(s, &to, &p->key, status, parts_held, whole ? p->seq : 0);
 }
 
 static void record_of(struct kdd_record *r, const struct kdd_part *meta, const uint8_t *value,
@@ -217,11 +224,12 @@ void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 	s->nstaged_seen = 0;
 	for (i = 0; i < n; i++) {
 		struct kdd_record *r = &s->staged[i].rec;
-		struct kdd_part p = { .key = r->key, .seq = r->seq };
+		bool stored;
 
 		code = code_of_put(s, s->staged[i].rc);
-		send_ack_to(s, &s->staged_to[i], &p, code,
-			    code == KDD_ACK_STORED ? kdd_parts_for(r->len) : 0);
+		stored = code == KDD_ACK_STORED;
+		send_ack_to(s, &s->staged_to[i], &r->key, code,
+			    stored ? kdd_parts_for(r->len) : 0, stored ? r->seq : 0);
 		free(s->staged_to[i].owned);
 	}
 }
@@ -425,11 +433,28 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 	kdd_vmsg_free_store(keep);
 }
 
+/* The nodes closest to key, the requester left out: it knows itself. */
+static unsigned int closer_than_us(struct kdd_serve *s, const struct kdd_msg *m,
+				   const struct kdd_find *f, struct kd_node *out)
+{
+	struct kd_node found[KDHT_MAX_NODES + 1];
+	unsigned int i, got, n = 0;
+
+	got = s->backend->ops->closest(s->backend, &f->key,
+				       f->want ? f->want : KDHT_WANT_V4 | KDHT_WANT_V6,
+				       found, KDHT_MAX_NODES + 1);
+	for (i = 0; i < got && n < KDHT_MAX_NODES; i++)
+		if (!kd_id_equal(&found[i].id, &m->hdr.sender))
+			out[n++] = found[i];
+	return n;
+}
+
 static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_s)
 {
 	struct kdd_value v;
 	struct kdd_record r;
 	struct kdd_find f;
+	struct kdd_reply_to to;
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len;
 	int rc;
@@ -449,23 +474,28 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 		kdd_part_of_record(&v.rec, &r, f.part, now_s);
 	} else {
 		s->counters[KDD_SERVE_NOT_FOUND]++;
-		v.nnodes = s->backend->ops->closest(s->backend, &f.key,
-						    f.want ? f.want : KDHT_WANT_V4 | KDHT_WANT_V6,
-						    v.nodes, KDHT_MAX_NODES);
+		v.nnodes = closer_than_us(s, m, &f, v.nodes);
 	}
 	len = kdd_vmsg_encode_value(body, sizeof(body), &v);
+	/*
+	 * A part cannot be cut: an unvalidated asker is refused, and the
+	 * ERROR's fresh token makes its resent request whole.
+	 */
+	if (v.has_record && KDHT_HDR_LEN + len > m->reply_budget) {
+		s->counters[KDD_SERVE_UNVALIDATED]++;
+		send_error(s, m, KDHT_ERR_UNVALIDATED);
+		return;
+	}
 	/* An unvalidated asker gets no more than it sent: fewer nodes. */
 	while (v.nnodes && (!len || KDHT_HDR_LEN + len > m->reply_budget)) {
 		v.nnodes--;
 		s->counters[KDD_SERVE_REPLY_CUT]++;
 		len = kdd_vmsg_encode_value(body, sizeof(body), &v);
 	}
-	if (len) {
-		struct kdd_reply_to to;
-
-		reply_to_of(&to, m, f.part);
-		send_reply(s, &to, KDHT_MSG_VALUE, body, len);
-	}
+	if (!len)
+		return;
+	reply_to_of(&to, m, f.part);
+	send_reply(s, &to, KDHT_MSG_VALUE, body, len);
 }
 
 void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
