@@ -415,6 +415,36 @@ static void held_seq_is_claimed_only_once_verified(void **state)
 	}
 }
 
+/*
+ * Decoding is proto3's, with one exception: an unknown field is skipped,
+ * but a second key field (protobuf's last one wins) is refused, since the
+ * routing node took the leading one.
+ */
+static void unknown_fields_pass_a_second_key_does_not(void **state)
+{
+	static const uint8_t unknown[] = { 0x78, 0x01 };	/* field 15, varint 1 */
+	struct kdd_part p = part_of(8, (const uint8_t *)"x", 1, 0);
+	struct kdd_find f = { .key = p.key };
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+
+	memcpy(body + len, unknown, sizeof(unknown));
+	exchange(KDHT_MSG_FIND_VALUE, body, len + sizeof(unknown), 0);
+	assert_int_equal(reply_type, KDHT_MSG_VALUE);
+	/* The same body again, then field 1 naming another key. */
+	memcpy(body + len, body, 2 + KDHT_ID_LEN);
+	body[len + 2] ^= 1;
+	exchange(KDHT_MSG_FIND_VALUE, body, len + 2 + KDHT_ID_LEN, 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+
+	len = kdd_vmsg_encode_store(body, sizeof(body), &p);
+	memcpy(body + len, body, 2 + KDHT_ID_LEN);
+	body[len + 2] ^= 1;
+	exchange(KDHT_MSG_STORE, body, len + 2 + KDHT_ID_LEN, 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 2);
+}
+
 static struct kdd_value find(const struct kdd_find *f, size_t pad_to)
 {
 	uint8_t body[KDHT_MAX_BODY];
@@ -510,6 +540,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(closer_leaves_out_the_requester, setup, teardown),
 		cmocka_unit_test_setup_teardown(held_seq_is_claimed_only_once_verified, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(unknown_fields_pass_a_second_key_does_not, setup,
 						teardown),
 	};
 

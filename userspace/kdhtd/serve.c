@@ -378,6 +378,18 @@ static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_ms
 	return q;
 }
 
+/*
+ * Whether the key the body was decoded to is the one it starts with: the
+ * routing node read that one (kd_decode_key), and protobuf would let a
+ * repeated field 1 name another.
+ */
+static bool leading_key_is(const struct kdd_msg *m, const struct kd_id *key)
+{
+	struct kd_id lead;
+
+	return kd_decode_key(m->body, m->body_len, &lead) && kd_id_equal(&lead, key);
+}
+
 static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
 			 uint64_t now_s)
 {
@@ -395,6 +407,10 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 		return;
 	}
 	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
+	if (!rc && !leading_key_is(m, &p.key)) {
+		kdd_vmsg_free_store(keep);
+		rc = KDHT_ERR_MALFORMED;
+	}
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
 		return;
@@ -461,6 +477,8 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 
 	s->counters[KDD_SERVE_FIND]++;
 	rc = kdd_vmsg_decode_find(m->body, m->body_len, &f);
+	if (!rc && !leading_key_is(m, &f.key))
+		rc = KDHT_ERR_MALFORMED;
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
 		return;
