@@ -416,13 +416,16 @@ static void held_seq_is_claimed_only_once_verified(void **state)
 }
 
 /*
- * Decoding is proto3's, with one exception: an unknown field is skipped,
- * but a second key field (protobuf's last one wins) is refused, since the
- * routing node took the leading one.
+ * Decoding is proto3's with two exceptions: an unknown field is skipped,
+ * but a second key (protobuf's last one wins, and the routing node took
+ * the first) or a second record (protobuf would merge them) is refused.
  */
-static void unknown_fields_pass_a_second_key_does_not(void **state)
+static void a_second_key_or_record_is_refused(void **state)
 {
 	static const uint8_t unknown[] = { 0x78, 0x01 };	/* field 15, varint 1 */
+	static const uint8_t wrong_wire_type[] = { 0x12, 0x00 };	/* part_index as bytes */
+	/* Store.record = { expiry_s = 7 } */
+	static const uint8_t second_record[] = { 0x12, 0x02, 0x30, 0x07 };
 	struct kdd_part p = part_of(8, (const uint8_t *)"x", 1, 0);
 	struct kdd_find f = { .key = p.key };
 	uint8_t body[KDHT_MAX_BODY];
@@ -442,7 +445,21 @@ static void unknown_fields_pass_a_second_key_does_not(void **state)
 	body[len + 2] ^= 1;
 	exchange(KDHT_MSG_STORE, body, len + 2 + KDHT_ID_LEN, 0);
 	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
-	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 2);
+	/* A known field of the wrong wire type. */
+	len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+	memcpy(body + len, wrong_wire_type, sizeof(wrong_wire_type));
+	exchange(KDHT_MSG_FIND_VALUE, body, len + sizeof(wrong_wire_type), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 3);
+	/* A second record: refused, never merged into the first. */
+	len = kdd_vmsg_encode_store(body, sizeof(body), &p);
+	memcpy(body + len, second_record, sizeof(second_record));
+	exchange(KDHT_MSG_STORE, body, len + sizeof(second_record), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 4);
+	/* Without it, the same STORE is taken. */
+	exchange(KDHT_MSG_STORE, body, len, 0);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
 }
 
 static struct kdd_value find(const struct kdd_find *f, size_t pad_to)
@@ -541,7 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(closer_leaves_out_the_requester, setup, teardown),
 		cmocka_unit_test_setup_teardown(held_seq_is_claimed_only_once_verified, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(unknown_fields_pass_a_second_key_does_not, setup,
+		cmocka_unit_test_setup_teardown(a_second_key_or_record_is_refused, setup,
 						teardown),
 	};
 
