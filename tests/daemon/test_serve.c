@@ -315,10 +315,10 @@ static void bad_input_is_refused_and_counted(void **state)
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }
 
-/* C, a node A has not heard from yet, in `stranger`. */
-static void make_stranger(void)
+/* C, a node A has not heard from yet, at address bind4, in `stranger`. */
+static void make_stranger_at(const char *bind4)
 {
-	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_user_backend_params p = { .bind4 = bind4, .bind6 = "" };
 	struct kdd_backend_host hc = { .recv = on_b_recv };
 	struct kd_id id_c;
 	const char *msg;
@@ -327,6 +327,11 @@ static void make_stranger(void)
 	memset(id_c.b, 0xcc, sizeof(id_c.b));
 	p.port = PORT_B + 1;
 	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+}
+
+static void make_stranger(void)
+{
+	make_stranger_at("127.0.0.1");
 }
 
 static void swap_b(void)
@@ -544,6 +549,43 @@ static void closer_leaves_out_the_requester(void **state)
 	swap_b();
 }
 
+/* Stores a one-part record under key_byte and returns the ack's status. */
+static uint32_t store_small(uint8_t key_byte)
+{
+	struct kdd_part p = part_of(key_byte, (const uint8_t *)"quota", 5, 0);
+
+	store_part(&p);
+	return expect_ack().status;
+}
+
+/*
+ * A source prefix over its quota is refused, and another prefix still
+ * stores; renewing what the first holds is not refused.
+ */
+static void a_source_over_its_quota_is_refused(void **state)
+{
+	struct kdd_quota_params qp = { .source_records = 2 };
+	struct kdd_quota *q;
+
+	assert_int_equal(kdd_quota_open(&q, store, &qp), 0);
+	kdd_serve_set_quota(&serve, q, 3600);
+	assert_int_equal(store_small(0x61), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x62), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x63), KDHT_ERR_STORAGE_FULL);
+	assert_int_equal(serve.counters[KDD_SERVE_QUOTA_SOURCE], 1);
+	assert_int_equal(store_small(0x61), KDD_ACK_STORED);
+	/* 127.0.1.1 is in another /24. */
+	make_stranger_at("127.0.1.1");
+	swap_b();
+	validate(b);
+	assert_int_equal(store_small(0x63), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x64), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x65), KDHT_ERR_STORAGE_FULL);
+	swap_b();
+	kdd_serve_set_quota(&serve, NULL, 0);
+	kdd_quota_close(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +601,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(held_seq_is_claimed_only_once_verified, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_second_key_or_record_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_source_over_its_quota_is_refused, setup,
 						teardown),
 	};
 

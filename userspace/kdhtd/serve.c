@@ -13,6 +13,7 @@ const char *const kdd_serve_counter_names[] = {
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error", "unvalidated",
+	"quota_source", "quota_publisher", "quota_error",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -27,10 +28,12 @@ int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
 	s->store = store;
 	s->backend = backend;
 	s->max_value = max_value;
+	s->quota = NULL;
 	s->staged = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged));
+	s->charges = calloc(KDD_COMMIT_BATCH, sizeof(*s->charges));
 	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
 	s->staged_value = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_value));
-	if (!s->staged || !s->staged_to || !s->staged_value) {
+	if (!s->staged || !s->staged_to || !s->staged_value || !s->charges) {
 		kdd_serve_fini(s);
 		return -ENOMEM;
 	}
@@ -55,9 +58,17 @@ void kdd_serve_fini(struct kdd_serve *s)
 	free(s->staged);
 	free(s->staged_to);
 	free(s->staged_value);
+	free(s->charges);
+	s->charges = NULL;
 	s->staged = NULL;
 	s->staged_to = NULL;
 	s->staged_value = NULL;
+}
+
+void kdd_serve_set_quota(struct kdd_serve *s, struct kdd_quota *q, uint32_t max_ttl_s)
+{
+	s->quota = q;
+	s->max_ttl_s = max_ttl_s;
 }
 
 void kdd_serve_expire(struct kdd_serve *s, uint64_t now_ms)
@@ -208,6 +219,30 @@ uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
 	return code_of_put(s, kdd_store_put(s->store, &r, meta->ttl_s, now_s));
 }
 
+/* The records of the batch just committed, charged to their owners. */
+static void charge_staged(struct kdd_serve *s, unsigned int n, uint64_t now_s)
+{
+	struct kdd_quota_charge *c;
+	unsigned int i, nc = 0;
+
+	if (!s->quota)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct kdd_store_write *w = &s->staged[i];
+
+		if (w->rc)
+			continue;
+		c = &s->charges[nc++];
+		c->key = w->rec.key;
+		c->from = s->staged_to[i].addr;
+		c->publisher = w->rec.publisher;
+		c->len = w->rec.len;
+		c->expires = now_s + KD_MIN(w->ttl_s, s->max_ttl_s);
+	}
+	if (kdd_quota_charge(s->quota, s->charges, nc, now_s))
+		s->counters[KDD_SERVE_QUOTA_ERROR]++;
+}
+
 void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 {
 	unsigned int i, n = s->nstaged;
@@ -218,6 +253,7 @@ void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 		return;
 	t0 = kdd_mono_us();
 	kdd_store_put_many(s->store, s->staged, n, now_s);
+	charge_staged(s, n, now_s);
 	s->last_commit_us = kdd_mono_us() - t0;
 	/* Every record of the batch is committed (or refused): now the acks. */
 	s->nstaged = 0;
@@ -253,6 +289,22 @@ int kdd_serve_turn(struct kdd_serve *s, uint64_t now_us, uint64_t now_s)
 	return (int)((wait_us - waited + 999) / 1000);
 }
 
+/* Whether the owners of r, sent by m, may hold it; a refusal is counted. */
+static bool within_quota(struct kdd_serve *s, const struct kdd_msg *m,
+			 const struct kdd_record *r, uint64_t now_s)
+{
+	enum kdd_quota_verdict v;
+
+	if (!s->quota)
+		return true;
+	v = kdd_quota_admit(s->quota, &r->key, &m->from, &r->publisher, r->len, now_s);
+	if (v == KDD_QUOTA_SOURCE)
+		s->counters[KDD_SERVE_QUOTA_SOURCE]++;
+	else if (v == KDD_QUOTA_PUBLISHER)
+		s->counters[KDD_SERVE_QUOTA_PUBLISHER]++;
+	return v == KDD_QUOTA_OK;
+}
+
 /*
  * A whole record from m: checked now, refused at once, or staged for the
  * next commit. value is a one-part value inside m, or an assembled one
@@ -268,6 +320,8 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 
 	record_of(&r, meta, value, sender);
 	code = check_record(s, &r);
+	if (!code && !within_quota(s, m, &r, now_s))
+		code = KDHT_ERR_STORAGE_FULL;
 	if (code) {
 		free(owned);
 		send_ack(s, m, meta, code, 0);
