@@ -30,6 +30,7 @@ struct node {
 
 static uv_loop_t loop;
 static struct node nodes[NODES];
+static struct kdd_backend *extra;	/* a node a test made of its own */
 static int lookup_done, ping_done;
 static unsigned int lookup_hits;
 static bool ping_ok;
@@ -88,6 +89,8 @@ static int setup(void **state)
 	int i;
 
 	assert_int_equal(uv_loop_init(&loop), 0);
+	lookup_done = 0;
+	ping_done = 0;
 	kd_params_default(&p.core);
 	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
 	p.core.subnet_per_bucket = p.core.k;
@@ -109,9 +112,14 @@ static int teardown(void **state)
 
 	for (i = 0; i < NODES; i++)
 		nodes[i].b->ops->stop(nodes[i].b);
+	if (extra)
+		extra->ops->stop(extra);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	for (i = 0; i < NODES; i++)
 		nodes[i].b->ops->destroy(nodes[i].b);
+	if (extra)
+		extra->ops->destroy(extra);
+	extra = NULL;
 	assert_int_equal(uv_loop_close(&loop), 0);
 	return 0;
 }
@@ -222,12 +230,64 @@ static void a_cut_nodes_reply_is_counted(void **state)
 	assert_int_equal(counter_of(nodes[0].b, "unvalidated"), 1);
 }
 
+/* A route of a's, to the node with id `id`: its address as text, "" if none. */
+static void route_to(struct kdd_backend *a, const struct kd_id *id, char *text)
+{
+	struct kd_node out[NODES];
+	unsigned int i, n = a->ops->routes(a, out, NULL, NODES);
+
+	text[0] = 0;
+	for (i = 0; i < n; i++)
+		if (kd_id_equal(&out[i].id, id))
+			kd_addr_format(text, &out[i].addr);
+}
+
+/*
+ * B listens on every address; A knows it as 127.0.0.2, whose route's
+ * source is 127.0.0.1. B answers from the address A asked, or A would drop
+ * the answer as unsolicited and take B for dead; and B's own requests to A
+ * leave from that address too, so A keeps knowing B at one address.
+ */
+static void replies_leave_from_the_address_asked(void **state)
+{
+	struct kdd_user_backend_params p = { .bind4 = NULL, .bind6 = "" };
+	struct kdd_backend_host host = { .recv = on_recv };
+	struct kd_id id_b;
+	struct kd_addr to_b, to_a;
+	char text[KD_ADDR_STRLEN];
+	const char *msg;
+
+	kd_params_default(&p.core);
+	p.core.subnet_per_bucket = p.core.k;
+	p.core.subnet_per_table = 64;
+	p.port = BASE_PORT + NODES;
+	memset(id_b.b, 0xbb, sizeof(id_b.b));
+	assert_int_equal(kdd_user_backend_create(&extra, &loop, &p, &id_b, &host, &msg), 0);
+	assert_int_equal(kd_addr_parse(&to_b, "127.0.0.2:46214", 0), 0);
+	assert_int_equal(kd_addr_parse(&to_a, "127.0.0.1:46210", 0), 0);
+
+	assert_int_equal(nodes[0].b->ops->ping(nodes[0].b, &to_b, on_ping, NULL), 0);
+	run_until(&ping_done, 1);
+	assert_true(ping_ok);
+	assert_memory_equal(ping_id.b, id_b.b, KDHT_ID_LEN);
+	route_to(nodes[0].b, &id_b, text);
+	assert_string_equal(text, "127.0.0.2:46214");
+
+	assert_int_equal(extra->ops->ping(extra, &to_a, on_ping, NULL), 0);
+	run_until(&ping_done, 2);
+	assert_true(ping_ok);
+	route_to(nodes[0].b, &id_b, text);
+	assert_string_equal(text, "127.0.0.2:46214");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(nodes_find_each_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(value_messages_reach_the_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_cut_nodes_reply_is_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(replies_leave_from_the_address_asked, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
