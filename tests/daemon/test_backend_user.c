@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -30,7 +32,7 @@ struct node {
 
 static uv_loop_t loop;
 static struct node nodes[NODES];
-static struct kdd_backend *extra;	/* a node a test made of its own */
+static struct kdd_backend *extras[2];	/* nodes a test made of its own */
 static int lookup_done, ping_done;
 static unsigned int lookup_hits;
 static bool ping_ok;
@@ -112,14 +114,17 @@ static int teardown(void **state)
 
 	for (i = 0; i < NODES; i++)
 		nodes[i].b->ops->stop(nodes[i].b);
-	if (extra)
-		extra->ops->stop(extra);
+	for (i = 0; i < 2; i++)
+		if (extras[i])
+			extras[i]->ops->stop(extras[i]);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	for (i = 0; i < NODES; i++)
 		nodes[i].b->ops->destroy(nodes[i].b);
-	if (extra)
-		extra->ops->destroy(extra);
-	extra = NULL;
+	for (i = 0; i < 2; i++) {
+		if (extras[i])
+			extras[i]->ops->destroy(extras[i]);
+		extras[i] = NULL;
+	}
 	assert_int_equal(uv_loop_close(&loop), 0);
 	return 0;
 }
@@ -242,42 +247,92 @@ static void route_to(struct kdd_backend *a, const struct kd_id *id, char *text)
 			kd_addr_format(text, &out[i].addr);
 }
 
-/*
- * B listens on every address; A knows it as 127.0.0.2, whose route's
- * source is 127.0.0.1. B answers from the address A asked, or A would drop
- * the answer as unsolicited and take B for dead; and B's own requests to A
- * leave from that address too, so A keeps knowing B at one address.
- */
-static void replies_leave_from_the_address_asked(void **state)
+/* A node of a test's own, in extras[slot]: id filled with id_byte, at port. */
+static struct kdd_backend *extra_node(unsigned int slot, const char *bind4, const char *bind6,
+				      uint16_t port, uint8_t id_byte)
 {
-	struct kdd_user_backend_params p = { .bind4 = NULL, .bind6 = "" };
+	struct kdd_user_backend_params p = { .bind4 = bind4, .bind6 = bind6, .port = port };
 	struct kdd_backend_host host = { .recv = on_recv };
-	struct kd_id id_b;
-	struct kd_addr to_b, to_a;
-	char text[KD_ADDR_STRLEN];
+	struct kd_id id;
 	const char *msg;
 
 	kd_params_default(&p.core);
-	p.core.subnet_per_bucket = p.core.k;
-	p.core.subnet_per_table = 64;
-	p.port = BASE_PORT + NODES;
-	memset(id_b.b, 0xbb, sizeof(id_b.b));
-	assert_int_equal(kdd_user_backend_create(&extra, &loop, &p, &id_b, &host, &msg), 0);
-	assert_int_equal(kd_addr_parse(&to_b, "127.0.0.2:46214", 0), 0);
-	assert_int_equal(kd_addr_parse(&to_a, "127.0.0.1:46210", 0), 0);
+	memset(id.b, id_byte, sizeof(id.b));
+	assert_int_equal(kdd_user_backend_create(&extras[slot], &loop, &p, &id, &host, &msg), 0);
+	return extras[slot];
+}
 
-	assert_int_equal(nodes[0].b->ops->ping(nodes[0].b, &to_b, on_ping, NULL), 0);
+/*
+ * b listens on every address; a knows it as b_text, an address whose
+ * route's source is another one (a's own, a_text). b answers from the
+ * address a asked, or a would drop the answer as unsolicited and take b
+ * for dead; and b's own requests to a leave from that address too, so a
+ * keeps knowing b at one address.
+ */
+static void answers_from_the_address_asked(struct kdd_backend *a, const char *a_text,
+					   struct kdd_backend *b, const char *b_text)
+{
+	struct kd_addr to_b, to_a;
+	char text[KD_ADDR_STRLEN];
+
+	assert_int_equal(kd_addr_parse(&to_b, b_text, 0), 0);
+	assert_int_equal(kd_addr_parse(&to_a, a_text, 0), 0);
+	assert_int_equal(a->ops->ping(a, &to_b, on_ping, NULL), 0);
 	run_until(&ping_done, 1);
 	assert_true(ping_ok);
-	assert_memory_equal(ping_id.b, id_b.b, KDHT_ID_LEN);
-	route_to(nodes[0].b, &id_b, text);
-	assert_string_equal(text, "127.0.0.2:46214");
+	assert_memory_equal(ping_id.b, b->ops->self(b)->b, KDHT_ID_LEN);
+	route_to(a, b->ops->self(b), text);
+	assert_string_equal(text, b_text);
 
-	assert_int_equal(extra->ops->ping(extra, &to_a, on_ping, NULL), 0);
+	assert_int_equal(b->ops->ping(b, &to_a, on_ping, NULL), 0);
 	run_until(&ping_done, 2);
 	assert_true(ping_ok);
-	route_to(nodes[0].b, &id_b, text);
-	assert_string_equal(text, "127.0.0.2:46214");
+	route_to(a, b->ops->self(b), text);
+	assert_string_equal(text, b_text);
+}
+
+/* 127.0.0.2 reaches this host, but the route's source towards 127.0.0.1 is 127.0.0.1. */
+static void replies_leave_from_the_address_asked(void **state)
+{
+	struct kdd_backend *b = extra_node(0, NULL, "", BASE_PORT + NODES, 0xbb);
+
+	answers_from_the_address_asked(nodes[0].b, "127.0.0.1:46210", b, "127.0.0.2:46214");
+}
+
+/* An IPv6 address of this host other than ::1 and link-local, or false. */
+static bool second_ipv6(char *out, size_t cap)
+{
+	struct ifaddrs *all, *i;
+	const struct sockaddr_in6 *sin6;
+	bool found = false;
+
+	if (getifaddrs(&all))
+		return false;
+	for (i = all; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		sin6 = (const struct sockaddr_in6 *)i->ifa_addr;
+		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+			continue;
+		found = inet_ntop(AF_INET6, &sin6->sin6_addr, out, (socklen_t)cap) != NULL;
+	}
+	freeifaddrs(all);
+	return found;
+}
+
+/* The same over IPv6, where the host has an address besides ::1 (skipped otherwise). */
+static void ipv6_replies_leave_from_the_address_asked(void **state)
+{
+	char addr[INET6_ADDRSTRLEN], b_text[KD_ADDR_STRLEN];
+	struct kdd_backend *a, *b;
+
+	if (!second_ipv6(addr, sizeof(addr)))
+		skip();
+	a = extra_node(0, "", "::1", BASE_PORT + NODES, 0xaa);
+	b = extra_node(1, "", NULL, BASE_PORT + NODES + 1, 0xbb);
+	snprintf(b_text, sizeof(b_text), "[%s]:%d", addr, BASE_PORT + NODES + 1);
+	answers_from_the_address_asked(a, "[::1]:46214", b, b_text);
 }
 
 int main(void)
@@ -287,6 +342,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(value_messages_reach_the_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_cut_nodes_reply_is_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(replies_leave_from_the_address_asked, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ipv6_replies_leave_from_the_address_asked, setup,
 						teardown),
 	};
 
