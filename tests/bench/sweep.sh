@@ -15,28 +15,8 @@ build=${1:-$top/build}
 minutes=${2:-4}
 lifetime=${3:-60}
 per_minute=10000
-bin=$build/bin
-for t in kdhtd dhtctl kdht-values; do
-	[ -x "$bin/$t" ] || { echo "sweep.sh: no $bin/$t (build first)" >&2; exit 2; }
-done
-port=$((48000 + $$ % 1000))
-dir=$(mktemp -d "$build/bench-sweep.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-	return 0
-}
-trap cleanup EXIT
-
-"$bin/kdhtd" --config /dev/null --backend user --state-dir "$dir/state" \
-	--socket "$dir/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
-	--rate-limit 1000000 --max-ttl "$lifetime" --ttl "$lifetime" --log-level warn &
-pid=$!
-for _ in $(seq 100); do
-	"$bin/dhtctl" -s "$dir/ctl.sock" node >/dev/null 2>&1 && break
-	sleep 0.1
-done
+. "$(dirname "$0")/one-daemon.sh"
+start_daemon sweep --max-ttl "$lifetime" --ttl "$lifetime"
 
 held() {
 	"$bin/dhtctl" -s "$dir/ctl.sock" stats --json | jq '.values_held'

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "quota.h"
+#include "store_dir.h"
 
 #define NOW 1700000000ull
 
@@ -58,14 +59,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
 
 	close_all(f);
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
-	unlink(path);
-	rmdir(f->dir);
+	store_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

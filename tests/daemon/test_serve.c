@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "serve.h"
+#include "store_dir.h"
 
 #define PORT_A 46310
 #define PORT_B 46311
@@ -116,8 +117,6 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[128];
-
 	a->ops->stop(a);
 	b->ops->stop(b);
 	if (stranger)
@@ -132,11 +131,7 @@ static int teardown(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 	kdd_serve_fini(&serve);
 	kdd_store_close(store);
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
+	store_dir_remove(dir);
 	return 0;
 }
 
