@@ -162,8 +162,9 @@ int kd_core_send(struct kd_core *c, const struct kd_addr *to,
 
 	kd_core_make_hdr(c, &h, m->type, m->flags, to, m->txid);
 	/* A request carrying the peer's token is validated: it need not pay. */
-	pad_to = kd_msg_is_request(m->type, m->flags) && kd_token_for(c, to, NULL) ?
-		 0 : m->pad_to;
+	pad_to = m->pad_to;
+	if (kd_msg_is_request(m->type, m->flags) && kd_token_for(c, to, NULL))
+		pad_to = 0;
 	len = kd_encode(c->pkt, sizeof(c->pkt), &h, m->body, m->body_len, pad_to);
 	if (!len)
 		return -EMSGSIZE;
