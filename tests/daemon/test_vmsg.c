@@ -80,11 +80,39 @@ static void closer_entries_per_datagram(void **state)
 	assert_int_equal(closer_that_fit(KDHT_AF_INET6), 19);
 }
 
+/* A VALUE whose record comes twice is refused, not merged (PROTOCOL.md 9). */
+static void a_second_record_in_a_value_is_refused(void **state)
+{
+	static const uint8_t second_record[] = { 0x12, 0x02, 0x30, 0x07 };
+	struct kdd_part p = largest_part();
+	struct kdd_value v, got;
+	uint8_t body[KDHT_MAX_BODY + sizeof(second_record)];
+	size_t len;
+	void *keep;
+
+	memset(&v, 0, sizeof(v));
+	p.total_len = 1;
+	p.parts = 1;
+	p.part = 0;
+	p.len = 1;
+	v.key = p.key;
+	v.has_record = true;
+	v.rec = p;
+	len = kdd_vmsg_encode_value(body, sizeof(body), &v);
+	assert_int_equal(kdd_vmsg_decode_value(body, len, &got, &keep), 0);
+	kdd_vmsg_free_value(keep);
+	memcpy(body + len, second_record, sizeof(second_record));
+	assert_int_equal(kdd_vmsg_decode_value(body, len + sizeof(second_record), &got, &keep),
+			 KDHT_ERR_MALFORMED);
+	assert_null(keep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_largest_part_fits_a_datagram),
 		cmocka_unit_test(closer_entries_per_datagram),
+		cmocka_unit_test(a_second_record_in_a_value_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

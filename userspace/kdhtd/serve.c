@@ -432,56 +432,6 @@ static struct kdd_partial *partial_find(struct kdd_serve *s, const struct kdd_ms
 	return q;
 }
 
-/* Reads a protobuf varint at b[*i], advancing *i; false past len or at 10 bytes. */
-static bool read_varint(const uint8_t *b, size_t len, size_t *i, uint64_t *out)
-{
-	unsigned int shift;
-
-	*out = 0;
-	for (shift = 0; *i < len && shift < 64; shift += 7) {
-		uint8_t c = b[(*i)++];
-
-		*out |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Whether the key (field 1) and an embedded record (field 2 as bytes:
- * Store.record, Value.record) each occur at most once at the top of a
- * body. Protobuf would take the last key, which the routing node did not
- * act on, and merge two records by rules of its own (PROTOCOL.md 9).
- */
-static bool key_and_record_once(const uint8_t *b, size_t len)
-{
-	unsigned int key = 0, record = 0;
-	uint64_t tag, n;
-	size_t i = 0;
-
-	while (i < len) {
-		if (!read_varint(b, len, &i, &tag))
-			return false;
-		if ((tag & 7) == 0) {
-			if (!read_varint(b, len, &i, &n))
-				return false;
-			n = 0;
-		} else if ((tag & 7) == 2) {
-			if (!read_varint(b, len, &i, &n))
-				return false;
-		} else {
-			n = (tag & 7) == 1 ? 8 : (tag & 7) == 5 ? 4 : UINT64_MAX;
-		}
-		if (n > len - i)
-			return false;
-		i += n;
-		key += tag >> 3 == 1;
-		record += tag == (2 << 3 | 2);
-	}
-	return key <= 1 && record <= 1;
-}
-
 static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,
 			 uint64_t now_s)
 {
@@ -498,8 +448,7 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 		send_error(s, m, KDHT_ERR_UNVALIDATED);
 		return;
 	}
-	rc = key_and_record_once(m->body, m->body_len) ?
-	     kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep) : KDHT_ERR_MALFORMED;
+	rc = kdd_vmsg_decode_store(m->body, m->body_len, &p, &keep);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
 		return;
@@ -565,8 +514,7 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 	int rc;
 
 	s->counters[KDD_SERVE_FIND]++;
-	rc = key_and_record_once(m->body, m->body_len) ?
-	     kdd_vmsg_decode_find(m->body, m->body_len, &f) : KDHT_ERR_MALFORMED;
+	rc = kdd_vmsg_decode_find(m->body, m->body_len, &f);
 	if (rc) {
 		send_error(s, m, (uint16_t)rc);
 		return;
