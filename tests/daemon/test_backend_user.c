@@ -202,14 +202,48 @@ static uint64_t counter_of(struct kdd_backend *b, const char *name)
 	return 0;
 }
 
+/* Sends len bytes to nodes[0] from a socket of its own; returns the socket. */
+static int send_raw(const void *pkt, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(BASE_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)len);
+	return fd;
+}
+
+/*
+ * A datagram over 1280 bytes is dropped unparsed and counted `rx_oversize`
+ * (PROTOCOL.md section 7), whatever its first 1280 bytes hold.
+ */
+static void an_oversize_datagram_is_counted(void **state)
+{
+	struct kd_hdr h = { .version = KDHT_VERSION, .type = KDHT_MSG_PING, .txid = 9 };
+	uint64_t deadline = uv_hrtime() + 10ull * 1000000000;
+	static uint8_t pkt[KDHT_MAX_DATAGRAM + 1];
+	int fd;
+
+	memset(h.sender.b, 0x78, KDHT_ID_LEN);
+	assert_int_equal(kd_encode(pkt, sizeof(pkt), &h, NULL, 0, KDHT_MAX_DATAGRAM),
+			 KDHT_MAX_DATAGRAM);
+	fd = send_raw(pkt, sizeof(pkt));
+	while (counter_of(nodes[0].b, "rx") == 0 && uv_hrtime() < deadline)
+		uv_run(&loop, UV_RUN_ONCE);
+	close(fd);
+	assert_int_equal(counter_of(nodes[0].b, "rx_oversize"), 1);
+	assert_int_equal(counter_of(nodes[0].b, "bad_length"), 0);
+	assert_int_equal(counter_of(nodes[0].b, "trailing"), 0);
+}
+
 /*
  * A FIND_NODE from an address that proved nothing draws a NODES cut to its
  * own size, and the node counts the cut as `unvalidated`.
  */
 static void a_cut_nodes_reply_is_counted(void **state)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(BASE_PORT),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct kd_find_node fn = { .want = KDHT_WANT_V4, .count = KDHT_MAX_NODES };
 	struct kd_hdr h = { .version = KDHT_VERSION, .type = KDHT_MSG_FIND_NODE, .txid = 7 };
 	uint64_t deadline = uv_hrtime() + 10ull * 1000000000;
@@ -222,10 +256,7 @@ static void a_cut_nodes_reply_is_counted(void **state)
 	run_until_known(NODES - 1);
 	memset(h.sender.b, 0x77, KDHT_ID_LEN);
 	len = kd_encode_find_node(pkt, sizeof(pkt), &h, &fn, 0);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)),
-			 (ssize_t)len);
+	fd = send_raw(pkt, len);
 	while (got < 0 && uv_hrtime() < deadline) {
 		uv_run(&loop, UV_RUN_NOWAIT);
 		got = recv(fd, pkt, sizeof(pkt), 0);
@@ -341,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nodes_find_each_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(value_messages_reach_the_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_cut_nodes_reply_is_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_oversize_datagram_is_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(replies_leave_from_the_address_asked, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ipv6_replies_leave_from_the_address_asked, setup,
