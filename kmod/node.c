@@ -445,6 +445,8 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		for (i = 0; i < KD_R_SCOPE_COUNT; i++)
 			kdht_stat_add(kn, KDHT_STAT_DROP_SCOPE_LOOPBACK + i,
 				      in.scope_refused[i]);
+		if (in.reply_cut)
+			kdht_node_count_drop(kn, KD_R_UNVALIDATED);
 	}
 	kdht_node_unlock_send(node);
 }

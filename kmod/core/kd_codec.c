@@ -180,6 +180,25 @@ bool kd_decode_key(const u8 *body, size_t len, struct kd_id *key)
 	return true;
 }
 
+bool kd_msg_is_request(u8 type, u8 flags)
+{
+	switch (type) {
+	case KDHT_MSG_PING:
+	case KDHT_MSG_FIND_NODE:
+	case KDHT_MSG_STORE:
+	case KDHT_MSG_FIND_VALUE:
+		return true;
+	case KDHT_MSG_PONG:
+	case KDHT_MSG_NODES:
+	case KDHT_MSG_ERROR:
+	case KDHT_MSG_STORE_ACK:
+	case KDHT_MSG_VALUE:
+		return false;
+	default:
+		return !(flags & KDHT_F_REPLY);
+	}
+}
+
 /*
  * Writes the header for a body of body_len bytes and, when pad_to asks for
  * it, the padding after it. Returns the datagram length, or 0 if it does

@@ -89,6 +89,14 @@ int kd_decode_error(const u8 *body, size_t len, u16 *code);
 bool kd_decode_key(const u8 *body, size_t len, struct kd_id *key);
 
 /*
+ * Whether a message is a request (PROTOCOL.md section 2.1): by its type, so
+ * that a reply whose sender forgot KDHT_F_REPLY is still matched as one;
+ * only the application types 0x14..0x7f, which version 1 leaves undefined,
+ * are told by the flag.
+ */
+bool kd_msg_is_request(u8 type, u8 flags);
+
+/*
  * Encoders write a whole datagram into buf (cap bytes) and return its length,
  * or 0 if it does not fit. pad_to > 0 pads the datagram to pad_to bytes
  * (KDHT_F_PADDED), when that is larger than the unpadded datagram.

@@ -158,11 +158,15 @@ int kd_core_send(struct kd_core *c, const struct kd_addr *to,
 		 const struct kd_value_msg *m, u32 *txid)
 {
 	struct kd_hdr h;
-	size_t len;
+	size_t len, pad_to;
 
 	kd_core_make_hdr(c, &h, m->type, m->flags, to, m->txid);
+	/* A request carrying the peer's token is validated: it need not pay. */
+	pad_to = m->pad_to;
+	if (kd_msg_is_request(m->type, m->flags) && kd_token_for(c, to, NULL))
+		pad_to = 0;
 	len = kd_encode(c->pkt, kd_pkt_cap(c), &h, m->body, m->body_len,
-			KD_MIN(m->pad_to, kd_pkt_cap(c)));
+			KD_MIN(pad_to, kd_pkt_cap(c)));
 	if (!len)
 		return -EMSGSIZE;
 	if (txid)

@@ -189,7 +189,9 @@ void kd_core_make_hdr(struct kd_core *c, struct kd_hdr *h, u8 type, u8 flags,
 /*
  * Sends m to `to` through io->send, with the header kd_core_make_hdr()
  * fills (sender, txid drawn if m->txid is 0, token) and the padding m asks
- * for. *txid (may be NULL) gets the txid sent, for matching the reply.
+ * for, which a request that carries the peer's token goes without (it is
+ * validated, PROTOCOL.md section 5). *txid (may be NULL) gets the txid
+ * sent, for matching the reply.
  * Returns 0, or -EMSGSIZE if the message does not fit a datagram (nothing
  * is sent).
  */

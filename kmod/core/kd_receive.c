@@ -230,13 +230,6 @@ static int kd_core_admit(struct kd_core *c, u64 now, const struct kd_addr *from,
 	return KD_R_OK;
 }
 
-/* PING and FIND_NODE by type; a value message unless it says it is a reply. */
-static bool kd_is_request(const struct kd_hdr *h)
-{
-	return h->type == KDHT_MSG_PING || h->type == KDHT_MSG_FIND_NODE ||
-	       !(h->flags & KDHT_F_REPLY);
-}
-
 /*
  * Answers PING and FIND_NODE here, marks anything else for the host; sets
  * *reply_len to the bytes this datagram may draw from us.
@@ -272,7 +265,7 @@ static int kd_core_dispatch(struct kd_core *c, const struct kd_node *sender,
 		 * reply to the daemon's request brings a fresh token, which
 		 * keeps its next STOREs to that replica validated.
 		 */
-		if (kd_is_request(&in->hdr))
+		if (kd_msg_is_request(in->hdr.type, in->hdr.flags))
 			*reply_len = in->reply_budget;
 		else
 			kd_token_store(c, sender, in->hdr.token);
@@ -331,7 +324,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	if (in->hdr.type == KDHT_MSG_PONG || in->hdr.type == KDHT_MSG_NODES ||
 	    in->hdr.type == KDHT_MSG_ERROR)
 		return kd_core_on_reply(c, now, &sender, in, len);
-	if (kd_is_request(&in->hdr)) {
+	if (kd_msg_is_request(in->hdr.type, in->hdr.flags)) {
 		r = kd_core_admit(c, now, from, in);
 		if (r)
 			return r;
@@ -348,7 +341,8 @@ void kd_core_refuse(struct kd_core *c, const struct kd_addr *from,
 {
 	struct kd_hdr rh;
 
-	if ((in->hdr.flags & KDHT_F_REPLY) || KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
+	if (!kd_msg_is_request(in->hdr.type, in->hdr.flags) ||
+	    KDHT_HDR_LEN + KDHT_ERROR_LEN > in->reply_budget)
 		return;
 	kd_core_make_hdr(c, &rh, KDHT_MSG_ERROR, KDHT_F_REPLY, from, in->hdr.txid);
 	kd_send(c, from, kd_encode_error(c->pkt, kd_pkt_cap(c), &rh, code));

@@ -10,28 +10,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 values=${2:-1000000}
-bin=$build/bin
-for t in kdhtd dhtctl kdht-values; do
-	[ -x "$bin/$t" ] || { echo "memory.sh: no $bin/$t (build first)" >&2; exit 2; }
-done
-port=$((48000 + $$ % 1000))
-dir=$(mktemp -d "$build/bench-memory.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-	return 0
-}
-trap cleanup EXIT
-
-"$bin/kdhtd" --config /dev/null --backend user --state-dir "$dir/state" \
-	--socket "$dir/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
-	--rate-limit 1000000 --map-size $((4 << 30)) --log-level warn &
-pid=$!
-for _ in $(seq 100); do
-	"$bin/dhtctl" -s "$dir/ctl.sock" node >/dev/null 2>&1 && break
-	sleep 0.1
-done
+. "$(dirname "$0")/one-daemon.sh"
+start_daemon memory --map-size $((4 << 30))
 
 kib() {	# kib FIELD: one line of /proc/PID/status, in KiB
 	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$pid/status"

@@ -169,6 +169,9 @@ echo "$out" | jq -e '.encoding == "utf-8" and .value == "héllo"' >/dev/null ||
 # routes: one object with its contacts, as dhtctl -k prints it.
 out=$(ctl 4 routes --json) || fail "routes --json"
 echo "$out" | jq -e '.contacts | length > 0' >/dev/null || fail "routes --json: $out"
+# ping takes --json, as every verb does (the man page says so).
+out=$(ctl 1 ping "127.0.0.1:$((base + 2))" --json) || fail "ping --json"
+echo "$out" | jq -e '.id | length == 64' >/dev/null || fail "ping --json: $out"
 # A TTL over the maximum is stored clamped, and dhtctl says so.
 err=$(ctl 1 put ttl-key v --ttl 999999999 2>&1 >/dev/null)
 rc=$?

@@ -26,6 +26,7 @@
 #include "addr.h"
 #include "op.h"
 #include "vmsg.h"
+#include "store_dir.h"
 
 #define NODES		6
 #define BASE_PORT	46410
@@ -211,18 +212,13 @@ static void node_stop(unsigned int i)
 static void node_free(unsigned int i)
 {
 	struct tnode *n = &nodes[i];
-	char path[128];
 
 	kdd_op_destroy(n->op);
 	n->b->ops->destroy(n->b);
 	kdd_serve_fini(&n->serve);
 	kdd_store_close(n->store);
 	n->store = NULL;
-	snprintf(path, sizeof(path), "%s/data.mdb", n->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", n->dir);
-	unlink(path);
-	rmdir(n->dir);
+	store_dir_remove(n->dir);
 }
 
 static void run_ms(unsigned int ms)

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "serve.h"
+#include "store_dir.h"
 
 #define PORT_A 46310
 #define PORT_B 46311
@@ -116,8 +117,6 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[128];
-
 	a->ops->stop(a);
 	b->ops->stop(b);
 	if (stranger)
@@ -132,11 +131,7 @@ static int teardown(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 	kdd_serve_fini(&serve);
 	kdd_store_close(store);
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
+	store_dir_remove(dir);
 	return 0;
 }
 
@@ -315,6 +310,25 @@ static void bad_input_is_refused_and_counted(void **state)
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }
 
+/* C, a node A has not heard from yet, at address bind4, in `stranger`. */
+static void make_stranger_at(const char *bind4)
+{
+	struct kdd_user_backend_params p = { .bind4 = bind4, .bind6 = "" };
+	struct kdd_backend_host hc = { .recv = on_b_recv };
+	struct kd_id id_c;
+	const char *msg;
+
+	kd_params_default(&p.core);
+	memset(id_c.b, 0xcc, sizeof(id_c.b));
+	p.port = PORT_B + 1;
+	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+}
+
+static void make_stranger(void)
+{
+	make_stranger_at("127.0.0.1");
+}
+
 static void swap_b(void)
 {
 	struct kdd_backend *t = b;
@@ -326,18 +340,11 @@ static void swap_b(void)
 /* A STORE from a source that never proved its address: refused, with a token. */
 static void an_unvalidated_store_is_refused(void **state)
 {
-	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
-	struct kdd_backend_host hc = { .recv = on_b_recv };
 	struct kdd_record got;
 	static uint8_t buf[KDD_MAX_VALUE];
-	struct kd_id id_c;
 	struct kdd_part part;
-	const char *msg;
 
-	kd_params_default(&p.core);
-	memset(id_c.b, 0xcc, sizeof(id_c.b));
-	p.port = PORT_B + 1;
-	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+	make_stranger();
 	/* Sent from the stranger: exchange() and validate() use b. */
 	swap_b();
 	part = part_of(7, (const uint8_t *)"squat", 5, 0);
@@ -358,17 +365,10 @@ static void an_unvalidated_store_is_refused(void **state)
 static void a_flood_of_partials_evicts_only_its_own(void **state)
 {
 	static uint8_t value[MAX_VALUE], junk[2 * KDD_PART_LEN];
-	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
-	struct kdd_backend_host hc = { .recv = on_b_recv };
 	struct kdd_part part;
-	struct kd_id id_c;
-	const char *msg;
 	unsigned int i;
 
-	kd_params_default(&p.core);
-	memset(id_c.b, 0xcc, sizeof(id_c.b));
-	p.port = PORT_B + 1;
-	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
+	make_stranger();
 	part = part_of(9, value, sizeof(value), 0);
 	store_part(&part);
 	assert_int_equal(expect_ack().parts_held, 1);
@@ -389,6 +389,198 @@ static void a_flood_of_partials_evicts_only_its_own(void **state)
 	assert_int_equal(expect_ack().parts_held, 3);
 }
 
+/* held_seq names a committed, verified record only, never a part's claim. */
+static void held_seq_is_claimed_only_once_verified(void **state)
+{
+	static uint8_t value[2100];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	struct kdd_part p;
+	struct kdd_ack ack;
+	uint32_t i;
+
+	randombytes_buf(value, sizeof(value));
+	crypto_sign_keypair(pk, sk);
+	for (i = 0; i < 3; i++) {
+		p = part_of(6, value, sizeof(value), i);
+		p.is_mutable = true;
+		p.seq = 41;
+		p.has_publisher = true;
+		memcpy(p.publisher.b, pk, KDHT_ID_LEN);
+		p.has_sig = true;
+		kdd_record_sign(&p.key, p.seq, true, value, sizeof(value), sk, p.sig);
+		store_part(&p);
+		ack = expect_ack();
+		assert_int_equal(ack.status, KDD_ACK_STORED);
+		assert_int_equal(ack.held_seq, i == 2 ? 41 : 0);
+	}
+}
+
+/*
+ * Decoding is proto3's with two exceptions: an unknown field is skipped,
+ * but a second key (protobuf's last one wins, and the routing node took
+ * the first) or a second record (protobuf would merge them) is refused.
+ */
+static void a_second_key_or_record_is_refused(void **state)
+{
+	static const uint8_t unknown[] = { 0x78, 0x01 };	/* field 15, varint 1 */
+	static const uint8_t wrong_wire_type[] = { 0x12, 0x00 };	/* part_index as bytes */
+	/* Store.record = { expiry_s = 7 } */
+	static const uint8_t second_record[] = { 0x12, 0x02, 0x30, 0x07 };
+	struct kdd_part p = part_of(8, (const uint8_t *)"x", 1, 0);
+	struct kdd_find f = { .key = p.key };
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+
+	memcpy(body + len, unknown, sizeof(unknown));
+	exchange(KDHT_MSG_FIND_VALUE, body, len + sizeof(unknown), 0);
+	assert_int_equal(reply_type, KDHT_MSG_VALUE);
+	/* The same body again, then field 1 naming another key. */
+	memcpy(body + len, body, 2 + KDHT_ID_LEN);
+	body[len + 2] ^= 1;
+	exchange(KDHT_MSG_FIND_VALUE, body, len + 2 + KDHT_ID_LEN, 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+
+	len = kdd_vmsg_encode_store(body, sizeof(body), &p);
+	memcpy(body + len, body, 2 + KDHT_ID_LEN);
+	body[len + 2] ^= 1;
+	exchange(KDHT_MSG_STORE, body, len + 2 + KDHT_ID_LEN, 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	/* A known field of the wrong wire type. */
+	len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+	memcpy(body + len, wrong_wire_type, sizeof(wrong_wire_type));
+	exchange(KDHT_MSG_FIND_VALUE, body, len + sizeof(wrong_wire_type), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 3);
+	/* A second record: refused, never merged into the first. */
+	len = kdd_vmsg_encode_store(body, sizeof(body), &p);
+	memcpy(body + len, second_record, sizeof(second_record));
+	exchange(KDHT_MSG_STORE, body, len + sizeof(second_record), 0);
+	assert_int_equal(expect_error(), KDHT_ERR_MALFORMED);
+	assert_int_equal(serve.counters[KDD_SERVE_MALFORMED], 4);
+	/* Without it, the same STORE is taken. */
+	exchange(KDHT_MSG_STORE, body, len, 0);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+}
+
+static struct kdd_value find(const struct kdd_find *f, size_t pad_to)
+{
+	uint8_t body[KDHT_MAX_BODY];
+	struct kdd_value v;
+	void *keep;
+	size_t len = kdd_vmsg_encode_find(body, sizeof(body), f);
+
+	exchange(KDHT_MSG_FIND_VALUE, body, len, pad_to);
+	assert_int_equal(reply_type, KDHT_MSG_VALUE);
+	assert_int_equal(kdd_vmsg_decode_value(reply_body, reply_len, &v, &keep), 0);
+	kdd_vmsg_free_value(keep);
+	return v;
+}
+
+/*
+ * A held part does not fit what an unvalidated asker may draw: it is told
+ * so with a token, never left to time out, and its resent request is whole.
+ */
+static void a_part_too_big_for_the_budget_draws_a_token(void **state)
+{
+	static uint8_t value[KDD_PART_LEN];
+	struct kdd_part part = part_of(5, value, sizeof(value), 0);
+	struct kdd_find f = { .key = part.key };
+	uint8_t body[KDHT_MAX_BODY];
+	size_t len = kdd_vmsg_encode_find(body, sizeof(body), &f);
+	struct kdd_value v;
+
+	store_part(&part);
+	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
+	make_stranger();
+	swap_b();
+	exchange(KDHT_MSG_FIND_VALUE, body, len, 0);
+	assert_int_equal(expect_error(), KDHT_ERR_UNVALIDATED);
+	v = find(&f, 0);
+	assert_true(v.has_record);
+	assert_int_equal(v.rec.len, sizeof(value));
+	swap_b();
+}
+
+static bool a_routes_to_b(void)
+{
+	struct kd_node routes[KDHT_MAX_NODES];
+	uint32_t rtt[KDHT_MAX_NODES];
+	unsigned int i, n = a->ops->routes(a, routes, rtt, KDHT_MAX_NODES);
+
+	for (i = 0; i < n; i++)
+		if (kd_id_equal(&routes[i].id, &id_b))
+			return true;
+	return false;
+}
+
+/* `closer` never names the asker: it knows itself, and others need it. */
+static void closer_leaves_out_the_requester(void **state)
+{
+	uint64_t deadline = uv_hrtime() + 5ull * 1000000000;
+	struct kdd_find f;
+	struct kdd_value v;
+	unsigned int i;
+	bool named_b = false;
+
+	memset(f.key.b, 0x0b, sizeof(f.key.b));
+	f.part = 0;
+	f.min_seq = 0;
+	f.want = 0;
+	while (!a_routes_to_b() && uv_hrtime() < deadline)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_true(a_routes_to_b());
+	v = find(&f, KDHT_MAX_DATAGRAM);
+	assert_false(v.has_record);
+	for (i = 0; i < v.nnodes; i++)
+		assert_false(kd_id_equal(&v.nodes[i].id, &id_b));
+	/* Another asker is told of B. */
+	make_stranger();
+	swap_b();
+	validate(b);
+	v = find(&f, KDHT_MAX_DATAGRAM);
+	for (i = 0; i < v.nnodes; i++)
+		named_b |= kd_id_equal(&v.nodes[i].id, &id_b);
+	assert_true(named_b);
+	swap_b();
+}
+
+/* Stores a one-part record under key_byte and returns the ack's status. */
+static uint32_t store_small(uint8_t key_byte)
+{
+	struct kdd_part p = part_of(key_byte, (const uint8_t *)"quota", 5, 0);
+
+	store_part(&p);
+	return expect_ack().status;
+}
+
+/*
+ * A source prefix over its quota is refused, and another prefix still
+ * stores; renewing what the first holds is not refused.
+ */
+static void a_source_over_its_quota_is_refused(void **state)
+{
+	struct kdd_quota_params qp = { .source_records = 2 };
+	struct kdd_quota *q;
+
+	assert_int_equal(kdd_quota_open(&q, store, &qp), 0);
+	kdd_serve_set_quota(&serve, q, 3600);
+	assert_int_equal(store_small(0x61), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x62), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x63), KDHT_ERR_STORAGE_FULL);
+	assert_int_equal(serve.counters[KDD_SERVE_QUOTA_SOURCE], 1);
+	assert_int_equal(store_small(0x61), KDD_ACK_STORED);
+	/* 127.0.1.1 is in another /24. */
+	make_stranger_at("127.0.1.1");
+	swap_b();
+	validate(b);
+	assert_int_equal(store_small(0x63), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x64), KDD_ACK_STORED);
+	assert_int_equal(store_small(0x65), KDHT_ERR_STORAGE_FULL);
+	swap_b();
+	kdd_serve_set_quota(&serve, NULL, 0);
+	kdd_quota_close(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +589,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_input_is_refused_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unvalidated_store_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_flood_of_partials_evicts_only_its_own, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_part_too_big_for_the_budget_draws_a_token, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(closer_leaves_out_the_requester, setup, teardown),
+		cmocka_unit_test_setup_teardown(held_seq_is_claimed_only_once_verified, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_second_key_or_record_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_source_over_its_quota_is_refused, setup,
 						teardown),
 	};
 

@@ -13,6 +13,7 @@
 
 #include "kdhtd.h"
 #include "store.h"
+#include "store_dir.h"
 
 #define NOW 1700000000ull
 
@@ -68,14 +69,9 @@ static int setup_small(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
 
 	kdd_store_close(f->st);
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
-	unlink(path);
-	rmdir(f->dir);
+	store_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

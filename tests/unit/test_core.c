@@ -541,7 +541,7 @@ static void test_refused_value_request(void **state)
 	in.reply_budget = KDHT_HDR_LEN + KDHT_ERROR_LEN - 1;
 	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
 	in.reply_budget = KDHT_MAX_DATAGRAM;
-	in.hdr.flags |= KDHT_F_REPLY;
+	in.hdr.type = KDHT_MSG_STORE_ACK;	/* a reply by its type, flag or not */
 	kd_core_refuse(nodes[0].c, &client, &in, KDHT_ERR_UNAVAILABLE);
 	assert_true(qhead == qtail);
 }

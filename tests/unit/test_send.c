@@ -189,7 +189,7 @@ static void store_a_to_b(struct kd_input *in, u32 *txid)
  * The token a value reply carries (an acknowledgement, or an ERROR refusing
  * an unvalidated STORE) validates the next STORE to that node.
  */
-static void reply_token_validates(bool refuse)
+static void reply_token_validates(bool refuse, u8 clear_flags)
 {
 	struct kd_value_msg ack = { .type = KDHT_MSG_STORE_ACK, .flags = KDHT_F_REPLY };
 	u8 body[64];
@@ -207,6 +207,7 @@ static void reply_token_validates(bool refuse)
 		ack.body = body;
 		ack.body_len = keyed_body(body, &key);
 		assert_int_equal(kd_core_send(b.c, &a.addr, &ack, NULL), 0);
+		b.sent[4] &= (u8)~clear_flags;	/* the header's flags */
 	}
 	assert_int_equal(kd_core_input(a.c, 3, &b.addr, b.sent, b.sent_len, &in), KD_R_OK);
 	assert_true(in.upcall);
@@ -216,12 +217,52 @@ static void reply_token_validates(bool refuse)
 
 static void test_ack_token_validates_next_store(void **state)
 {
-	reply_token_validates(false);
+	reply_token_validates(false, 0);
+}
+
+/* A reply is told by its type: an ack without KDHT_F_REPLY is still one. */
+static void test_unflagged_ack_is_a_reply(void **state)
+{
+	assert_false(kd_msg_is_request(KDHT_MSG_STORE_ACK, 0));
+	assert_false(kd_msg_is_request(KDHT_MSG_VALUE, 0));
+	assert_true(kd_msg_is_request(KDHT_MSG_STORE, KDHT_F_REPLY));
+	assert_true(kd_msg_is_request(KDHT_MSG_FIND_VALUE, KDHT_F_REPLY));
+	assert_true(kd_msg_is_request(0x20, 0));
+	assert_false(kd_msg_is_request(0x20, KDHT_F_REPLY));
+	reply_token_validates(false, KDHT_F_REPLY);
+}
+
+/*
+ * A FIND_VALUE pays for its reply with padding while the requester holds
+ * no token from the peer; once a reply brought one it goes unpadded.
+ */
+static void test_find_value_pads_only_without_token(void **state)
+{
+	struct kd_value_msg find = { .type = KDHT_MSG_FIND_VALUE, .pad_to = KDHT_MAX_DATAGRAM };
+	struct kd_value_msg value = { .type = KDHT_MSG_VALUE, .flags = KDHT_F_REPLY };
+	u8 body[64];
+	struct kd_input in;
+	struct kd_id key;
+
+	memset(key.b, 0x33, sizeof(key.b));
+	find.body = body;
+	find.body_len = keyed_body(body, &key);
+	value.body = body;
+	value.body_len = find.body_len;
+	assert_int_equal(kd_core_send(a.c, &b.addr, &find, &value.txid), 0);
+	assert_int_equal(a.sent_len, KDHT_MAX_DATAGRAM);
+	assert_int_equal(kd_core_input(b.c, 2, &a.addr, a.sent, a.sent_len, &in), KD_R_OK);
+	assert_int_equal(kd_core_send(b.c, &a.addr, &value, NULL), 0);
+	assert_int_equal(kd_core_input(a.c, 3, &b.addr, b.sent, b.sent_len, &in), KD_R_OK);
+	assert_int_equal(kd_core_send(a.c, &b.addr, &find, NULL), 0);
+	assert_int_equal(a.sent_len, KDHT_HDR_LEN + find.body_len);
+	assert_int_equal(kd_core_input(b.c, 4, &a.addr, a.sent, a.sent_len, &in), KD_R_OK);
+	assert_true(in.validated);
 }
 
 static void test_error_token_validates_next_store(void **state)
 {
-	reply_token_validates(true);
+	reply_token_validates(true, 0);
 }
 
 int main(void)
@@ -234,6 +275,9 @@ int main(void)
 		cmocka_unit_test(test_decode_key_bounds),
 		cmocka_unit_test_setup_teardown(test_ack_token_validates_next_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_token_validates_next_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unflagged_ack_is_a_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_value_pads_only_without_token, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

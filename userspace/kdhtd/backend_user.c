@@ -2,12 +2,22 @@
 /*
  * The userspace routing backend: the routing core in a malloc'd block,
  * driven by libuv (two UDP sockets, IPv4 and IPv6, and one timer).
- * Datagrams come in by recvmmsg(2), USER_RX_BATCH at a time; what the node
- * sends during a turn of the loop is queued per socket and leaves by
- * sendmmsg(2) at the end of that turn, or at once when USER_TX_BATCH wait.
+ * Datagrams come in by recvmmsg(2), USER_RX_BATCH at a time, on a uv_poll_t
+ * of each socket (libuv's own receive path hides the control messages);
+ * what the node sends during a turn of the loop is queued per socket and
+ * leaves by sendmmsg(2) at the end of that turn, or at once when
+ * USER_TX_BATCH wait.
+ *
+ * Source addresses: with several addresses on a host, a reply that left
+ * from the route's preferred source would be dropped by its requester as
+ * unsolicited. So each datagram's destination (IP_PKTINFO, IPV6_PKTINFO)
+ * is the source of what answers it, and the requests this node starts
+ * leave from the address the peer last reached it at, learnt only from
+ * proven traffic (a matched reply, a validated request) in a small cache.
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,8 +31,11 @@
 
 #define USER_MAX_PINGS		64	/* pings from the control socket in flight */
 #define USER_RX_BATCH		16	/* datagrams one recvmmsg(2) takes */
-#define USER_RX_SLOT		(64 * 1024)	/* libuv's room per datagram in a batch */
+#define USER_RX_SLOT		KDHT_MAX_DATAGRAM	/* room per datagram: larger is cut, MSG_TRUNC */
 #define USER_TX_BATCH		32	/* datagrams one sendmmsg(2) sends */
+#define USER_RX_ROUNDS		8	/* recvmmsg(2) calls per readable socket, at most */
+#define USER_SRC_CACHE		256	/* peers whose local address is remembered */
+#define USER_CTL_LEN		CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 enum user_counter {
 	UC_RX, UC_TX, UC_TX_ERRORS, UC_RX_OVERSIZE, UC_UPCALLS,
@@ -33,6 +46,25 @@ enum user_counter {
 static const char *const user_counter_names[UC_COUNT] = {
 	"rx", "tx", "tx_errors", "rx_oversize", "upcalls",
 	"contacts_added", "contacts_removed", "lookups", "lookups_refused",
+};
+
+/* The local end of a datagram: the address it was sent to, and its interface. */
+struct user_local {
+	struct kd_addr addr;	/* family 0: not known */
+	unsigned int ifindex;
+};
+
+struct user_src_entry {
+	struct kd_addr peer;
+	struct user_local local;
+};
+
+/* One recvmmsg(2) batch with each datagram's sender and control messages. */
+struct user_rxq {
+	struct mmsghdr msg[USER_RX_BATCH];
+	struct iovec iov[USER_RX_BATCH];
+	struct sockaddr_storage from[USER_RX_BATCH];
+	uint8_t ctl[USER_RX_BATCH][USER_CTL_LEN];
 };
 
 struct user_waiter {
@@ -49,6 +81,7 @@ struct user_txq {
 	struct mmsghdr msg[USER_TX_BATCH];
 	struct iovec iov[USER_TX_BATCH];
 	struct sockaddr_storage to[USER_TX_BATCH];
+	uint8_t ctl[USER_TX_BATCH][USER_CTL_LEN];
 	u8 pkt[USER_TX_BATCH][KDHT_MAX_DATAGRAM];
 };
 
@@ -56,6 +89,7 @@ struct user_backend {
 	struct kdd_backend b;
 	uv_loop_t *loop;
 	uv_udp_t udp4, udp6;
+	uv_poll_t poll4, poll6;	/* readable: recvmmsg(2) on the sockets */
 	bool has4, has6;
 	uv_timer_t timer;
 	uv_check_t tx_flush;	/* sends the queues after the loop's I/O */
@@ -75,6 +109,12 @@ struct user_backend {
 	uint64_t counters[UC_COUNT];
 	uint64_t drops[KD_R_COUNT];
 	uint8_t *rxbuf;		/* USER_RX_BATCH slots of USER_RX_SLOT */
+	struct user_rxq *rxq;
+	/* While a datagram is handled: its sender and local end, for the replies. */
+	const struct kd_addr *rx_peer;
+	struct user_local rx_local;
+	struct user_src_entry src_cache[USER_SRC_CACHE];
+	uint32_t src_key;
 };
 
 static struct user_backend *to_user(struct kdd_backend *b)
@@ -160,9 +200,66 @@ static bool on_core_admit(void *ctx, u64 now, const struct kd_addr *from, bool p
 	return kd_rl_allow(&u->rl, now, from, proven);
 }
 
+static struct user_src_entry *src_slot(struct user_backend *u, const struct kd_addr *peer)
+{
+	uint32_t h = u->src_key ^ peer->port;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(peer->ip); i++)
+		h = (h ^ peer->ip[i]) * 16777619u;
+	return &u->src_cache[h % USER_SRC_CACHE];
+}
+
+/* The local address to send to `to` from: the one it reached us at, if known. */
+static const struct user_local *local_for(struct user_backend *u, const struct kd_addr *to)
+{
+	const struct user_src_entry *e;
+
+	if (u->rx_peer && kd_addr_equal(u->rx_peer, to))
+		return u->rx_local.addr.family ? &u->rx_local : NULL;
+	e = src_slot(u, to);
+	return e->local.addr.family && kd_addr_equal(&e->peer, to) ? &e->local : NULL;
+}
+
+/*
+ * The source of a datagram as a control message (IP_PKTINFO, IPV6_PKTINFO):
+ * the kernel then sends from that address whatever the route prefers. The
+ * interface is named for an IPv6 link-local source only, which needs it.
+ */
+static void set_source(struct msghdr *mh, uint8_t *ctl, const struct user_local *l)
+{
+	struct in6_pktinfo pi6;
+	struct in_pktinfo pi4;
+	struct cmsghdr *c;
+
+	memset(ctl, 0, USER_CTL_LEN);
+	mh->msg_control = ctl;
+	mh->msg_controllen = l->addr.family == KDHT_AF_INET ? CMSG_SPACE(sizeof(pi4)) :
+							      CMSG_SPACE(sizeof(pi6));
+	c = CMSG_FIRSTHDR(mh);
+	if (l->addr.family == KDHT_AF_INET) {
+		memset(&pi4, 0, sizeof(pi4));
+		memcpy(&pi4.ipi_spec_dst, l->addr.ip, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi4));
+		memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
+		return;
+	}
+	memset(&pi6, 0, sizeof(pi6));
+	memcpy(&pi6.ipi6_addr, l->addr.ip, sizeof(pi6.ipi6_addr));
+	if (kd_addr_scope(&l->addr) == KD_SCOPE_LINK_LOCAL)
+		pi6.ipi6_ifindex = l->ifindex;
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi6));
+	memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+}
+
 static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, size_t len)
 {
 	struct user_backend *u = ctx;
+	const struct user_local *local;
 	struct user_txq *q;
 	uv_udp_t *h;
 	unsigned int i;
@@ -194,6 +291,9 @@ static void on_core_send(void *ctx, const struct kd_addr *to, const u8 *pkt, siz
 					sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	q->msg[i].msg_hdr.msg_iov = &q->iov[i];
 	q->msg[i].msg_hdr.msg_iovlen = 1;
+	local = local_for(u, to);
+	if (local && local->addr.family == to->family)
+		set_source(&q->msg[i].msg_hdr, q->ctl[i], local);
 	if (++q->n == USER_TX_BATCH) {
 		txq_flush(u, q, h);
 		return;
@@ -277,58 +377,139 @@ static void on_timer(uv_timer_t *t)
 	rearm(u);
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* Where a received datagram was sent to, from its control messages. */
+static void local_of(struct msghdr *mh, struct user_local *l)
 {
-	struct user_backend *u = h->data;
+	struct in6_pktinfo pi6;
+	struct in_pktinfo pi4;
+	struct cmsghdr *c;
 
-	buf->base = (char *)u->rxbuf;
-	buf->len = (size_t)USER_RX_BATCH * USER_RX_SLOT;
+	memset(l, 0, sizeof(*l));
+	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi4))) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			l->addr.family = KDHT_AF_INET;
+			memcpy(l->addr.ip, &pi4.ipi_addr, 4);
+			l->ifindex = (unsigned int)pi4.ipi_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(pi6))) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			l->addr.family = KDHT_AF_INET6;
+			memcpy(l->addr.ip, &pi6.ipi6_addr, sizeof(pi6.ipi6_addr));
+			l->ifindex = pi6.ipi6_ifindex;
+		}
+	}
+	/*
+	 * A datagram to a multicast or broadcast address is answered from the
+	 * route's source. (Our own port makes the address whole to be judged.)
+	 */
+	l->addr.port = 1;
+	if (!kd_addr_usable(&l->addr))
+		memset(l, 0, sizeof(*l));
 }
 
-static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
-		    const struct sockaddr *sa, unsigned int flags)
+/*
+ * Remembers the local address a proven peer reached us at, for the
+ * requests we start: proven, so that a forged datagram cannot move where
+ * our traffic to someone else leaves from.
+ */
+static void src_learn(struct user_backend *u, const struct kd_addr *peer,
+		      const struct user_local *local)
 {
-	struct user_backend *u = h->data;
-	const u8 *pkt = (const u8 *)buf->base;
+	struct user_src_entry *e;
+
+	if (!local->addr.family)
+		return;
+	e = src_slot(u, peer);
+	e->peer = *peer;
+	e->local = *local;
+}
+
+/* One datagram from `from` to `local`: through the core, then up if it is the daemon's. */
+static void rx_one(struct user_backend *u, const struct kd_addr *from,
+		   const struct user_local *local, const u8 *pkt, size_t len)
+{
 	struct kd_input in;
 	struct kdd_msg m;
 	unsigned int i;
-	uint64_t now;
 	int rc;
 
-	/* The end of a batch: the timer follows what its datagrams changed, once. */
-	if (flags & UV_UDP_MMSG_FREE) {
-		rearm(u);
-		return;
-	}
-	/* Nothing more to read, or a read error. */
-	if (nread <= 0 || !sa || u->stopped)
-		return;
-	u->counters[UC_RX]++;
-	if ((flags & UV_UDP_PARTIAL) || nread > KDHT_MAX_DATAGRAM) {
-		u->counters[UC_RX_OVERSIZE]++;
-		return;
-	}
-	if (kd_addr_from_sockaddr(&m.from, sa))
-		return;
-	now = kdd_mono_ms();
-	rc = kd_core_input(u->core, now, &m.from, pkt, (size_t)nread, &in);
+	m.from = *from;
+	u->rx_peer = &m.from;
+	u->rx_local = *local;
+	rc = kd_core_input(u->core, kdd_mono_ms(), &m.from, pkt, len, &in);
 	for (i = 0; rc == KD_R_OK && i < KD_R_SCOPE_COUNT; i++)
 		u->drops[KD_R_SCOPE_LOOPBACK + i] += in.scope_refused[i];
+	if (rc == KD_R_OK)
+		u->drops[KD_R_UNVALIDATED] += in.reply_cut;
 	if (rc != KD_R_OK) {
 		if (rc > 0 && rc < KD_R_COUNT)
 			u->drops[rc]++;
-	} else if (in.upcall) {
-		u->counters[UC_UPCALLS]++;
-		m.hdr = in.hdr;
-		m.body = in.body;
-		m.body_len = in.body_len;
-		m.reply_budget = in.reply_budget;
-		m.validated = in.validated;
-		u->b.host.recv(u->b.host.ctx, &m);
+	} else {
+		/* A PONG or NODES accepted here matched a request of ours. */
+		if (in.validated || in.hdr.type == KDHT_MSG_PONG || in.hdr.type == KDHT_MSG_NODES)
+			src_learn(u, &m.from, local);
+		if (in.upcall) {
+			u->counters[UC_UPCALLS]++;
+			m.hdr = in.hdr;
+			m.body = in.body;
+			m.body_len = in.body_len;
+			m.reply_budget = in.reply_budget;
+			m.validated = in.validated;
+			u->b.host.recv(u->b.host.ctx, &m);
+		}
 	}
-	if (!(flags & UV_UDP_MMSG_CHUNK))
-		rearm(u);
+	u->rx_peer = NULL;
+}
+
+/* One recvmmsg(2) of up to USER_RX_BATCH datagrams, handled; returns how many. */
+static int rx_batch(struct user_backend *u, int fd)
+{
+	struct user_rxq *q = u->rxq;
+	struct user_local local;
+	struct kd_addr from;
+	int i, n;
+
+	for (i = 0; i < USER_RX_BATCH; i++) {
+		q->iov[i].iov_base = u->rxbuf + (size_t)i * USER_RX_SLOT;
+		q->iov[i].iov_len = USER_RX_SLOT;
+		memset(&q->msg[i], 0, sizeof(q->msg[i]));
+		q->msg[i].msg_hdr.msg_name = &q->from[i];
+		q->msg[i].msg_hdr.msg_namelen = sizeof(q->from[i]);
+		q->msg[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msg[i].msg_hdr.msg_iovlen = 1;
+		q->msg[i].msg_hdr.msg_control = q->ctl[i];
+		q->msg[i].msg_hdr.msg_controllen = sizeof(q->ctl[i]);
+	}
+	n = recvmmsg(fd, q->msg, USER_RX_BATCH, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n && !u->stopped; i++) {
+		u->counters[UC_RX]++;
+		if (q->msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			u->counters[UC_RX_OVERSIZE]++;
+			continue;
+		}
+		if (kd_addr_from_sockaddr(&from, (struct sockaddr *)&q->from[i]))
+			continue;
+		local_of(&q->msg[i].msg_hdr, &local);
+		rx_one(u, &from, &local, q->iov[i].iov_base, q->msg[i].msg_len);
+	}
+	return n;
+}
+
+static void on_readable(uv_poll_t *p, int status, int events)
+{
+	struct user_backend *u = p->data;
+	unsigned int round;
+	uv_os_fd_t fd;
+
+	if (status < 0 || u->stopped || uv_fileno((uv_handle_t *)p, &fd))
+		return;
+	for (round = 0; round < USER_RX_ROUNDS && !u->stopped; round++)
+		if (rx_batch(u, fd) < USER_RX_BATCH)
+			break;
+	/* The timer follows what the datagrams changed, once. */
+	rearm(u);
 }
 
 static int user_bootstrap(struct kdd_backend *b, const struct kd_addr *addr)
@@ -508,10 +689,15 @@ static void user_stop(struct kdd_backend *b)
 	uv_close((uv_handle_t *)&u->timer, NULL);
 	uv_close((uv_handle_t *)&u->tx_flush, NULL);
 	uv_close((uv_handle_t *)&u->tx_spin, NULL);
-	if (u->has4)
+	/* Each poll handle before the socket it watches. */
+	if (u->has4) {
+		uv_close((uv_handle_t *)&u->poll4, NULL);
 		uv_close((uv_handle_t *)&u->udp4, NULL);
-	if (u->has6)
+	}
+	if (u->has6) {
+		uv_close((uv_handle_t *)&u->poll6, NULL);
 		uv_close((uv_handle_t *)&u->udp6, NULL);
+	}
 }
 
 /* After user_stop and a turn of the loop that ran the handles' closes. */
@@ -523,6 +709,7 @@ static void user_destroy(struct kdd_backend *b)
 	free(u->rl_mem);
 	free(u->lookups);
 	free(u->rxbuf);
+	free(u->rxq);
 	free(u);
 }
 
@@ -567,8 +754,37 @@ static void set_rcvbuf(uv_udp_t *h, uint32_t bytes)
 		kdd_log(KDD_LOG_WARN, "UDP receive buffer of %d bytes: %s", size, strerror(errno));
 }
 
-static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char *bind,
-		    uint16_t port, uint32_t rcvbuf, const char **err_msg)
+/*
+ * Each datagram's destination comes with it (IP_PKTINFO, IPV6_RECVPKTINFO),
+ * read by recvmmsg(2) when p says the socket is readable; libuv's own
+ * receive path, which would drop the control messages, is never started.
+ */
+static int start_receiving(struct user_backend *u, uv_udp_t *h, uv_poll_t *p, int family)
+{
+	int one = 1, rc;
+	uv_os_fd_t fd;
+
+	rc = uv_fileno((uv_handle_t *)h, &fd);
+	if (rc)
+		return rc;
+	if (family == AF_INET6 ?
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) :
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+		return -errno;
+	rc = uv_poll_init_socket(u->loop, p, fd);
+	if (rc)
+		return rc;
+	p->data = u;
+	rc = uv_poll_start(p, UV_READABLE, on_readable);
+	if (rc) {
+		u->closing++;
+		uv_close((uv_handle_t *)p, on_create_close);
+	}
+	return rc;
+}
+
+static int open_udp(struct user_backend *u, uv_udp_t *h, uv_poll_t *p, int family,
+		    const char *bind, uint16_t port, uint32_t rcvbuf, const char **err_msg)
 {
 	struct sockaddr_storage ss;
 	int rc;
@@ -597,7 +813,7 @@ static int open_udp(struct user_backend *u, uv_udp_t *h, int family, const char 
 	rc = uv_udp_bind(h, (struct sockaddr *)&ss, family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
 	if (!rc) {
 		set_rcvbuf(h, rcvbuf);
-		rc = uv_udp_recv_start(h, on_alloc, on_recv);
+		rc = start_receiving(u, h, p, family);
 	}
 	if (rc) {
 		*err_msg = family == AF_INET ? "binding the IPv4 UDP port" :
@@ -616,6 +832,7 @@ static void user_free(struct user_backend *u)
 	free(u->rl_mem);
 	free(u->lookups);
 	free(u->rxbuf);
+	free(u->rxq);
 	free(u);
 }
 
@@ -636,7 +853,9 @@ static struct user_backend *user_new(uv_loop_t *loop, const struct kd_params *co
 	u->nlookup_slots = KD_MIN(core->max_lookups, 0xffffu);
 	u->lookups = calloc(u->nlookup_slots, sizeof(*u->lookups));
 	u->rxbuf = malloc((size_t)USER_RX_BATCH * USER_RX_SLOT);
-	if (u->core_mem && u->rl_mem && u->lookups && u->rxbuf)
+	u->rxq = malloc(sizeof(*u->rxq));
+	randombytes_buf(&u->src_key, sizeof(u->src_key));
+	if (u->core_mem && u->rl_mem && u->lookups && u->rxbuf && u->rxq)
 		return u;
 	user_free(u);
 	return NULL;
@@ -686,14 +905,15 @@ static int user_open_sockets(struct user_backend *u, const struct kdd_user_backe
 	int rc;
 
 	if (!p->bind4 || p->bind4[0]) {
-		rc = open_udp(u, &u->udp4, AF_INET, p->bind4, p->port, p->rcvbuf, err_msg);
+		rc = open_udp(u, &u->udp4, &u->poll4, AF_INET, p->bind4, p->port, p->rcvbuf,
+			      err_msg);
 		if (rc)
 			return rc;
 		u->has4 = true;
 	}
 	if (p->bind6 && !p->bind6[0])
 		return 0;
-	rc = open_udp(u, &u->udp6, AF_INET6, p->bind6, p->port, p->rcvbuf, err_msg);
+	rc = open_udp(u, &u->udp6, &u->poll6, AF_INET6, p->bind6, p->port, p->rcvbuf, err_msg);
 	if (rc == 0) {
 		u->has6 = true;
 		return 0;
@@ -703,7 +923,8 @@ static int user_open_sockets(struct user_backend *u, const struct kdd_user_backe
 		return 0;
 	}
 	if (u->has4) {
-		u->closing++;
+		u->closing += 2;
+		uv_close((uv_handle_t *)&u->poll4, on_create_close);
 		uv_close((uv_handle_t *)&u->udp4, on_create_close);
 	}
 	return rc;

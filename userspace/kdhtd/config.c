@@ -17,7 +17,8 @@ enum {
 	OPT_BIND4, OPT_BIND6, OPT_REPUBLISH, OPT_MAX_VALUE, OPT_TTL, OPT_MAX_TTL,
 	OPT_MAP_SIZE, OPT_RATE_LIMIT, OPT_SUBNET_LIMIT, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_LOG_LEVEL, OPT_SYSLOG, OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_UDP_BUFFER,
-	OPT_MAX_MAP_SIZE, OPT_MESH_KEY,
+	OPT_MAX_MAP_SIZE, OPT_QUOTA_SOURCE_BYTES, OPT_QUOTA_SOURCE_RECORDS,
+	OPT_QUOTA_PUBLISHER_BYTES, OPT_QUOTA_PUBLISHER_RECORDS, OPT_MESH_KEY,
 };
 
 static const struct option options[] = {
@@ -37,6 +38,10 @@ static const struct option options[] = {
 	{ "max-ttl", required_argument, NULL, OPT_MAX_TTL },
 	{ "map-size", required_argument, NULL, OPT_MAP_SIZE },
 	{ "max-map-size", required_argument, NULL, OPT_MAX_MAP_SIZE },
+	{ "quota-source-bytes", required_argument, NULL, OPT_QUOTA_SOURCE_BYTES },
+	{ "quota-source-records", required_argument, NULL, OPT_QUOTA_SOURCE_RECORDS },
+	{ "quota-publisher-bytes", required_argument, NULL, OPT_QUOTA_PUBLISHER_BYTES },
+	{ "quota-publisher-records", required_argument, NULL, OPT_QUOTA_PUBLISHER_RECORDS },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "udp-buffer", required_argument, NULL, OPT_UDP_BUFFER },
 	{ "subnet-limit", required_argument, NULL, OPT_SUBNET_LIMIT },
@@ -76,6 +81,11 @@ static const char *const backend_names[] = {
 "  --ttl S, --max-ttl S     default and largest value lifetime (%u h, %u h)\n" \
 "  --map-size BYTES         LMDB map size (default %u MiB)\n" \
 "  --max-map-size BYTES     a full map grows up to this (default %u MiB)\n" \
+"  --quota-source-bytes B, --quota-source-records N\n" \
+"                           what peers of one /24 (IPv6 /48) may have stored here\n" \
+"                           (default %llu MiB, %u records; 0: no limit)\n" \
+"  --quota-publisher-bytes B, --quota-publisher-records N\n" \
+"                           the same per publisher (default %llu MiB, %u records)\n" \
 "  --rate-limit N           requests per second per source (default %u)\n" \
 "  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
 "  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
@@ -91,7 +101,10 @@ static void print_usage(void)
 	       backend_names[KDD_DEFAULT_BACKEND], KDD_CTL_DEFAULT_PATH, KDD_DEFAULT_R,
 	       KDD_DEFAULT_W, KDD_DEFAULT_REPUBLISH_S, KDD_MAX_VALUE, KDD_DEFAULT_TTL_S / 3600,
 	       KDD_MAX_TTL_S / 3600, KDD_STORE_DEFAULT_MAP_SIZE >> 20,
-	       KDD_STORE_DEFAULT_MAX_MAP_SIZE >> 20, KD_DEFAULT_RL_RATE,
+	       KDD_STORE_DEFAULT_MAX_MAP_SIZE >> 20,
+	       KDD_QUOTA_DEFAULT_SOURCE_BYTES >> 20, KDD_QUOTA_DEFAULT_SOURCE_RECORDS,
+	       KDD_QUOTA_DEFAULT_PUBLISHER_BYTES >> 20, KDD_QUOTA_DEFAULT_PUBLISHER_RECORDS,
+	       KD_DEFAULT_RL_RATE,
 	       KDD_UDP_RCVBUF >> 20, KD_DEFAULT_SUBNET_PER_TABLE, KDD_DEFAULT_REQUEST_TIMEOUT_MS,
 	       KDD_DEFAULT_RETRIES);
 }
@@ -111,6 +124,7 @@ void kdd_config_default(struct kdd_config *c)
 	c->max_ttl_s = KDD_MAX_TTL_S;
 	c->map_size = KDD_STORE_DEFAULT_MAP_SIZE;
 	c->max_map_size = KDD_STORE_DEFAULT_MAX_MAP_SIZE;
+	kdd_quota_params_default(&c->quota);
 	c->rate_limit = KD_DEFAULT_RL_RATE;
 	c->udp_buffer = KDD_UDP_RCVBUF;
 	c->subnet_limit = KD_DEFAULT_SUBNET_PER_TABLE;
@@ -170,6 +184,10 @@ static const struct field_option number_options[] = {
 	{ OPT_MAX_TTL, FIELD(max_ttl_s), 1, UINT32_MAX },
 	{ OPT_MAP_SIZE, FIELD(map_size), KDD_MIN_MAP_SIZE, KDD_MAX_MAP_SIZE },
 	{ OPT_MAX_MAP_SIZE, FIELD(max_map_size), KDD_MIN_MAP_SIZE, KDD_MAX_MAP_SIZE },
+	{ OPT_QUOTA_SOURCE_BYTES, FIELD(quota.source_bytes), 0, UINT64_MAX },
+	{ OPT_QUOTA_SOURCE_RECORDS, FIELD(quota.source_records), 0, UINT64_MAX },
+	{ OPT_QUOTA_PUBLISHER_BYTES, FIELD(quota.publisher_bytes), 0, UINT64_MAX },
+	{ OPT_QUOTA_PUBLISHER_RECORDS, FIELD(quota.publisher_records), 0, UINT64_MAX },
 	{ OPT_UDP_BUFFER, FIELD(udp_buffer), 0, KDD_MAX_UDP_BUFFER },
 	{ OPT_RATE_LIMIT, FIELD(rate_limit), 1, KD_RL_RATE_MAX },
 	{ OPT_SUBNET_LIMIT, FIELD(subnet_limit), 1, KD_CONTACTS_MAX },

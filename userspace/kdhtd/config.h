@@ -16,14 +16,15 @@
 #include "log.h"
 #include "meshkey.h"
 #include "op.h"
+#include "quota.h"
 #include "store.h"
 
 /*
  * The daemon's own defaults. The others it prints in --help are named where
  * they are used: KDHT_DEFAULT_PORT (kdht_wire.h), KD_DEFAULT_RL_RATE and
  * KD_DEFAULT_SUBNET_PER_TABLE (kd_params.h), KDD_MAX_VALUE, KDD_DEFAULT_TTL_S,
- * KDD_MAX_TTL_S and KDD_STORE_DEFAULT_MAP_SIZE (store.h), KDD_UDP_RCVBUF
- * (backend.h), KDD_CTL_DEFAULT_PATH (ctl.h).
+ * KDD_MAX_TTL_S and KDD_STORE_DEFAULT_MAP_SIZE (store.h), KDD_QUOTA_DEFAULT_*
+ * (quota.h), KDD_UDP_RCVBUF (backend.h), KDD_CTL_DEFAULT_PATH (ctl.h).
  */
 #define KDD_DEFAULT_STATE_DIR		"/var/lib/kdht"
 #define KDD_DEFAULT_CONFIG		"/etc/kdht/kdhtd.conf"
@@ -64,6 +65,7 @@ struct kdd_config {
 	uint32_t max_ttl_s;
 	size_t map_size;
 	size_t max_map_size;		/* a full map grows up to this */
+	struct kdd_quota_params quota;	/* what one source prefix, one publisher may store */
 	uint32_t rate_limit;		/* requests/s per source */
 	uint32_t udp_buffer;		/* user backend: SO_RCVBUF of its sockets */
 	uint32_t subnet_limit;		/* contacts per /24 (/48) in the table */

@@ -21,7 +21,7 @@ static void on_backend_recv(void *ctx, const struct kdd_msg *m)
 
 	if (d->stopping)
 		return;
-	if (m->hdr.flags & KDHT_F_REPLY)
+	if (!kd_msg_is_request(m->hdr.type, m->hdr.flags))
 		kdd_op_on_reply(d->op, m);
 	else
 		kdd_serve_handle(&d->serve, m, kdd_mono_ms(), kdd_wall_s());
@@ -93,6 +93,10 @@ static void on_housekeeping(uv_timer_t *t)
 			kdd_log(KDD_LOG_WARN, "sweeping expired values: %s", strerror(-rc));
 		else if (rc > 0)
 			kdd_log(KDD_LOG_DEBUG, "%d expired values deleted", rc);
+		rc = kdd_quota_sweep(d->quota, now);
+		if (rc < 0)
+			kdd_log(KDD_LOG_WARN, "releasing expired quota charges: %s",
+				strerror(-rc));
 	}
 	if (now - d->last_snapshot >= KDD_SNAPSHOT_S) {
 		d->last_snapshot = now;
@@ -229,6 +233,13 @@ static int open_state(struct kdd *d)
 		unlock_state(d);
 		return -1;
 	}
+	rc = kdd_quota_open(&d->quota, d->store, &d->cfg.quota);
+	if (rc) {
+		kdd_log(KDD_LOG_ERR, "storage quotas in %s: %s", dir, strerror(-rc));
+		kdd_store_close(d->store);
+		unlock_state(d);
+		return -1;
+	}
 	return 0;
 }
 
@@ -290,6 +301,7 @@ static int start_values(struct kdd *d)
 		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
 		return -1;
 	}
+	kdd_serve_set_quota(&d->serve, d->quota, d->cfg.max_ttl_s);
 	kdd_config_op_params(&d->cfg, &op);
 	rc = kdd_op_create(&d->op, d->loop, d->backend, &d->serve, &op);
 	if (rc) {
@@ -450,6 +462,7 @@ err_backend:
 err_store:
 	/* A backend that failed halfway goes with its last handle's close. */
 	uv_run(loop, UV_RUN_DEFAULT);
+	kdd_quota_close(d->quota);
 	kdd_store_close(d->store);
 	unlock_state(d);
 	return -1;
@@ -473,6 +486,7 @@ void kdd_free(struct kdd *d)
 	kdd_op_destroy(d->op);
 	d->backend->ops->destroy(d->backend);
 	kdd_serve_fini(&d->serve);
+	kdd_quota_close(d->quota);
 	kdd_store_close(d->store);
 	unlock_state(d);
 	sodium_memzero(d->ident.sk, sizeof(d->ident.sk));

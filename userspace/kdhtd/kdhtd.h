@@ -26,6 +26,7 @@ struct kdd {
 	struct kdd_identity ident;
 	int state_lock;			/* flock'd KDD_LOCK_FILE: one kdhtd per state directory */
 	struct kdd_store *store;
+	struct kdd_quota *quota;
 	struct kdd_backend *backend;
 	struct kdd_serve serve;
 	struct kdd_op_engine *op;

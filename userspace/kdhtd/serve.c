@@ -13,6 +13,7 @@ const char *const kdd_serve_counter_names[] = {
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error", "unvalidated",
+	"quota_source", "quota_publisher", "quota_error",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -27,10 +28,12 @@ int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
 	s->store = store;
 	s->backend = backend;
 	s->max_value = max_value;
+	s->quota = NULL;
 	s->staged = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged));
+	s->charges = calloc(KDD_COMMIT_BATCH, sizeof(*s->charges));
 	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
 	s->staged_value = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_value));
-	if (!s->staged || !s->staged_to || !s->staged_value) {
+	if (!s->staged || !s->staged_to || !s->staged_value || !s->charges) {
 		kdd_serve_fini(s);
 		return -ENOMEM;
 	}
@@ -55,9 +58,17 @@ void kdd_serve_fini(struct kdd_serve *s)
 	free(s->staged);
 	free(s->staged_to);
 	free(s->staged_value);
+	free(s->charges);
+	s->charges = NULL;
 	s->staged = NULL;
 	s->staged_to = NULL;
 	s->staged_value = NULL;
+}
+
+void kdd_serve_set_quota(struct kdd_serve *s, struct kdd_quota *q, uint32_t max_ttl_s)
+{
+	s->quota = q;
+	s->max_ttl_s = max_ttl_s;
 }
 
 void kdd_serve_expire(struct kdd_serve *s, uint64_t now_ms)
@@ -124,11 +135,17 @@ static void send_error(struct kdd_serve *s, const struct kdd_msg *m, uint16_t co
 	send_reply(s, &to, KDHT_MSG_ERROR, body, sizeof(body));
 }
 
+/*
+ * held_seq: the seq of the record this STORE left committed, 0 in any other
+ * ack: a part awaiting the rest proves nothing (its signature is checked
+ * on the whole record), and a refusal holds nothing new.
+ */
 static void send_ack_to(struct kdd_serve *s, const struct kdd_reply_to *to,
-			const struct kdd_part *p, uint32_t status, uint32_t parts_held)
+			const struct kd_id *key, uint32_t status, uint32_t parts_held,
+			uint64_t held_seq)
 {
-	struct kdd_ack a = { .key = p->key, .status = status, .part = to->part,
-			     .held_seq = p->seq, .parts_held = parts_held };
+	struct kdd_ack a = { .key = *key, .status = status, .part = to->part,
+			     .held_seq = held_seq, .parts_held = parts_held };
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len;
 
@@ -140,10 +157,11 @@ static void send_ack_to(struct kdd_serve *s, const struct kdd_reply_to *to,
 static void send_ack(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd_part *p,
 		     uint32_t status, uint32_t parts_held)
 {
+	bool whole = status == KDD_ACK_STORED && parts_held == p->parts;
 	struct kdd_reply_to to;
 
 	reply_to_of(&to, m, p->part);
-	send_ack_to(s, &to, p, status, parts_held);
+	send_ack_to(s, &to, &p->key, status, parts_held, whole ? p->seq : 0);
 }
 
 static void record_of(struct kdd_record *r, const struct kdd_part *meta, const uint8_t *value,
@@ -201,6 +219,30 @@ uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
 	return code_of_put(s, kdd_store_put(s->store, &r, meta->ttl_s, now_s));
 }
 
+/* The records of the batch just committed, charged to their owners. */
+static void charge_staged(struct kdd_serve *s, unsigned int n, uint64_t now_s)
+{
+	struct kdd_quota_charge *c;
+	unsigned int i, nc = 0;
+
+	if (!s->quota)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct kdd_store_write *w = &s->staged[i];
+
+		if (w->rc)
+			continue;
+		c = &s->charges[nc++];
+		c->key = w->rec.key;
+		c->from = s->staged_to[i].addr;
+		c->publisher = w->rec.publisher;
+		c->len = w->rec.len;
+		c->expires = now_s + KD_MIN(w->ttl_s, s->max_ttl_s);
+	}
+	if (kdd_quota_charge(s->quota, s->charges, nc, now_s))
+		s->counters[KDD_SERVE_QUOTA_ERROR]++;
+}
+
 void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 {
 	unsigned int i, n = s->nstaged;
@@ -211,17 +253,19 @@ void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 		return;
 	t0 = kdd_mono_us();
 	kdd_store_put_many(s->store, s->staged, n, now_s);
+	charge_staged(s, n, now_s);
 	s->last_commit_us = kdd_mono_us() - t0;
 	/* Every record of the batch is committed (or refused): now the acks. */
 	s->nstaged = 0;
 	s->nstaged_seen = 0;
 	for (i = 0; i < n; i++) {
 		struct kdd_record *r = &s->staged[i].rec;
-		struct kdd_part p = { .key = r->key, .seq = r->seq };
+		bool stored;
 
 		code = code_of_put(s, s->staged[i].rc);
-		send_ack_to(s, &s->staged_to[i], &p, code,
-			    code == KDD_ACK_STORED ? kdd_parts_for(r->len) : 0);
+		stored = code == KDD_ACK_STORED;
+		send_ack_to(s, &s->staged_to[i], &r->key, code,
+			    stored ? kdd_parts_for(r->len) : 0, stored ? r->seq : 0);
 		free(s->staged_to[i].owned);
 	}
 }
@@ -245,6 +289,22 @@ int kdd_serve_turn(struct kdd_serve *s, uint64_t now_us, uint64_t now_s)
 	return (int)((wait_us - waited + 999) / 1000);
 }
 
+/* Whether the owners of r, sent by m, may hold it; a refusal is counted. */
+static bool within_quota(struct kdd_serve *s, const struct kdd_msg *m,
+			 const struct kdd_record *r, uint64_t now_s)
+{
+	enum kdd_quota_verdict v;
+
+	if (!s->quota)
+		return true;
+	v = kdd_quota_admit(s->quota, &r->key, &m->from, &r->publisher, r->len, now_s);
+	if (v == KDD_QUOTA_SOURCE)
+		s->counters[KDD_SERVE_QUOTA_SOURCE]++;
+	else if (v == KDD_QUOTA_PUBLISHER)
+		s->counters[KDD_SERVE_QUOTA_PUBLISHER]++;
+	return v == KDD_QUOTA_OK;
+}
+
 /*
  * A whole record from m: checked now, refused at once, or staged for the
  * next commit. value is a one-part value inside m, or an assembled one
@@ -260,6 +320,8 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 
 	record_of(&r, meta, value, sender);
 	code = check_record(s, &r);
+	if (!code && !within_quota(s, m, &r, now_s))
+		code = KDHT_ERR_STORAGE_FULL;
 	if (code) {
 		free(owned);
 		send_ack(s, m, meta, code, 0);
@@ -425,11 +487,28 @@ static void handle_store(struct kdd_serve *s, const struct kdd_msg *m, uint64_t 
 	kdd_vmsg_free_store(keep);
 }
 
+/* The nodes closest to key, the requester left out: it knows itself. */
+static unsigned int closer_than_us(struct kdd_serve *s, const struct kdd_msg *m,
+				   const struct kdd_find *f, struct kd_node *out)
+{
+	struct kd_node found[KDHT_MAX_NODES + 1];
+	unsigned int i, got, n = 0;
+
+	got = s->backend->ops->closest(s->backend, &f->key,
+				       f->want ? f->want : KDHT_WANT_V4 | KDHT_WANT_V6,
+				       found, KDHT_MAX_NODES + 1);
+	for (i = 0; i < got && n < KDHT_MAX_NODES; i++)
+		if (!kd_id_equal(&found[i].id, &m->hdr.sender))
+			out[n++] = found[i];
+	return n;
+}
+
 static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_s)
 {
 	struct kdd_value v;
 	struct kdd_record r;
 	struct kdd_find f;
+	struct kdd_reply_to to;
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len;
 	int rc;
@@ -449,23 +528,28 @@ static void handle_find(struct kdd_serve *s, const struct kdd_msg *m, uint64_t n
 		kdd_part_of_record(&v.rec, &r, f.part, now_s);
 	} else {
 		s->counters[KDD_SERVE_NOT_FOUND]++;
-		v.nnodes = s->backend->ops->closest(s->backend, &f.key,
-						    f.want ? f.want : KDHT_WANT_V4 | KDHT_WANT_V6,
-						    v.nodes, KDHT_MAX_NODES);
+		v.nnodes = closer_than_us(s, m, &f, v.nodes);
 	}
 	len = kdd_vmsg_encode_value(body, sizeof(body), &v);
+	/*
+	 * A part cannot be cut: an unvalidated asker is refused, and the
+	 * ERROR's fresh token makes its resent request whole.
+	 */
+	if (v.has_record && KDHT_HDR_LEN + len > m->reply_budget) {
+		s->counters[KDD_SERVE_UNVALIDATED]++;
+		send_error(s, m, KDHT_ERR_UNVALIDATED);
+		return;
+	}
 	/* An unvalidated asker gets no more than it sent: fewer nodes. */
 	while (v.nnodes && (!len || KDHT_HDR_LEN + len > m->reply_budget)) {
 		v.nnodes--;
 		s->counters[KDD_SERVE_REPLY_CUT]++;
 		len = kdd_vmsg_encode_value(body, sizeof(body), &v);
 	}
-	if (len) {
-		struct kdd_reply_to to;
-
-		reply_to_of(&to, m, f.part);
-		send_reply(s, &to, KDHT_MSG_VALUE, body, len);
-	}
+	if (!len)
+		return;
+	reply_to_of(&to, m, f.part);
+	send_reply(s, &to, KDHT_MSG_VALUE, body, len);
 }
 
 void kdd_serve_handle(struct kdd_serve *s, const struct kdd_msg *m, uint64_t now_ms,

@@ -20,6 +20,7 @@
 #define KDD_SERVE_H
 
 #include "backend.h"
+#include "quota.h"
 #include "store.h"
 #include "vmsg.h"
 
@@ -38,6 +39,7 @@ enum kdd_serve_counter {
 	KDD_SERVE_REPLY_CUT,
 	KDD_SERVE_PARTIAL_EVICTED, KDD_SERVE_PARTIAL_EXPIRED, KDD_SERVE_SEND_ERROR,
 	KDD_SERVE_UNVALIDATED,
+	KDD_SERVE_QUOTA_SOURCE, KDD_SERVE_QUOTA_PUBLISHER, KDD_SERVE_QUOTA_ERROR,
 	KDD_SERVE_COUNT
 };
 
@@ -74,6 +76,9 @@ struct kdd_serve {
 	struct kdd_store_write *staged;	/* KDD_COMMIT_BATCH of each */
 	struct kdd_reply_to *staged_to;
 	uint8_t (*staged_value)[KDD_PART_LEN];	/* one-part values */
+	struct kdd_quota *quota;	/* NULL: no quotas */
+	uint32_t max_ttl_s;		/* the store's, for the charges' expiries */
+	struct kdd_quota_charge *charges;	/* KDD_COMMIT_BATCH */
 	uint8_t valbuf[KDD_MAX_VALUE];
 };
 
@@ -82,6 +87,16 @@ extern const char *const kdd_serve_counter_names[];
 /* Returns 0 or -ENOMEM. */
 int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
 		   struct kdd_backend *backend, uint32_t max_value);
+/*
+ * From now on a record a peer STOREs must fit the quotas of its source
+ * prefix and its publisher (else STORE_FULL, counted quota_source or
+ * quota_publisher), and is charged to them once committed. A batch being
+ * committed is charged as a whole, so an owner may overrun its quota by
+ * what one batch holds (KDD_COMMIT_BATCH records). max_ttl_s: the store's
+ * largest lifetime, which clamps the charges' as it clamps the records'.
+ */
+void kdd_serve_set_quota(struct kdd_serve *s, struct kdd_quota *q, uint32_t max_ttl_s);
+
 /* Drops what is staged unacknowledged and frees the reassemblies. */
 void kdd_serve_fini(struct kdd_serve *s);
 

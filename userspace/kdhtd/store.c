@@ -124,7 +124,7 @@ int kdd_store_open(struct kdd_store **out, const char *dir,
 	rc = mdb_env_set_mapsize(st->env, p->map_size);
 	if (rc)
 		goto err_env;
-	rc = mdb_env_set_maxdbs(st->env, 2);
+	rc = mdb_env_set_maxdbs(st->env, KDD_STORE_MAX_DBS);
 	if (rc)
 		goto err_env;
 	*err_msg = "opening the LMDB environment";
@@ -528,4 +528,11 @@ int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned in
 	if (rc && rc != MDB_NOTFOUND)
 		return errno_of_lmdb(rc);
 	return (int)n;
+}
+
+/* ---- for the tables of other modules (quota.c) ---- */
+
+MDB_env *kdd_store_env(struct kdd_store *st)
+{
+	return st->env;
 }

@@ -23,6 +23,7 @@
 #define KDD_SNAPSHOT_MAX		256	/* routing contacts kept across restarts */
 #define KDD_RENEW_MIN_S			60	/* an expiry moved by less is not rewritten */
 #define KDD_SIG_LEN			64	/* Ed25519 signature */
+#define KDD_STORE_MAX_DBS		4	/* values, meta, and quota.c's two */
 
 struct kdd_store_params {
 	size_t map_size;
@@ -126,5 +127,11 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 
 /* Reads the snapshot; returns how many nodes were written (0 if none). */
 int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned int max);
+
+/*
+ * The LMDB environment, for modules that keep tables of their own in it
+ * (quota.c): valid until kdd_store_close().
+ */
+struct MDB_env *kdd_store_env(struct kdd_store *st);
 
 #endif /* KDD_STORE_H */

@@ -101,15 +101,66 @@ static void record_to(Kdht__Record *r, const struct kdd_part *p)
 		r->signature = bin(p->sig, KDD_SIG_LEN);
 }
 
+/* Reads a protobuf varint at b[*i], advancing *i; false past len or at 10 bytes. */
+static bool read_varint(const uint8_t *b, size_t len, size_t *i, uint64_t *out)
+{
+	unsigned int shift;
+
+	*out = 0;
+	for (shift = 0; *i < len && shift < 64; shift += 7) {
+		uint8_t c = b[(*i)++];
+
+		*out |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the key (field 1) and an embedded record (field 2 as bytes:
+ * Store.record, Value.record) each occur at most once at the top of a
+ * body. Protobuf would take the last key, which the routing node did not
+ * act on, and merge two records by rules of its own (PROTOCOL.md 9).
+ */
+static bool key_and_record_once(const uint8_t *b, size_t len)
+{
+	unsigned int key = 0, record = 0;
+	uint64_t tag, n;
+	size_t i = 0;
+
+	while (i < len) {
+		if (!read_varint(b, len, &i, &tag))
+			return false;
+		if ((tag & 7) == 0) {
+			if (!read_varint(b, len, &i, &n))
+				return false;
+			n = 0;
+		} else if ((tag & 7) == 2) {
+			if (!read_varint(b, len, &i, &n))
+				return false;
+		} else {
+			n = (tag & 7) == 1 ? 8 : (tag & 7) == 5 ? 4 : UINT64_MAX;
+		}
+		if (n > len - i)
+			return false;
+		i += n;
+		key += tag >> 3 == 1;
+		record += tag == (2 << 3 | 2);
+	}
+	return key <= 1 && record <= 1;
+}
+
 /*
  * Every body starts with the key as field 1: the routing node finds the key
- * there (kd_decode_key) without parsing protobuf.
+ * there (kd_decode_key) without parsing protobuf. Neither the key nor a
+ * record may come again later in the body.
  */
 static bool key_first(const uint8_t *b, size_t len)
 {
 	struct kd_id key;
 
-	return kd_decode_key(b, len, &key);
+	return kd_decode_key(b, len, &key) && key_and_record_once(b, len);
 }
 
 int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, void **keep)
