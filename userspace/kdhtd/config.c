@@ -83,7 +83,8 @@ static const char *const backend_names[] = {
 "  --max-map-size BYTES     a full map grows up to this (default %u MiB)\n" \
 "  --quota-source-bytes B, --quota-source-records N\n" \
 "                           what peers of one /24 (IPv6 /48) may have stored here\n" \
-"                           (default %llu MiB, %u records; 0: no limit)\n" \
+"                           (default %llu MiB, %u records; 0: no limit; none\n" \
+"                           in a closed mesh, whose members are known)\n" \
 "  --quota-publisher-bytes B, --quota-publisher-records N\n" \
 "                           the same per publisher (default %llu MiB, %u records)\n" \
 "  --rate-limit N           requests per second per source (default %u)\n" \

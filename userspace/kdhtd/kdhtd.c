@@ -233,6 +233,15 @@ static int open_state(struct kdd *d)
 		unlock_state(d);
 		return -1;
 	}
+	/*
+	 * In a closed mesh every source proved the mesh key: a fleet often
+	 * shares one /24, so a per-prefix quota would cap the whole fleet as
+	 * one tenant. Publishers stay bounded.
+	 */
+	if (d->cfg.mesh_closed) {
+		d->cfg.quota.source_bytes = 0;
+		d->cfg.quota.source_records = 0;
+	}
 	rc = kdd_quota_open(&d->quota, d->store, &d->cfg.quota);
 	if (rc) {
 		kdd_log(KDD_LOG_ERR, "storage quotas in %s: %s", dir, strerror(-rc));
