@@ -9,8 +9,9 @@
  *   find:  asks for keys (a range, or the indices in a file) and checks
  *          that each value comes back exactly as `store` wrote it.
  *
- * Key i is BLAKE2b-256 of (seed, i) as two little-endian u64; its value is
- * a keyed stream of the key, so a value read back proves itself. A request
+ * Record i is immutable: its value is a keyed stream of BLAKE2b-256 of
+ * (seed, i) as two little-endian u64, and its key the value's content key,
+ * BLAKE2b-256 of the value, so a value read back proves itself. A request
  * unanswered after --timeout is sent again once, then counted lost.
  */
 #include <errno.h>
@@ -59,23 +60,20 @@ struct values {
 	struct counts c;
 };
 
-static void key_of(const struct values *v, uint64_t i, struct kd_id *key)
+/* Record i: its --size bytes in value, and its content key. */
+static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uint8_t *value)
 {
-	uint8_t in[16];
+	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
+	uint8_t in[16], stream_key[crypto_stream_chacha20_KEYBYTES];
 	int b;
 
 	for (b = 0; b < 8; b++) {
 		in[b] = (uint8_t)(v->seed >> (8 * b));
 		in[8 + b] = (uint8_t)(i >> (8 * b));
 	}
-	crypto_generichash(key->b, KDHT_ID_LEN, in, sizeof(in), NULL, 0);
-}
-
-static void value_of(const struct values *v, const struct kd_id *key, uint8_t *out)
-{
-	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
-
-	crypto_stream_chacha20(out, v->size, nonce, key->b);
+	crypto_generichash(stream_key, sizeof(stream_key), in, sizeof(in), NULL, 0);
+	crypto_stream_chacha20(value, v->size, nonce, stream_key);
+	crypto_generichash(key->b, KDHT_ID_LEN, value, v->size, NULL, 0);
 }
 
 /* A fresh txid for slot i: a generation above, the slot below. */
@@ -94,7 +92,7 @@ static int transmit(struct values *v, struct slot *s)
 	struct kd_id key;
 	size_t len;
 
-	key_of(v, s->key_index, &key);
+	record_of(v, s->key_index, &key, value);
 	if (v->is_find) {
 		struct kdd_find f = { .key = key };
 
@@ -105,7 +103,6 @@ static int transmit(struct values *v, struct slot *s)
 			.total_len = v->size, .ttl_s = VALUES_DEFAULT_TTL_S,
 		};
 
-		value_of(v, &key, value);
 		len = kdd_vmsg_encode_store(body, KDHT_MAX_BODY, &p);
 	}
 	if (!len)
@@ -159,11 +156,10 @@ static void on_value(struct values *v, struct slot *s, const uint8_t *body, size
 		v->c.other++;
 		return;
 	}
-	key_of(v, s->key_index, &key);
+	record_of(v, s->key_index, &key, want);
 	if (!val.has_record) {
 		v->c.missing++;
 	} else {
-		value_of(v, &key, want);
 		if (val.rec.total_len == v->size && val.rec.len == v->size &&
 		    memcmp(val.rec.data, want, v->size) == 0)
 			v->c.found++;

@@ -2,7 +2,8 @@
 /*
  * The value-message handlers as a peer sees them over loopback UDP: what a
  * STORE and a FIND_VALUE get back, and that bad input is answered with an
- * error and counted, never stored.
+ * error and counted, never stored; who may write what (a key that does not
+ * derive from its record is refused), equivocation and compare-and-swap.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,13 +187,13 @@ static uint16_t expect_error(void)
 	return kd_get_be16(reply_body);
 }
 
-static struct kdd_part part_of(uint8_t key_byte, const uint8_t *value, uint32_t total,
-			       uint32_t part)
+/* Part part of an immutable record of total bytes, under its content key. */
+static struct kdd_part part_of(const uint8_t *value, uint32_t total, uint32_t part)
 {
 	struct kdd_part p;
 
 	memset(&p, 0, sizeof(p));
-	memset(p.key.b, key_byte, KDHT_ID_LEN);
+	kdd_key_of_content(&p.key, value, total);
 	p.total_len = total;
 	p.parts = kdd_parts_for(total);
 	p.part = part;
@@ -202,9 +203,55 @@ static struct kdd_part part_of(uint8_t key_byte, const uint8_t *value, uint32_t 
 	return p;
 }
 
+/* A writer: an Ed25519 key pair. */
+struct writer {
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+};
+
+/*
+ * A one-part named record of w, seq seq, under the key of scope (an owner
+ * public key, or a mesh id) and name, signed by w.
+ */
+static struct kdd_part named_of(const struct writer *w, const uint8_t *scope, const char *name,
+				const char *value, uint64_t seq)
+{
+	struct kdd_part p = part_of((const uint8_t *)value, (uint32_t)strlen(value), 0);
+
+	p.is_mutable = true;
+	p.seq = seq;
+	p.name_len = (uint8_t)strlen(name);
+	memcpy(p.name, name, p.name_len);
+	kdd_key_of_name(&p.key, scope, p.name, p.name_len);
+	p.has_publisher = true;
+	memcpy(p.publisher.b, w->pk, KDHT_ID_LEN);
+	p.has_sig = true;
+	kdd_record_sign(&p.key, seq, true, p.data, p.len, w->sk, p.sig);
+	return p;
+}
+
+/* Stores p and returns the acknowledgement. */
+static struct kdd_ack store_acked(const struct kdd_part *p)
+{
+	store_part(p);
+	return expect_ack();
+}
+
+/* What A holds under key: its value must be want, at seq. */
+static void expect_held(const struct kd_id *key, const char *want, uint64_t seq)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record got;
+
+	assert_int_equal(kdd_store_get(store, key, wall(), &got, buf, sizeof(buf)), 0);
+	assert_int_equal(got.len, strlen(want));
+	assert_memory_equal(got.value, want, got.len);
+	assert_int_equal(got.seq, seq);
+}
+
 static void store_then_find(void **state)
 {
-	struct kdd_part p = part_of(1, (const uint8_t *)"hello", 5, 0);
+	struct kdd_part p = part_of((const uint8_t *)"hello", 5, 0);
 	struct kdd_find f = { .key = p.key };
 	struct kdd_value v;
 	struct kdd_ack ack;
@@ -251,7 +298,7 @@ static void parts_reassemble(void **state)
 	randombytes_buf(value, sizeof(value));
 	/* Out of order, with a duplicate: the set is what counts. */
 	for (i = 0; i < 4; i++) {
-		p = part_of(2, value, sizeof(value), order[i]);
+		p = part_of(value, sizeof(value), order[i]);
 		store_part(&p);
 		ack = expect_ack();
 		assert_int_equal(ack.status, KDD_ACK_STORED);
@@ -266,7 +313,8 @@ static void bad_input_is_refused_and_counted(void **state)
 {
 	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0a };
 	static uint8_t value[3000];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	struct writer w;
+	struct kdd_ack ack;
 	struct kdd_record got;
 	static uint8_t buf[KDD_MAX_VALUE];
 	struct kdd_part p;
@@ -281,20 +329,14 @@ static void bad_input_is_refused_and_counted(void **state)
 	assert_int_equal(serve.counters[KDD_SERVE_UNKNOWN_TYPE], 1);
 
 	/* Over this node's max_value: refused at the first part. */
-	p = part_of(3, value, sizeof(value), 0);
+	p = part_of(value, sizeof(value), 0);
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_TOO_LARGE);
 	assert_int_equal(serve.counters[KDD_SERVE_TOO_LARGE], 1);
 
 	/* A mutable record signed by someone other than its publisher. */
-	crypto_sign_keypair(pk, sk);
-	p = part_of(4, (const uint8_t *)"mine", 4, 0);
-	p.is_mutable = true;
-	p.seq = 9;
-	p.has_publisher = true;
-	memcpy(p.publisher.b, pk, KDHT_ID_LEN);
-	p.has_sig = true;
-	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "name", "mine", 9);
 	p.sig[0] ^= 0x80;
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_BAD_SIGNATURE);
@@ -304,14 +346,15 @@ static void bad_input_is_refused_and_counted(void **state)
 	p.sig[0] ^= 0x80;
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
-	p.seq = 8;
-	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
-	store_part(&p);
-	assert_int_equal(expect_ack().status, KDHT_ERR_STALE);
+	p = named_of(&w, w.pk, "name", "mine", 8);
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_STALE);
+	/* The refusal says which seq is held, so the writer can go past it. */
+	assert_int_equal(ack.held_seq, 9);
 	assert_int_equal(serve.counters[KDD_SERVE_STALE], 1);
 
 	assert_int_equal(serve.counters[KDD_SERVE_STORED], stored + 1);
-	memset(got.key.b, 3, KDHT_ID_LEN);
+	got.key = part_of(value, sizeof(value), 0).key;
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }
 
@@ -340,12 +383,12 @@ static void an_unvalidated_store_is_refused(void **state)
 	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
 	/* Sent from the stranger: exchange() and validate() use b. */
 	swap_b();
-	part = part_of(7, (const uint8_t *)"squat", 5, 0);
+	part = part_of((const uint8_t *)"squat", 5, 0);
 	store_part(&part);
 	assert_int_equal(expect_error(), KDHT_ERR_UNVALIDATED);
 	assert_int_equal(serve.counters[KDD_SERVE_UNVALIDATED], 1);
 	run_turns();
-	memset(got.key.b, 7, KDHT_ID_LEN);
+	got.key = part.key;
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 	/* Once it proved its address, the same STORE is taken. */
 	validate(b);
@@ -369,24 +412,163 @@ static void a_flood_of_partials_evicts_only_its_own(void **state)
 	memset(id_c.b, 0xcc, sizeof(id_c.b));
 	p.port = PORT_B + 1;
 	assert_int_equal(kdd_user_backend_create(&stranger, &loop, &p, &id_c, &hc, &msg), 0);
-	part = part_of(9, value, sizeof(value), 0);
+	part = part_of(value, sizeof(value), 0);
 	store_part(&part);
 	assert_int_equal(expect_ack().parts_held, 1);
 	swap_b();
 	validate(b);
 	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
-		part = part_of((uint8_t)(0x40 + i), junk, sizeof(junk), 0);
+		junk[0] = (uint8_t)i;
+		part = part_of(junk, sizeof(junk), 0);
 		store_part(&part);
 	}
 	assert_true(serve.counters[KDD_SERVE_PARTIAL_EVICTED] > 0);
 	swap_b();
-	part = part_of(9, value, sizeof(value), 1);
+	part = part_of(value, sizeof(value), 1);
 	store_part(&part);
 	assert_int_equal(expect_ack().parts_held, 2);
-	part = part_of(9, value, sizeof(value), 2);
+	part = part_of(value, sizeof(value), 2);
 	store_part(&part);
 	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
 	assert_int_equal(expect_ack().parts_held, 3);
+}
+
+/* Nobody takes another owner's name: the key binds the name to its owner. */
+static void a_squat_is_refused(void **state)
+{
+	struct writer alice, mallory;
+	struct kdd_part p;
+
+	crypto_sign_keypair(alice.pk, alice.sk);
+	crypto_sign_keypair(mallory.pk, mallory.sk);
+	/* Mallory's own signature, under the key of alice's name. */
+	p = named_of(&mallory, alice.pk, "alice@example", "chat-evil.example:5222", 1);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	assert_int_equal(serve.counters[KDD_SERVE_BAD_KEY], 1);
+	/* The name's owner is then stored, and is what A serves. */
+	p = named_of(&alice, alice.pk, "alice@example", "chat.example:5222", 1);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "chat.example:5222", 1);
+	/* A higher seq of mallory's under alice's key is refused too. */
+	p = named_of(&mallory, alice.pk, "alice@example", "chat-evil.example:5222", 7);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	expect_held(&p.key, "chat.example:5222", 1);
+}
+
+/* An immutable record lives only under the hash of its bytes. */
+static void an_immutable_record_must_hash_to_its_key(void **state)
+{
+	static uint8_t value[2000], other[2000];
+	struct kdd_part p;
+	struct kdd_ack ack;
+
+	randombytes_buf(value, sizeof(value));
+	p = part_of((const uint8_t *)"hello", 5, 0);
+	p.key.b[5] ^= 1;
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	/* Parts of other bytes under a content key: refused once whole. */
+	p = part_of(value, sizeof(value), 0);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	memcpy(other, value, sizeof(value));
+	other[1000] ^= 1;
+	p = part_of(other, sizeof(other), 1);
+	p.key = part_of(value, sizeof(value), 0).key;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = part_of(value, sizeof(value), 2);
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_BAD_KEY);
+	assert_int_equal(serve.counters[KDD_SERVE_BAD_KEY], 2);
+	assert_int_equal(serve.counters[KDD_SERVE_STORED], 0);
+}
+
+/* One seq, one value: other bytes with the held seq are an equivocation. */
+static void equivocation_is_refused(void **state)
+{
+	struct writer w;
+	struct kdd_part p;
+	struct kdd_ack ack;
+
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "bob", "server-1", 5);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&w, w.pk, "bob", "server-2", 5);
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_CONFLICT);
+	assert_int_equal(ack.held_seq, 5);
+	assert_int_equal(serve.counters[KDD_SERVE_CONFLICT], 1);
+	/* The same bytes again only renew it. */
+	p = named_of(&w, w.pk, "bob", "server-1", 5);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "server-1", 5);
+}
+
+/* cas: stored only where the held seq is the one before. */
+static void compare_and_swap_at_the_replica(void **state)
+{
+	struct writer w;
+	struct kdd_part p;
+	struct kdd_ack ack;
+
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "n", "first", 2);
+	p.cas = true;
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_CAS_MISMATCH);
+	assert_int_equal(ack.held_seq, 0);
+	p = named_of(&w, w.pk, "n", "first", 1);
+	p.cas = true;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&w, w.pk, "n", "third", 3);
+	p.cas = true;
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_CAS_MISMATCH);
+	assert_int_equal(ack.held_seq, 1);
+	assert_int_equal(serve.counters[KDD_SERVE_CAS_MISMATCH], 2);
+	p = named_of(&w, w.pk, "n", "second", 2);
+	p.cas = true;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "second", 2);
+}
+
+/* A closed mesh: names derive from the mesh id, any member writes them by seq. */
+static void closed_mesh_names_are_shared(void **state)
+{
+	static const uint8_t mesh_id[KDD_MESH_ID_LEN] = { 0x6d, 0x65, 0x73, 0x68 };
+	struct writer one, two;
+	struct kdd_part p;
+
+	serve.mesh_id = mesh_id;
+	crypto_sign_keypair(one.pk, one.sk);
+	crypto_sign_keypair(two.pk, two.sk);
+	p = named_of(&one, mesh_id, "carol", "server-a", 1);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&two, mesh_id, "carol", "server-b", 2);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "server-b", 2);
+	p = named_of(&one, mesh_id, "carol", "server-a", 1);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_STALE);
+	/* An owner-derived key is not a name of this mesh. */
+	p = named_of(&one, one.pk, "carol", "server-a", 3);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	serve.mesh_id = NULL;
+}
+
+/* A STORE with every field at its maximum leaves room for a 16-byte mesh tag. */
+static void a_full_store_fits_with_a_tag(void **state)
+{
+	static uint8_t value[KDD_MAX_VALUE];
+	uint8_t body[KDHT_MAX_BODY];
+	struct kdd_part p;
+
+	memset(&p, 0xff, sizeof(p));
+	p.data = value;
+	p.len = KDD_PART_LEN;
+	p.total_len = KDD_MAX_VALUE;
+	p.parts = kdd_parts_for(KDD_MAX_VALUE);
+	p.part = p.parts - 2;
+	p.has_publisher = p.has_sig = p.is_mutable = p.cas = true;
+	p.name_len = KDD_NAME_MAX;
+	assert_true(kdd_vmsg_encode_store(body, KDHT_MAX_BODY - 16, &p) > 0);
 }
 
 int main(void)
@@ -398,6 +580,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_unvalidated_store_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_flood_of_partials_evicts_only_its_own, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_squat_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_immutable_record_must_hash_to_its_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(equivocation_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(compare_and_swap_at_the_replica, setup, teardown),
+		cmocka_unit_test_setup_teardown(closed_mesh_names_are_shared, setup, teardown),
+		cmocka_unit_test(a_full_store_fits_with_a_tag),
 	};
 
 	if (sodium_init() < 0)

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "op.h"
 #include "store.h"
+#include "vmsg.h"
 
 /*
  * The daemon's own defaults. The others it prints in --help are named where
@@ -70,6 +71,9 @@ struct kdd_config {
 	unsigned int retries;		/* value requests resent before giving up */
 	enum kdd_log_level log_level;
 	bool syslog;
+	/* A closed mesh: names derive from mesh_id (PROTOCOL.md 9.1); else open. */
+	bool mesh_closed;
+	uint8_t mesh_id[KDD_MESH_ID_LEN];
 };
 
 void kdd_config_default(struct kdd_config *c);

@@ -289,6 +289,7 @@ static int start_values(struct kdd *d)
 		kdd_log(KDD_LOG_ERR, "value server: %s", strerror(-rc));
 		return -1;
 	}
+	d->serve.mesh_id = d->cfg.mesh_closed ? d->cfg.mesh_id : NULL;
 	kdd_config_op_params(&d->cfg, &op);
 	rc = kdd_op_create(&d->op, d->loop, d->backend, &d->serve, &op);
 	if (rc) {

@@ -13,6 +13,7 @@ const char *const kdd_serve_counter_names[] = {
 	"malformed", "too_large", "bad_signature", "stale", "exists",
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error", "unvalidated",
+	"bad_key", "conflict", "cas_mismatch",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -27,6 +28,7 @@ int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
 	s->store = store;
 	s->backend = backend;
 	s->max_value = max_value;
+	s->mesh_id = NULL;
 	s->staged = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged));
 	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
 	s->staged_value = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_value));
@@ -83,6 +85,9 @@ static void count_code(struct kdd_serve *s, uint32_t code)
 		[KDHT_ERR_STALE] = KDD_SERVE_STALE,
 		[KDHT_ERR_EXISTS] = KDD_SERVE_EXISTS,
 		[KDHT_ERR_UNAVAILABLE] = KDD_SERVE_STORAGE_ERROR,
+		[KDHT_ERR_BAD_KEY] = KDD_SERVE_BAD_KEY,
+		[KDHT_ERR_CONFLICT] = KDD_SERVE_CONFLICT,
+		[KDHT_ERR_CAS_MISMATCH] = KDD_SERVE_CAS_MISMATCH,
 	};
 
 	if (code < sizeof(by_code) / sizeof(by_code[0]) && by_code[code])
@@ -146,20 +151,6 @@ static void send_ack(struct kdd_serve *s, const struct kdd_msg *m, const struct 
 	send_ack_to(s, &to, p, status, parts_held);
 }
 
-static void record_of(struct kdd_record *r, const struct kdd_part *meta, const uint8_t *value,
-		      const struct kd_id *sender)
-{
-	memset(r, 0, sizeof(*r));
-	r->key = meta->key;
-	r->value = value;
-	r->len = meta->total_len;
-	r->seq = meta->seq;
-	r->is_mutable = meta->is_mutable;
-	r->has_sig = meta->has_sig;
-	memcpy(r->sig, meta->sig, KDD_SIG_LEN);
-	r->publisher = meta->has_publisher ? meta->publisher : *sender;
-}
-
 /* What a record must pass before it is stored: 0 or a KDHT_ERR_* code, counted. */
 static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 {
@@ -167,10 +158,8 @@ static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 
 	if (r->len > s->max_value)
 		code = KDHT_ERR_TOO_LARGE;
-	else if ((r->is_mutable || r->has_sig) &&
-		 kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len,
-				   &r->publisher, r->sig) != 0)
-		code = KDHT_ERR_BAD_SIGNATURE;
+	else
+		code = kdd_record_check(r, s->mesh_id);
 	if (code)
 		count_code(s, code);
 	return code;
@@ -194,7 +183,7 @@ uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
 	struct kdd_record r;
 	uint32_t code;
 
-	record_of(&r, meta, value, sender);
+	kdd_record_of_part(&r, meta, value, sender);
 	code = check_record(s, &r);
 	if (code)
 		return code;
@@ -217,7 +206,7 @@ void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 	s->nstaged_seen = 0;
 	for (i = 0; i < n; i++) {
 		struct kdd_record *r = &s->staged[i].rec;
-		struct kdd_part p = { .key = r->key, .seq = r->seq };
+		struct kdd_part p = { .key = r->key, .seq = s->staged[i].held_seq };
 
 		code = code_of_put(s, s->staged[i].rc);
 		send_ack_to(s, &s->staged_to[i], &p, code,
@@ -258,7 +247,7 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 	struct kdd_record r;
 	uint32_t code;
 
-	record_of(&r, meta, value, sender);
+	kdd_record_of_part(&r, meta, value, sender);
 	code = check_record(s, &r);
 	if (code) {
 		free(owned);
