@@ -103,6 +103,16 @@ owner() {
 	cat "$dir/n$1.owner"
 }
 
+# read_everywhere NAME OWNER WANT: every node reads NAME of OWNER as WANT.
+read_everywhere() {
+	_i=0
+	while [ $_i -lt "$nodes" ]; do
+		_got=$(ctl $_i get "$1" --owner "$2")
+		[ "$_got" = "$3" ] || fail "node $_i read '$1' as '$_got'"
+		_i=$((_i + 1))
+	done
+}
+
 i=0
 while [ $i -lt "$nodes" ]; do
 	out=$(ctl $i put "key-$i" "value of node $i") || fail "put key-$i through node $i: $out"
@@ -190,12 +200,7 @@ want=$(printf 'fixed text' | b2sum -l 256 | cut -d' ' -f1)
 # A name: the newest version wins wherever it is read.
 ctl 4 put status v1 >/dev/null || fail "put status v1"
 ctl 4 put status v2 >/dev/null || fail "put status v2"
-i=0
-while [ $i -lt "$nodes" ]; do
-	got=$(ctl $i get status --owner "$(owner 4)")
-	[ "$got" = "v2" ] || fail "node $i read 'status' as '$got'"
-	i=$((i + 1))
-done
+read_everywhere status "$(owner 4)" v2
 # Compare-and-swap: refused with the held seq on a mismatch, taken on a match.
 err=$(ctl 4 put status v3 --cas 1 2>&1)
 rc=$?
@@ -218,12 +223,7 @@ done
 out=$(ctl $other put --key "$dir/shared.key" shared v3 --json) ||
 	fail "put shared v3 on node $other: $out"
 echo "$out" | jq -e '.seq == 3' >/dev/null || fail "node $other did not learn the seq: $out"
-i=0
-while [ $i -lt "$nodes" ]; do
-	got=$(ctl $i get shared --owner "$pk")
-	[ "$got" = "v3" ] || fail "node $i read 'shared' as '$got'"
-	i=$((i + 1))
-done
+read_everywhere shared "$pk" v3
 echo "mesh: a second daemon with the owner key went past seq 2: $out"
 
 # What dhtctl shows of values in JSON: bytes that are not UTF-8 in base64

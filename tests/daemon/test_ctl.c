@@ -210,6 +210,16 @@ static void deferred_reply_arrives(void **state)
 	kdhtctl__response__free_unpacked(cl.resp, NULL);
 }
 
+/* Sends cl's request: refused as a bad request, the error saying want. */
+static void expect_bad_request(struct fixture *f, struct client *cl, const char *want)
+{
+	run_client(f, cl, client_main);
+	assert_int_equal(cl->rc, 0);
+	assert_int_equal(cl->resp->status, KDHTCTL__STATUS__BAD_REQUEST);
+	assert_non_null(strstr(cl->resp->error, want));
+	kdhtctl__response__free_unpacked(cl->resp, NULL);
+}
+
 static void bad_requests_get_a_status(void **state)
 {
 	struct fixture *f = *state;
@@ -229,22 +239,14 @@ static void bad_requests_get_a_status(void **state)
 	put.value.len = 1;
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
 	req.put = &put;
-	run_client(f, &cl, client_main);
-	assert_int_equal(cl.rc, 0);
-	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
-	assert_non_null(strstr(cl.resp->error, "bad name"));
-	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	expect_bad_request(f, &cl, "bad name");
 
 	/* An owner key must be a whole Ed25519 secret key. */
 	put.name.len = 4;
 	put.has_owner_key = true;
 	put.owner_key.data = key;
 	put.owner_key.len = sizeof(key);
-	run_client(f, &cl, client_main);
-	assert_int_equal(cl.rc, 0);
-	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
-	assert_non_null(strstr(cl.resp->error, "bad owner key"));
-	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	expect_bad_request(f, &cl, "bad owner key");
 	put.has_owner_key = false;
 
 	/* A get takes a name or a key, and a key is 32 bytes. */
@@ -253,20 +255,12 @@ static void bad_requests_get_a_status(void **state)
 	get.key.len = 31;
 	req.op_case = KDHTCTL__REQUEST__OP_GET;
 	req.get = &get;
-	run_client(f, &cl, client_main);
-	assert_int_equal(cl.rc, 0);
-	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
-	assert_string_equal(cl.resp->error, "bad key: want 32 bytes");
-	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	expect_bad_request(f, &cl, "bad key: want 32 bytes");
 	get.key.len = 32;
 	get.has_name = true;
 	get.name.data = key;
 	get.name.len = 1;
-	run_client(f, &cl, client_main);
-	assert_int_equal(cl.rc, 0);
-	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
-	assert_string_equal(cl.resp->error, "want a name or a key");
-	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	expect_bad_request(f, &cl, "want a name or a key");
 
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
 	req.put = &put;

@@ -237,6 +237,15 @@ static struct kdd_ack store_acked(const struct kdd_part *p)
 	return expect_ack();
 }
 
+/* Stores p: refused with status, the ack telling held_seq. */
+static void expect_refused(const struct kdd_part *p, uint32_t status, uint64_t held_seq)
+{
+	struct kdd_ack ack = store_acked(p);
+
+	assert_int_equal(ack.status, status);
+	assert_int_equal(ack.held_seq, held_seq);
+}
+
 /* What A holds under key: its value must be want, at seq. */
 static void expect_held(const struct kd_id *key, const char *want, uint64_t seq)
 {
@@ -314,7 +323,6 @@ static void bad_input_is_refused_and_counted(void **state)
 	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0a };
 	static uint8_t value[3000];
 	struct writer w;
-	struct kdd_ack ack;
 	struct kdd_record got;
 	static uint8_t buf[KDD_MAX_VALUE];
 	struct kdd_part p;
@@ -347,10 +355,8 @@ static void bad_input_is_refused_and_counted(void **state)
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
 	p = named_of(&w, w.pk, "name", "mine", 8);
-	ack = store_acked(&p);
-	assert_int_equal(ack.status, KDHT_ERR_STALE);
 	/* The refusal says which seq is held, so the writer can go past it. */
-	assert_int_equal(ack.held_seq, 9);
+	expect_refused(&p, KDHT_ERR_STALE, 9);
 	assert_int_equal(serve.counters[KDD_SERVE_STALE], 1);
 
 	assert_int_equal(serve.counters[KDD_SERVE_STORED], stored + 1);
@@ -486,15 +492,12 @@ static void equivocation_is_refused(void **state)
 {
 	struct writer w;
 	struct kdd_part p;
-	struct kdd_ack ack;
 
 	crypto_sign_keypair(w.pk, w.sk);
 	p = named_of(&w, w.pk, "bob", "server-1", 5);
 	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
 	p = named_of(&w, w.pk, "bob", "server-2", 5);
-	ack = store_acked(&p);
-	assert_int_equal(ack.status, KDHT_ERR_CONFLICT);
-	assert_int_equal(ack.held_seq, 5);
+	expect_refused(&p, KDHT_ERR_CONFLICT, 5);
 	assert_int_equal(serve.counters[KDD_SERVE_CONFLICT], 1);
 	/* The same bytes again only renew it. */
 	p = named_of(&w, w.pk, "bob", "server-1", 5);
@@ -507,22 +510,17 @@ static void compare_and_swap_at_the_replica(void **state)
 {
 	struct writer w;
 	struct kdd_part p;
-	struct kdd_ack ack;
 
 	crypto_sign_keypair(w.pk, w.sk);
 	p = named_of(&w, w.pk, "n", "first", 2);
 	p.cas = true;
-	ack = store_acked(&p);
-	assert_int_equal(ack.status, KDHT_ERR_CAS_MISMATCH);
-	assert_int_equal(ack.held_seq, 0);
+	expect_refused(&p, KDHT_ERR_CAS_MISMATCH, 0);
 	p = named_of(&w, w.pk, "n", "first", 1);
 	p.cas = true;
 	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
 	p = named_of(&w, w.pk, "n", "third", 3);
 	p.cas = true;
-	ack = store_acked(&p);
-	assert_int_equal(ack.status, KDHT_ERR_CAS_MISMATCH);
-	assert_int_equal(ack.held_seq, 1);
+	expect_refused(&p, KDHT_ERR_CAS_MISMATCH, 1);
 	assert_int_equal(serve.counters[KDD_SERVE_CAS_MISMATCH], 2);
 	p = named_of(&w, w.pk, "n", "second", 2);
 	p.cas = true;

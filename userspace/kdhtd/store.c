@@ -408,19 +408,34 @@ int kdd_store_held_seq(struct kdd_store *st, const struct kd_id *key, uint64_t n
 	return errno_of_lmdb(fatal);
 }
 
-int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq)
+/*
+ * Looks key up in dbi in a new read-only transaction, left in *txn for the
+ * caller to abort (NULL if none began). Returns an LMDB code.
+ */
+static int read_one(struct kdd_store *st, MDB_dbi dbi, const struct kd_id *key, MDB_val *v,
+		    MDB_txn **txn)
 {
 	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	if (rc) {
+		*txn = NULL;
+		return rc;
+	}
+	return mdb_get(*txn, dbi, &k, v);
+}
+
+int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq)
+{
 	MDB_val v;
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return errno_of_lmdb(rc);
-	rc = mdb_get(txn, st->seqs, &k, &v);
+	rc = read_one(st, st->seqs, key, &v, &txn);
 	*seq = rc == 0 && v.mv_size == 8 ? kd_get_be64(v.mv_data) : 0;
-	mdb_txn_abort(txn);
+	if (txn)
+		mdb_txn_abort(txn);
 	return rc == MDB_NOTFOUND ? 0 : errno_of_lmdb(rc);
 }
 
@@ -473,10 +488,9 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
-	if (rc)
+	rc = read_one(st, st->values, key, &v, &txn);
+	if (!txn)
 		return errno_of_lmdb(rc);
-	rc = mdb_get(txn, st->values, &k, &v);
 	if (rc) {
 		rc = errno_of_lmdb(rc);
 		goto out;
