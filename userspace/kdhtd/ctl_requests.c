@@ -117,16 +117,16 @@ static void on_seq_learnt(void *arg, int status, const struct kdd_record *rec,
 			  const struct kdd_op_info *info)
 {
 	struct ctl_put *cp = arg;
-	struct kdd_op_info none = *info;
+	struct kdd_op_info learnt = *info;
 	uint64_t held = status == 0 ? rec->seq : 0;
 	int rc = -ESTALE;
 
-	none.acks = 0;
-	none.held_seq = held;
+	learnt.acks = 0;
+	learnt.held_seq = held;
 	if (held >= cp->rec.seq && held < UINT64_MAX)
 		rc = put_with_seq(cp, held + 1);
 	if (rc)
-		reply_put(cp, rc, kdd_error_refusal(-ESTALE), &none);
+		reply_put(cp, rc, kdd_error_refusal(-ESTALE), &learnt);
 }
 
 static void on_put_done(void *arg, int status, const char *why,
