@@ -229,6 +229,8 @@ static void bad_requests_get_a_status(void **state)
 	uint8_t key[32] = { 3 };
 	struct client cl = { .req = &req };
 	static const uint8_t garbage[] = { 0, 0, 0, 3, 0xff, 0xff, 0xff };
+	/* Request { put { key (1) = 2 bytes, value (2) = "v" } }, framed. */
+	static const uint8_t old_put[] = { 0, 0, 0, 9, 0x0a, 7, 0x0a, 2, 1, 2, 0x12, 1, 'v' };
 
 	Kdhtctl__Get get = KDHTCTL__GET__INIT;
 
@@ -240,6 +242,16 @@ static void bad_requests_get_a_status(void **state)
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
 	req.put = &put;
 	expect_bad_request(f, &cl, "bad name");
+
+	/* A put of a client from before names: its raw key is refused, not ignored. */
+	cl.raw = old_put;
+	cl.raw_len = sizeof(old_put);
+	run_client(f, &cl, raw_client_main);
+	assert_int_equal(cl.rc, 0);
+	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
+	assert_non_null(strstr(cl.resp->error, "unknown put fields"));
+	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	cl.raw = NULL;
 
 	/* An owner key must be a whole Ed25519 secret key. */
 	put.name.len = 4;

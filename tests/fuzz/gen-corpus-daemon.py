@@ -127,9 +127,9 @@ def main():
     write("fuzz_serve", "unknown", b"\x03" + bodies["ack"])
     write("fuzz_serve", "store_cas", b"\x80" + bodies["store_cas"])
     # fuzz_ctl: Request { oneof op }.
-    put = field(1, 2, b"alice") + field(2, 2, b"value") + field(3, 0, 60) + field(5, 0, 3)
+    put = field(2, 2, b"value") + field(3, 0, 60) + field(6, 2, b"alice") + field(8, 0, 3)
     write("fuzz_ctl", "put", field(1, 2, put))
-    owned = field(1, 2, b"alice") + field(2, 2, b"value") + field(4, 2, b"\x01" * 64)
+    owned = field(2, 2, b"value") + field(6, 2, b"alice") + field(7, 2, b"\x01" * 64)
     write("fuzz_ctl", "put_owner_key", field(1, 2, owned))
     write("fuzz_ctl", "put_immutable", field(1, 2, field(2, 2, b"value")))
     write("fuzz_ctl", "get", field(2, 2, field(1, 2, k)))

@@ -66,6 +66,9 @@ static bool name_ok(const ProtobufCBinaryData *b)
 /* A put names a record (or none: a content key); cas and owner_key need a name. */
 static const char *put_problem(const Kdhtctl__Put *put)
 {
+	/* A raw key, mutable or seq: a client from before names. */
+	if (put->base.n_unknown_fields)
+		return "unknown put fields (a dhtctl older than this kdhtd?)";
 	if (put->has_name ? !name_ok(&put->name) : put->has_owner_key || put->has_cas)
 		return "bad name: want 1 to 128 bytes (an immutable put takes no owner or cas)";
 	if (put->has_owner_key && put->owner_key.len != crypto_sign_SECRETKEYBYTES)
