@@ -11,8 +11,16 @@
  *
  * Record i is immutable: its value is a keyed stream of BLAKE2b-256 of
  * (seed, i) as two little-endian u64, and its key the value's content key,
- * BLAKE2b-256 of the value, so a value read back proves itself. A request
- * unanswered after --timeout is sent again once, then counted lost.
+ * BLAKE2b-256 of the value, so a value read back proves itself.
+ *
+ * store --squat OWNER attacks instead: record i is the name "name-I" of the
+ * owner public key OWNER (its key BLAKE2b-256(OWNER || name)), seq 2^40,
+ * signed by a key of the tool's own. Every storing node must refuse it
+ * (counted as refused; stored counts a squat that took).
+ *
+ * A request unanswered after --timeout is sent again once, then counted
+ * lost; one refused with ERROR UNVALIDATED is sent again once, with the
+ * reply's token.
  */
 #include <errno.h>
 #include <poll.h>
@@ -51,6 +59,9 @@ struct values {
 	unsigned int window;
 	uint64_t timeout_ns;
 	uint8_t sender[KDHT_ID_LEN];
+	bool squat;			/* --squat: names of owner, signed by pk */
+	uint8_t owner[crypto_sign_PUBLICKEYBYTES];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	bool have_token;
 	uint8_t token[KDHT_TOKEN_LEN];
 	uint32_t gen;
@@ -74,6 +85,22 @@ static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uin
 	crypto_generichash(stream_key, sizeof(stream_key), in, sizeof(in), NULL, 0);
 	crypto_stream_chacha20(value, v->size, nonce, stream_key);
 	crypto_generichash(key->b, KDHT_ID_LEN, value, v->size, NULL, 0);
+}
+
+#define VALUES_SQUAT_SEQ	(1ull << 40)	/* a squat's seq: above any honest one */
+
+/* p becomes record i as a squatter writes it: owner's name, the tool's signature. */
+static void squat_of(const struct values *v, uint64_t i, struct kdd_part *p)
+{
+	p->name_len = (uint8_t)snprintf((char *)p->name, sizeof(p->name), "name-%llu",
+					(unsigned long long)i);
+	kdd_key_of_name(&p->key, v->owner, p->name, p->name_len);
+	p->is_mutable = true;
+	p->seq = VALUES_SQUAT_SEQ;
+	p->has_publisher = true;
+	memcpy(p->publisher.b, v->pk, KDHT_ID_LEN);
+	p->has_sig = true;
+	kdd_record_sign(&p->key, p->seq, true, p->data, p->len, v->sk, p->sig);
 }
 
 /* A fresh txid for slot i: a generation above, the slot below. */
@@ -103,6 +130,8 @@ static int transmit(struct values *v, struct slot *s)
 			.total_len = v->size, .ttl_s = VALUES_DEFAULT_TTL_S,
 		};
 
+		if (v->squat)
+			squat_of(v, s->key_index, &p);
 		len = kdd_vmsg_encode_store(body, KDHT_MAX_BODY, &p);
 	}
 	if (!len)
@@ -194,6 +223,13 @@ static void on_datagram(struct values *v, const uint8_t *pkt, size_t n)
 		return;
 	}
 	if (pkt[3] == KDHT_MSG_ERROR) {
+		/* Refused for want of a token: sent again once, with this reply's. */
+		if (body_len >= 2 && get_be16(pkt + KDHT_HDR_LEN) == KDHT_ERR_UNVALIDATED &&
+		    !v->slots[i].resent && transmit(v, &v->slots[i]) == 0) {
+			v->slots[i].resent = true;
+			v->c.resent++;
+			return;
+		}
 		v->c.errors++;
 		finish(v, &v->slots[i]);
 	} else if (pkt[3] == KDHT_MSG_STORE_ACK && !v->is_find) {
@@ -332,7 +368,7 @@ static int open_socket(struct values *v, const struct endpoint *target)
 struct values_cmdline {
 	unsigned long n, first, size, window, seed;
 	uint64_t duration_ns;
-	const char *acked, *indices;
+	const char *acked, *indices, *squat;
 	bool json;
 	struct endpoint target;
 };
@@ -360,6 +396,8 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		      "store: write the index of each key acknowledged as stored") },
 		{ OPT("indices", 'k', OPT_STRING, &o->indices, "FILE",
 		      "find: the key indices to ask for, one per line") },
+		{ OPT("squat", 0, OPT_STRING, &o->squat, "HEX64",
+		      "store: owner HEX64's names name-I, signed by another key") },
 		OPT_JSON_ENTRY(&o->json),
 		OPTS_END,
 	};
@@ -379,6 +417,13 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		return argi;
 	if ((o->acked && v->is_find) || (o->indices && !v->is_find)) {
 		opts_usage(&t, stderr);
+		return OPTS_BAD;
+	}
+	v->squat = o->squat != NULL;
+	if (v->squat && (v->is_find || sodium_hex2bin(v->owner, sizeof(v->owner), o->squat,
+						     strlen(o->squat), NULL, NULL, NULL) ||
+			 strlen(o->squat) != 2 * sizeof(v->owner))) {
+		fprintf(stderr, "kdht-values: --squat wants store and 64 hex digits\n");
 		return OPTS_BAD;
 	}
 	if (opts_target(&t, argv[argi + 1], &o->target))
@@ -417,6 +462,7 @@ int main(int argc, char **argv)
 	v.size = (uint32_t)o.size;
 	v.window = (unsigned int)o.window;
 	randombytes_buf(v.sender, sizeof(v.sender));
+	crypto_sign_keypair(v.pk, v.sk);
 	v.gen = randombytes_uniform(1u << 16);
 	w.next = o.first;
 	w.end = o.first + o.n;
