@@ -117,6 +117,9 @@ enum kdht_error_code {
 	KDHT_ERR_UNAVAILABLE	= 8,	/* no daemon behind the routing node */
 	KDHT_ERR_EXISTS		= 9,	/* another immutable value is held under the key */
 	KDHT_ERR_UNVALIDATED	= 10,	/* STORE from an unvalidated source: retry, token in hand */
+	KDHT_ERR_BAD_KEY	= 11,	/* the key does not derive from the record */
+	KDHT_ERR_CONFLICT	= 12,	/* other bytes with the held seq (equivocation) */
+	KDHT_ERR_CAS_MISMATCH	= 13,	/* compare-and-swap: the held seq is another */
 };
 
 #endif /* KDHT_WIRE_H */

@@ -9,11 +9,19 @@
  *   find:  asks for keys (a range, or the indices in a file) and checks
  *          that each value comes back exactly as `store` wrote it.
  *
- * Key i is BLAKE2b-256 of (seed, i) as two little-endian u64; its value is
- * a keyed stream of the key, so a value read back proves itself. A request
- * unanswered after --timeout is sent again once, then counted lost. With
- * --mesh-key it speaks as a member of that closed mesh: every datagram out
- * tagged, every one in checked.
+ * Record i is immutable: its value is a keyed stream of BLAKE2b-256 of
+ * (seed, i) as two little-endian u64, and its key the value's content key,
+ * BLAKE2b-256 of the value, so a value read back proves itself.
+ *
+ * store --squat OWNER attacks instead: record i is the name "name-I" of the
+ * owner public key OWNER (its key BLAKE2b-256(OWNER || name)), seq 2^40,
+ * signed by a key of the tool's own. Every storing node must refuse it
+ * (counted as refused; stored counts a squat that took).
+ *
+ * A request unanswered after --timeout is sent again once, then counted
+ * lost; one refused with ERROR UNVALIDATED is sent again once, with the
+ * reply's token. With --mesh-key it speaks as a member of that closed
+ * mesh: every datagram out tagged, every one in checked.
  */
 #include <errno.h>
 #include <poll.h>
@@ -54,6 +62,9 @@ struct values {
 	unsigned int window;
 	uint64_t timeout_ns;
 	uint8_t sender[KDHT_ID_LEN];
+	bool squat;			/* --squat: names of owner, signed by pk */
+	uint8_t owner[crypto_sign_PUBLICKEYBYTES];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	bool have_token;
 	uint8_t token[KDHT_TOKEN_LEN];
 	uint32_t gen;
@@ -65,23 +76,36 @@ struct values {
 	uint8_t tag_key[KD_MESH_TAG_KEY_LEN];
 };
 
-static void key_of(const struct values *v, uint64_t i, struct kd_id *key)
+/* Record i: its --size bytes in value, and its content key. */
+static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uint8_t *value)
 {
-	uint8_t in[16];
+	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
+	uint8_t in[16], stream_key[crypto_stream_chacha20_KEYBYTES];
 	int b;
 
 	for (b = 0; b < 8; b++) {
 		in[b] = (uint8_t)(v->seed >> (8 * b));
 		in[8 + b] = (uint8_t)(i >> (8 * b));
 	}
-	crypto_generichash(key->b, KDHT_ID_LEN, in, sizeof(in), NULL, 0);
+	crypto_generichash(stream_key, sizeof(stream_key), in, sizeof(in), NULL, 0);
+	crypto_stream_chacha20(value, v->size, nonce, stream_key);
+	crypto_generichash(key->b, KDHT_ID_LEN, value, v->size, NULL, 0);
 }
 
-static void value_of(const struct values *v, const struct kd_id *key, uint8_t *out)
-{
-	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
+#define VALUES_SQUAT_SEQ	(1ull << 40)	/* a squat's seq: above any honest one */
 
-	crypto_stream_chacha20(out, v->size, nonce, key->b);
+/* p becomes record i as a squatter writes it: owner's name, the tool's signature. */
+static void squat_of(const struct values *v, uint64_t i, struct kdd_part *p)
+{
+	p->name_len = (uint8_t)snprintf((char *)p->name, sizeof(p->name), "name-%llu",
+					(unsigned long long)i);
+	kdd_key_of_name(&p->key, v->owner, p->name, p->name_len);
+	p->is_mutable = true;
+	p->seq = VALUES_SQUAT_SEQ;
+	p->has_publisher = true;
+	memcpy(p->publisher.b, v->pk, KDHT_ID_LEN);
+	p->has_sig = true;
+	kdd_record_sign(&p->key, p->seq, true, p->data, p->len, v->sk, p->sig);
 }
 
 /* A fresh txid for slot i: a generation above, the slot below. */
@@ -100,7 +124,7 @@ static int transmit(struct values *v, struct slot *s)
 	struct kd_id key;
 	size_t len;
 
-	key_of(v, s->key_index, &key);
+	record_of(v, s->key_index, &key, value);
 	if (v->is_find) {
 		struct kdd_find f = { .key = key };
 
@@ -111,7 +135,8 @@ static int transmit(struct values *v, struct slot *s)
 			.total_len = v->size, .ttl_s = VALUES_DEFAULT_TTL_S,
 		};
 
-		value_of(v, &key, value);
+		if (v->squat)
+			squat_of(v, s->key_index, &p);
 		len = kdd_vmsg_encode_store(body, KDHT_MAX_BODY, &p);
 	}
 	if (!len)
@@ -170,11 +195,10 @@ static void on_value(struct values *v, struct slot *s, const uint8_t *body, size
 		v->c.other++;
 		return;
 	}
-	key_of(v, s->key_index, &key);
+	record_of(v, s->key_index, &key, want);
 	if (!val.has_record) {
 		v->c.missing++;
 	} else {
-		value_of(v, &key, want);
 		if (val.rec.total_len == v->size && val.rec.len == v->size &&
 		    memcmp(val.rec.data, want, v->size) == 0)
 			v->c.found++;
@@ -222,6 +246,13 @@ static void on_datagram(struct values *v, const uint8_t *pkt, size_t n)
 		return;
 	}
 	if (pkt[3] == KDHT_MSG_ERROR) {
+		/* Refused for want of a token: sent again once, with this reply's. */
+		if (body_len >= 2 && get_be16(pkt + KDHT_HDR_LEN) == KDHT_ERR_UNVALIDATED &&
+		    !v->slots[i].resent && transmit(v, &v->slots[i]) == 0) {
+			v->slots[i].resent = true;
+			v->c.resent++;
+			return;
+		}
 		v->c.errors++;
 		finish(v, &v->slots[i]);
 	} else if (pkt[3] == KDHT_MSG_STORE_ACK && !v->is_find) {
@@ -360,7 +391,7 @@ static int open_socket(struct values *v, const struct endpoint *target)
 struct values_cmdline {
 	unsigned long n, first, size, window, seed;
 	uint64_t duration_ns;
-	const char *acked, *indices, *mesh_key;
+	const char *acked, *indices, *mesh_key, *squat;
 	bool json;
 	struct endpoint target;
 };
@@ -390,6 +421,8 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		      "find: the key indices to ask for, one per line") },
 		{ OPT("mesh-key", 'm', OPT_STRING, &o->mesh_key, "FILE",
 		      "a closed mesh's key file: tag every datagram under it") },
+		{ OPT("squat", 0, OPT_STRING, &o->squat, "HEX64",
+		      "store: owner HEX64's names name-I, signed by another key") },
 		OPT_JSON_ENTRY(&o->json),
 		OPTS_END,
 	};
@@ -409,6 +442,13 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		return argi;
 	if ((o->acked && v->is_find) || (o->indices && !v->is_find)) {
 		opts_usage(&t, stderr);
+		return OPTS_BAD;
+	}
+	v->squat = o->squat != NULL;
+	if (v->squat && (v->is_find || sodium_hex2bin(v->owner, sizeof(v->owner), o->squat,
+						     strlen(o->squat), NULL, NULL, NULL) ||
+			 strlen(o->squat) != 2 * sizeof(v->owner))) {
+		fprintf(stderr, "kdht-values: --squat wants store and 64 hex digits\n");
 		return OPTS_BAD;
 	}
 	if (opts_target(&t, argv[argi + 1], &o->target))
@@ -470,6 +510,7 @@ int main(int argc, char **argv)
 	v.size = (uint32_t)o.size;
 	v.window = (unsigned int)o.window;
 	randombytes_buf(v.sender, sizeof(v.sender));
+	crypto_sign_keypair(v.pk, v.sk);
 	v.gen = randombytes_uniform(1u << 16);
 	w.next = o.first;
 	w.end = o.first + o.n;

@@ -3,10 +3,15 @@
 #
 # Host integration test: N kdhtd daemons with the userspace backend on
 # loopback (distinct ports, one state directory each, all bootstrapped from
-# the first). Every node puts a key and every node gets every key; a value
-# larger than one datagram travels in parts; a value over the limit is
-# refused with a clear error; a mutable key updated through one node reads
-# back at its newest version everywhere. Then two nodes die and two new ones
+# the first). Every node puts a name of its own and every node gets every
+# one, naming its owner (dhtctl node's public key); a value larger than one
+# datagram travels in parts; a value over the limit is refused with a clear
+# error; a name updated through one node reads back at its newest version
+# everywhere; the same name of another owner, or of the wrong owner, is
+# another record; an immutable value is read back by its content key; a
+# second daemon holding the same owner key file updates a name the first
+# wrote (it learns the seq); compare-and-swap fails with the held seq on a
+# mismatch. Then two nodes die and two new ones
 # join: the joins make the others hand their records over (a republish pass
 # on a new contact; the periodic one is an hour away), so the newcomers hold
 # values and every key stays readable everywhere. A node restarted without
@@ -71,6 +76,22 @@ while [ $i -lt "$nodes" ]; do
 	i=$((i + 1))
 done
 
+# owner I: node I's owner public key, which its puts are written under.
+owner() {
+	[ -s "$dir/n$1.owner" ] || ctl "$1" node --json | jq -r .owner >"$dir/n$1.owner"
+	cat "$dir/n$1.owner"
+}
+
+# read_everywhere NAME OWNER WANT: every node reads NAME of OWNER as WANT.
+read_everywhere() {
+	_i=0
+	while [ $_i -lt "$nodes" ]; do
+		_got=$(ctl $_i get "$1" --owner "$2")
+		[ "$_got" = "$3" ] || fail "node $_i read '$1' as '$_got'"
+		_i=$((_i + 1))
+	done
+}
+
 i=0
 while [ $i -lt "$nodes" ]; do
 	out=$(ctl $i put "key-$i" "value of node $i") || fail "put key-$i through node $i: $out"
@@ -89,7 +110,7 @@ i=0
 while [ $i -lt "$nodes" ]; do
 	j=0
 	while [ $j -lt "$nodes" ]; do
-		got=$(ctl $i get "key-$j")
+		got=$(ctl $i get "key-$j" --owner "$(owner $j)")
 		[ "$got" = "value of node $j" ] || fail "node $i got '$got' for key-$j"
 		gets=$((gets + 1))
 		j=$((j + 1))
@@ -104,7 +125,8 @@ while [ $i -lt "$nodes" ]; do
 	n=0
 	j=0
 	while [ $j -lt "$nodes" ]; do
-		ctl $j get --local "key-$i" >/dev/null 2>&1 && n=$((n + 1))
+		ctl $j get --local "key-$i" --owner "$(owner $i)" >/dev/null 2>&1 &&
+			n=$((n + 1))
 		j=$((j + 1))
 	done
 	[ $n -ge 3 ] || fail "key-$i is held by $n nodes"
@@ -118,12 +140,13 @@ err=$(ctl 3 get no-such-key 2>&1)
 rc=$?
 [ $rc -eq 1 ] && [ "$err" = "dhtctl: not found" ] || fail "missing key: rc $rc, '$err'"
 
-# 40000 random bytes: 40 parts.
+# 40000 random bytes: 47 parts of 864.
 head -c 40000 /dev/urandom >"$dir/big"
 ctl 1 put --file "$dir/big" big >/dev/null || fail "put of a 40000-byte value"
-ctl $((nodes - 1)) get big >"$dir/big.out" || fail "get of the 40000-byte value"
+ctl $((nodes - 1)) get big --owner "$(owner 1)" >"$dir/big.out" ||
+	fail "get of the 40000-byte value"
 cmp -s "$dir/big" "$dir/big.out" || fail "the 40000-byte value came back different"
-echo "mesh: 40000-byte value in $(( (40000 + 999) / 1000 )) parts round-tripped"
+echo "mesh: 40000-byte value in $(( (40000 + 863) / 864 )) parts round-tripped"
 
 # One byte over 64 KiB: refused before anything is sent.
 head -c 65537 /dev/zero >"$dir/huge"
@@ -135,35 +158,62 @@ echo "mesh: 65537-byte value refused: $err"
 err=$(ctl 2 get huge 2>&1)
 [ "$err" = "dhtctl: not found" ] || fail "the oversized value was stored: '$err'"
 
-# An immutable key keeps its first value: a put of other bytes is refused.
-ctl 5 put "key-0" "value of node 0" >/dev/null || fail "the same immutable value again"
-err=$(ctl 5 put "key-0" "another value" 2>&1)
-rc=$?
-[ $rc -eq 1 ] && echo "$err" | grep -q "another value is held under this key" ||
-	fail "a conflicting immutable put: rc $rc, '$err'"
-got=$(ctl 7 get key-0)
-[ "$got" = "value of node 0" ] || fail "a refused put changed key-0 to '$got'"
-echo "mesh: a conflicting immutable put refused: $err"
+# A name is its owner's: node 5's key-0 is another record, node 0's is unchanged.
+ctl 5 put "key-0" "another value" >/dev/null || fail "node 5's own key-0"
+got=$(ctl 7 get key-0 --owner "$(owner 0)")
+[ "$got" = "value of node 0" ] || fail "node 5's put changed node 0's key-0 to '$got'"
+got=$(ctl 7 get key-0 --owner "$(owner 5)")
+[ "$got" = "another value" ] || fail "node 5's key-0 reads '$got'"
+# The wrong owner finds nothing.
+err=$(ctl 3 get key-1 --owner "$(owner 2)" 2>&1)
+[ "$err" = "dhtctl: not found" ] || fail "key-1 of the wrong owner: '$err'"
+echo "mesh: a name is its owner's; another owner's name is another record"
 
-# A mutable key: the newest version wins wherever it is read.
-ctl 4 put --mutable status v1 >/dev/null || fail "mutable put v1"
-ctl 4 put --mutable status v2 >/dev/null || fail "mutable put v2"
-i=0
-while [ $i -lt "$nodes" ]; do
-	got=$(ctl $i get status)
-	[ "$got" = "v2" ] || fail "node $i read mutable 'status' as '$got'"
-	i=$((i + 1))
+# An immutable value lives under its content key, printed by the put.
+ckey=$(ctl 5 put --immutable "fixed text" | head -n 1)
+got=$(ctl 8 get --hex "$ckey")
+[ "$got" = "fixed text" ] || fail "immutable value under $ckey reads '$got'"
+want=$(printf 'fixed text' | b2sum -l 256 | cut -d' ' -f1)
+[ "$ckey" = "$want" ] || fail "content key $ckey is not BLAKE2b-256 of the value ($want)"
+
+# A name: the newest version wins wherever it is read.
+ctl 4 put status v1 >/dev/null || fail "put status v1"
+ctl 4 put status v2 >/dev/null || fail "put status v2"
+read_everywhere status "$(owner 4)" v2
+# Compare-and-swap: refused with the held seq on a mismatch, taken on a match.
+err=$(ctl 4 put status v3 --cas 1 2>&1)
+rc=$?
+[ $rc -eq 1 ] && echo "$err" | grep -q "held seq is 2, not 1" ||
+	fail "put --cas 1 over seq 2: rc $rc, '$err'"
+ctl 4 put status v3 --cas 2 >/dev/null || fail "put --cas 2 over seq 2"
+got=$(ctl 6 get status --owner "$(owner 4)" --json | jq -r '"\(.value) \(.seq)"')
+[ "$got" = "v3 3" ] || fail "after --cas 2 'status' reads '$got'"
+echo "mesh: --cas refused on a mismatch ($err), taken on a match"
+
+# An owner key file: a second daemon holding it updates what the first wrote.
+pk=$("$dhtctl" keygen "$dir/shared.key") || fail "keygen"
+ctl 2 put --key "$dir/shared.key" shared v1 >/dev/null || fail "put shared v1 on node 2"
+ctl 2 put --key "$dir/shared.key" shared v2 >/dev/null || fail "put shared v2 on node 2"
+# The second daemon is no replica of the name: only the replicas know seq 2.
+other=0
+while ctl $other get --local shared --owner "$pk" >/dev/null 2>&1; do
+	other=$((other + 1))
 done
+out=$(ctl $other put --key "$dir/shared.key" shared v3 --json) ||
+	fail "put shared v3 on node $other: $out"
+echo "$out" | jq -e '.seq == 3' >/dev/null || fail "node $other did not learn the seq: $out"
+read_everywhere shared "$pk" v3
+echo "mesh: a second daemon with the owner key went past seq 2: $out"
 
 # What dhtctl shows of values in JSON: bytes that are not UTF-8 in base64
 # with their encoding, so that the output stays JSON; UTF-8 text as is.
 printf '\377\376\000\001' >"$dir/bin"
 ctl 1 put --file "$dir/bin" binary >/dev/null || fail "put of binary bytes"
-out=$(ctl 2 get binary --json)
+out=$(ctl 2 get binary --owner "$(owner 1)" --json)
 echo "$out" | jq -e '.encoding == "base64" and .value == "//4AAQ==" and .bytes == 4' \
 	>/dev/null || fail "binary value in JSON: $out"
 ctl 1 put text "héllo" >/dev/null || fail "put of UTF-8 text"
-out=$(ctl 3 get text --json)
+out=$(ctl 3 get text --owner "$(owner 1)" --json)
 echo "$out" | jq -e '.encoding == "utf-8" and .value == "héllo"' >/dev/null ||
 	fail "UTF-8 value in JSON: $out"
 # routes: one object with its contacts, as dhtctl -k prints it.
@@ -212,7 +262,7 @@ for i in $alive; do
 	republished=$((republished + ${n:-0}))
 	j=0
 	while [ $j -lt "$nodes" ]; do
-		got=$(ctl $i get "key-$j")
+		got=$(ctl $i get "key-$j" --owner "$(owner $j)")
 		[ "$got" = "value of node $j" ] || fail "after churn node $i got '$got' for key-$j"
 		j=$((j + 1))
 	done
@@ -229,7 +279,7 @@ start 3 --no-bootstrap
 wait_for 15 routes_at_least 3 1 || fail "node 3 did not rejoin from its snapshot"
 grep -q "rejoining through [1-9][0-9]* saved contacts" "$dir/n3.log" ||
 	fail "node 3 did not reload its routing snapshot"
-got=$(ctl 3 get key-0)
+got=$(ctl 3 get key-0 --owner "$(owner 0)")
 [ "$got" = "value of node 0" ] || fail "restarted node 3 got '$got' for key-0"
 echo "mesh: node 3 restarted without bootstrap and rejoined from its snapshot"
 

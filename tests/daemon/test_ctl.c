@@ -173,8 +173,9 @@ static void put_reaches_daemon_from_own_uid(void **state)
 
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, KDD_CTL_MODE);
-	put.key.data = key;
-	put.key.len = sizeof(key);
+	put.has_name = true;
+	put.name.data = key;
+	put.name.len = sizeof(key);
 	put.value.data = (uint8_t *)"abc";
 	put.value.len = 3;
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
@@ -196,6 +197,7 @@ static void deferred_reply_arrives(void **state)
 	uint8_t key[32] = { 2 };
 	struct client cl = { .req = &req };
 
+	get.has_key = true;
 	get.key.data = key;
 	get.key.len = sizeof(key);
 	req.op_case = KDHTCTL__REQUEST__OP_GET;
@@ -208,6 +210,16 @@ static void deferred_reply_arrives(void **state)
 	kdhtctl__response__free_unpacked(cl.resp, NULL);
 }
 
+/* Sends cl's request: refused as a bad request, the error saying want. */
+static void expect_bad_request(struct fixture *f, struct client *cl, const char *want)
+{
+	run_client(f, cl, client_main);
+	assert_int_equal(cl->rc, 0);
+	assert_int_equal(cl->resp->status, KDHTCTL__STATUS__BAD_REQUEST);
+	assert_non_null(strstr(cl->resp->error, want));
+	kdhtctl__response__free_unpacked(cl->resp, NULL);
+}
+
 static void bad_requests_get_a_status(void **state)
 {
 	struct fixture *f = *state;
@@ -217,20 +229,53 @@ static void bad_requests_get_a_status(void **state)
 	uint8_t key[32] = { 3 };
 	struct client cl = { .req = &req };
 	static const uint8_t garbage[] = { 0, 0, 0, 3, 0xff, 0xff, 0xff };
+	/* Request { put { key (1) = 2 bytes, value (2) = "v" } }, framed. */
+	static const uint8_t old_put[] = { 0, 0, 0, 9, 0x0a, 7, 0x0a, 2, 1, 2, 0x12, 1, 'v' };
 
-	put.key.data = key;
-	put.key.len = 31;
+	Kdhtctl__Get get = KDHTCTL__GET__INIT;
+
+	put.has_name = true;
+	put.name.data = big;
+	put.name.len = 129;
 	put.value.data = big;
 	put.value.len = 1;
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
 	req.put = &put;
-	run_client(f, &cl, client_main);
+	expect_bad_request(f, &cl, "bad name");
+
+	/* A put of a client from before names: its raw key is refused, not ignored. */
+	cl.raw = old_put;
+	cl.raw_len = sizeof(old_put);
+	run_client(f, &cl, raw_client_main);
 	assert_int_equal(cl.rc, 0);
 	assert_int_equal(cl.resp->status, KDHTCTL__STATUS__BAD_REQUEST);
-	assert_string_equal(cl.resp->error, "bad key: want 32 bytes");
+	assert_non_null(strstr(cl.resp->error, "unknown put fields"));
 	kdhtctl__response__free_unpacked(cl.resp, NULL);
+	cl.raw = NULL;
 
-	put.key.len = 32;
+	/* An owner key must be a whole Ed25519 secret key. */
+	put.name.len = 4;
+	put.has_owner_key = true;
+	put.owner_key.data = key;
+	put.owner_key.len = sizeof(key);
+	expect_bad_request(f, &cl, "bad owner key");
+	put.has_owner_key = false;
+
+	/* A get takes a name or a key, and a key is 32 bytes. */
+	get.has_key = true;
+	get.key.data = key;
+	get.key.len = 31;
+	req.op_case = KDHTCTL__REQUEST__OP_GET;
+	req.get = &get;
+	expect_bad_request(f, &cl, "bad key: want 32 bytes");
+	get.key.len = 32;
+	get.has_name = true;
+	get.name.data = key;
+	get.name.len = 1;
+	expect_bad_request(f, &cl, "want a name or a key");
+
+	req.op_case = KDHTCTL__REQUEST__OP_PUT;
+	req.put = &put;
 	put.value.len = sizeof(big);
 	run_client(f, &cl, client_main);
 	assert_int_equal(cl.rc, 0);
@@ -257,8 +302,6 @@ static void *other_uid_client(void *arg)
 	pid_t pid;
 	int status;
 
-	put.key.data = key;
-	put.key.len = sizeof(key);
 	put.value.data = key;
 	put.value.len = 1;
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;

@@ -66,6 +66,12 @@ static uv_loop_t loop;
 static uv_check_t commit;
 static struct tnode nodes[NODES];
 
+/* Record names and their keys: see make_key(). */
+static struct {
+	char name[32];
+	struct kd_id key;
+} named[32];
+
 static uint64_t wall(void)
 {
 	return (uint64_t)time(NULL);
@@ -247,6 +253,7 @@ static int setup(void **state)
 	assert_int_equal(uv_loop_init(&loop), 0);
 	assert_int_equal(uv_check_init(&loop, &commit), 0);
 	assert_int_equal(uv_check_start(&commit, on_commit), 0);
+	memset(named, 0, sizeof(named));
 	for (i = 0; i < NODES; i++) {
 		memset(&nodes[i], 0, sizeof(nodes[i]));
 		memset(nodes[i].id.b, 0x10 * (i + 1), KDHT_ID_LEN);
@@ -311,16 +318,55 @@ static void on_get(void *arg, int status, const struct kdd_record *rec,
 	}
 }
 
-static void make_key(struct kd_id *k, const char *text)
+/*
+ * The tests name their records; a record's key derives from it (a content
+ * key, or its owner's and name's), so the key a name stands for is
+ * remembered at its first put. A name never put stands for its own hash.
+ */
+
+static bool find_key(struct kd_id *k, const char *name)
 {
-	crypto_generichash(k->b, KDHT_ID_LEN, (const uint8_t *)text, strlen(text), NULL, 0);
+	unsigned int i;
+
+	for (i = 0; i < 32 && named[i].name[0]; i++) {
+		if (strcmp(named[i].name, name) == 0) {
+			*k = named[i].key;
+			return true;
+		}
+	}
+	return false;
 }
 
+static void remember_key(const char *name, const struct kd_id *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < 32 && named[i].name[0]; i++)
+		if (strcmp(named[i].name, name) == 0)
+			return;
+	assert_true(i < 32);
+	snprintf(named[i].name, sizeof(named[i].name), "%s", name);
+	named[i].key = *k;
+}
+
+static void make_key(struct kd_id *k, const char *text)
+{
+	if (!find_key(k, text))
+		crypto_generichash(k->b, KDHT_ID_LEN, (const uint8_t *)text, strlen(text), NULL,
+				   0);
+}
+
+/*
+ * Puts len bytes as an immutable record named key: under their content key,
+ * or under the key of key's first put (other bytes there: a squat).
+ */
 static int put(unsigned int from, const char *key, const uint8_t *value, uint32_t len)
 {
 	struct kdd_record rec;
 
 	memset(&rec, 0, sizeof(rec));
+	kdd_key_of_content(&rec.key, value, len);
+	remember_key(key, &rec.key);
 	make_key(&rec.key, key);
 	rec.value = value;
 	rec.len = len;
@@ -633,7 +679,10 @@ static void signed_record(struct kdd_record *rec, const char *key, uint64_t seq,
 			  const uint8_t *value, uint32_t len)
 {
 	memset(rec, 0, sizeof(*rec));
-	make_key(&rec->key, key);
+	rec->name_len = (uint8_t)strlen(key);
+	memcpy(rec->name, key, rec->name_len);
+	kdd_key_of_name(&rec->key, pk, rec->name, rec->name_len);
+	remember_key(key, &rec->key);
 	rec->value = value;
 	rec->len = len;
 	rec->seq = seq;
@@ -665,6 +714,22 @@ static void forge(unsigned int i, const char *key, uint64_t seq, uint32_t len)
 	memset(evil, 'x', len);
 	signed_record(&rec, key, seq, evil, len);
 	randombytes_buf(rec.sig, KDD_SIG_LEN);
+	assert_int_equal(kdd_store_put(nodes[i].store, &rec, 3600, wall()), 0);
+}
+
+/*
+ * Puts on node i's store, under key's name as pk owns it, a validly signed
+ * record of another writer at seq: a squat a storing node would refuse.
+ */
+static void squat(unsigned int i, const char *key, uint64_t seq)
+{
+	uint8_t other_pk[crypto_sign_PUBLICKEYBYTES], other_sk[crypto_sign_SECRETKEYBYTES];
+	struct kdd_record rec;
+
+	crypto_sign_keypair(other_pk, other_sk);
+	signed_record(&rec, key, seq, (const uint8_t *)"squatter", 8);
+	memcpy(rec.publisher.b, other_pk, KDHT_ID_LEN);
+	kdd_record_sign(&rec.key, seq, true, rec.value, rec.len, other_sk, rec.sig);
 	assert_int_equal(kdd_store_put(nodes[i].store, &rec, 3600, wall()), 0);
 }
 
@@ -716,6 +781,35 @@ static void a_forged_copy_neither_wins_nor_breaks_a_get(void **state)
 	assert_all_ended();
 }
 
+/* A getter checks the key's derivation: another writer's copy is not believed. */
+static void a_squatted_copy_is_not_believed(void **state)
+{
+	unsigned int i, reader;
+
+	crypto_sign_keypair(pk, sk);
+	assert_int_equal(put_signed(0, "alice", 3, (const uint8_t *)"chat.example", 12), 0);
+	run_ms(200);
+	for (i = 1; i < NODES; i++)
+		if (holds(i, "alice")) {
+			squat(i, "alice", 100);
+			break;
+		}
+	assert_true(i < NODES);
+	reader = a_reader("alice");
+	assert_int_equal(get(reader, "alice"), 0);
+	assert_int_equal(res.len, 12);
+	assert_memory_equal(res.value, "chat.example", 12);
+	run_ms(100);
+	assert_true(counter(reader, "copies_unverified") >= 1);
+	/* Every copy squatted: a key that does not derive, said as such. */
+	for (i = 0; i < NODES; i++)
+		if (holds(i, "alice"))
+			squat(i, "alice", 200);
+	assert_int_equal(get(a_reader("alice"), "alice"), -EKEYREJECTED);
+	run_ms(100);
+	assert_all_ended();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +827,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(other_bytes_under_a_held_immutable_key_fail, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_squatted_copy_is_not_believed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
 						teardown),
 	};

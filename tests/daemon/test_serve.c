@@ -2,7 +2,8 @@
 /*
  * The value-message handlers as a peer sees them over loopback UDP: what a
  * STORE and a FIND_VALUE get back, and that bad input is answered with an
- * error and counted, never stored.
+ * error and counted, never stored; who may write what (a key that does not
+ * derive from its record is refused), equivocation and compare-and-swap.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,13 +182,13 @@ static uint16_t expect_error(void)
 	return kd_get_be16(reply_body);
 }
 
-static struct kdd_part part_of(uint8_t key_byte, const uint8_t *value, uint32_t total,
-			       uint32_t part)
+/* Part part of an immutable record of total bytes, under its content key. */
+static struct kdd_part part_of(const uint8_t *value, uint32_t total, uint32_t part)
 {
 	struct kdd_part p;
 
 	memset(&p, 0, sizeof(p));
-	memset(p.key.b, key_byte, KDHT_ID_LEN);
+	kdd_key_of_content(&p.key, value, total);
 	p.total_len = total;
 	p.parts = kdd_parts_for(total);
 	p.part = part;
@@ -197,9 +198,64 @@ static struct kdd_part part_of(uint8_t key_byte, const uint8_t *value, uint32_t 
 	return p;
 }
 
+/* A writer: an Ed25519 key pair. */
+struct writer {
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+};
+
+/*
+ * A one-part named record of w, seq seq, under the key of scope (an owner
+ * public key, or a mesh id) and name, signed by w.
+ */
+static struct kdd_part named_of(const struct writer *w, const uint8_t *scope, const char *name,
+				const char *value, uint64_t seq)
+{
+	struct kdd_part p = part_of((const uint8_t *)value, (uint32_t)strlen(value), 0);
+
+	p.is_mutable = true;
+	p.seq = seq;
+	p.name_len = (uint8_t)strlen(name);
+	memcpy(p.name, name, p.name_len);
+	kdd_key_of_name(&p.key, scope, p.name, p.name_len);
+	p.has_publisher = true;
+	memcpy(p.publisher.b, w->pk, KDHT_ID_LEN);
+	p.has_sig = true;
+	kdd_record_sign(&p.key, seq, true, p.data, p.len, w->sk, p.sig);
+	return p;
+}
+
+/* Stores p and returns the acknowledgement. */
+static struct kdd_ack store_acked(const struct kdd_part *p)
+{
+	store_part(p);
+	return expect_ack();
+}
+
+/* Stores p: refused with status, the ack telling held_seq. */
+static void expect_refused(const struct kdd_part *p, uint32_t status, uint64_t held_seq)
+{
+	struct kdd_ack ack = store_acked(p);
+
+	assert_int_equal(ack.status, status);
+	assert_int_equal(ack.held_seq, held_seq);
+}
+
+/* What A holds under key: its value must be want, at seq. */
+static void expect_held(const struct kd_id *key, const char *want, uint64_t seq)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	struct kdd_record got;
+
+	assert_int_equal(kdd_store_get(store, key, wall(), &got, buf, sizeof(buf)), 0);
+	assert_int_equal(got.len, strlen(want));
+	assert_memory_equal(got.value, want, got.len);
+	assert_int_equal(got.seq, seq);
+}
+
 static void store_then_find(void **state)
 {
-	struct kdd_part p = part_of(1, (const uint8_t *)"hello", 5, 0);
+	struct kdd_part p = part_of((const uint8_t *)"hello", 5, 0);
 	struct kdd_find f = { .key = p.key };
 	struct kdd_value v;
 	struct kdd_ack ack;
@@ -246,7 +302,7 @@ static void parts_reassemble(void **state)
 	randombytes_buf(value, sizeof(value));
 	/* Out of order, with a duplicate: the set is what counts. */
 	for (i = 0; i < 4; i++) {
-		p = part_of(2, value, sizeof(value), order[i]);
+		p = part_of(value, sizeof(value), order[i]);
 		store_part(&p);
 		ack = expect_ack();
 		assert_int_equal(ack.status, KDD_ACK_STORED);
@@ -261,7 +317,7 @@ static void bad_input_is_refused_and_counted(void **state)
 {
 	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0x0a };
 	static uint8_t value[3000];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	struct writer w;
 	struct kdd_record got;
 	static uint8_t buf[KDD_MAX_VALUE];
 	struct kdd_part p;
@@ -276,20 +332,14 @@ static void bad_input_is_refused_and_counted(void **state)
 	assert_int_equal(serve.counters[KDD_SERVE_UNKNOWN_TYPE], 1);
 
 	/* Over this node's max_value: refused at the first part. */
-	p = part_of(3, value, sizeof(value), 0);
+	p = part_of(value, sizeof(value), 0);
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_TOO_LARGE);
 	assert_int_equal(serve.counters[KDD_SERVE_TOO_LARGE], 1);
 
 	/* A mutable record signed by someone other than its publisher. */
-	crypto_sign_keypair(pk, sk);
-	p = part_of(4, (const uint8_t *)"mine", 4, 0);
-	p.is_mutable = true;
-	p.seq = 9;
-	p.has_publisher = true;
-	memcpy(p.publisher.b, pk, KDHT_ID_LEN);
-	p.has_sig = true;
-	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "name", "mine", 9);
 	p.sig[0] ^= 0x80;
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDHT_ERR_BAD_SIGNATURE);
@@ -299,14 +349,13 @@ static void bad_input_is_refused_and_counted(void **state)
 	p.sig[0] ^= 0x80;
 	store_part(&p);
 	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
-	p.seq = 8;
-	kdd_record_sign(&p.key, p.seq, true, (const uint8_t *)"mine", 4, sk, p.sig);
-	store_part(&p);
-	assert_int_equal(expect_ack().status, KDHT_ERR_STALE);
+	p = named_of(&w, w.pk, "name", "mine", 8);
+	/* The refusal says which seq is held, so the writer can go past it. */
+	expect_refused(&p, KDHT_ERR_STALE, 9);
 	assert_int_equal(serve.counters[KDD_SERVE_STALE], 1);
 
 	assert_int_equal(serve.counters[KDD_SERVE_STORED], stored + 1);
-	memset(got.key.b, 3, KDHT_ID_LEN);
+	got.key = part_of(value, sizeof(value), 0).key;
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 }
 
@@ -347,12 +396,12 @@ static void an_unvalidated_store_is_refused(void **state)
 	make_stranger();
 	/* Sent from the stranger: exchange() and validate() use b. */
 	swap_b();
-	part = part_of(7, (const uint8_t *)"squat", 5, 0);
+	part = part_of((const uint8_t *)"squat", 5, 0);
 	store_part(&part);
 	assert_int_equal(expect_error(), KDHT_ERR_UNVALIDATED);
 	assert_int_equal(serve.counters[KDD_SERVE_UNVALIDATED], 1);
 	run_turns();
-	memset(got.key.b, 7, KDHT_ID_LEN);
+	got.key = part.key;
 	assert_int_equal(kdd_store_get(store, &got.key, wall(), &got, buf, sizeof(buf)), -ENOENT);
 	/* Once it proved its address, the same STORE is taken. */
 	validate(b);
@@ -369,21 +418,22 @@ static void a_flood_of_partials_evicts_only_its_own(void **state)
 	unsigned int i;
 
 	make_stranger();
-	part = part_of(9, value, sizeof(value), 0);
+	part = part_of(value, sizeof(value), 0);
 	store_part(&part);
 	assert_int_equal(expect_ack().parts_held, 1);
 	swap_b();
 	validate(b);
 	for (i = 0; i < KDD_MAX_PARTIALS; i++) {
-		part = part_of((uint8_t)(0x40 + i), junk, sizeof(junk), 0);
+		junk[0] = (uint8_t)i;
+		part = part_of(junk, sizeof(junk), 0);
 		store_part(&part);
 	}
 	assert_true(serve.counters[KDD_SERVE_PARTIAL_EVICTED] > 0);
 	swap_b();
-	part = part_of(9, value, sizeof(value), 1);
+	part = part_of(value, sizeof(value), 1);
 	store_part(&part);
 	assert_int_equal(expect_ack().parts_held, 2);
-	part = part_of(9, value, sizeof(value), 2);
+	part = part_of(value, sizeof(value), 2);
 	store_part(&part);
 	assert_int_equal(expect_ack().status, KDD_ACK_STORED);
 	assert_int_equal(expect_ack().parts_held, 3);
@@ -393,21 +443,25 @@ static void a_flood_of_partials_evicts_only_its_own(void **state)
 static void held_seq_is_claimed_only_once_verified(void **state)
 {
 	static uint8_t value[2100];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	static const char name[] = "held";
+	struct writer w;
 	struct kdd_part p;
 	struct kdd_ack ack;
 	uint32_t i;
 
 	randombytes_buf(value, sizeof(value));
-	crypto_sign_keypair(pk, sk);
+	crypto_sign_keypair(w.pk, w.sk);
 	for (i = 0; i < 3; i++) {
-		p = part_of(6, value, sizeof(value), i);
+		p = part_of(value, sizeof(value), i);
 		p.is_mutable = true;
 		p.seq = 41;
+		p.name_len = sizeof(name) - 1;
+		memcpy(p.name, name, p.name_len);
+		kdd_key_of_name(&p.key, w.pk, p.name, p.name_len);
 		p.has_publisher = true;
-		memcpy(p.publisher.b, pk, KDHT_ID_LEN);
+		memcpy(p.publisher.b, w.pk, KDHT_ID_LEN);
 		p.has_sig = true;
-		kdd_record_sign(&p.key, p.seq, true, value, sizeof(value), sk, p.sig);
+		kdd_record_sign(&p.key, p.seq, true, value, sizeof(value), w.sk, p.sig);
 		store_part(&p);
 		ack = expect_ack();
 		assert_int_equal(ack.status, KDD_ACK_STORED);
@@ -426,7 +480,7 @@ static void a_second_key_or_record_is_refused(void **state)
 	static const uint8_t wrong_wire_type[] = { 0x12, 0x00 };	/* part_index as bytes */
 	/* Store.record = { expiry_s = 7 } */
 	static const uint8_t second_record[] = { 0x12, 0x02, 0x30, 0x07 };
-	struct kdd_part p = part_of(8, (const uint8_t *)"x", 1, 0);
+	struct kdd_part p = part_of((const uint8_t *)"x", 1, 0);
 	struct kdd_find f = { .key = p.key };
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len = kdd_vmsg_encode_find(body, sizeof(body), &f);
@@ -483,7 +537,7 @@ static struct kdd_value find(const struct kdd_find *f, size_t pad_to)
 static void a_part_too_big_for_the_budget_draws_a_token(void **state)
 {
 	static uint8_t value[KDD_PART_LEN];
-	struct kdd_part part = part_of(5, value, sizeof(value), 0);
+	struct kdd_part part = part_of(value, sizeof(value), 0);
 	struct kdd_find f = { .key = part.key };
 	uint8_t body[KDHT_MAX_BODY];
 	size_t len = kdd_vmsg_encode_find(body, sizeof(body), &f);
@@ -544,10 +598,15 @@ static void closer_leaves_out_the_requester(void **state)
 	swap_b();
 }
 
-/* Stores a one-part record under key_byte and returns the ack's status. */
-static uint32_t store_small(uint8_t key_byte)
+/* Stores a one-part record of its own, told by tell, and returns the ack's status. */
+static uint32_t store_small(uint8_t tell)
 {
-	struct kdd_part p = part_of(key_byte, (const uint8_t *)"quota", 5, 0);
+	static uint8_t values[256][6];
+	struct kdd_part p;
+
+	memcpy(values[tell], "quota", 5);
+	values[tell][5] = tell;
+	p = part_of(values[tell], sizeof(values[tell]), 0);
 
 	store_part(&p);
 	return expect_ack().status;
@@ -581,6 +640,118 @@ static void a_source_over_its_quota_is_refused(void **state)
 	kdd_quota_close(q);
 }
 
+/* Nobody takes another owner's name: the key binds the name to its owner. */
+static void a_squat_is_refused(void **state)
+{
+	struct writer alice, mallory;
+	struct kdd_part p;
+
+	crypto_sign_keypair(alice.pk, alice.sk);
+	crypto_sign_keypair(mallory.pk, mallory.sk);
+	/* Mallory's own signature, under the key of alice's name. */
+	p = named_of(&mallory, alice.pk, "alice@example", "chat-evil.example:5222", 1);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	assert_int_equal(serve.counters[KDD_SERVE_BAD_KEY], 1);
+	/* The name's owner is then stored, and is what A serves. */
+	p = named_of(&alice, alice.pk, "alice@example", "chat.example:5222", 1);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "chat.example:5222", 1);
+	/* A higher seq of mallory's under alice's key is refused too. */
+	p = named_of(&mallory, alice.pk, "alice@example", "chat-evil.example:5222", 7);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	expect_held(&p.key, "chat.example:5222", 1);
+}
+
+/* An immutable record lives only under the hash of its bytes. */
+static void an_immutable_record_must_hash_to_its_key(void **state)
+{
+	static uint8_t value[2000], other[2000];
+	struct kdd_part p;
+	struct kdd_ack ack;
+
+	randombytes_buf(value, sizeof(value));
+	p = part_of((const uint8_t *)"hello", 5, 0);
+	p.key.b[5] ^= 1;
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	/* Parts of other bytes under a content key: refused once whole. */
+	p = part_of(value, sizeof(value), 0);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	memcpy(other, value, sizeof(value));
+	other[1000] ^= 1;
+	p = part_of(other, sizeof(other), 1);
+	p.key = part_of(value, sizeof(value), 0).key;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = part_of(value, sizeof(value), 2);
+	ack = store_acked(&p);
+	assert_int_equal(ack.status, KDHT_ERR_BAD_KEY);
+	assert_int_equal(serve.counters[KDD_SERVE_BAD_KEY], 2);
+	assert_int_equal(serve.counters[KDD_SERVE_STORED], 0);
+}
+
+/* One seq, one value: other bytes with the held seq are an equivocation. */
+static void equivocation_is_refused(void **state)
+{
+	struct writer w;
+	struct kdd_part p;
+
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "bob", "server-1", 5);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&w, w.pk, "bob", "server-2", 5);
+	expect_refused(&p, KDHT_ERR_CONFLICT, 5);
+	assert_int_equal(serve.counters[KDD_SERVE_CONFLICT], 1);
+	/* The same bytes again only renew it. */
+	p = named_of(&w, w.pk, "bob", "server-1", 5);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "server-1", 5);
+}
+
+/* cas: stored only where the held seq is the one before. */
+static void compare_and_swap_at_the_replica(void **state)
+{
+	struct writer w;
+	struct kdd_part p;
+
+	crypto_sign_keypair(w.pk, w.sk);
+	p = named_of(&w, w.pk, "n", "first", 2);
+	p.cas = true;
+	expect_refused(&p, KDHT_ERR_CAS_MISMATCH, 0);
+	p = named_of(&w, w.pk, "n", "first", 1);
+	p.cas = true;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&w, w.pk, "n", "third", 3);
+	p.cas = true;
+	expect_refused(&p, KDHT_ERR_CAS_MISMATCH, 1);
+	assert_int_equal(serve.counters[KDD_SERVE_CAS_MISMATCH], 2);
+	p = named_of(&w, w.pk, "n", "second", 2);
+	p.cas = true;
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "second", 2);
+}
+
+/* A closed mesh: names derive from the mesh id, any member writes them by seq. */
+static void closed_mesh_names_are_shared(void **state)
+{
+	static const uint8_t mesh_id[KDD_MESH_ID_LEN] = { 0x6d, 0x65, 0x73, 0x68 };
+	struct writer one, two;
+	struct kdd_part p;
+
+	serve.mesh_id = mesh_id;
+	crypto_sign_keypair(one.pk, one.sk);
+	crypto_sign_keypair(two.pk, two.sk);
+	p = named_of(&one, mesh_id, "carol", "server-a", 1);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	p = named_of(&two, mesh_id, "carol", "server-b", 2);
+	assert_int_equal(store_acked(&p).status, KDD_ACK_STORED);
+	expect_held(&p.key, "server-b", 2);
+	p = named_of(&one, mesh_id, "carol", "server-a", 1);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_STALE);
+	/* An owner-derived key is not a name of this mesh. */
+	p = named_of(&one, one.pk, "carol", "server-a", 3);
+	assert_int_equal(store_acked(&p).status, KDHT_ERR_BAD_KEY);
+	serve.mesh_id = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,6 +770,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_source_over_its_quota_is_refused, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_squat_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_immutable_record_must_hash_to_its_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(equivocation_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(compare_and_swap_at_the_replica, setup, teardown),
+		cmocka_unit_test_setup_teardown(closed_mesh_names_are_shared, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

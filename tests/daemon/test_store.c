@@ -156,7 +156,8 @@ static void mutable_needs_higher_seq(void **state)
 	r.seq = 5;
 	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
 	r.value = (const uint8_t *)"two";
-	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -ESTALE);
+	/* Other bytes with the held seq: an equivocation. */
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -ENOTUNIQ);
 	r.seq = 4;
 	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -ESTALE);
 	r.seq = 6;
@@ -164,16 +165,68 @@ static void mutable_needs_higher_seq(void **state)
 	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
 	assert_memory_equal(got.value, "two", 3);
 	assert_int_equal(got.seq, 6);
-	/* Another publisher cannot take the key over, whatever its seq. */
+	/*
+	 * The key binds who may write (checked before the store): of the
+	 * publishers it admits, as a closed mesh's members, a higher seq wins.
+	 */
 	memset(r.publisher.b, 0xbb, KDHT_ID_LEN);
-	r.seq = 100;
-	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -EPERM);
-	memset(r.publisher.b, 0xaa, KDHT_ID_LEN);
+	r.seq = 7;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
 	r.seq = 6;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -ESTALE);
+	memset(r.publisher.b, 0xaa, KDHT_ID_LEN);
+	r.seq = 7;
 	/* The same record again only renews it. */
 	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW + 100), 0);
 	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
 	assert_int_equal(got.expires, NOW + 100 + KDD_DEFAULT_TTL_S);
+}
+
+static void cas_needs_the_seq_before(void **state)
+{
+	struct fixture *f = *state;
+	struct kdd_record r = record(5, "one", 3), got;
+
+	r.is_mutable = true;
+	r.cas = true;
+	r.seq = 2;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -EBADE);
+	r.seq = 1;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
+	r.seq = 3;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), -EBADE);
+	r.seq = 2;
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
+	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
+	assert_int_equal(got.seq, 2);
+}
+
+/* A record's name is kept with it; the writer's counter survives a restart. */
+static void name_and_writer_seq_survive_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct kdd_record r = record(6, "v", 1), got;
+	uint64_t seq;
+
+	r.is_mutable = true;
+	r.seq = 1;
+	r.name_len = 5;
+	memcpy(r.name, "alice", 5);
+	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
+	assert_int_equal(kdd_store_seq_kept(f->st, &r.key, &seq), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 41), 0);
+	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 40), 0);
+	reopen(f);
+	assert_int_equal(kdd_store_seq_kept(f->st, &r.key, &seq), 0);
+	assert_int_equal(seq, 41);
+	assert_int_equal(kdd_store_held_seq(f->st, &r.key, NOW, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_int_equal(kdd_store_get(f->st, &r.key, NOW, &got, f->buf, sizeof(f->buf)), 0);
+	assert_int_equal(got.name_len, 5);
+	assert_memory_equal(got.name, "alice", 5);
+	assert_int_equal(got.len, 1);
+	assert_memory_equal(got.value, "v", 1);
 }
 
 static void immutable_keeps_first_value(void **state)
@@ -329,6 +382,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(expiry_is_capped_and_enforced, setup, teardown),
 		cmocka_unit_test_setup_teardown(sweeper_deletes_only_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(mutable_needs_higher_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(cas_needs_the_seq_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_and_writer_seq_survive_restart, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(immutable_keeps_first_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(oversized_value_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_full_refuses_and_keeps_data, setup_small,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ctl.h"
+#include "store.h"
 #include "kdht_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,10 +28,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	switch (req->op_case) {
 	case KDHTCTL__REQUEST__OP_PUT:
-		assert(req->put->key.len == KDHT_ID_LEN && req->put->value.len <= 1000);
+		assert(req->put->value.len <= 1000);
+		/* A name of 1..128 bytes, or none with no owner key and no cas. */
+		assert(req->put->has_name ? req->put->name.len >= 1 &&
+					    req->put->name.len <= KDD_NAME_MAX :
+		       !req->put->has_owner_key && !req->put->has_cas);
+		assert(!req->put->has_owner_key || req->put->owner_key.len == 64);
 		break;
 	case KDHTCTL__REQUEST__OP_GET:
-		assert(req->get->key.len == KDHT_ID_LEN);
+		/* A raw key or a name, of the owner if one is named. */
+		assert(req->get->has_key != req->get->has_name);
+		assert(!req->get->has_key || req->get->key.len == KDHT_ID_LEN);
+		assert(!req->get->has_name || (req->get->name.len >= 1 &&
+					       req->get->name.len <= KDD_NAME_MAX));
+		assert(!req->get->has_owner || req->get->owner.len == KDHT_ID_LEN);
 		break;
 	case KDHTCTL__REQUEST__OP_LOOKUP:
 		assert(req->lookup->target.len == KDHT_ID_LEN);

@@ -2,8 +2,9 @@
 /*
  * The put/get engine against hostile replicas: one put or get, whose
  * lookup finds replicas that answer every request as the fuzz input says
- * (acks with any status and parts_held, values of any seq, size and
- * signature, errors, silence), in any order, then time passes. The
+ * (acks with any status, held_seq and parts_held, values of any seq, size,
+ * name and signature under keys that derive from them or not, errors,
+ * silence), in any order, then time passes. The
  * backend is a fake that keeps what the engine sends; this node's own
  * copy lives in a real LMDB store. What must hold: no operation ever waits
  * on nothing (ops_stalled stays 0), and once every request has timed out,
@@ -170,23 +171,42 @@ static void on_get(void *arg, int status, const struct kdd_record *rec,
 {
 }
 
+/*
+ * A record as the input says: mutable (a name of pk's) or immutable, its
+ * key derived as PROTOCOL.md 9.1 says or, for a hostile replica, not.
+ */
 static void fz_record(struct input *in, struct kdd_record *rec, uint8_t *value)
 {
+	uint8_t how;
+
 	memset(rec, 0, sizeof(*rec));
-	memset(rec->key.b, next(in), KDHT_ID_LEN);
 	rec->len = next32(in) % (8 * KDD_PART_LEN);
 	memset(value, next(in), rec->len);
 	rec->value = value;
-	rec->is_mutable = next(in) & 1;
+	how = next(in);
+	rec->is_mutable = how & 1;
 	rec->seq = next(in);
+	if (rec->is_mutable) {
+		rec->name_len = (uint8_t)(next(in) % 16 + 1);
+		memset(rec->name, next(in), rec->name_len);
+		kdd_key_of_name(&rec->key, pk, rec->name, rec->name_len);
+	} else {
+		kdd_key_of_content(&rec->key, value, rec->len);
+	}
+	if (how & 2)
+		memset(rec->key.b, next(in), KDHT_ID_LEN);
 	if (rec->is_mutable) {
 		memcpy(rec->publisher.b, pk, KDHT_ID_LEN);
 		rec->has_sig = true;
+		rec->cas = how & 4;
 		kdd_record_sign(&rec->key, rec->seq, true, value, rec->len, sk, rec->sig);
 	}
 }
 
-/* A VALUE for s: a part of a record as the input says, validly signed or not. */
+/*
+ * A VALUE for s: a part of a record as the input says, under key whether
+ * it derives or not, validly signed or not.
+ */
 static size_t fz_value(struct input *in, const struct kd_id *key, const struct sent *s,
 		       uint8_t *body)
 {
@@ -234,12 +254,13 @@ static void step(struct input *in, const struct kd_id *key)
 	if (what % 8 < 2) {
 		m.hdr.type = KDHT_MSG_ERROR;
 		memset(body, 0, KDHT_ERROR_LEN);
-		body[1] = next(in) % 12;
+		body[1] = next(in) % 15;
 		m.body_len = KDHT_ERROR_LEN;
 	} else if (what % 8 < 5) {
 		memset(&a, 0, sizeof(a));
 		a.key = *key;
-		a.status = next(in) % 3 ? 0 : next(in) % 10;
+		a.status = next(in) % 3 ? 0 : next(in) % 15;
+		a.held_seq = next(in) & 1 ? UINT64_MAX - next(in) : next(in);
 		a.part = s->part;
 		a.parts_held = next(in) % 10;
 		m.hdr.type = KDHT_MSG_STORE_ACK;

@@ -2,7 +2,8 @@
 /*
  * The value-message bodies on arbitrary bytes: every decoder, as a peer's
  * datagram would reach it. What decodes must re-encode and decode to the
- * same fields.
+ * same fields (the name and the cas flag too); a whole record goes through
+ * the key-derivation and signature checks.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -20,6 +21,21 @@ static void same_part(const struct kdd_part *a, const struct kdd_part *b)
 	assert(a->part == b->part && a->parts == b->parts && a->total_len == b->total_len);
 	assert(a->ttl_s == b->ttl_s && a->seq == b->seq && a->is_mutable == b->is_mutable);
 	assert(a->has_sig == b->has_sig && a->has_publisher == b->has_publisher);
+	assert(a->cas == b->cas && a->name_len == b->name_len && a->name_len <= KDD_NAME_MAX);
+	assert(memcmp(a->name, b->name, a->name_len) == 0);
+}
+
+/* A whole one-part record goes through the checks of a storing node. */
+static void check_whole(const struct kdd_part *p)
+{
+	static const uint8_t mesh_id[KDD_MESH_ID_LEN];
+	struct kdd_record r;
+
+	if (p->parts != 1)
+		return;
+	kdd_record_of_part(&r, p, p->data, &p->key);
+	(void)kdd_record_check(&r, NULL);
+	(void)kdd_record_check(&r, mesh_id);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(len);
 		assert(kdd_vmsg_decode_store(buf, len, &p2, &keep2) == 0);
 		same_part(&p, &p2);
+		check_whole(&p);
 		kdd_vmsg_free_store(keep2);
 		kdd_vmsg_free_store(keep);
 	}

@@ -3,10 +3,20 @@
 """Writes the seed corpora of the daemon's fuzzers (tests/fuzz/corpus/<target>):
 well-formed value bodies and control requests, encoded by hand so that no
 protobuf library is needed. Run from anywhere; rewrites the seeds."""
+import hashlib
 import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PART = 864  # KDD_PART_LEN
+
+
+def content_key(value):
+    return hashlib.blake2b(value, digest_size=32).digest()
+
+
+def name_key(scope, name):
+    return hashlib.blake2b(scope + name, digest_size=32).digest()
 
 
 def varint(v):
@@ -26,9 +36,9 @@ def field(num, wire, payload):
     return key + varint(len(payload)) + payload
 
 
-def record(key, value, part=0, total=None, mutable=False, seq=0, sig=b""):
+def record(key, value, part=0, total=None, mutable=False, seq=0, sig=b"", name=b""):
     total = len(value) if total is None else total
-    parts = max(1, (total + 999) // 1000)
+    parts = max(1, (total + PART - 1) // PART)
     out = field(1, 2, key) + field(2, 2, value)
     if part:
         out += field(3, 0, part)
@@ -40,11 +50,13 @@ def record(key, value, part=0, total=None, mutable=False, seq=0, sig=b""):
         out += field(9, 0, 1)
     if sig:
         out += field(10, 2, sig)
+    if name:
+        out += field(11, 2, name)
     return out
 
 
-def store(key, rec):
-    return field(1, 2, key) + field(2, 2, rec)
+def store(key, rec, cas=False):
+    return field(1, 2, key) + field(2, 2, rec) + (field(3, 0, 1) if cas else b"")
 
 
 def find(key, part=0, min_seq=0):
@@ -70,8 +82,11 @@ def value(key, rec=None, nodes=0):
     return out
 
 
-def ack(key, status=0, part=0, held=1):
-    return field(1, 2, key) + field(2, 0, status) + field(3, 0, part) + field(5, 0, held)
+def ack(key, status=0, part=0, held=1, held_seq=0):
+    out = field(1, 2, key) + field(2, 0, status) + field(3, 0, part)
+    if held_seq:
+        out += field(4, 0, held_seq)
+    return out + field(5, 0, held)
 
 
 def write(target, name, data):
@@ -82,14 +97,18 @@ def write(target, name, data):
 
 
 def main():
-    k = bytes(range(32))
+    k = content_key(b"hello")
     small = record(k, b"hello")
-    part1 = record(k, b"x" * 1000, part=1, total=2500)
-    mut = record(k, b"v2", mutable=True, seq=7, sig=b"\x01" * 64)
+    part1 = record(k, b"x" * PART, part=1, total=2500)
+    owner = b"\x07" * 32
+    nk = name_key(owner, b"alice")
+    mut = record(nk, b"v2", mutable=True, seq=7, sig=b"\x01" * 64, name=b"alice")
     bodies = {
         "store_small": store(k, small),
         "store_part": store(k, part1),
-        "store_mutable": store(k, mut),
+        "store_mutable": store(nk, mut),
+        "store_cas": store(nk, mut, cas=True),
+        "ack_conflict": ack(nk, status=9, held_seq=7),
         "find": find(k),
         "find_part": find(k, part=2, min_seq=5),
         "value_record": value(k, small),
@@ -106,10 +125,15 @@ def main():
     write("fuzz_serve", "find", b"\x81" + bodies["find"])
     write("fuzz_serve", "find_unvalidated", b"\x01" + bodies["find"])
     write("fuzz_serve", "unknown", b"\x03" + bodies["ack"])
+    write("fuzz_serve", "store_cas", b"\x80" + bodies["store_cas"])
     # fuzz_ctl: Request { oneof op }.
-    put = field(1, 2, k) + field(2, 2, b"value") + field(3, 0, 60) + field(4, 0, 1)
+    put = field(2, 2, b"value") + field(3, 0, 60) + field(6, 2, b"alice") + field(8, 0, 3)
     write("fuzz_ctl", "put", field(1, 2, put))
+    owned = field(2, 2, b"value") + field(6, 2, b"alice") + field(7, 2, b"\x01" * 64)
+    write("fuzz_ctl", "put_owner_key", field(1, 2, owned))
+    write("fuzz_ctl", "put_immutable", field(1, 2, field(2, 2, b"value")))
     write("fuzz_ctl", "get", field(2, 2, field(1, 2, k)))
+    write("fuzz_ctl", "get_name", field(2, 2, field(3, 2, b"alice") + field(4, 2, owner)))
     write("fuzz_ctl", "ping", field(3, 2, field(1, 2, b"127.0.0.1:4650")))
     write("fuzz_ctl", "lookup", field(4, 2, field(1, 2, k)))
     write("fuzz_ctl", "routes", field(5, 2, b""))

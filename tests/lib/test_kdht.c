@@ -2,7 +2,9 @@
 /*
  * libkdht through its public header only, against a real kdhtd on
  * loopback (the userspace routing backend, one node storing one replica):
- * put, get, node, routes, stats, and each documented error.
+ * named and immutable put and get, owners and owner key files, the
+ * writer's seq (across a restart) and compare-and-swap, node, routes,
+ * stats, and each documented error.
  *
  *   test_kdht KDHTD
  */
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,25 +101,162 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* kdhtd's owner public key, as kdht_node() reports it. */
+static void daemon_owner(struct daemon *d, uint8_t owner[KDHT_PUBLIC_KEY_LEN])
+{
+	struct kdht_node n;
+
+	assert_int_equal(kdht_node(d->k, &n), 0);
+	memcpy(owner, n.owner, KDHT_PUBLIC_KEY_LEN);
+	kdht_node_free(&n);
+}
+
+/* Gets name of owner (NULL: kdhtd's) and checks its bytes and seq. */
+static void expect_record(struct daemon *d, const char *name, const uint8_t *owner,
+			 const char *want, uint64_t want_seq)
+{
+	struct kdht_value v;
+
+	assert_int_equal(kdht_get(d->k, name, strlen(name), owner, 0, &v), 0);
+	assert_int_equal(v.len, strlen(want));
+	assert_memory_equal(v.data, want, v.len);
+	assert_int_equal(v.seq, want_seq);
+	kdht_value_free(&v);
+}
+
 static void put_then_get(void **state)
 {
 	struct daemon *d = *state;
-	struct kdht_put_opts opts = { .ttl_s = 60, .is_mutable = true };
+	struct kdht_put_opts opts = { .ttl_s = 60 };
+	struct kdht_put_result res;
+	uint8_t owner[KDHT_PUBLIC_KEY_LEN], key[KDHT_KEY_LEN];
+	struct kdht_value v;
+
+	daemon_owner(d, owner);
+	assert_int_equal(kdht_put(d->k, "greeting", 8, "hello\xff", 6, &opts, &res), 0);
+	assert_int_equal(res.acks, 1);
+	assert_int_equal(res.seq, 1);
+	/* The key is the owner's: BLAKE2b-256(owner || name). */
+	assert_int_equal(kdht_key_of_name(key, owner, "greeting", 8), 0);
+	assert_memory_equal(res.key, key, KDHT_KEY_LEN);
+	assert_int_equal(kdht_get(d->k, "greeting", 8, NULL, 0, &v), 0);
+	assert_int_equal(v.len, 6);
+	assert_memory_equal(v.data, "hello\xff", 6);
+	assert_true(v.is_mutable);
+	assert_true(v.has_owner);
+	assert_memory_equal(v.owner, owner, KDHT_PUBLIC_KEY_LEN);
+	kdht_value_free(&v);
+	assert_int_equal(kdht_get(d->k, "greeting", 8, owner, KDHT_GET_LOCAL, &v), 0);
+	assert_int_equal(v.len, 6);
+	kdht_value_free(&v);
+	/* The writer's counter moves on: the next put replaces the first. */
+	assert_int_equal(kdht_put(d->k, "greeting", 8, "hi", 2, &opts, &res), 0);
+	assert_int_equal(res.seq, 2);
+	expect_record(d, "greeting", NULL, "hi", 2);
+}
+
+static void immutable_under_its_content_key(void **state)
+{
+	struct daemon *d = *state;
 	struct kdht_put_result res;
 	uint8_t key[KDHT_KEY_LEN];
 	struct kdht_value v;
 
-	assert_int_equal(kdht_key_from_name(key, "greeting", 8), 0);
-	assert_int_equal(kdht_put(d->k, key, "hello\xff", 6, &opts, &res), 0);
-	assert_int_equal(res.acks, 1);
-	assert_int_equal(kdht_get(d->k, key, 0, &v), 0);
-	assert_int_equal(v.len, 6);
-	assert_memory_equal(v.data, "hello\xff", 6);
-	assert_true(v.is_mutable);
+	assert_int_equal(kdht_put_immutable(d->k, "a fixed text", 12, NULL, &res), 0);
+	assert_int_equal(kdht_key_of_content(key, "a fixed text", 12), 0);
+	assert_memory_equal(res.key, key, KDHT_KEY_LEN);
+	assert_int_equal(res.seq, 0);
+	assert_int_equal(kdht_get_key(d->k, key, 0, &v), 0);
+	assert_int_equal(v.len, 12);
+	assert_memory_equal(v.data, "a fixed text", 12);
+	assert_false(v.is_mutable);
+	assert_false(v.has_owner);
 	kdht_value_free(&v);
-	assert_int_equal(kdht_get(d->k, key, KDHT_GET_LOCAL, &v), 0);
-	assert_int_equal(v.len, 6);
-	kdht_value_free(&v);
+}
+
+static void another_owner_finds_nothing(void **state)
+{
+	struct daemon *d = *state;
+	uint8_t stranger[KDHT_PUBLIC_KEY_LEN] = { 7 };
+	struct kdht_value v;
+
+	assert_int_equal(kdht_put(d->k, "mine", 4, "x", 1, NULL, NULL), 0);
+	assert_int_equal(kdht_get(d->k, "mine", 4, stranger, 0, &v), KDHT_ENOTFOUND);
+	assert_int_equal(kdht_get(d->k, "mine", 4, stranger, KDHT_GET_LOCAL, &v),
+			 KDHT_ENOTFOUND);
+}
+
+static void compare_and_swap(void **state)
+{
+	struct daemon *d = *state;
+	struct kdht_put_opts opts = { .cas = true, .cas_seq = 0 };
+	struct kdht_put_result res;
+
+	/* 0: only while no record is held. */
+	assert_int_equal(kdht_put(d->k, "counter", 7, "1", 1, &opts, &res), 0);
+	assert_int_equal(res.seq, 1);
+	assert_int_equal(kdht_put(d->k, "counter", 7, "1", 1, &opts, &res), KDHT_EFAILED);
+	assert_int_equal(res.held_seq, 1);
+	assert_string_equal(kdht_last_error(d->k),
+			    "put failed: held seq is 1, not 0 (0 acknowledged)");
+	opts.cas_seq = 1;
+	assert_int_equal(kdht_put(d->k, "counter", 7, "2", 1, &opts, &res), 0);
+	assert_int_equal(res.seq, 2);
+	assert_int_equal(kdht_put(d->k, "counter", 7, "2b", 2, &opts, &res), KDHT_EFAILED);
+	assert_int_equal(res.held_seq, 2);
+	expect_record(d, "counter", NULL, "2", 2);
+}
+
+static void owner_key_file(void **state)
+{
+	struct daemon *d = *state;
+	uint8_t pk[KDHT_PUBLIC_KEY_LEN], sk[KDHT_SECRET_KEY_LEN], again[KDHT_PUBLIC_KEY_LEN];
+	struct kdht_put_opts opts = { 0 };
+	struct kdht_value v;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/owner.key", d->dir);
+	assert_int_equal(kdht_keygen(path, pk), 0);
+	assert_int_equal(kdht_keygen(path, pk), -EEXIST);
+	assert_int_equal(kdht_key_load(path, sk, again), 0);
+	assert_memory_equal(pk, again, sizeof(pk));
+	opts.owner_key = sk;
+	assert_int_equal(kdht_put(d->k, "alice", 5, "chat.example:5222", 17, &opts, NULL), 0);
+	expect_record(d, "alice", pk, "chat.example:5222", 1);
+	/* Under the daemon's own key the name is another record. */
+	assert_int_equal(kdht_get(d->k, "alice", 5, NULL, 0, &v), KDHT_ENOTFOUND);
+	/* Halves that do not agree are no key. */
+	sk[40] ^= 1;
+	assert_int_equal(kdht_put(d->k, "alice", 5, "x", 1, &opts, NULL), -EINVAL);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(kdht_key_load(path, sk, again), -EPERM);
+}
+
+/* Stops the daemon and starts it again on the same state directory. */
+static void restart(struct daemon *d)
+{
+	kill(d->pid, SIGTERM);
+	waitpid(d->pid, NULL, 0);
+	start_kdhtd(d);
+	wait_ready(d);
+}
+
+static void seq_survives_a_restart(void **state)
+{
+	struct daemon *d = *state;
+	struct kdht_put_opts opts = { .ttl_s = 1 };
+	struct timespec two_s = { 2, 0 };
+	struct kdht_put_result res;
+	uint64_t last;
+
+	assert_int_equal(kdht_put(d->k, "presence", 8, "on", 2, &opts, &res), 0);
+	assert_int_equal(kdht_put(d->k, "presence", 8, "off", 3, &opts, &res), 0);
+	last = res.seq;
+	/* The record expires, the daemon restarts: only its own counter remains. */
+	nanosleep(&two_s, NULL);
+	restart(d);
+	assert_int_equal(kdht_put(d->k, "presence", 8, "on", 2, NULL, &res), 0);
+	assert_int_equal(res.seq, last + 1);
 }
 
 static void missing_key_is_not_found(void **state)
@@ -125,9 +265,9 @@ static void missing_key_is_not_found(void **state)
 	uint8_t key[KDHT_KEY_LEN];
 	struct kdht_value v;
 
-	assert_int_equal(kdht_key_from_name(key, "no such key", 11), 0);
-	assert_int_equal(kdht_get(d->k, key, 0, &v), KDHT_ENOTFOUND);
-	assert_int_equal(kdht_get(d->k, key, KDHT_GET_LOCAL, &v), KDHT_ENOTFOUND);
+	assert_int_equal(kdht_get(d->k, "no such key", 11, NULL, 0, &v), KDHT_ENOTFOUND);
+	assert_int_equal(kdht_key_of_content(key, "nothing", 7), 0);
+	assert_int_equal(kdht_get_key(d->k, key, KDHT_GET_LOCAL, &v), KDHT_ENOTFOUND);
 	assert_string_equal(kdht_last_error(d->k), "not held by this node");
 }
 
@@ -162,12 +302,17 @@ static void bad_arguments(void **state)
 	struct kdht_contact c;
 	struct kdht_value v;
 
-	assert_int_equal(kdht_put(d->k, key, big, sizeof(big), NULL, NULL), -EMSGSIZE);
-	assert_int_equal(kdht_put(d->k, key, NULL, 1, NULL, NULL), -EINVAL);
-	assert_int_equal(kdht_put(NULL, key, "x", 1, NULL, NULL), -EINVAL);
-	assert_int_equal(kdht_get(d->k, key, 0x80, &v), -EINVAL);
+	struct kdht_put_opts cas = { .cas = true };
+
+	assert_int_equal(kdht_put(d->k, "k", 1, big, sizeof(big), NULL, NULL), -EMSGSIZE);
+	assert_int_equal(kdht_put(d->k, "k", 1, NULL, 1, NULL, NULL), -EINVAL);
+	assert_int_equal(kdht_put(NULL, "k", 1, "x", 1, NULL, NULL), -EINVAL);
+	assert_int_equal(kdht_put(d->k, big, KDHT_NAME_MAX + 1, "x", 1, NULL, NULL), -EINVAL);
+	assert_int_equal(kdht_put_immutable(d->k, "x", 1, &cas, NULL), -EINVAL);
+	assert_int_equal(kdht_get(d->k, "k", 1, NULL, 0x80, &v), -EINVAL);
+	assert_int_equal(kdht_get_key(d->k, key, 0x80, &v), -EINVAL);
 	assert_int_equal(kdht_set_timeout(d->k, 0), -EINVAL);
-	assert_int_equal(kdht_key_from_name(key, "", 0), -EINVAL);
+	assert_int_equal(kdht_key_of_name(key, key, "", 0), -EINVAL);
 	/* The daemon itself refuses what is not an address. */
 	assert_int_equal(kdht_ping(d->k, "not an address", &c), -EINVAL);
 	assert_int_equal(kdht_bootstrap(d->k, "1.2.3.4:0"), -EINVAL);
@@ -195,6 +340,11 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(put_then_get),
+		cmocka_unit_test(immutable_under_its_content_key),
+		cmocka_unit_test(another_owner_finds_nothing),
+		cmocka_unit_test(compare_and_swap),
+		cmocka_unit_test(owner_key_file),
+		cmocka_unit_test(seq_survives_a_restart),
 		cmocka_unit_test(missing_key_is_not_found),
 		cmocka_unit_test(node_routes_stats),
 		cmocka_unit_test(bad_arguments),

@@ -352,14 +352,16 @@ daemon_routes_at_least() {
 	[ "$(dctl "$1" routes | wc -l)" -ge "$2" ]
 }
 
-# holders KEY I...: how many of nodes I... hold KEY in their own store.
+# holders KEYHEX I...: how many of nodes I... hold the record under KEYHEX
+# (a put --json's .key) in their own store.
 # (Helpers share one namespace of variables: these names are its own.)
 holders() {
 	_hold_key=$1
 	shift
 	_hold_n=0
 	for _hold_i in "$@"; do
-		dctl "$_hold_i" get --local "$_hold_key" >/dev/null 2>&1 && _hold_n=$((_hold_n + 1))
+		dctl "$_hold_i" get --local --hex "$_hold_key" >/dev/null 2>&1 &&
+			_hold_n=$((_hold_n + 1))
 	done
 	echo "$_hold_n"
 }
@@ -385,6 +387,12 @@ dctl() {
 	on "$_n" dhtctl -s "/run/kdht/n$_n.sock" "$@"
 }
 
+# owner_of I: the owner public key node I's daemon writes its puts under,
+# which a get on another node names with --owner.
+owner_of() {
+	dctl "$1" node --json | jq -r .owner
+}
+
 daemons_down() {
 	killall kdhtd 2>/dev/null
 	wait_until 60 sh -c '! pidof kdhtd'
@@ -397,8 +405,9 @@ demo() {
 	daemons_up "$1"
 	echo "kdht: node 1\$ dhtctl put greeting 'hello from node 1'"
 	dctl 1 put greeting "hello from node 1" || return 1
-	echo "kdht: node $1\$ dhtctl get greeting"
-	_v=$(dctl "$1" get greeting) || return 1
+	_owner=$(owner_of 1) || return 1
+	echo "kdht: node $1\$ dhtctl get greeting --owner $_owner (node 1's: dhtctl node)"
+	_v=$(dctl "$1" get greeting --owner "$_owner") || return 1
 	echo "$_v"
-	echo "kdht: try: dctl 2 get greeting; dctl 2 stats; on 2 dhtctl -k routes"
+	echo "kdht: try: dctl 2 get greeting --owner $_owner; dctl 2 stats; on 2 dhtctl -k routes"
 }

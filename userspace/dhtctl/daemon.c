@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The daemon target: kdhtd over its control socket, through libkdht. Text
- * keys are hashed to 256 bits (kdht_key_from_name); --hex takes the 64 hex
- * digits of a raw key.
+ * The daemon target: kdhtd over its control socket, through libkdht. A
+ * record is named (NAME, of an owner key: kdhtd's, --key's or --owner's) or
+ * immutable (under its content key: put --immutable prints it, get --hex
+ * takes it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,17 +63,13 @@ static int open_kdht(const struct dhtctl_cmd *c, int default_timeout_s, struct k
 	return DHTCTL_OK;
 }
 
-static int parse_key(const struct dhtctl_cmd *c, const char *s, uint8_t key[KDHT_KEY_LEN])
+/* A name: 1 to KDHT_NAME_MAX bytes. */
+static int check_name(const char *s)
 {
-	if (opt_given(c, OPT_HEX)) {
-		if (kd_hex_parse(key, KDHT_KEY_LEN, s))
-			return out_fail(DHTCTL_USAGE, "bad key '%s' (--hex wants 64 hex digits)", s);
-		return DHTCTL_OK;
-	}
-	if (!*s)
-		return out_fail(DHTCTL_USAGE, "bad key: empty");
-	if (kdht_key_from_name(key, s, strlen(s)))
-		return out_fail(DHTCTL_FAIL, "cannot initialise libsodium");
+	size_t len = strlen(s);
+
+	if (len == 0 || len > KDHT_NAME_MAX)
+		return out_fail(DHTCTL_USAGE, "bad name '%s' (1 to %d bytes)", s, KDHT_NAME_MAX);
 	return DHTCTL_OK;
 }
 
@@ -99,70 +96,132 @@ static int read_value(const char *path, uint8_t *buf, size_t *len)
 	return rc;
 }
 
-/* The value of a put: its argument or --file; buf holds KDHT_VALUE_MAX + 1. */
-static int put_value(const struct dhtctl_cmd *c, uint8_t *buf, size_t *len)
+/*
+ * The name (NULL: --immutable) and value of a put: NAME VALUE, --file F
+ * NAME, --immutable VALUE or --immutable --file F. buf holds
+ * KDHT_VALUE_MAX + 1.
+ */
+static int put_args(const struct dhtctl_cmd *c, const char **name, uint8_t *buf, size_t *len)
 {
-	if (c->argc != (opt_given(c, OPT_FILE) ? 1 : 2))
+	bool file = opt_given(c, OPT_FILE), immutable = opt_given(c, OPT_IMMUTABLE);
+	const char *value;
+
+	if (c->argc != (immutable ? 0 : 1) + (file ? 0 : 1))
 		return dhtctl_usage_error(c->verb);
-	if (opt_given(c, OPT_FILE))
+	if (immutable && (opt_given(c, OPT_KEYFILE) || opt_given(c, OPT_CAS)))
+		return out_fail(DHTCTL_USAGE, "--immutable takes no --key or --cas");
+	*name = immutable ? NULL : c->argv[0];
+	if (*name && check_name(*name))
+		return DHTCTL_USAGE;
+	if (file)
 		return read_value(c->str[OPT_FILE], buf, len);
-	*len = strlen(c->argv[1]);
+	value = c->argv[c->argc - 1];
+	*len = strlen(value);
 	if (*len > KDHT_VALUE_MAX)
 		return out_fail(DHTCTL_FAIL, "value too large (%zu bytes, at most %d)", *len,
 				KDHT_VALUE_MAX);
-	memcpy(buf, c->argv[1], *len);
+	memcpy(buf, value, *len);
 	return DHTCTL_OK;
 }
 
-static void put_opts(const struct dhtctl_cmd *c, struct kdht_put_opts *o)
+/* --ttl, --cas and --key; sk holds the owner key read from --key's file. */
+static int put_opts(const struct dhtctl_cmd *c, struct kdht_put_opts *o,
+		    uint8_t sk[KDHT_SECRET_KEY_LEN])
 {
-	o->is_mutable = opt_given(c, OPT_MUTABLE);
+	uint8_t pk[KDHT_PUBLIC_KEY_LEN];
+	int rc;
+
+	memset(o, 0, sizeof(*o));
 	o->ttl_s = opt_given(c, OPT_TTL) ? (uint32_t)c->num[OPT_TTL] : 0;
 	if (o->ttl_s > KDHT_TTL_MAX_S)
 		out_note("--ttl %u clamped to the maximum, %u s (kdhtd's --max-ttl)",
 			 o->ttl_s, KDHT_TTL_MAX_S);
+	o->cas = opt_given(c, OPT_CAS);
+	o->cas_seq = o->cas ? c->num[OPT_CAS] : 0;
+	if (!opt_given(c, OPT_KEYFILE))
+		return DHTCTL_OK;
+	rc = kdht_key_load(c->str[OPT_KEYFILE], sk, pk);
+	if (rc == -EINVAL)
+		return out_fail(DHTCTL_FAIL, "%s: not an owner key file (dhtctl keygen)",
+				c->str[OPT_KEYFILE]);
+	if (rc == -EPERM)
+		return out_fail(DHTCTL_FAIL, "%s: readable by others (want mode 0600)",
+				c->str[OPT_KEYFILE]);
+	if (rc)
+		return out_fail(DHTCTL_FAIL, "%s: %s", c->str[OPT_KEYFILE], strerror(-rc));
+	o->owner_key = sk;
+	return DHTCTL_OK;
 }
 
 int daemon_put(struct dhtctl_cmd *c)
 {
 	static uint8_t buf[KDHT_VALUE_MAX + 1];
+	uint8_t sk[KDHT_SECRET_KEY_LEN];
 	struct kdht_put_result res;
 	struct kdht_put_opts o;
-	uint8_t key[KDHT_KEY_LEN];
+	const char *name = NULL;
 	struct kdht *k;
 	size_t len = 0;
 	int rc;
 
-	rc = put_value(c, buf, &len);
+	rc = put_args(c, &name, buf, &len);
 	if (!rc)
-		rc = parse_key(c, c->argv[0], key);
+		rc = put_opts(c, &o, sk);
 	if (!rc)
 		rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
 	if (rc)
 		return rc;
-	put_opts(c, &o);
-	rc = kdht_put(k, key, buf, len, &o, &res);
+	rc = name ? kdht_put(k, name, strlen(name), buf, len, &o, &res) :
+		    kdht_put_immutable(k, buf, len, &o, &res);
+	memset(sk, 0, sizeof(sk));
 	if (rc)
 		rc = report(c, k, rc);
 	else
-		show_put(key, len, &res, opt_given(c, OPT_VERBOSE));
+		show_put(len, &res, opt_given(c, OPT_VERBOSE));
 	kdht_close(k);
 	return rc;
 }
 
+/* get NAME [--owner HEX64], or get --hex KEY. */
+static int get_args(const struct dhtctl_cmd *c, uint8_t key[KDHT_KEY_LEN],
+		    uint8_t owner[KDHT_PUBLIC_KEY_LEN])
+{
+	const char *arg = c->argv[0];
+
+	if (opt_given(c, OPT_HEX)) {
+		if (opt_given(c, OPT_OWNER))
+			return out_fail(DHTCTL_USAGE, "--hex takes no --owner: a raw key has none");
+		if (kd_hex_parse(key, KDHT_KEY_LEN, arg))
+			return out_fail(DHTCTL_USAGE, "bad key '%s' (--hex wants 64 hex digits)",
+					arg);
+		return DHTCTL_OK;
+	}
+	if (opt_given(c, OPT_OWNER) && kd_hex_parse(owner, KDHT_PUBLIC_KEY_LEN,
+						    c->str[OPT_OWNER]))
+		return out_fail(DHTCTL_USAGE, "bad --owner '%s' (64 hex digits: dhtctl node)",
+				c->str[OPT_OWNER]);
+	return check_name(arg);
+}
+
 int daemon_get(struct dhtctl_cmd *c)
 {
-	uint8_t key[KDHT_KEY_LEN];
+	uint8_t key[KDHT_KEY_LEN], owner[KDHT_PUBLIC_KEY_LEN];
+	unsigned int flags = opt_given(c, OPT_LOCAL) ? KDHT_GET_LOCAL : 0;
+	const char *name = c->argv[0];
 	struct kdht_value v;
 	struct kdht *k;
 	int rc;
 
-	rc = parse_key(c, c->argv[0], key);
+	rc = get_args(c, key, owner);
 	if (!rc)
 		rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
 	if (rc)
 		return rc;
-	rc = kdht_get(k, key, opt_given(c, OPT_LOCAL) ? KDHT_GET_LOCAL : 0, &v);
+	if (opt_given(c, OPT_HEX))
+		rc = kdht_get_key(k, key, flags, &v);
+	else
+		rc = kdht_get(k, name, strlen(name), opt_given(c, OPT_OWNER) ? owner : NULL,
+			      flags, &v);
 	if (rc) {
 		rc = report(c, k, rc);
 	} else {
@@ -171,6 +230,17 @@ int daemon_get(struct dhtctl_cmd *c)
 	}
 	kdht_close(k);
 	return rc;
+}
+
+int daemon_keygen(struct dhtctl_cmd *c)
+{
+	uint8_t pk[KDHT_PUBLIC_KEY_LEN];
+	int rc = kdht_keygen(c->argv[0], pk);
+
+	if (rc)
+		return out_fail(DHTCTL_FAIL, "%s: %s", c->argv[0], strerror(-rc));
+	show_keygen(pk);
+	return DHTCTL_OK;
 }
 
 static void contact_from(struct dhtctl_contact *out, const struct kdht_contact *in)
@@ -332,6 +402,7 @@ int daemon_node(struct dhtctl_cmd *c)
 		return rc;
 	model.has_id = true;
 	memcpy(model.id, n.id, KDHT_KEY_LEN);
+	memcpy(model.owner, n.owner, KDHT_PUBLIC_KEY_LEN);
 	model.backend = n.backend;
 	model.values = n.values;
 	model.n_addrs = n.n_addrs;

@@ -24,7 +24,8 @@
 /* Every option; OPT_BIT(id) in a verb's mask says it applies. */
 enum dhtctl_opt {
 	OPT_KERNEL, OPT_JSON, OPT_SOCKET, OPT_HELP,	/* global */
-	OPT_TIMEOUT, OPT_VERBOSE, OPT_HEX, OPT_FILE, OPT_MUTABLE, OPT_TTL, OPT_LOCAL,
+	OPT_TIMEOUT, OPT_VERBOSE, OPT_HEX, OPT_FILE, OPT_IMMUTABLE, OPT_TTL, OPT_LOCAL,
+	OPT_KEYFILE, OPT_CAS, OPT_OWNER,			/* put, get */
 	OPT_PORT, OPT_ID,				/* node up */
 	OPT_K, OPT_ALPHA, OPT_RETRIES, OPT_SUBNET_BUCKET, OPT_SUBNET_TABLE,
 	OPT_RATE, OPT_BURST,				/* node set */
@@ -98,6 +99,7 @@ struct dhtctl_node {
 	uint32_t port, k, alpha, retries, subnet_bucket, subnet_table;
 	uint32_t rate, burst, table_size, lookups;
 	const char *backend;	/* daemon only, as the rest */
+	uint8_t owner[KDHT_PUBLIC_KEY_LEN];	/* the public key its puts are written under */
 	uint64_t values;
 	size_t n_addrs;
 	char **addrs;
@@ -165,8 +167,8 @@ void show_lookup(const struct dhtctl_contacts *r);
 void show_ping(const struct dhtctl_contact *p);
 void show_bootstrap(const char *addr);
 void show_stats(const struct dhtctl_stat *s, size_t n);
-void show_put(const uint8_t key[KDHT_KEY_LEN], size_t bytes,
-	      const struct kdht_put_result *r, bool verbose);
+void show_put(size_t bytes, const struct kdht_put_result *r, bool verbose);
+void show_keygen(const uint8_t pk[KDHT_PUBLIC_KEY_LEN]);
 int show_get(const struct kdht_value *v, bool verbose);
 
 /* The targets' verb functions (kernel.c, daemon.c). */
@@ -185,5 +187,6 @@ int daemon_routes(struct dhtctl_cmd *c);
 int daemon_stats(struct dhtctl_cmd *c);
 int daemon_put(struct dhtctl_cmd *c);
 int daemon_get(struct dhtctl_cmd *c);
+int daemon_keygen(struct dhtctl_cmd *c);
 
 #endif /* DHTCTL_H */

@@ -5,6 +5,7 @@
  * that means nothing to a verb is refused rather than ignored.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,11 +32,18 @@ static const struct dhtctl_option options[OPT_COUNT] = {
 	[OPT_TIMEOUT] = { "timeout", 0, "S", 1, TIMEOUT_MAX_S,
 			  "give up after S seconds (-k: ping 5, lookup 35; kdhtd: 60)" },
 	[OPT_VERBOSE] = { "verbose", 'v', NULL, 0, 0, "also say where the time went" },
-	[OPT_HEX] = { "hex", 0, NULL, 0, 0, "KEY is 64 hex digits, not a name to hash" },
+	[OPT_HEX] = { "hex", 0, NULL, 0, 0, "get: NAME is a raw key, 64 hex digits (a content key)" },
 	[OPT_FILE] = { "file", 0, "F", 0, 0, "the value is file F's bytes (-: stdin)" },
-	[OPT_MUTABLE] = { "mutable", 0, NULL, 0, 0, "a later put may replace the value" },
+	[OPT_IMMUTABLE] = { "immutable", 0, NULL, 0, 0,
+			    "store under the value's content key (printed), not a name" },
 	[OPT_TTL] = { "ttl", 0, "S", 1, UINT32_MAX, "keep the value S seconds" },
 	[OPT_LOCAL] = { "local", 0, NULL, 0, 0, "this node's own copy only" },
+	[OPT_KEYFILE] = { "key", 0, "FILE", 0, 0,
+			  "write under this owner key file (dhtctl keygen), not kdhtd's" },
+	[OPT_CAS] = { "cas", 0, "SEQ", 0, ULONG_MAX - 1,
+		      "only if the replicas hold seq SEQ (0: no record)" },
+	[OPT_OWNER] = { "owner", 0, "HEX64", 0, 0,
+			"the name's owner public key (default: kdhtd's; dhtctl node)" },
 	[OPT_PORT] = { "port", 0, "N", 0, 65535, "node up: the UDP port (0: any)" },
 	[OPT_ID] = { "id", 0, "HEX64", 0, 0, "node up: the node id" },
 	[OPT_K] = { "k", 0, "N", 1, KDHT_MAX_NODES, "node set: bucket size" },

@@ -194,6 +194,7 @@ static void json_node(const struct dhtctl_node *n)
 	}
 	if (n->backend) {
 		json_str(&j, "backend", n->backend);
+		json_hex(&j, "owner", n->owner, KDHT_PUBLIC_KEY_LEN);
 		json_uint(&j, "values", n->values);
 		json_open(&j, '[', "addrs");
 		for (i = 0; i < n->n_addrs; i++)
@@ -225,6 +226,8 @@ static void text_node(const struct dhtctl_node *n)
 	}
 	if (n->backend) {
 		printf("backend:       %s\n", n->backend);
+		kd_hex_format(id, n->owner, KDHT_PUBLIC_KEY_LEN);
+		printf("owner:         %s\n", id);
 		printf("values:        %llu\n", (unsigned long long)n->values);
 		for (i = 0; i < n->n_addrs; i++)
 			printf("addr:          %s\n", n->addrs[i]);
@@ -259,22 +262,44 @@ static void text_timing(const struct kdht_timing *t)
 		t->asked);
 }
 
-void show_put(const uint8_t key[KDHT_KEY_LEN], size_t bytes,
-	      const struct kdht_put_result *r, bool verbose)
+void show_put(size_t bytes, const struct kdht_put_result *r, bool verbose)
 {
 	struct json j = { 0 };
+	char key[HEX_ID_LEN];
 
 	if (!out_json()) {
-		printf("stored %zu bytes, %u replicas acknowledged\n", bytes, r->acks);
+		kd_hex_format(key, r->key, KDHT_KEY_LEN);
+		if (r->seq)
+			printf("stored %zu bytes, seq %llu, %u replicas acknowledged\n", bytes,
+			       (unsigned long long)r->seq, r->acks);
+		else
+			printf("%s\nstored %zu bytes under this content key, %u replicas acknowledged\n",
+			       key, bytes, r->acks);
 		if (verbose)
 			text_timing(&r->timing);
 		return;
 	}
 	json_open(&j, '{', NULL);
-	json_hex(&j, "key", key, KDHT_KEY_LEN);
+	json_hex(&j, "key", r->key, KDHT_KEY_LEN);
 	json_uint(&j, "bytes", bytes);
+	json_uint(&j, "seq", r->seq);
 	json_uint(&j, "acks", r->acks);
 	json_timing(&j, &r->timing);
+	json_close(&j, '}');
+}
+
+void show_keygen(const uint8_t pk[KDHT_PUBLIC_KEY_LEN])
+{
+	struct json j = { 0 };
+	char hex[HEX_ID_LEN];
+
+	if (!out_json()) {
+		kd_hex_format(hex, pk, KDHT_PUBLIC_KEY_LEN);
+		printf("%s\n", hex);
+		return;
+	}
+	json_open(&j, '{', NULL);
+	json_hex(&j, "owner", pk, KDHT_PUBLIC_KEY_LEN);
 	json_close(&j, '}');
 }
 
@@ -286,6 +311,9 @@ static void json_value(const struct kdht_value *v)
 
 	json_open(&j, '{', NULL);
 	json_uint(&j, "bytes", v->len);
+	json_hex(&j, "key", v->key, KDHT_KEY_LEN);
+	if (v->has_owner)
+		json_hex(&j, "owner", v->owner, KDHT_PUBLIC_KEY_LEN);
 	json_uint(&j, "seq", v->seq);
 	json_bool(&j, "mutable", v->is_mutable);
 	json_str(&j, "encoding", utf8 ? "utf-8" : "base64");
@@ -295,6 +323,20 @@ static void json_value(const struct kdht_value *v)
 		json_base64(&j, "value", v->data, v->len);
 	json_timing(&j, &v->timing);
 	json_close(&j, '}');
+}
+
+/* -v: which record was read, on stderr as the timing. */
+static void text_record(const struct kdht_value *v)
+{
+	char hex[HEX_ID_LEN];
+
+	if (v->has_owner) {
+		kd_hex_format(hex, v->owner, KDHT_PUBLIC_KEY_LEN);
+		fprintf(stderr, "owner %s, seq %llu\n", hex, (unsigned long long)v->seq);
+	} else {
+		kd_hex_format(hex, v->key, KDHT_KEY_LEN);
+		fprintf(stderr, "immutable, content key %s\n", hex);
+	}
 }
 
 int show_get(const struct kdht_value *v, bool verbose)
@@ -307,7 +349,9 @@ int show_get(const struct kdht_value *v, bool verbose)
 		return out_fail(DHTCTL_FAIL, "writing the value: %s", strerror(errno));
 	if (isatty(STDOUT_FILENO) && v->len && v->data[v->len - 1] != '\n')
 		putchar('\n');
-	if (verbose)
+	if (verbose) {
+		text_record(v);
 		text_timing(&v->timing);
+	}
 	return DHTCTL_OK;
 }

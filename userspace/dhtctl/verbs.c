@@ -14,10 +14,11 @@
 #define NODE_SET_OPTS	(OPT_BIT(OPT_K) | OPT_BIT(OPT_ALPHA) | OPT_BIT(OPT_RETRIES) | \
 			 OPT_BIT(OPT_SUBNET_BUCKET) | OPT_BIT(OPT_SUBNET_TABLE) | \
 			 OPT_BIT(OPT_RATE) | OPT_BIT(OPT_BURST))
-#define PUT_OPTS	(OPT_BIT(OPT_HEX) | OPT_BIT(OPT_FILE) | OPT_BIT(OPT_MUTABLE) | \
-			 OPT_BIT(OPT_TTL) | OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_VERBOSE))
-#define GET_OPTS	(OPT_BIT(OPT_HEX) | OPT_BIT(OPT_LOCAL) | OPT_BIT(OPT_TIMEOUT) | \
+#define PUT_OPTS	(OPT_BIT(OPT_FILE) | OPT_BIT(OPT_IMMUTABLE) | OPT_BIT(OPT_KEYFILE) | \
+			 OPT_BIT(OPT_CAS) | OPT_BIT(OPT_TTL) | OPT_BIT(OPT_TIMEOUT) | \
 			 OPT_BIT(OPT_VERBOSE))
+#define GET_OPTS	(OPT_BIT(OPT_HEX) | OPT_BIT(OPT_OWNER) | OPT_BIT(OPT_LOCAL) | \
+			 OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_VERBOSE))
 
 const struct dhtctl_verb dhtctl_verbs[] = {
 	{ "node", "[show | up | down | set]",
@@ -31,10 +32,14 @@ const struct dhtctl_verb dhtctl_verbs[] = {
 	  OPT_BIT(OPT_TIMEOUT), 1, 1, kernel_lookup, daemon_lookup },
 	{ "routes", "", "the routing table", 0, 0, 0, kernel_routes, daemon_routes },
 	{ "stats", "", "the counters", 0, 0, 0, kernel_stats, daemon_stats },
-	{ "put", "KEY VALUE | --file F KEY",
-	  "store a value of at most 64 KiB",
-	  PUT_OPTS, 1, 2, NULL, daemon_put },
-	{ "get", "KEY", "print the value under KEY", GET_OPTS, 1, 1, NULL, daemon_get },
+	{ "put", "NAME VALUE | --file F NAME | --immutable VALUE | --immutable --file F",
+	  "store a value of at most 64 KiB under a name of yours, or its content key",
+	  PUT_OPTS, 0, 2, NULL, daemon_put },
+	{ "get", "NAME [--owner HEX64] | --hex KEY",
+	  "print the value of NAME (of kdhtd's owner key unless --owner) or under KEY",
+	  GET_OPTS, 1, 1, NULL, daemon_get },
+	{ "keygen", "FILE", "create an owner key file for put --key; prints its public key",
+	  0, 1, 1, NULL, daemon_keygen },
 	{ "mesh", "keygen [FILE] | show FILE",
 	  "closed mesh key files: write one, or show its fingerprint (-k show: the node's mesh)",
 	  0, 1, 2, kernel_mesh, dhtctl_mesh_files },

@@ -18,6 +18,7 @@
 #include "op.h"
 #include "quota.h"
 #include "store.h"
+#include "vmsg.h"
 
 /*
  * The daemon's own defaults. The others it prints in --help are named where

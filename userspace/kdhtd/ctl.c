@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 #include "kdht_wire.h"
 #include "kd_port.h"
 #include "log.h"
+#include "store.h"
 
 struct kdd_ctl_conn {
 	uv_pipe_t pipe;
@@ -56,6 +58,38 @@ static bool id_ok(const ProtobufCBinaryData *b)
 	return b->len == KDHT_ID_LEN;
 }
 
+static bool name_ok(const ProtobufCBinaryData *b)
+{
+	return b->len >= 1 && b->len <= KDD_NAME_MAX;
+}
+
+/* A put names a record (or none: a content key); cas and owner_key need a name. */
+static const char *put_problem(const Kdhtctl__Put *put)
+{
+	/* A raw key, mutable or seq: a client from before names. */
+	if (put->base.n_unknown_fields)
+		return "unknown put fields (a dhtctl older than this kdhtd?)";
+	if (put->has_name ? !name_ok(&put->name) : put->has_owner_key || put->has_cas)
+		return "bad name: want 1 to 128 bytes (an immutable put takes no owner or cas)";
+	if (put->has_owner_key && put->owner_key.len != crypto_sign_SECRETKEYBYTES)
+		return "bad owner key: want a 64-byte Ed25519 secret key";
+	return NULL;
+}
+
+/* A get takes a name (and an owner) or a raw key, not both. */
+static const char *get_problem(const Kdhtctl__Get *get)
+{
+	if (get->has_name == get->has_key)
+		return "want a name or a key";
+	if (get->has_key && !id_ok(&get->key))
+		return "bad key: want 32 bytes";
+	if (get->has_name && !name_ok(&get->name))
+		return "bad name: want 1 to 128 bytes";
+	if (get->has_owner && (!get->has_name || !id_ok(&get->owner)))
+		return "bad owner: want a 32-byte public key, with a name";
+	return NULL;
+}
+
 Kdhtctl__Request *kdd_ctl_decode(const uint8_t *buf, size_t len, size_t max_value,
 				 Kdhtctl__Status *status, const char **msg)
 {
@@ -70,15 +104,21 @@ Kdhtctl__Request *kdd_ctl_decode(const uint8_t *buf, size_t len, size_t max_valu
 	}
 	switch (req->op_case) {
 	case KDHTCTL__REQUEST__OP_PUT:
-		ok = id_ok(&req->put->key);
-		if (ok && req->put->value.len > max_value) {
+		*msg = put_problem(req->put);
+		if (*msg)
+			goto err;
+		ok = true;
+		if (req->put->value.len > max_value) {
 			*status = KDHTCTL__STATUS__TOO_LARGE;
 			*msg = "value too large";
 			goto err;
 		}
 		break;
 	case KDHTCTL__REQUEST__OP_GET:
-		ok = id_ok(&req->get->key);
+		*msg = get_problem(req->get);
+		if (*msg)
+			goto err;
+		ok = true;
 		break;
 	case KDHTCTL__REQUEST__OP_LOOKUP:
 		ok = id_ok(&req->lookup->target);

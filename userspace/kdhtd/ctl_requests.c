@@ -6,6 +6,8 @@
 #include "kdhtd.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +37,119 @@ static void set_info(Kdhtctl__Response *resp, const struct kdd_op_info *info)
 	resp->asked = info->asked;
 }
 
-static void on_put_done(void *arg, int status, const char *why,
-			const struct kdd_op_info *info)
+/*
+ * A put of the control socket in flight. Its record is kept (value
+ * included) so that a put refused as stale can be made again once, with
+ * the seq a replica proved it holds (PROTOCOL.md 9.2, "Writer-kept seq").
+ */
+struct ctl_put {
+	struct kdd *d;
+	struct kdd_ctl_req *r;
+	struct kdd_record rec;
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];	/* the writer's: signs the retry */
+	uint32_t ttl_s;
+	bool relearnt;			/* the seq was learnt from a get once */
+	uint8_t value[];
+};
+
+static void ctl_put_free(struct ctl_put *cp)
+{
+	sodium_memzero(cp->sk, sizeof(cp->sk));
+	free(cp);
+}
+
+static void set_record_key(Kdhtctl__Response *resp, const struct kdd_record *rec)
+{
+	resp->has_key = true;
+	resp->key.data = (uint8_t *)rec->key.b;
+	resp->key.len = KDHT_ID_LEN;
+	resp->has_seq = true;
+	resp->seq = rec->seq;
+}
+
+static void reply_put(struct ctl_put *cp, int status, const char *why,
+		      const struct kdd_op_info *info)
 {
 	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
-	char msg[96];
+	char msg[128];
 
 	resp.status = kdd_error_ctl_status(status);
 	resp.has_acks = true;
 	resp.acks = info->acks;
 	set_info(&resp, info);
-	if (status) {
+	set_record_key(&resp, &cp->rec);
+	resp.has_held_seq = info->held_seq != 0;
+	resp.held_seq = info->held_seq;
+	if (status && cp->rec.cas)
+		snprintf(msg, sizeof(msg), "put failed: held seq is %" PRIu64 ", not %" PRIu64
+			 " (%u acknowledged)", info->held_seq, cp->rec.seq - 1, info->acks);
+	else if (status)
 		snprintf(msg, sizeof(msg), "put failed: %s (%u acknowledged)", why, info->acks);
-		resp.error = msg;
+	resp.error = status ? msg : NULL;
+	kdd_ctl_reply(cp->r, &resp);
+	ctl_put_free(cp);
+}
+
+static void on_put_done(void *arg, int status, const char *why,
+			const struct kdd_op_info *info);
+
+/*
+ * Signs cp's record with seq, keeps seq as the writer's counter first (so a
+ * crash never reuses it), and starts its put. Returns 0 or a negative errno.
+ */
+static int put_with_seq(struct ctl_put *cp, uint64_t seq)
+{
+	int rc;
+
+	if (cp->rec.is_mutable) {
+		cp->rec.seq = seq;
+		kdd_record_sign(&cp->rec.key, seq, true, cp->rec.value, cp->rec.len, cp->sk,
+				cp->rec.sig);
+		rc = kdd_store_seq_keep(cp->d->store, &cp->rec.key, seq);
+		if (rc)
+			return rc;
 	}
-	kdd_ctl_reply(arg, &resp);
+	return kdd_op_put(cp->d->op, &cp->rec, cp->ttl_s, on_put_done, cp);
+}
+
+/* The verified record a get found tells the seq to go past; else the put fails. */
+static void on_seq_learnt(void *arg, int status, const struct kdd_record *rec,
+			  const struct kdd_op_info *info)
+{
+	struct ctl_put *cp = arg;
+	struct kdd_op_info learnt = *info;
+	uint64_t held = status == 0 ? rec->seq : 0;
+	int rc = -ESTALE;
+
+	learnt.acks = 0;
+	learnt.held_seq = held;
+	if (held >= cp->rec.seq && held < UINT64_MAX)
+		rc = put_with_seq(cp, held + 1);
+	if (rc)
+		reply_put(cp, rc, kdd_error_refusal(-ESTALE), &learnt);
+}
+
+static void on_put_done(void *arg, int status, const char *why,
+			const struct kdd_op_info *info)
+{
+	struct ctl_put *cp = arg;
+	int rc;
+
+	/*
+	 * A replica says it holds this seq or a higher one: another writer of
+	 * the key (a daemon with the same owner key, a member of a closed mesh)
+	 * went further. What a replica says is not proof, so the seq to pass is
+	 * read back with a get, whose record is verified, and the put is made
+	 * again once with one more.
+	 */
+	if (status && cp->rec.is_mutable && !cp->rec.cas && !cp->relearnt &&
+	    info->held_seq >= cp->rec.seq) {
+		cp->relearnt = true;
+		rc = kdd_op_get(cp->d->op, &cp->rec.key, on_seq_learnt, cp);
+		if (rc == 0)
+			return;
+	}
+	reply_put(cp, status, why, info);
 }
 
 static void reply_record(struct kdd_ctl_req *r, const struct kdd_record *rec,
@@ -61,8 +161,10 @@ static void reply_record(struct kdd_ctl_req *r, const struct kdd_record *rec,
 	resp.has_value = true;
 	resp.value.data = (uint8_t *)rec->value;
 	resp.value.len = rec->len;
-	resp.has_seq = true;
-	resp.seq = rec->seq;
+	set_record_key(&resp, rec);
+	resp.has_owner = rec->is_mutable;
+	resp.owner.data = (uint8_t *)rec->publisher.b;
+	resp.owner.len = KDHT_ID_LEN;
 	resp.has_mutable_ = true;
 	resp.mutable_ = rec->is_mutable;
 	if (info)
@@ -160,26 +262,121 @@ static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_
 	kdd_ctl_reply(arg, &resp);
 }
 
-static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *put)
+/* What names derive from here: the mesh id in a closed mesh, else the owner's key. */
+static const uint8_t *name_scope(const struct kdd *d, const uint8_t *owner)
 {
-	struct kdd_record rec;
+	return d->serve.mesh_id ? d->serve.mesh_id : owner;
+}
+
+/*
+ * The signing key of a put: the request's owner key, whose public half must
+ * match its seed (a secret key file is seed || public key), or the daemon's.
+ */
+static int put_signer(struct ctl_put *cp, const Kdhtctl__Put *put, uint8_t pk[32])
+{
+	uint8_t seed[crypto_sign_SEEDBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	int ok;
+
+	if (!put->has_owner_key) {
+		memcpy(cp->sk, cp->d->ident.sk, sizeof(cp->sk));
+		memcpy(pk, cp->d->ident.pk, crypto_sign_PUBLICKEYBYTES);
+		return 0;
+	}
+	memcpy(cp->sk, put->owner_key.data, sizeof(cp->sk));
+	crypto_sign_ed25519_sk_to_seed(seed, cp->sk);
+	ok = crypto_sign_seed_keypair(pk, sk, seed) == 0 &&
+	     sodium_memcmp(sk, cp->sk, sizeof(sk)) == 0;
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(sk, sizeof(sk));
+	return ok ? 0 : -EINVAL;
+}
+
+/* The seq a put without cas takes: past what this node wrote or holds. */
+static int next_seq(struct kdd *d, const struct kd_id *key, uint64_t *seq)
+{
+	uint64_t kept = 0, held = 0;
 	int rc;
 
-	memset(&rec, 0, sizeof(rec));
-	memcpy(rec.key.b, put->key.data, KDHT_ID_LEN);
-	rec.value = put->value.data;
-	rec.len = (uint32_t)put->value.len;
-	if (put->has_mutable_ && put->mutable_) {
-		rec.is_mutable = true;
-		rec.seq = put->has_seq && put->seq ? put->seq : kdd_wall_ms();
-		memcpy(rec.publisher.b, d->ident.pk, KDHT_ID_LEN);
-		rec.has_sig = true;
-		kdd_record_sign(&rec.key, rec.seq, true, rec.value, rec.len, d->ident.sk,
-				rec.sig);
-	}
-	rc = kdd_op_put(d->op, &rec, put->has_ttl_s ? put->ttl_s : 0, on_put_done, r);
+	rc = kdd_store_seq_kept(d->store, key, &kept);
+	if (!rc)
+		rc = kdd_store_held_seq(d->store, key, kdd_wall_s(), &held);
 	if (rc)
-		reply_error(r, rc, "put failed to start");
+		return rc;
+	if (KD_MAX(kept, held) == UINT64_MAX)
+		return -EOVERFLOW;
+	*seq = KD_MAX(kept, held) + 1;
+	return 0;
+}
+
+/* The record of a put: a named mutable one, or an immutable one under its content key. */
+static int put_record(struct ctl_put *cp, const Kdhtctl__Put *put, uint64_t *seq)
+{
+	struct kdd_record *rec = &cp->rec;
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+
+	if (put->value.len)
+		memcpy(cp->value, put->value.data, put->value.len);
+	rec->value = cp->value;
+	rec->len = (uint32_t)put->value.len;
+	if (!put->has_name) {
+		kdd_key_of_content(&rec->key, rec->value, rec->len);
+		return 0;
+	}
+	if (put_signer(cp, put, pk))
+		return -EINVAL;
+	rec->is_mutable = true;
+	rec->has_sig = true;
+	memcpy(rec->publisher.b, pk, KDHT_ID_LEN);
+	rec->name_len = (uint8_t)put->name.len;
+	memcpy(rec->name, put->name.data, put->name.len);
+	kdd_key_of_name(&rec->key, name_scope(cp->d, pk), rec->name, rec->name_len);
+	if (!put->has_cas)
+		return next_seq(cp->d, &rec->key, seq);
+	if (put->cas == UINT64_MAX)
+		return -EOVERFLOW;
+	rec->cas = true;
+	*seq = put->cas + 1;
+	return 0;
+}
+
+static void ctl_put(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Put *put)
+{
+	struct ctl_put *cp = calloc(1, sizeof(*cp) + put->value.len);
+	uint64_t seq = 0;
+	int rc;
+
+	if (!cp) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__FAILED, "out of memory");
+		return;
+	}
+	cp->d = d;
+	cp->r = r;
+	cp->ttl_s = put->has_ttl_s ? put->ttl_s : 0;
+	rc = put_record(cp, put, &seq);
+	if (rc == -EINVAL) {
+		kdd_ctl_reply_status(r, KDHTCTL__STATUS__BAD_REQUEST,
+				     "bad owner key: its halves do not agree");
+		ctl_put_free(cp);
+		return;
+	}
+	if (!rc)
+		rc = put_with_seq(cp, seq);
+	if (rc) {
+		reply_error(r, rc, rc == -EOVERFLOW ? "no seq left for this record" :
+				   "put failed to start");
+		ctl_put_free(cp);
+	}
+}
+
+/* The key a get reads: its raw key, or its name's under the owner (this daemon's). */
+static void get_key(struct kdd *d, const Kdhtctl__Get *get, struct kd_id *key)
+{
+	const uint8_t *owner = get->has_owner ? get->owner.data : d->ident.pk;
+
+	if (get->has_key)
+		memcpy(key->b, get->key.data, KDHT_ID_LEN);
+	else
+		kdd_key_of_name(key, name_scope(d, owner), get->name.data, get->name.len);
 }
 
 static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *get)
@@ -188,7 +385,7 @@ static void ctl_get(struct kdd *d, struct kdd_ctl_req *r, const Kdhtctl__Get *ge
 	struct kd_id key;
 	int rc;
 
-	memcpy(key.b, get->key.data, KDHT_ID_LEN);
+	get_key(d, get, &key);
 	if (get->has_local && get->local) {
 		rc = kdd_store_get(d->store, &key, kdd_wall_s(), &rec, d->serve.valbuf,
 				   sizeof(d->serve.valbuf));
@@ -256,6 +453,9 @@ static void ctl_node(struct kdd *d, struct kdd_ctl_req *r)
 	info.addrs = ptrs;
 	info.backend = (char *)d->backend->ops->name;
 	info.values = values;
+	info.has_owner = true;
+	info.owner.data = d->ident.pk;
+	info.owner.len = sizeof(d->ident.pk);
 	resp.status = KDHTCTL__STATUS__OK;
 	resp.node = &info;
 	kdd_ctl_reply(r, &resp);

@@ -311,6 +311,7 @@ static int start_values(struct kdd *d)
 		return -1;
 	}
 	kdd_serve_set_quota(&d->serve, d->quota, d->cfg.max_ttl_s);
+	d->serve.mesh_id = d->cfg.mesh_closed ? d->cfg.mesh_id : NULL;
 	kdd_config_op_params(&d->cfg, &op);
 	rc = kdd_op_create(&d->op, d->loop, d->backend, &d->serve, &op);
 	if (rc) {

@@ -423,6 +423,9 @@ int kdd_op_put(struct kdd_op_engine *c, const struct kdd_record *rec, uint32_t t
 	o->meta.ttl_s = ttl_s ? ttl_s : c->p.default_ttl_s;
 	o->meta.seq = rec->seq;
 	o->meta.is_mutable = rec->is_mutable;
+	o->meta.cas = rec->cas;
+	o->meta.name_len = rec->name_len;
+	memcpy(o->meta.name, rec->name, rec->name_len);
 	o->meta.has_publisher = true;
 	if (rec->is_mutable) {
 		o->meta.publisher = rec->publisher;

@@ -35,6 +35,7 @@ struct kdd_op_info {
 	uint16_t lookup_rounds;	/* the lookup's rounds (hops) */
 	uint16_t asked;		/* other nodes sent a request, substitutes included */
 	uint16_t acks;		/* put: replicas that committed it so far */
+	uint64_t held_seq;	/* put: the highest seq a refusing replica holds */
 };
 
 /* status: 0 or a negative errno; why: one line when status != 0. */
@@ -51,7 +52,7 @@ int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backen
 
 /*
  * Starts a put of rec (key, value, len, is_mutable; for a mutable record
- * also seq, publisher and sig). -EMSGSIZE over max_value, -EBUSY when
+ * also seq, publisher, sig, name and cas). -EMSGSIZE over max_value, -EBUSY when
  * KDD_OP_MAX run; otherwise cb follows, as soon as w replicas
  * committed (the others are still sent the record) or the put failed.
  */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "errors.h"
 
 static bool has_part(const struct op *o, uint32_t part)
 {
@@ -31,7 +32,8 @@ static void take_part(struct op *o, uint32_t part, const uint8_t *data, uint32_t
 		return;
 	o->got[part / 8] |= (uint8_t)(1u << (part % 8));
 	o->parts_have++;
-	memcpy(o->value + (size_t)part * KDD_PART_LEN, data, len);
+	if (len)
+		memcpy(o->value + (size_t)part * KDD_PART_LEN, data, len);
 }
 
 static void forget_parts(struct op *o)
@@ -130,15 +132,8 @@ static void report_found(struct kdd_op_engine *c, struct op *o)
 {
 	struct kdd_record rec;
 
-	memset(&rec, 0, sizeof(rec));
+	kdd_record_of_part(&rec, &o->meta, o->value, &o->meta.publisher);
 	rec.key = o->key;
-	rec.publisher = o->meta.publisher;
-	rec.seq = o->meta.seq;
-	rec.is_mutable = o->meta.is_mutable;
-	rec.has_sig = o->meta.has_sig;
-	memcpy(rec.sig, o->meta.sig, KDD_SIG_LEN);
-	rec.value = o->value;
-	rec.len = o->meta.total_len;
 	rec.expires = kdd_wall_s() + o->meta.ttl_s;
 	o->found = true;
 	kdd_op_report_get(c, o, 0, &rec);
@@ -146,19 +141,25 @@ static void report_found(struct kdd_op_engine *c, struct op *o)
 
 static void switch_source(struct kdd_op_engine *c, struct op *o);
 
-/* Whether o's assembled record (or one whole part) passes its signature. */
-static bool verifies(const struct op *o, const struct kdd_part *m, const uint8_t *value)
+/*
+ * Whether o's assembled record (or one whole part) may live under o's key,
+ * as a storing node checks it (kdd_record_check): 0 or a negative errno.
+ */
+static int copy_check(const struct kdd_op_engine *c, const struct op *o,
+		      const struct kdd_part *m, const uint8_t *value)
 {
-	return !(m->is_mutable || m->has_sig) ||
-	       kdd_record_verify(&o->key, m->seq, m->is_mutable, value, m->total_len,
-				 &m->publisher, m->sig) == 0;
+	struct kdd_record r;
+
+	kdd_record_of_part(&r, m, value, &m->publisher);
+	r.key = o->key;
+	return kdd_error_from_wire(kdd_record_check(&r, c->local->mesh_id));
 }
 
-/* Replica i's copy failed verification: it no longer counts as holding one. */
-static void copy_unverified(struct kdd_op_engine *c, struct op *o, unsigned int i)
+/* Replica i's copy failed its check (err): it no longer counts as holding one. */
+static void copy_unverified(struct kdd_op_engine *c, struct op *o, unsigned int i, int err)
 {
 	c->counters[OC_BAD_COPIES]++;
-	o->bad_copy = true;
+	o->bad_copy = err;
 	o->rep[i].has_value = false;
 	o->rep[i].state = REP_FAILED;
 }
@@ -166,9 +167,11 @@ static void copy_unverified(struct kdd_op_engine *c, struct op *o, unsigned int 
 /* Every part is in: checks the signature, then the caller has the value. */
 static void assembled(struct kdd_op_engine *c, struct op *o)
 {
+	int err = copy_check(c, o, &o->meta, o->value);
+
 	o->fetching = false;
-	if (!verifies(o, &o->meta, o->value)) {
-		copy_unverified(c, o, o->source);
+	if (err) {
+		copy_unverified(c, o, o->source, err);
 		forget_parts(o);
 		switch_source(c, o);
 		return;
@@ -294,7 +297,7 @@ static int get_failure(const struct op *o)
 	unsigned int i;
 
 	if (o->bad_copy)
-		return -EPERM;
+		return o->bad_copy;
 	for (i = 0; i < o->nrep; i++)
 		if (o->rep[i].state == REP_NONE)
 			return -ENOENT;
@@ -343,6 +346,7 @@ static void on_first_answer(struct kdd_op_engine *c, struct op *o, unsigned int 
 			    const struct kdd_value *v)
 {
 	struct replica *r = &o->rep[i];
+	int err;
 
 	r->has_value = v->has_record;
 	r->state = v->has_record ? REP_OK : REP_NONE;
@@ -351,8 +355,9 @@ static void on_first_answer(struct kdd_op_engine *c, struct op *o, unsigned int 
 	r->meta = v->rec;
 	r->meta.data = NULL;
 	/* A whole record is checked now: a forged one must not outbid the rest. */
-	if (v->rec.parts == 1 && !verifies(o, &v->rec, v->rec.data)) {
-		copy_unverified(c, o, i);
+	err = v->rec.parts == 1 ? copy_check(c, o, &v->rec, v->rec.data) : 0;
+	if (err) {
+		copy_unverified(c, o, i, err);
 		if (!o->reported)
 			kdd_op_substitute(c, o, start_replica);
 		return;

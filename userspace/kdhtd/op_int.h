@@ -63,7 +63,8 @@ struct op {
 	unsigned int source;	/* get: the replica the parts come from */
 	unsigned int inflight;	/* get: part requests to the source */
 	unsigned int outstanding;	/* requests awaiting an answer, all replicas */
-	bool bad_copy;		/* get: a replica's copy failed verification */
+	int bad_copy;		/* get: why a replica's copy was refused (-EPERM,
+				 * -EKEYREJECTED...); 0: none was */
 	const char *why;
 	kdd_op_put_cb put_cb;
 	kdd_op_get_cb get_cb;

@@ -18,6 +18,17 @@ static int failure_of(uint32_t code)
 	return code ? kdd_error_from_wire(code) : -ETIMEDOUT;
 }
 
+/*
+ * A replica refused the record with code: if it was by order (stale,
+ * conflicting, or by cas), the seq it holds tells the putter which seq to
+ * go past (PROTOCOL.md 9.2).
+ */
+static void learn_held_seq(struct op *o, uint32_t code, uint64_t held_seq)
+{
+	if (code == KDHT_ERR_STALE || code == KDHT_ERR_CONFLICT || code == KDHT_ERR_CAS_MISMATCH)
+		o->info.held_seq = KD_MAX(o->info.held_seq, held_seq);
+}
+
 /* Sends parts while fewer than KDD_PART_WINDOW of them await their ack. */
 static int send_parts(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
@@ -41,6 +52,7 @@ static int send_parts(struct kdd_op_engine *c, struct op *o, unsigned int i)
 static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
 	struct replica *r = &o->rep[i];
+	uint64_t held;
 	uint32_t code;
 
 	if (r->state != REP_SPARE)
@@ -56,6 +68,8 @@ static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 		r->state = REP_FAILED;
 		r->refused = !kdd_error_try_elsewhere(failure_of(code));
 		o->why = kdd_error_refusal(failure_of(code));
+		if (kdd_store_held_seq(c->local->store, &o->key, kdd_wall_s(), &held) == 0)
+			learn_held_seq(o, code, held);
 		return r->refused;
 	}
 	r->state = REP_BUSY;
@@ -152,6 +166,7 @@ void kdd_op_put_on_ack(struct kdd_op_engine *c, struct op *o, struct req *q,
 	if (r->state != REP_BUSY)
 		return;
 	if (a->status != KDD_ACK_STORED) {
+		learn_held_seq(o, a->status, a->held_seq);
 		kdd_op_put_failed(c, o, i, a->status);
 		return;
 	}

@@ -14,6 +14,7 @@ const char *const kdd_serve_counter_names[] = {
 	"storage_full", "storage_error", "unknown_type", "reply_cut",
 	"partial_evicted", "partial_expired", "send_error", "unvalidated",
 	"quota_source", "quota_publisher", "quota_error",
+	"bad_key", "conflict", "cas_mismatch",
 };
 _Static_assert(sizeof(kdd_serve_counter_names) / sizeof(kdd_serve_counter_names[0]) ==
 	       KDD_SERVE_COUNT, "a name for every serve counter");
@@ -29,6 +30,7 @@ int kdd_serve_init(struct kdd_serve *s, struct kdd_store *store,
 	s->backend = backend;
 	s->max_value = max_value;
 	s->quota = NULL;
+	s->mesh_id = NULL;
 	s->staged = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged));
 	s->charges = calloc(KDD_COMMIT_BATCH, sizeof(*s->charges));
 	s->staged_to = calloc(KDD_COMMIT_BATCH, sizeof(*s->staged_to));
@@ -94,6 +96,9 @@ static void count_code(struct kdd_serve *s, uint32_t code)
 		[KDHT_ERR_STALE] = KDD_SERVE_STALE,
 		[KDHT_ERR_EXISTS] = KDD_SERVE_EXISTS,
 		[KDHT_ERR_UNAVAILABLE] = KDD_SERVE_STORAGE_ERROR,
+		[KDHT_ERR_BAD_KEY] = KDD_SERVE_BAD_KEY,
+		[KDHT_ERR_CONFLICT] = KDD_SERVE_CONFLICT,
+		[KDHT_ERR_CAS_MISMATCH] = KDD_SERVE_CAS_MISMATCH,
 	};
 
 	if (code < sizeof(by_code) / sizeof(by_code[0]) && by_code[code])
@@ -164,20 +169,6 @@ static void send_ack(struct kdd_serve *s, const struct kdd_msg *m, const struct 
 	send_ack_to(s, &to, &p->key, status, parts_held, whole ? p->seq : 0);
 }
 
-static void record_of(struct kdd_record *r, const struct kdd_part *meta, const uint8_t *value,
-		      const struct kd_id *sender)
-{
-	memset(r, 0, sizeof(*r));
-	r->key = meta->key;
-	r->value = value;
-	r->len = meta->total_len;
-	r->seq = meta->seq;
-	r->is_mutable = meta->is_mutable;
-	r->has_sig = meta->has_sig;
-	memcpy(r->sig, meta->sig, KDD_SIG_LEN);
-	r->publisher = meta->has_publisher ? meta->publisher : *sender;
-}
-
 /* What a record must pass before it is stored: 0 or a KDHT_ERR_* code, counted. */
 static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 {
@@ -185,10 +176,8 @@ static uint32_t check_record(struct kdd_serve *s, const struct kdd_record *r)
 
 	if (r->len > s->max_value)
 		code = KDHT_ERR_TOO_LARGE;
-	else if ((r->is_mutable || r->has_sig) &&
-		 kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len,
-				   &r->publisher, r->sig) != 0)
-		code = KDHT_ERR_BAD_SIGNATURE;
+	else
+		code = kdd_record_check(r, s->mesh_id);
 	if (code)
 		count_code(s, code);
 	return code;
@@ -212,7 +201,7 @@ uint32_t kdd_serve_commit(struct kdd_serve *s, const struct kdd_part *meta,
 	struct kdd_record r;
 	uint32_t code;
 
-	record_of(&r, meta, value, sender);
+	kdd_record_of_part(&r, meta, value, sender);
 	code = check_record(s, &r);
 	if (code)
 		return code;
@@ -265,7 +254,7 @@ void kdd_serve_flush(struct kdd_serve *s, uint64_t now_s)
 		code = code_of_put(s, s->staged[i].rc);
 		stored = code == KDD_ACK_STORED;
 		send_ack_to(s, &s->staged_to[i], &r->key, code,
-			    stored ? kdd_parts_for(r->len) : 0, stored ? r->seq : 0);
+			    stored ? kdd_parts_for(r->len) : 0, s->staged[i].held_seq);
 		free(s->staged_to[i].owned);
 	}
 }
@@ -318,7 +307,7 @@ static void stage(struct kdd_serve *s, const struct kdd_msg *m, const struct kdd
 	struct kdd_record r;
 	uint32_t code;
 
-	record_of(&r, meta, value, sender);
+	kdd_record_of_part(&r, meta, value, sender);
 	code = check_record(s, &r);
 	if (!code && !within_quota(s, m, &r, now_s))
 		code = KDHT_ERR_STORAGE_FULL;

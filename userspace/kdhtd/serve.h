@@ -40,6 +40,7 @@ enum kdd_serve_counter {
 	KDD_SERVE_PARTIAL_EVICTED, KDD_SERVE_PARTIAL_EXPIRED, KDD_SERVE_SEND_ERROR,
 	KDD_SERVE_UNVALIDATED,
 	KDD_SERVE_QUOTA_SOURCE, KDD_SERVE_QUOTA_PUBLISHER, KDD_SERVE_QUOTA_ERROR,
+	KDD_SERVE_BAD_KEY, KDD_SERVE_CONFLICT, KDD_SERVE_CAS_MISMATCH,
 	KDD_SERVE_COUNT
 };
 
@@ -67,6 +68,8 @@ struct kdd_serve {
 	struct kdd_store *store;
 	struct kdd_backend *backend;
 	uint32_t max_value;
+	/* A closed mesh's id, which names derive from (kdd_record_check); NULL: open. */
+	const uint8_t *mesh_id;
 	struct kdd_partial partials[KDD_MAX_PARTIALS];
 	uint64_t counters[KDD_SERVE_COUNT];
 	unsigned int nstaged;

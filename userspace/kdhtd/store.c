@@ -8,10 +8,13 @@
 
 /*
  * A record as stored (big-endian):
- *   0 u8 format, 1 u8 flags, 2 u16 reserved, 4 u32 len, 8 u64 seq,
- *  16 u64 expires, 24 publisher[32], 56 sig[64], 120 value[len]
+ *   0 u8 format, 1 u8 flags, 2 u8 name_len, 3 u8 reserved, 4 u32 len,
+ *   8 u64 seq, 16 u64 expires, 24 publisher[32], 56 sig[64],
+ * 120 name[name_len], then value[len]. Format 1, from before names, has no
+ * name (name_len 0).
  */
-#define REC_FORMAT	1
+#define REC_FORMAT_NAMELESS	1
+#define REC_FORMAT	2
 #define REC_F_MUTABLE	0x01
 #define REC_F_SIG	0x02
 #define REC_HDR_LEN	120
@@ -24,6 +27,7 @@ struct kdd_store {
 	MDB_env *env;
 	MDB_dbi values;
 	MDB_dbi meta;
+	MDB_dbi seqs;		/* key -> u64 BE: the writer's last seq */
 	struct kdd_store_params p;
 	struct kd_id sweep_from;
 	bool sweep_wrapped;
@@ -66,6 +70,8 @@ static int open_databases(struct kdd_store *st)
 	rc = mdb_dbi_open(txn, "values", MDB_CREATE, &st->values);
 	if (!rc)
 		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	if (!rc)
+		rc = mdb_dbi_open(txn, "seqs", MDB_CREATE, &st->seqs);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -160,24 +166,35 @@ static void rec_encode(uint8_t *buf, const struct kdd_record *rec)
 	memset(buf, 0, REC_HDR_LEN);
 	buf[0] = REC_FORMAT;
 	buf[1] = (rec->is_mutable ? REC_F_MUTABLE : 0) | (rec->has_sig ? REC_F_SIG : 0);
+	buf[2] = rec->name_len;
 	kd_put_be32(buf + 4, rec->len);
 	kd_put_be64(buf + 8, rec->seq);
 	kd_put_be64(buf + 16, rec->expires);
 	memcpy(buf + 24, rec->publisher.b, KDHT_ID_LEN);
 	if (rec->has_sig)
 		memcpy(buf + 56, rec->sig, KDD_SIG_LEN);
-	memcpy(buf + REC_HDR_LEN, rec->value, rec->len);
+	memcpy(buf + REC_HDR_LEN, rec->name, rec->name_len);
+	memcpy(buf + REC_HDR_LEN + rec->name_len, rec->value, rec->len);
 }
 
 /* Decodes a stored record; the value points into the LMDB page. */
 static int rec_decode(const MDB_val *k, const MDB_val *v, struct kdd_record *rec)
 {
 	const uint8_t *b = v->mv_data;
+	size_t name_len;
 
-	if (k->mv_size != KDHT_ID_LEN || v->mv_size < REC_HDR_LEN || b[0] != REC_FORMAT ||
-	    kd_get_be32(b + 4) != v->mv_size - REC_HDR_LEN)
+	if (k->mv_size != KDHT_ID_LEN || v->mv_size < REC_HDR_LEN)
+		return -EIO;
+	if (b[0] != REC_FORMAT && b[0] != REC_FORMAT_NAMELESS)
+		return -EIO;
+	name_len = b[0] == REC_FORMAT ? b[2] : 0;
+	if (name_len > KDD_NAME_MAX ||
+	    kd_get_be32(b + 4) != v->mv_size - REC_HDR_LEN - name_len)
 		return -EIO;
 	memcpy(rec->key.b, k->mv_data, KDHT_ID_LEN);
+	rec->name_len = (uint8_t)name_len;
+	memcpy(rec->name, b + REC_HDR_LEN, name_len);
+	rec->cas = false;
 	rec->is_mutable = b[1] & REC_F_MUTABLE;
 	rec->has_sig = b[1] & REC_F_SIG;
 	rec->len = kd_get_be32(b + 4);
@@ -185,35 +202,43 @@ static int rec_decode(const MDB_val *k, const MDB_val *v, struct kdd_record *rec
 	rec->expires = kd_get_be64(b + 16);
 	memcpy(rec->publisher.b, b + 24, KDHT_ID_LEN);
 	memcpy(rec->sig, b + 56, KDD_SIG_LEN);
-	rec->value = b + REC_HDR_LEN;
+	rec->value = b + REC_HDR_LEN + name_len;
 	return 0;
 }
 
-/* Decides what a put does given the held record; 1: only renew the expiry. */
+static bool same_bytes(const struct kdd_record *a, const struct kdd_record *b)
+{
+	return a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
+}
+
+/*
+ * Decides what a put does given the held record (NULL: none held);
+ * 1: only renew the expiry.
+ */
 static int put_verdict(const struct kdd_record *held, const struct kdd_record *rec)
 {
+	if (rec->cas && rec->seq - 1 != (held ? held->seq : 0))
+		return -EBADE;
+	if (!held)
+		return 0;
 	if (held->is_mutable != rec->is_mutable)
 		return -EINVAL;
 	/* An immutable record is written once; the same bytes again renew it. */
 	if (!rec->is_mutable)
-		return rec->len == held->len && memcmp(rec->value, held->value, rec->len) == 0 ?
-		       1 : -EEXIST;
-	/* A mutable key belongs to its publisher for as long as it lives. */
-	if (!kd_id_equal(&held->publisher, &rec->publisher))
-		return -EPERM;
+		return same_bytes(rec, held) ? 1 : -EEXIST;
+	/*
+	 * The key binds the writer (the caller checked its derivation), so any
+	 * publisher it admits may replace another by seq: in a closed mesh
+	 * every member writes the same names.
+	 */
 	if (rec->seq > held->seq)
 		return 0;
-	if (rec->seq == held->seq && rec->len == held->len &&
-	    memcmp(rec->value, held->value, rec->len) == 0)
-		return 1;
-	return -ESTALE;
+	if (rec->seq < held->seq)
+		return -ESTALE;
+	/* One seq, one value: other bytes under it are an equivocation. */
+	return same_bytes(rec, held) ? 1 : -ENOTUNIQ;
 }
 
-/*
- * One put inside txn. Returns the record's outcome (0 or a negative errno
- * of kdd_store_put); an LMDB error that leaves txn unusable is put in *fatal
- * instead, and txn must then be aborted.
- */
 /* A put's lifetime: the default for none, at most the longest. */
 static uint32_t lifetime(const struct kdd_store *st, uint32_t ttl_s)
 {
@@ -226,7 +251,7 @@ static uint32_t lifetime(const struct kdd_store *st, uint32_t ttl_s)
 static void write_record(struct kdd_store *st, MDB_txn *txn, MDB_val *k,
 			 const struct kdd_record *w, int *fatal)
 {
-	MDB_val v = { .mv_size = REC_HDR_LEN + w->len };
+	MDB_val v = { .mv_size = REC_HDR_LEN + w->name_len + w->len };
 	int rc;
 
 	rc = mdb_put(txn, st->values, k, &v, MDB_RESERVE);
@@ -236,32 +261,52 @@ static void write_record(struct kdd_store *st, MDB_txn *txn, MDB_val *k,
 		*fatal = rc;
 }
 
+/*
+ * The unexpired record under k in *held; false when none is (or it does
+ * not decode). An LMDB failure goes to *fatal.
+ */
+static bool held_in_txn(struct kdd_store *st, MDB_txn *txn, MDB_val *k, uint64_t now,
+			struct kdd_record *held, int *fatal)
+{
+	MDB_val v;
+	int rc;
+
+	rc = mdb_get(txn, st->values, k, &v);
+	if (rc && rc != MDB_NOTFOUND)
+		*fatal = rc;
+	return rc == 0 && rec_decode(k, &v, held) == 0 && held->expires > now;
+}
+
+/*
+ * One put inside txn. Returns the record's outcome (0 or a negative errno
+ * of kdd_store_put); an LMDB error that leaves txn unusable is put in *fatal
+ * instead, and txn must then be aborted. *held_seq: the seq held for the
+ * key after it (0: none).
+ */
 static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_record *rec,
-		      uint32_t ttl_s, uint64_t now, int *fatal)
+		      uint32_t ttl_s, uint64_t now, int *fatal, uint64_t *held_seq)
 {
 	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)rec->key.b };
-	MDB_val v;
 	struct kdd_record held, w = *rec;
 	uint8_t *kept = NULL;
-	int rc, verdict = 0;
+	bool have;
+	int verdict;
 
 	*fatal = 0;
-	if (rec->len > st->p.max_value)
+	*held_seq = 0;
+	if (rec->len > st->p.max_value || rec->name_len > KDD_NAME_MAX)
 		return -EMSGSIZE;
 	ttl_s = lifetime(st, ttl_s);
 	w.expires = now + ttl_s;
 
-	rc = mdb_get(txn, st->values, &k, &v);
-	if (rc == 0) {
-		if (rec_decode(&k, &v, &held) == 0 && held.expires > now) {
-			verdict = put_verdict(&held, rec);
-			if (verdict < 0)
-				return verdict;
-		}
-	} else if (rc != MDB_NOTFOUND) {
-		*fatal = rc;
+	have = held_in_txn(st, txn, &k, now, &held, fatal);
+	if (*fatal)
 		return 0;
-	}
+	*held_seq = have ? held.seq : 0;
+	verdict = put_verdict(have ? &held : NULL, rec);
+	if (verdict < 0)
+		return verdict;
+	*held_seq = rec->seq;
 	if (verdict == 1) {
 		/* Keep the held bytes; only the expiry moves, never backwards. */
 		if (held.expires + KDD_RENEW_MIN_S > w.expires)
@@ -282,7 +327,7 @@ static int put_in_txn(struct kdd_store *st, MDB_txn *txn, const struct kdd_recor
 
 /* One put in a transaction of its own; *map_full: it failed for want of map. */
 static int put_alone(struct kdd_store *st, const struct kdd_record *rec, uint32_t ttl_s,
-		     uint64_t now, bool *map_full)
+		     uint64_t now, bool *map_full, uint64_t *held_seq)
 {
 	MDB_txn *txn;
 	int rc, fatal;
@@ -291,7 +336,7 @@ static int put_alone(struct kdd_store *st, const struct kdd_record *rec, uint32_
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
 		return errno_of_lmdb(rc);
-	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal);
+	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal, held_seq);
 	if (!fatal && !rc)
 		fatal = mdb_txn_commit(txn);
 	else
@@ -300,16 +345,25 @@ static int put_alone(struct kdd_store *st, const struct kdd_record *rec, uint32_
 	return fatal ? errno_of_lmdb(fatal) : rc;
 }
 
-int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
-		  uint32_t ttl_s, uint64_t now)
+/* kdd_store_put, telling the seq held after it. */
+static int put_one(struct kdd_store *st, const struct kdd_record *rec, uint32_t ttl_s,
+		   uint64_t now, uint64_t *held_seq)
 {
 	bool map_full;
 	int rc;
 
 	do
-		rc = put_alone(st, rec, ttl_s, now, &map_full);
+		rc = put_alone(st, rec, ttl_s, now, &map_full, held_seq);
 	while (map_full && grow_map(st));
 	return rc;
+}
+
+int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
+		  uint32_t ttl_s, uint64_t now)
+{
+	uint64_t held_seq;
+
+	return put_one(st, rec, ttl_s, now, &held_seq);
 }
 
 void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigned int n,
@@ -324,7 +378,8 @@ void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigne
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc == 0) {
 		for (i = 0; i < n && !fatal; i++)
-			w[i].rc = put_in_txn(st, txn, &w[i].rec, w[i].ttl_s, now, &fatal);
+			w[i].rc = put_in_txn(st, txn, &w[i].rec, w[i].ttl_s, now, &fatal,
+					     &w[i].held_seq);
 		if (fatal)
 			mdb_txn_abort(txn);
 		else
@@ -334,7 +389,95 @@ void kdd_store_put_many(struct kdd_store *st, struct kdd_store_write *w, unsigne
 	}
 	/* The batch failed as a whole: each record alone, so those that fit are kept. */
 	for (i = 0; i < n; i++)
-		w[i].rc = kdd_store_put(st, &w[i].rec, w[i].ttl_s, now);
+		w[i].rc = put_one(st, &w[i].rec, w[i].ttl_s, now, &w[i].held_seq);
+}
+
+int kdd_store_held_seq(struct kdd_store *st, const struct kd_id *key, uint64_t now,
+		       uint64_t *seq)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
+	struct kdd_record held;
+	MDB_txn *txn;
+	int rc, fatal = 0;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return errno_of_lmdb(rc);
+	*seq = held_in_txn(st, txn, &k, now, &held, &fatal) ? held.seq : 0;
+	mdb_txn_abort(txn);
+	return errno_of_lmdb(fatal);
+}
+
+/*
+ * Looks key up in dbi in a new read-only transaction, left in *txn for the
+ * caller to abort (NULL if none began). Returns an LMDB code.
+ */
+static int read_one(struct kdd_store *st, MDB_dbi dbi, const struct kd_id *key, MDB_val *v,
+		    MDB_txn **txn)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	if (rc) {
+		*txn = NULL;
+		return rc;
+	}
+	return mdb_get(*txn, dbi, &k, v);
+}
+
+int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq)
+{
+	MDB_val v;
+	MDB_txn *txn;
+	int rc;
+
+	rc = read_one(st, st->seqs, key, &v, &txn);
+	*seq = rc == 0 && v.mv_size == 8 ? kd_get_be64(v.mv_data) : 0;
+	if (txn)
+		mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : errno_of_lmdb(rc);
+}
+
+static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, bool *map_full)
+{
+	uint8_t be[8];
+	MDB_val v;
+	MDB_txn *txn;
+	int rc;
+
+	*map_full = false;
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, st->seqs, k, &v);
+	if (rc == 0 && v.mv_size == 8 && kd_get_be64(v.mv_data) >= seq) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	kd_put_be64(be, seq);
+	v = (MDB_val){ .mv_size = sizeof(be), .mv_data = be };
+	rc = rc && rc != MDB_NOTFOUND ? rc : mdb_put(txn, st->seqs, k, &v, 0);
+	if (rc) {
+		mdb_txn_abort(txn);
+		*map_full = rc == MDB_MAP_FULL;
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	*map_full = rc == MDB_MAP_FULL;
+	return rc;
+}
+
+int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq)
+{
+	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
+	bool map_full;
+	int rc;
+
+	do
+		rc = seq_keep_alone(st, &k, seq, &map_full);
+	while (map_full && grow_map(st));
+	return errno_of_lmdb(rc);
 }
 
 int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
@@ -345,10 +488,9 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
 	MDB_txn *txn;
 	int rc;
 
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
-	if (rc)
+	rc = read_one(st, st->values, key, &v, &txn);
+	if (!txn)
 		return errno_of_lmdb(rc);
-	rc = mdb_get(txn, st->values, &k, &v);
 	if (rc) {
 		rc = errno_of_lmdb(rc);
 		goto out;

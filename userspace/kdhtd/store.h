@@ -23,7 +23,8 @@
 #define KDD_SNAPSHOT_MAX		256	/* routing contacts kept across restarts */
 #define KDD_RENEW_MIN_S			60	/* an expiry moved by less is not rewritten */
 #define KDD_SIG_LEN			64	/* Ed25519 signature */
-#define KDD_STORE_MAX_DBS		4	/* values, meta, and quota.c's two */
+#define KDD_STORE_MAX_DBS		5	/* values, meta, seqs, and quota.c's two */
+#define KDD_NAME_MAX			128	/* bytes of a mutable record's name */
 
 struct kdd_store_params {
 	size_t map_size;
@@ -38,7 +39,8 @@ void kdd_store_params_default(struct kdd_store_params *p);
 /*
  * One stored value. publisher is the publisher's Ed25519 public key for a
  * mutable record (checked by the caller before kdd_store_put) or the storing
- * node's id for an immutable one.
+ * node's id for an immutable one. name: a mutable record's, from which its
+ * key derives (PROTOCOL.md 9.1; checked by the caller too).
  */
 struct kdd_record {
 	struct kd_id key;
@@ -47,7 +49,10 @@ struct kdd_record {
 	uint64_t expires;	/* seconds since the epoch */
 	bool is_mutable;
 	bool has_sig;
+	bool cas;		/* put: only if the held seq is seq - 1 (none, for 1) */
 	uint8_t sig[KDD_SIG_LEN];
+	uint8_t name_len;
+	uint8_t name[KDD_NAME_MAX];
 	uint32_t len;
 	const uint8_t *value;	/* put: the caller's bytes; get: see kdd_store_get */
 };
@@ -65,16 +70,20 @@ void kdd_store_close(struct kdd_store *st);
 /*
  * Stores rec with a time to live of ttl_s seconds (0: the default; capped
  * at max_ttl_s). A mutable record replaces the held one only if its seq is
- * higher (equal seq and identical value just renews the expiry); an
- * immutable one is written once: the same bytes again extend the expiry,
+ * higher, whoever published either (the key already binds the writer: the
+ * caller checked its derivation); the same seq with the same value just
+ * renews the expiry, with other bytes it is refused (equivocation). With
+ * rec->cas the held seq must be rec->seq - 1 (no record held, for seq 1).
+ * An immutable one is written once: the same bytes again extend the expiry,
  * other bytes are refused (-EEXIST). A
  * renewal that would move the expiry by less than KDD_RENEW_MIN_S writes
  * nothing: the copies republished every hour by each replica cost no write.
- * Returns 0 once committed; -ESTALE (older mutable record), -EPERM (a
- * mutable record of another publisher is held), -EEXIST (an immutable
- * record of other bytes is held), -EMSGSIZE (value over max_value),
- * -ENOSPC (map full: nothing was changed), -EINVAL (a mutable record for a
- * key that holds an immutable one or the reverse), -EIO.
+ * Returns 0 once committed; -ESTALE (a higher seq is held), -ENOTUNIQ
+ * (other bytes with the same seq are held), -EBADE (cas: another seq is
+ * held), -EEXIST (an immutable record of other bytes is held), -EMSGSIZE
+ * (value over max_value), -ENOSPC (map full: nothing was changed), -EINVAL
+ * (a mutable record for a key that holds an immutable one or the reverse),
+ * -EIO.
  */
 int kdd_store_put(struct kdd_store *st, const struct kdd_record *rec,
 		  uint32_t ttl_s, uint64_t now);
@@ -84,6 +93,7 @@ struct kdd_store_write {
 	struct kdd_record rec;
 	uint32_t ttl_s;
 	int rc;			/* set by kdd_store_put_many: as kdd_store_put's */
+	uint64_t held_seq;	/* set too: the seq held for the key after it (0: none) */
 };
 
 /*
@@ -108,6 +118,23 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
  * call stopped. Returns how many were deleted, or a negative errno.
  */
 int kdd_store_sweep(struct kdd_store *st, uint64_t now);
+
+/*
+ * The seq of the unexpired record held under key in *seq (0 when none is).
+ * Returns 0 or -EIO.
+ */
+int kdd_store_held_seq(struct kdd_store *st, const struct kd_id *key, uint64_t now,
+		       uint64_t *seq);
+
+/*
+ * The writer's counter: the highest seq this node signed, or learnt a
+ * replica holds, for a record under key, kept in a table of its own so that
+ * a restart never reuses one. kdd_store_seq_kept reads it (0: never
+ * written); kdd_store_seq_keep raises it to seq (a lower seq changes
+ * nothing). Both return 0 or a negative errno (-ENOSPC, -EIO).
+ */
+int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq);
+int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq);
 
 /* Number of records held, expired or not. */
 int kdd_store_count(struct kdd_store *st, uint64_t *count);

@@ -28,6 +28,60 @@ void kdd_part_of_record(struct kdd_part *out, const struct kdd_record *r, uint32
 	out->is_mutable = r->is_mutable;
 	out->has_sig = r->has_sig;
 	memcpy(out->sig, r->sig, KDD_SIG_LEN);
+	out->name_len = r->name_len;
+	memcpy(out->name, r->name, r->name_len);
+}
+
+void kdd_record_of_part(struct kdd_record *out, const struct kdd_part *meta,
+			const uint8_t *value, const struct kd_id *sender)
+{
+	memset(out, 0, sizeof(*out));
+	out->key = meta->key;
+	out->value = value;
+	out->len = meta->total_len;
+	out->seq = meta->seq;
+	out->is_mutable = meta->is_mutable;
+	out->has_sig = meta->has_sig;
+	out->cas = meta->cas;
+	memcpy(out->sig, meta->sig, KDD_SIG_LEN);
+	out->publisher = meta->has_publisher ? meta->publisher : *sender;
+	out->name_len = meta->name_len;
+	memcpy(out->name, meta->name, meta->name_len);
+}
+
+void kdd_key_of_content(struct kd_id *out, const uint8_t *value, uint32_t len)
+{
+	crypto_generichash(out->b, KDHT_ID_LEN, value, len, NULL, 0);
+}
+
+void kdd_key_of_name(struct kd_id *out, const uint8_t scope[32], const uint8_t *name,
+		     size_t len)
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, KDHT_ID_LEN);
+	crypto_generichash_update(&h, scope, KDD_MESH_ID_LEN);
+	crypto_generichash_update(&h, name, len);
+	crypto_generichash_final(&h, out->b, KDHT_ID_LEN);
+}
+
+uint32_t kdd_record_check(const struct kdd_record *r, const uint8_t *mesh_id)
+{
+	struct kd_id want;
+
+	if (r->is_mutable != (r->name_len > 0) || r->name_len > KDD_NAME_MAX)
+		return KDHT_ERR_MALFORMED;
+	if (r->is_mutable)
+		kdd_key_of_name(&want, mesh_id ? mesh_id : r->publisher.b, r->name, r->name_len);
+	else
+		kdd_key_of_content(&want, r->value, r->len);
+	if (!kd_id_equal(&want, &r->key))
+		return KDHT_ERR_BAD_KEY;
+	if ((r->is_mutable || r->has_sig) &&
+	    kdd_record_verify(&r->key, r->seq, r->is_mutable, r->value, r->len, &r->publisher,
+			      r->sig) != 0)
+		return KDHT_ERR_BAD_SIGNATURE;
+	return 0;
 }
 
 static bool id_from(struct kd_id *out, const ProtobufCBinaryData *b)
@@ -82,6 +136,11 @@ static int part_from(struct kdd_part *out, const Kdht__Record *r)
 	}
 	if (out->is_mutable && (!out->has_publisher || !out->has_sig))
 		return KDHT_ERR_BAD_SIGNATURE;
+	if (r->name.len > KDD_NAME_MAX)
+		return KDHT_ERR_MALFORMED;
+	out->name_len = (uint8_t)r->name.len;
+	if (r->name.len)
+		memcpy(out->name, r->name.data, r->name.len);
 	return 0;
 }
 
@@ -99,6 +158,7 @@ static void record_to(Kdht__Record *r, const struct kdd_part *p)
 	r->mutable_ = p->is_mutable;
 	if (p->has_sig)
 		r->signature = bin(p->sig, KDD_SIG_LEN);
+	r->name = bin(p->name, p->name_len);
 }
 
 /* Reads a protobuf varint at b[*i], advancing *i; false past len or at 10 bytes. */
@@ -180,6 +240,7 @@ int kdd_vmsg_decode_store(const uint8_t *b, size_t len, struct kdd_part *out, vo
 		rc = part_from(out, m->record);
 		if (!rc && !kd_id_equal(&key, &out->key))
 			rc = KDHT_ERR_MALFORMED;
+		out->cas = m->cas;
 	}
 	if (rc) {
 		kdht__store__free_unpacked(m, NULL);
@@ -303,6 +364,7 @@ size_t kdd_vmsg_encode_store(uint8_t *b, size_t cap, const struct kdd_part *p)
 	record_to(&r, p);
 	m.key = bin(p->key.b, KDHT_ID_LEN);
 	m.record = &r;
+	m.cas = p->cas;
 	if (kdht__store__get_packed_size(&m) > cap)
 		return 0;
 	return kdht__store__pack(&m, b);
@@ -380,7 +442,8 @@ static size_t signed_string(uint8_t *buf, const struct kd_id *key, uint64_t seq,
 	buf[n++] = is_mutable ? 1 : 0;
 	kd_put_be32(buf + n, len);
 	n += 4;
-	memcpy(buf + n, value, len);
+	if (len)
+		memcpy(buf + n, value, len);
 	return n + len;
 }
 

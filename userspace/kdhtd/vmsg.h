@@ -14,8 +14,12 @@
 #include "kd_types.h"
 #include "store.h"
 
-/* Value bytes in one STORE or VALUE part: the rest of a datagram is framing. */
-#define KDD_PART_LEN	1000
+/*
+ * Value bytes in one STORE or VALUE part: the rest of a datagram is framing.
+ * A STORE with every field at its maximum (a KDD_NAME_MAX name, cas set)
+ * takes 1198 bytes of body: 30 left of KDHT_MAX_BODY for a mesh tag.
+ */
+#define KDD_PART_LEN	864
 #define KDD_MAX_PARTS	((KDD_MAX_VALUE + KDD_PART_LEN - 1) / KDD_PART_LEN)
 
 /*
@@ -37,7 +41,10 @@ struct kdd_part {
 	uint64_t seq;
 	bool is_mutable;
 	bool has_sig;
+	bool cas;		/* STORE: compare-and-swap (kdd_record.cas) */
 	uint8_t sig[KDD_SIG_LEN];
+	uint8_t name_len;
+	uint8_t name[KDD_NAME_MAX];
 };
 
 struct kdd_ack {
@@ -91,6 +98,38 @@ static inline uint32_t kdd_parts_for(uint32_t len)
  */
 void kdd_part_of_record(struct kdd_part *out, const struct kdd_record *r, uint32_t part,
 			uint64_t now_s);
+
+/*
+ * The whole record whose metadata is meta and whose bytes are value (the
+ * caller's): publisher is meta's, or sender when it has none (an immutable
+ * record's publisher is the node that sent it).
+ */
+void kdd_record_of_part(struct kdd_record *out, const struct kdd_part *meta,
+			const uint8_t *value, const struct kd_id *sender);
+
+/* The 32 bytes a closed mesh's names derive from (kdd_key_of_name). */
+#define KDD_MESH_ID_LEN	32
+
+/*
+ * Who may write what (PROTOCOL.md 9.1): the key of an immutable record is
+ * BLAKE2b-256 of its value (a content key); a mutable record's is
+ * BLAKE2b-256(scope || name), scope being its publisher's public key in an
+ * open mesh, the mesh id in a closed one.
+ */
+void kdd_key_of_content(struct kd_id *out, const uint8_t *value, uint32_t len);
+void kdd_key_of_name(struct kd_id *out, const uint8_t scope[32], const uint8_t *name,
+		     size_t len);
+
+/*
+ * Whether the whole record r may live under its key: its name (1 to
+ * KDD_NAME_MAX bytes, mutable records only), its key derivation and its
+ * signature. mesh_id: the closed mesh's id (KDD_MESH_ID_LEN bytes), NULL in
+ * an open mesh. Every storing node checks it before it stores, and every
+ * getter before it believes a copy. Returns 0, KDHT_ERR_MALFORMED (a name
+ * where none belongs, or none where one must be), KDHT_ERR_BAD_KEY or
+ * KDHT_ERR_BAD_SIGNATURE.
+ */
+uint32_t kdd_record_check(const struct kdd_record *r, const uint8_t *mesh_id);
 
 /*
  * The bytes a record's signature covers (proto/kdht.proto): "KDHT-RECORD-V1",

@@ -23,6 +23,8 @@ struct kdht {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int timeout_ms;
 	char err[KDHT_ERR_LEN];
+	uint64_t held_seq;	/* of the last refused request */
+	uint32_t acks;		/* likewise */
 };
 
 int kdht_open(struct kdht **out, const char *socket_path)
@@ -80,13 +82,29 @@ const char *kdht_strerror(int err)
 	}
 }
 
-int kdht_key_from_name(uint8_t key[KDHT_KEY_LEN], const void *name, size_t len)
+int kdht_key_of_name(uint8_t key[KDHT_KEY_LEN], const uint8_t owner[KDHT_PUBLIC_KEY_LEN],
+		     const void *name, size_t name_len)
 {
-	if (!key || !name || !len)
+	crypto_generichash_state h;
+
+	if (!key || !owner || !name || !name_len || name_len > KDHT_NAME_MAX)
 		return -EINVAL;
 	if (sodium_init() < 0)
 		return -EIO;
-	crypto_generichash(key, KDHT_KEY_LEN, name, len, NULL, 0);
+	crypto_generichash_init(&h, NULL, 0, KDHT_KEY_LEN);
+	crypto_generichash_update(&h, owner, KDHT_PUBLIC_KEY_LEN);
+	crypto_generichash_update(&h, name, name_len);
+	crypto_generichash_final(&h, key, KDHT_KEY_LEN);
+	return 0;
+}
+
+int kdht_key_of_content(uint8_t key[KDHT_KEY_LEN], const void *value, size_t len)
+{
+	if (!key || (!value && len))
+		return -EINVAL;
+	if (sodium_init() < 0)
+		return -EIO;
+	crypto_generichash(key, KDHT_KEY_LEN, value, len, NULL, 0);
 	return 0;
 }
 
@@ -122,6 +140,8 @@ static int kdht_call(struct kdht *k, const Kdhtctl__Request *req, Kdhtctl__Respo
 	int rc;
 
 	k->err[0] = '\0';
+	k->held_seq = 0;
+	k->acks = 0;
 	rc = kdht_ctl_call(k->path, req, k->timeout_ms, resp);
 	if (rc == -ENOENT)
 		return -ECONNREFUSED;
@@ -130,6 +150,8 @@ static int kdht_call(struct kdht *k, const Kdhtctl__Request *req, Kdhtctl__Respo
 	rc = kdht_status_error((*resp)->status);
 	if (!rc)
 		return 0;
+	k->held_seq = (*resp)->held_seq;
+	k->acks = (*resp)->acks;
 	if ((*resp)->error)
 		snprintf(k->err, sizeof(k->err), "%s", (*resp)->error);
 	kdhtctl__response__free_unpacked(*resp, NULL);
@@ -145,56 +167,91 @@ static void kdht_timing_from(struct kdht_timing *t, const Kdhtctl__Response *res
 	t->asked = resp->asked;
 }
 
-int kdht_put(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], const void *value,
-	     size_t len, const struct kdht_put_opts *opts, struct kdht_put_result *out)
+/* The put's outcome into out (may be NULL): resp's, or on failure what k kept. */
+static void kdht_put_result_from(struct kdht *k, struct kdht_put_result *out,
+				 const Kdhtctl__Response *resp)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!resp) {
+		out->acks = k->acks;
+		out->held_seq = k->held_seq;
+		return;
+	}
+	out->acks = resp->acks;
+	out->seq = resp->seq;
+	if (resp->key.len == KDHT_KEY_LEN)
+		memcpy(out->key, resp->key.data, KDHT_KEY_LEN);
+	kdht_timing_from(&out->timing, resp);
+}
+
+static int kdht_put_call(struct kdht *k, Kdhtctl__Put *put, const void *value, size_t len,
+			 const struct kdht_put_opts *opts, struct kdht_put_result *out)
 {
 	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
-	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
 	Kdhtctl__Response *resp;
 	int rc;
 
-	if (!k || !key || (!value && len))
+	if (!k || (!value && len))
 		return -EINVAL;
 	if (len > KDHT_VALUE_MAX)
 		return -EMSGSIZE;
-	put.key.data = (uint8_t *)key;
-	put.key.len = KDHT_KEY_LEN;
-	put.value.data = (uint8_t *)value;
-	put.value.len = len;
-	put.has_ttl_s = opts && opts->ttl_s;
-	put.ttl_s = opts ? opts->ttl_s : 0;
-	put.has_mutable_ = opts && opts->is_mutable;
-	put.mutable_ = put.has_mutable_;
+	put->value.data = (uint8_t *)value;
+	put->value.len = len;
+	put->has_ttl_s = opts && opts->ttl_s;
+	put->ttl_s = opts ? opts->ttl_s : 0;
 	req.op_case = KDHTCTL__REQUEST__OP_PUT;
-	req.put = &put;
+	req.put = put;
 	rc = kdht_call(k, &req, &resp);
-	if (rc)
-		return rc;
-	if (out) {
-		out->acks = resp->acks;
-		kdht_timing_from(&out->timing, resp);
-	}
-	kdhtctl__response__free_unpacked(resp, NULL);
-	return 0;
+	kdht_put_result_from(k, out, rc ? NULL : resp);
+	if (!rc)
+		kdhtctl__response__free_unpacked(resp, NULL);
+	return rc;
 }
 
-int kdht_get(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags,
-	     struct kdht_value *out)
+int kdht_put(struct kdht *k, const void *name, size_t name_len, const void *value,
+	     size_t len, const struct kdht_put_opts *opts, struct kdht_put_result *out)
+{
+	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
+
+	if (!name || !name_len || name_len > KDHT_NAME_MAX)
+		return -EINVAL;
+	put.has_name = true;
+	put.name.data = (uint8_t *)name;
+	put.name.len = name_len;
+	put.has_owner_key = opts && opts->owner_key;
+	put.owner_key.data = put.has_owner_key ? (uint8_t *)opts->owner_key : NULL;
+	put.owner_key.len = put.has_owner_key ? KDHT_SECRET_KEY_LEN : 0;
+	put.has_cas = opts && opts->cas;
+	put.cas = put.has_cas ? opts->cas_seq : 0;
+	return kdht_put_call(k, &put, value, len, opts, out);
+}
+
+int kdht_put_immutable(struct kdht *k, const void *value, size_t len,
+		       const struct kdht_put_opts *opts, struct kdht_put_result *out)
+{
+	Kdhtctl__Put put = KDHTCTL__PUT__INIT;
+
+	if (opts && (opts->owner_key || opts->cas))
+		return -EINVAL;
+	return kdht_put_call(k, &put, value, len, opts, out);
+}
+
+static int kdht_get_call(struct kdht *k, Kdhtctl__Get *get, unsigned int flags,
+			 struct kdht_value *out)
 {
 	Kdhtctl__Request req = KDHTCTL__REQUEST__INIT;
-	Kdhtctl__Get get = KDHTCTL__GET__INIT;
 	Kdhtctl__Response *resp;
 	int rc;
 
-	if (!k || !key || !out || (flags & ~KDHT_GET_LOCAL))
+	if (!k || !out || (flags & ~KDHT_GET_LOCAL))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	get.key.data = (uint8_t *)key;
-	get.key.len = KDHT_KEY_LEN;
-	get.has_local = flags & KDHT_GET_LOCAL;
-	get.local = get.has_local;
+	get->has_local = flags & KDHT_GET_LOCAL;
+	get->local = get->has_local;
 	req.op_case = KDHTCTL__REQUEST__OP_GET;
-	req.get = &get;
+	req.get = get;
 	rc = kdht_call(k, &req, &resp);
 	if (rc)
 		return rc;
@@ -206,10 +263,44 @@ int kdht_get(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags
 		out->len = resp->value.len;
 		out->seq = resp->seq;
 		out->is_mutable = resp->mutable_;
+		if (resp->key.len == KDHT_KEY_LEN)
+			memcpy(out->key, resp->key.data, KDHT_KEY_LEN);
+		out->has_owner = resp->owner.len == KDHT_PUBLIC_KEY_LEN;
+		if (out->has_owner)
+			memcpy(out->owner, resp->owner.data, KDHT_PUBLIC_KEY_LEN);
 		kdht_timing_from(&out->timing, resp);
 	}
 	kdhtctl__response__free_unpacked(resp, NULL);
 	return out->data ? 0 : -ENOMEM;
+}
+
+int kdht_get(struct kdht *k, const void *name, size_t name_len,
+	     const uint8_t owner[KDHT_PUBLIC_KEY_LEN], unsigned int flags, struct kdht_value *out)
+{
+	Kdhtctl__Get get = KDHTCTL__GET__INIT;
+
+	if (!name || !name_len || name_len > KDHT_NAME_MAX)
+		return -EINVAL;
+	get.has_name = true;
+	get.name.data = (uint8_t *)name;
+	get.name.len = name_len;
+	get.has_owner = owner != NULL;
+	get.owner.data = (uint8_t *)owner;
+	get.owner.len = owner ? KDHT_PUBLIC_KEY_LEN : 0;
+	return kdht_get_call(k, &get, flags, out);
+}
+
+int kdht_get_key(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags,
+		 struct kdht_value *out)
+{
+	Kdhtctl__Get get = KDHTCTL__GET__INIT;
+
+	if (!key)
+		return -EINVAL;
+	get.has_key = true;
+	get.key.data = (uint8_t *)key;
+	get.key.len = KDHT_KEY_LEN;
+	return kdht_get_call(k, &get, flags, out);
 }
 
 void kdht_value_free(struct kdht_value *v)
@@ -413,6 +504,8 @@ static int kdht_node_from(struct kdht_node *out, const Kdhtctl__NodeInfo *info)
 	if (info->id.len != KDHT_KEY_LEN)
 		return -EPROTO;
 	memcpy(out->id, info->id.data, KDHT_KEY_LEN);
+	if (info->owner.len == KDHT_PUBLIC_KEY_LEN)
+		memcpy(out->owner, info->owner.data, KDHT_PUBLIC_KEY_LEN);
 	out->values = info->values;
 	out->backend = strdup(info->backend);
 	out->addrs = calloc(info->n_addrs ? info->n_addrs : 1, sizeof(*out->addrs));

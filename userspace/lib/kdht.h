@@ -56,6 +56,9 @@ extern "C" {
 #define KDHT_VALUE_MAX		(64 * 1024)	/* the largest value */
 #define KDHT_TTL_MAX_S		(48u * 3600)	/* a daemon's default --max-ttl */
 #define KDHT_ADDR_STRLEN	56	/* "a.b.c.d:port" or "[v6]:port", and NUL */
+#define KDHT_NAME_MAX		128	/* bytes of a record's name */
+#define KDHT_PUBLIC_KEY_LEN	32	/* an owner: an Ed25519 public key */
+#define KDHT_SECRET_KEY_LEN	64	/* an owner key: Ed25519 seed || public key */
 
 /* Errors beyond errno. */
 #define KDHT_ENOTFOUND	(-30800)	/* no value under the key */
@@ -99,13 +102,59 @@ KDHT_API const char *kdht_last_error(const struct kdht *k);
 /** A constant string for any code a kdht_* function returned. */
 KDHT_API const char *kdht_strerror(int err);
 
-/**
- * The key of a name, as dhtctl computes it for a text KEY: BLAKE2b-256 of
- * the name's bytes. Needs no handle.
- * Returns 0, -EINVAL (key or name NULL, or len 0) or -EIO (libsodium could
- * not initialise).
+/*
+ * Who may write what. A record lives under a key that derives from it, and
+ * every node that stores it, and every get, checks the derivation:
+ *
+ *  - a named record (mutable) under BLAKE2b-256(owner || name): owner is
+ *    the Ed25519 public key that signs it, so only the holder of that key
+ *    writes the name (a closed mesh, whose nodes share a mesh key, derives
+ *    it from the mesh id instead, and any member writes it);
+ *  - an immutable record under its content key, BLAKE2b-256(value).
+ *
+ * A named record carries a sequence number (seq) that the writing daemon
+ * keeps per key, on disk: each put takes one more than the highest it used
+ * or saw, so a put replaces the previous one. A replica refuses a lower
+ * seq, and another value with the seq it holds.
  */
-KDHT_API int kdht_key_from_name(uint8_t key[KDHT_KEY_LEN], const void *name, size_t len);
+
+/**
+ * The key of a named record in an open mesh: BLAKE2b-256(owner || name).
+ * Needs no handle.
+ * Returns 0, -EINVAL (an argument NULL, or name_len not 1..KDHT_NAME_MAX)
+ * or -EIO (libsodium could not initialise).
+ */
+KDHT_API int kdht_key_of_name(uint8_t key[KDHT_KEY_LEN],
+			      const uint8_t owner[KDHT_PUBLIC_KEY_LEN], const void *name,
+			      size_t name_len);
+
+/**
+ * The content key of an immutable value: BLAKE2b-256(value). Needs no handle.
+ * Returns 0, -EINVAL (key NULL, or value NULL with len not 0) or -EIO.
+ */
+KDHT_API int kdht_key_of_content(uint8_t key[KDHT_KEY_LEN], const void *value, size_t len);
+
+/**
+ * Creates the owner key file path (it must not exist) with a fresh Ed25519
+ * key pair: the 64 bytes of the secret key (seed || public key), mode 0600,
+ * the format of kdhtd's own identity.key.
+ *
+ * @pk: set to the public key, the owner others name in kdht_get().
+ * Returns 0, -EINVAL, -EEXIST, -EIO, or another negative errno of open(2)
+ * or write(2).
+ */
+KDHT_API int kdht_keygen(const char *path, uint8_t pk[KDHT_PUBLIC_KEY_LEN]);
+
+/**
+ * Reads an owner key file (kdht_keygen(), or a kdhtd identity.key).
+ *
+ * @sk: the secret key, for kdht_put_opts.owner_key; wipe it after use.
+ * @pk: its public key.
+ * Returns 0, -EPERM (the file is readable by others), -EINVAL (not 64 bytes
+ * whose halves agree), or a negative errno of open(2) or read(2).
+ */
+KDHT_API int kdht_key_load(const char *path, uint8_t sk[KDHT_SECRET_KEY_LEN],
+			   uint8_t pk[KDHT_PUBLIC_KEY_LEN]);
 
 /* Where an operation's time went, as the daemon measured it. */
 struct kdht_timing {
@@ -120,28 +169,64 @@ struct kdht_put_opts {
 	/* 0: the daemon's default. The daemon cuts it to its --max-ttl,
 	 * KDHT_TTL_MAX_S unless configured otherwise. */
 	uint32_t ttl_s;
-	bool is_mutable;	/* a newer put replaces it; else the first value stays */
+	/*
+	 * kdht_put() only. owner_key: KDHT_SECRET_KEY_LEN bytes
+	 * (kdht_key_load()) to write under; NULL: the daemon's own identity.
+	 * The key travels to the daemon over its control socket.
+	 */
+	const uint8_t *owner_key;
+	/*
+	 * Compare-and-swap: store only where the replica holds seq cas_seq
+	 * (no record, for 0); the record's seq is then cas_seq + 1. Each
+	 * replica decides for itself: the put succeeds if enough replicas
+	 * matched.
+	 */
+	bool cas;
+	uint64_t cas_seq;
 };
 
 struct kdht_put_result {
 	uint32_t acks;		/* replicas that committed the value */
+	uint8_t key[KDHT_KEY_LEN];	/* the record's key */
+	uint64_t seq;		/* the seq it was written with (0: immutable) */
+	/* KDHT_EFAILED: the highest seq a refusing replica holds (0: none said) */
+	uint64_t held_seq;
 	struct kdht_timing timing;
 };
 
 /**
- * Stores len bytes of value under key in the mesh; returns once enough
- * replicas committed it.
+ * Writes the named record name: value under the key of (owner, name)
+ * (kdht_key_of_name()), owner being the public half of opts->owner_key or
+ * the daemon's identity (kdht_node()). Its seq is one more than the
+ * highest the daemon used or saw for the key; when a replica holds a
+ * higher one (another daemon with the same owner key wrote it), the daemon
+ * reads it back and writes once more past it. Returns once enough replicas
+ * committed it.
  *
- * @opts: NULL for an immutable value with the daemon's default lifetime.
- * @out: the replicas that acknowledged it and the time taken; may be NULL.
+ * @name: 1 to KDHT_NAME_MAX bytes, any bytes.
+ * @opts: NULL for the daemon's identity and default lifetime.
+ * @out: the key, seq, replicas that acknowledged and time taken; may be
+ * NULL. On KDHT_EFAILED, held_seq and acks are set.
  * Returns 0, or besides the common errors: -EMSGSIZE (len is over
  * KDHT_VALUE_MAX, or over the daemon's own maximum), -EINVAL (value NULL
- * with len not 0), KDHT_EFAILED (too few
- * replicas committed it, or an immutable key already holds other bytes).
+ * with len not 0, a bad name, or an owner key whose halves do not agree),
+ * KDHT_EFAILED (too few replicas committed it; with opts->cas, the
+ * replicas hold another seq: kdht_last_error() says "held seq is N, not S").
  */
-KDHT_API int kdht_put(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], const void *value,
+KDHT_API int kdht_put(struct kdht *k, const void *name, size_t name_len, const void *value,
 		      size_t len, const struct kdht_put_opts *opts,
 		      struct kdht_put_result *out);
+
+/**
+ * Stores an immutable value under its content key (kdht_key_of_content()),
+ * returned in out->key; read it back with kdht_get_key().
+ *
+ * @opts: NULL, or only ttl_s set.
+ * Returns as kdht_put().
+ */
+KDHT_API int kdht_put_immutable(struct kdht *k, const void *value, size_t len,
+				const struct kdht_put_opts *opts,
+				struct kdht_put_result *out);
 
 /* kdht_get() flags. */
 #define KDHT_GET_LOCAL	1u	/* this node's own copy only: no network */
@@ -152,20 +237,35 @@ struct kdht_value {
 	size_t len;
 	uint64_t seq;		/* the record's sequence number */
 	bool is_mutable;
+	uint8_t key[KDHT_KEY_LEN];
+	bool has_owner;		/* a named record: */
+	uint8_t owner[KDHT_PUBLIC_KEY_LEN];	/* the key that signed it */
 	struct kdht_timing timing;
 };
 
 /**
- * Fetches the value under key: from the replicas, or with KDHT_GET_LOCAL
- * from the daemon's own store.
+ * Fetches the named record name of owner: from the replicas, or with
+ * KDHT_GET_LOCAL from the daemon's own store. Only a copy signed by owner
+ * under the key of (owner, name) is believed.
  *
+ * @owner: a public key (kdht_node() shows a daemon's); NULL: this daemon's.
  * @flags: 0 or KDHT_GET_LOCAL; other bits give -EINVAL.
  * @out: filled on success (release with kdht_value_free()), empty otherwise.
  * Returns 0, or besides the common errors: KDHT_ENOTFOUND (no replica, or
- * with KDHT_GET_LOCAL not this node, holds a value under key).
+ * with KDHT_GET_LOCAL not this node, holds such a record), KDHT_EFAILED (the
+ * copies found failed their checks).
  */
-KDHT_API int kdht_get(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags,
+KDHT_API int kdht_get(struct kdht *k, const void *name, size_t name_len,
+		      const uint8_t owner[KDHT_PUBLIC_KEY_LEN], unsigned int flags,
 		      struct kdht_value *out);
+
+/**
+ * Fetches the record under a raw key, a content key from
+ * kdht_put_immutable(). A copy is believed only if its key derives from it.
+ * Returns as kdht_get().
+ */
+KDHT_API int kdht_get_key(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsigned int flags,
+			  struct kdht_value *out);
 
 /** Frees what kdht_get() put in v; v itself is the caller's. */
 KDHT_API void kdht_value_free(struct kdht_value *v);
@@ -246,6 +346,7 @@ KDHT_API void kdht_stats_free(struct kdht_stats *s);
 /* The daemon's node, from kdht_node(); kdht_node_free(). */
 struct kdht_node {
 	uint8_t id[KDHT_KEY_LEN];
+	uint8_t owner[KDHT_PUBLIC_KEY_LEN];	/* what its puts are written under */
 	char *backend;		/* "user" (in-process routing) or "kernel" */
 	uint64_t values;	/* records held */
 	size_t n_addrs;
@@ -253,7 +354,8 @@ struct kdht_node {
 };
 
 /**
- * The daemon's node: its id, addresses, routing backend and record count.
+ * The daemon's node: its id, owner public key, addresses, routing backend
+ * and record count.
  * Returns 0, or besides the common errors: KDHT_EFAILED (the daemon's
  * storage failed). Release out with kdht_node_free().
  */

@@ -22,7 +22,7 @@ while [ $k -lt $KEYS ]; do
 	dctl $p put --json "lat-$k" "value $k" |
 		jq -r '"put \(.elapsed_us) \(.lookup_us) \(.lookup_rounds)"' >>/tmp/lat ||
 		fail "put lat-$k on node $p"
-	dctl $g get --json "lat-$k" |
+	dctl $g get --json "lat-$k" --owner "$(owner_of $p)" |
 		jq -r '"get \(.elapsed_us) \(.lookup_us) \(.lookup_rounds)"' >>/tmp/lat ||
 		fail "get lat-$k on node $g"
 	k=$((k + 1))

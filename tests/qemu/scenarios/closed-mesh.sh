@@ -27,7 +27,7 @@ expect_eq "node 19's mesh" "mesh: open" "$(on 19 dhtctl -k mesh show)"
 expect_ok "put on member 1" dctl 1 put greeting "hello closed mesh"
 expect_eq "get on member $M" "hello closed mesh" "$(dctl $M get greeting)"
 head -c 5000 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5000 >/tmp/big
-expect_ok "put a 5000-byte mutable value on member 5" dctl 5 put --mutable --file /tmp/big big
+expect_ok "put a 5000-byte value under a mesh name on member 5" dctl 5 put --file /tmp/big big
 dctl 12 get big >/tmp/big.out || fail "get of the 5000-byte value on member 12 failed"
 expect_ok "5000-byte value read back intact" cmp /tmp/big /tmp/big.out
 dctl 19 get greeting >/dev/null 2>&1 && fail "outsider 19 read a member's value"

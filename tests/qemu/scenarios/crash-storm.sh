@@ -44,8 +44,9 @@ done
 wait_until 60 daemon_routes_at_least 2 3
 wait_until 60 daemon_routes_at_least 3 3
 missing=0
+owner2=$(owner_of 2)
 while read -r k; do
-	got=$(dctl 5 get "storm-$k" 2>&1)
+	got=$(dctl 5 get "storm-$k" --owner "$owner2" 2>&1)
 	[ "$got" = "value of $k" ] || { echo "storm-$k: '$got'"; missing=$((missing + 1)); }
 done </tmp/acked
 expect_eq "acknowledged puts not read back" 0 "$missing"

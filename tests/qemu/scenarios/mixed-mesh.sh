@@ -28,16 +28,16 @@ expect_eq "node 2's backend" user "$(dctl 2 node --json | jq -r .backend)"
 
 expect_ok "put through a kernel node" dctl 1 put from-kernel "put on node 1"
 for i in 2 8 12; do
-	expect_eq "get on user node $i" "put on node 1" "$(dctl $i get from-kernel)"
+	expect_eq "get on user node $i" "put on node 1" "$(dctl $i get from-kernel --owner "$(owner_of 1)")"
 done
 expect_ok "put through a user node" dctl 4 put from-user "put on node 4"
 for i in 3 7 11; do
-	expect_eq "get on kernel node $i" "put on node 4" "$(dctl $i get from-user)"
+	expect_eq "get on kernel node $i" "put on node 4" "$(dctl $i get from-user --owner "$(owner_of 4)")"
 done
 
 head -c 20000 /dev/urandom >/tmp/mixed-big
 expect_ok "put a 20000-byte value through user node 6" dctl 6 put --file /tmp/mixed-big big
-dctl 9 get big >/tmp/mixed-big.out || fail "get of the 20000-byte value on kernel node 9 failed"
+dctl 9 get big --owner "$(owner_of 6)" >/tmp/mixed-big.out || fail "get of the 20000-byte value on kernel node 9 failed"
 expect_ok "20000-byte value read back intact on a kernel node" cmp /tmp/mixed-big /tmp/mixed-big.out
 
 # kdht.ko's lookup, without the daemon, returns a userspace node first.

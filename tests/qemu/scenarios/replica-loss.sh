@@ -39,12 +39,18 @@ place() {
 	done </tmp/keys >/tmp/placed
 }
 
+# hex_of K: key-K's key, as its put printed it.
+hex_of() {
+	awk -v k="$1" '$1 == k { print $2 }' /tmp/keys
+}
+
 # show_placement: who should hold each key, and who does.
 show_placement() {
 	while read -r _k _r1 _r2 _r3; do
 		_held=""
 		for _h in $live; do
-			dctl "$_h" get --local "key-$_k" >/dev/null 2>&1 && _held="$_held $_h"
+			dctl "$_h" get --local --hex "$(hex_of "$_k")" >/dev/null 2>&1 &&
+				_held="$_held $_h"
 		done
 		echo "key-$_k: nearest live $_r1 $_r2 $_r3; held by$_held"
 	done </tmp/placed
@@ -63,7 +69,7 @@ done
 all_placed() {
 	while read -r _k _r; do
 		# shellcheck disable=SC2086
-		[ "$(holders "key-$_k" $_r)" -eq 3 ] || return 1
+		[ "$(holders "$(hex_of "$_k")" $_r)" -eq 3 ] || return 1
 	done </tmp/placed
 }
 place
@@ -90,12 +96,12 @@ expect_ge "keys besides key-0 that lost a replica" 2 "$hit"
 # shellcheck disable=SC2046
 reader=$(for i in $live; do echo " $(replicas "$(awk '$1 == 0 { print $2 }' /tmp/keys)") " | grep -q " $i " || { echo "$i"; break; }; done)
 expect_eq "get key-0 on node $reader with two of its replicas down" "value 0" \
-	"$(dctl "$reader" get key-0)"
+	"$(dctl "$reader" get --hex "$(hex_of 0)")"
 wait_for $((REPUBLISH * 4)) all_placed ||
 	{ show_placement; fail "keys not held again by their nearest live nodes"; }
 log "ok: every key is held by its three nearest live nodes again"
 while read -r k hex; do
-	[ "$(dctl "$reader" get "key-$k")" = "value $k" ] || fail "get key-$k on node $reader"
+	[ "$(dctl "$reader" get --hex "$hex")" = "value $k" ] || fail "get key-$k on node $reader"
 done </tmp/keys
 log "ok: all $KEYS keys readable"
 daemons_down
