@@ -7,7 +7,8 @@
  * any port, ICMP) unless it is to a multicast or broadcast address, which
  * no reflection aims at one host with. UDP datagrams count their payload, the measure of
  * kdht-spoof's and kdht-flood's byte counts; other IP packets count whole.
- * Sources given with --exclude are left out. The kernel's count of frames
+ * Sources given with --exclude are left out; with --only, all but those
+ * are. The kernel's count of frames
  * the socket had no room for is printed as `dropped`: a count is exact when
  * that is 0. Runs for --duration, or until SIGINT/SIGTERM.
  */
@@ -28,14 +29,18 @@
 
 #include "opts.h"
 
-#define SINK_MAX_EXCLUDE	16
+#define SINK_MAX_ADDRS		16	/* --exclude, --only */
 #define SINK_RCVBUF		(8 << 20)
 #define SINK_SNAPLEN		65536
 #define SINK_DEFAULT_SECONDS	"10"
 
+struct addr_list {
+	struct endpoint a[SINK_MAX_ADDRS];
+	unsigned int n;
+};
+
 struct sink {
-	struct endpoint exclude[SINK_MAX_EXCLUDE];
-	unsigned int nexclude;
+	struct addr_list exclude, only;
 	uint64_t packets, udp, udp_bytes, other, other_bytes, excluded;
 };
 
@@ -47,12 +52,12 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static bool excluded(const struct sink *k, int family, const void *addr)
+static bool in_list(const struct addr_list *l, int family, const void *addr)
 {
 	unsigned int i;
 
-	for (i = 0; i < k->nexclude; i++) {
-		const struct sockaddr_storage *ss = &k->exclude[i].ss;
+	for (i = 0; i < l->n; i++) {
+		const struct sockaddr_storage *ss = &l->a[i].ss;
 
 		if (ss->ss_family != family)
 			continue;
@@ -64,6 +69,12 @@ static bool excluded(const struct sink *k, int family, const void *addr)
 			return true;
 	}
 	return false;
+}
+
+static bool excluded(const struct sink *k, int family, const void *addr)
+{
+	return in_list(&k->exclude, family, addr) ||
+	       (k->only.n && !in_list(&k->only, family, addr));
 }
 
 /* One IP packet as the link delivered it (len bytes of it captured). */
@@ -157,19 +168,19 @@ static void capture(struct sink *k, int fd, uint64_t duration_ns)
 	}
 }
 
-static int add_exclude(const char *arg, void *dest)
+static int add_addr(const char *arg, void *dest)
 {
-	struct sink *k = dest;
+	struct addr_list *l = dest;
 
-	if (k->nexclude == SINK_MAX_EXCLUDE) {
-		fprintf(stderr, "kdht-sink: at most %d --exclude addresses\n", SINK_MAX_EXCLUDE);
+	if (l->n == SINK_MAX_ADDRS) {
+		fprintf(stderr, "kdht-sink: at most %d addresses per option\n", SINK_MAX_ADDRS);
 		return -EINVAL;
 	}
-	if (address_parse(arg, &k->exclude[k->nexclude])) {
-		fprintf(stderr, "kdht-sink: --exclude: not an address: '%s'\n", arg);
+	if (address_parse(arg, &l->a[l->n])) {
+		fprintf(stderr, "kdht-sink: not an address: '%s'\n", arg);
 		return -EINVAL;
 	}
-	k->nexclude++;
+	l->n++;
 	return 0;
 }
 
@@ -184,8 +195,10 @@ int main(int argc, char **argv)
 	const struct tool_opt opts[] = {
 		{ OPT("duration", 'd', OPT_SECONDS, &duration_ns, "S",
 		      "seconds of counting (default " SINK_DEFAULT_SECONDS ")") },
-		{ OPT("exclude", 'x', OPT_CUSTOM, &k, "ADDR",
-		      "leave out packets from ADDR; repeat for several"), .parse = add_exclude },
+		{ OPT("exclude", 'x', OPT_CUSTOM, &k.exclude, "ADDR",
+		      "leave out packets from ADDR; repeat for several"), .parse = add_addr },
+		{ OPT("only", 'o', OPT_CUSTOM, &k.only, "ADDR",
+		      "count packets from ADDR only; repeat for several"), .parse = add_addr },
 		OPT_JSON_ENTRY(&json),
 		OPTS_END,
 	};
