@@ -4,8 +4,8 @@
  * would: a packet socket on one interface sees each incoming frame before
  * any socket, port or firewall decides about it, so nothing the mesh sends
  * to the host escapes the count (replies to the spoofed port, requests to
- * any port, ICMP) unless it is to a multicast or broadcast address, which
- * no reflection aims at one host with. UDP datagrams count their payload, the measure of
+ * any port, ICMP); what is sent to a broadcast or multicast address (no
+ * reflection aims at one host with it) with --any-destination only. UDP datagrams count their payload, the measure of
  * kdht-spoof's and kdht-flood's byte counts; other IP packets count whole.
  * Sources given with --exclude are left out; with --only, all but those
  * are. The kernel's count of frames
@@ -41,6 +41,7 @@ struct addr_list {
 
 struct sink {
 	struct addr_list exclude, only;
+	bool any_destination;	/* broadcast and multicast count too */
 	uint64_t packets, udp, udp_bytes, other, other_bytes, excluded;
 };
 
@@ -160,9 +161,12 @@ static void capture(struct sink *k, int fd, uint64_t duration_ns)
 				break;
 			/*
 			 * Addressed to this host: not what it sends itself, nor
-			 * a LAN's multicast chatter (IPv6 neighbour discovery).
+			 * (unless asked) a LAN's broadcast and multicast chatter
+			 * such as IPv6 neighbour discovery.
 			 */
-			if (from.sll_pkttype == PACKET_HOST)
+			if (from.sll_pkttype == PACKET_HOST ||
+			    (k->any_destination && (from.sll_pkttype == PACKET_BROADCAST ||
+						    from.sll_pkttype == PACKET_MULTICAST)))
 				count_packet(k, buf, (size_t)n);
 		}
 	}
@@ -199,6 +203,8 @@ int main(int argc, char **argv)
 		      "leave out packets from ADDR; repeat for several"), .parse = add_addr },
 		{ OPT("only", 'o', OPT_CUSTOM, &k.only, "ADDR",
 		      "count packets from ADDR only; repeat for several"), .parse = add_addr },
+		{ OPT("any-destination", 'a', OPT_FLAG, &k.any_destination, NULL,
+		      "count broadcast and multicast packets too") },
 		OPT_JSON_ENTRY(&json),
 		OPTS_END,
 	};
