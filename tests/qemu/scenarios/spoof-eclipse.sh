@@ -49,7 +49,7 @@ for i in $(seq 2 "$N"); do
 	spoofers="$spoofers $!"
 done
 on "$ATTACKER" kdht-spoof --to "$(addr4 1):$KDHT_PORT" --random-sources "$SPRAY" \
-	--type ping,find_node --rate "$SPRAY_RATE" --duration $((SPRAY / SPRAY_RATE)) \
+	--type ping,find_node --rate "$SPRAY_RATE" --duration $((SPRAY / SPRAY_RATE + 1)) \
 	--json >/tmp/spray &
 spoofers="$spoofers $!"
 on "$ATTACKER" kdht-spoof --to "$(addr4 "$P"):$KDHT_PORT" --random-sources "$SPRAY" \
