@@ -132,16 +132,21 @@ padded=$!
 
 log "attack started"
 # The mesh's own work meanwhile: lookups of random ids.
+lookups=
 for i in 6 7; do
 	for _l in $(seq 16); do random_id; done >"/tmp/targets.$i"
 	on "$i" kdht-lookups --parallel 2 <"/tmp/targets.$i" >"/tmp/lookups.$i" 2>&1 &
+	lookups="$lookups $!"
 done
 wait_until $((SECONDS_ + 60)) spoofers_done
 wait "$mixed" || fail "kdht-spoof (mixed requests) failed"
 wait "$padded" || fail "kdht-spoof (padded requests) failed"
 log "attack over"
 sink_stop
-wait
+# Not a bare wait: the daemons are this shell's children too.
+for p in $lookups; do
+	wait "$p" || fail "kdht-lookups failed"
+done
 gets=0
 for i in 2 3 4 5; do
 	dctl "$((N + 1 - i))" get "value $i" >/dev/null && gets=$((gets + 1))
