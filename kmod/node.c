@@ -89,15 +89,22 @@ static struct kdht_src_entry *kdht_node_src_slot(struct kdht_node *node,
  * Must hold node->lock. Remembers the local address peer reached us at: a
  * reply from any other address of a multi-address host would be dropped by
  * the peer as unsolicited. As WireGuard's endpoint source, it is a cache:
- * a peer that lost its entry gets the route's choice.
+ * a peer that lost its entry gets the route's choice. Anyone can forge a
+ * source address, so an unproven one may take a free slot or another
+ * unproven one's (a client's FIND_VALUE still gets the daemon's VALUE from
+ * the right address), never a proven peer's: neither a spray of forged
+ * sources nor a forgery of the peer's own address moves its entry.
  */
 static void kdht_node_src_learn(struct kdht_node *node, const struct kd_addr *peer,
-				const struct kdht_src *local)
+				const struct kdht_src *local, bool proven)
 {
 	struct kdht_src_entry *e = kdht_node_src_slot(node, peer);
 
+	if (!proven && e->proven)
+		return;
 	e->peer = *peer;
 	e->local = *local;
+	e->proven = proven;
 }
 
 /* Must hold node->lock. The source for a datagram to peer (family 0: any). */
@@ -130,6 +137,23 @@ static void kdht_node_queue_tx(struct kdht_node *node, const struct kd_addr *to,
 	kdht_node_src_find(node, to, &kdht_txcb(skb)->src);
 	node->txq_bytes += len;
 	__skb_queue_tail(&node->txq, skb);
+}
+
+/*
+ * Must hold node->lock. After the core took a datagram from peer at local:
+ * what it queued towards peer leaves from local, learnt or not (the queue
+ * holds this datagram's sends only, see kdht_node_collect()).
+ */
+static void kdht_node_src_answered(struct kdht_node *node, const struct kd_addr *peer,
+				   const struct kdht_src *local, bool proven)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&node->lock);
+	skb_queue_walk(&node->txq, skb)
+		if (kd_addr_equal(&kdht_txcb(skb)->to, peer))
+			kdht_txcb(skb)->src = *local;
+	kdht_node_src_learn(node, peer, local, proven);
 }
 
 static void kdht_node_send_cb(void *ctx, const struct kd_addr *to,
@@ -421,18 +445,13 @@ void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 
 	kdht_stat_inc(kn, KDHT_STAT_RX_PACKETS);
 	kdht_stat_add(kn, KDHT_STAT_RX_BYTES, len);
-	if (len > KDHT_MAX_DATAGRAM) {
-		kdht_node_count_drop(kn, KD_R_BAD_LENGTH);
-		return;
-	}
-
 	kdht_node_lock(node);
 	node->txq_bytes = 0;
-	kdht_node_src_learn(node, from, local);
 	ret = kd_core_input(node->core, now, from, pkt, len, &in);
 	if (ret != KD_R_OK) {
 		kdht_node_count_drop(kn, ret);
 	} else {
+		kdht_node_src_answered(node, from, local, in.proven);
 		kdht_stat_inc(kn, kdht_type_stat(kdht_rx_stat, in.hdr.type,
 						 KDHT_STAT_RX_VALUE_MSG));
 		if (!in.validated) {

@@ -99,6 +99,7 @@ struct kdht_ask {
 struct kdht_src_entry {
 	struct kd_addr peer;
 	struct kdht_src local;
+	bool proven;		/* learnt from a proven source: kd_input.proven */
 };
 
 struct kdht_node {
@@ -178,7 +179,10 @@ void kdht_node_stop(struct kdht_net *kn);
 /* Must hold kn->lock. Frees the stats and /proc entry at namespace exit. */
 void kdht_net_release(struct kdht_net *kn);
 
-/* Softirq: one datagram from `from` to our address `local`, linear in pkt. */
+/*
+ * Softirq: one datagram from `from` to our address `local`, linear in pkt,
+ * at most KDHT_MAX_DATAGRAM bytes (kdht_socket_rcv() drops larger ones).
+ */
 void kdht_node_input(struct kdht_node *node, const struct kd_addr *from,
 		     const struct kdht_src *local, const u8 *pkt, size_t len);
 /* Softirq: a datagram of len bytes the socket dropped, counted under stat. */

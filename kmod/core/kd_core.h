@@ -59,6 +59,14 @@ struct kd_input {
 	const u8 *body;		/* unpadded body, inside the caller's datagram */
 	size_t body_len;
 	bool validated;		/* token valid, or the source answered us before */
+	/*
+	 * The source address is beyond forgery: a reply to our request from
+	 * the address we sent it to, or a request carrying our token for that
+	 * address (or from loopback). What a host learns about an address from
+	 * a datagram (as the local address it reaches us at) it learns from
+	 * these only, else a spray of forged sources overwrites real peers'.
+	 */
+	bool proven;
 	/* kd_reply_budget() for this message; in a closed mesh, before the tag */
 	size_t reply_budget;
 	bool upcall;		/* a value message: the host hands it up */

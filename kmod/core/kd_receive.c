@@ -163,6 +163,7 @@ static int kd_core_on_reply(struct kd_core *c, u64 now, const struct kd_node *fr
 		kd_keep_learnable(c, &from->addr, &c->nodes, in);
 
 	kd_req_free(c, (unsigned int)i);
+	in->proven = true;
 	rtt = (u32)KD_MIN(now - rq.sent_at, (u64)0xffffffff);
 	/* It answered at its address: proven, a table contact from now on. */
 	kd_unproven_forget(c, &from->addr);
@@ -220,8 +221,7 @@ static size_t kd_answer_find_node(struct kd_core *c, const struct kd_addr *from,
 static int kd_core_admit(struct kd_core *c, u64 now, const struct kd_addr *from,
 			 const struct kd_input *in)
 {
-	if (c->io.admit &&
-	    !c->io.admit(c->io.ctx, now, from, kd_source_proven(c, from, &in->hdr)))
+	if (c->io.admit && !c->io.admit(c->io.ctx, now, from, in->proven))
 		return KD_R_RATE_LIMITED;
 	if (!in->validated &&
 	    !kd_rl_bucket_take(&c->unvalidated, now, c->p.unvalidated_rate,
@@ -325,6 +325,7 @@ int kd_core_input(struct kd_core *c, u64 now, const struct kd_addr *from,
 	    in->hdr.type == KDHT_MSG_ERROR)
 		return kd_core_on_reply(c, now, &sender, in, len);
 	if (kd_msg_is_request(in->hdr.type, in->hdr.flags)) {
+		in->proven = kd_source_proven(c, from, &in->hdr);
 		r = kd_core_admit(c, now, from, in);
 		if (r)
 			return r;

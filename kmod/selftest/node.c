@@ -68,17 +68,24 @@ static bool __init kdht_selftest_ratelimit(struct kdht_node *node)
 	return ok;
 }
 
-/* A datagram to a peer that reached us at some address leaves from it. */
+/*
+ * A datagram to a peer that reached us at some address leaves from it, and
+ * a forgery of the peer's address (unproven) does not move its entry.
+ */
 static bool __init kdht_selftest_reply_source(struct kdht_node *node)
 {
 	const struct kdht_src local = {
 		.family = KDHT_AF_INET, .ip = { 10, 0, 0, 2 },
 	};
+	const struct kdht_src forged = {
+		.family = KDHT_AF_INET, .ip = { 10, 0, 0, 3 },
+	};
 	struct sk_buff *to_a, *to_b;
 	bool ok;
 
 	spin_lock_bh(&node->lock);
-	kdht_node_src_learn(node, &kdht_st_addr_a, &local);
+	kdht_node_src_learn(node, &kdht_st_addr_a, &local, true);
+	kdht_node_src_learn(node, &kdht_st_addr_a, &forged, false);
 	kdht_node_queue_tx(node, &kdht_st_addr_a, (const u8 *)"x", 1);
 	kdht_node_queue_tx(node, &kdht_st_addr_b, (const u8 *)"x", 1);
 	to_a = __skb_dequeue(&node->txq);

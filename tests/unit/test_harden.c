@@ -425,6 +425,54 @@ static void test_peer_replies_never_limited(void **state)
 }
 
 /*
+ * What a host may learn about an address from a datagram (the local address
+ * it reaches us at) it learns from a proven source only: a reply we asked
+ * that address for, or a request carrying our token for it. Forgeries of
+ * the same address, requests without the token and unsolicited replies,
+ * are taken (answered within their budget) but never proven.
+ */
+static void test_proven_sources(void **state)
+{
+	u8 pkt[KDHT_MAX_DATAGRAM], token[KDHT_TOKEN_LEN];
+	struct kd_addr other;
+	const struct sent *s;
+	struct kd_input in;
+	size_t len;
+
+	add_node(0, ip4(10, 0, 0, 1));
+	add_node(1, ip4(10, 1, 0, 1));
+	len = forge(pkt, KDHT_MSG_PING, 0x22, 0, NULL);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in), KD_R_OK);
+	assert_false(in.proven);
+	s = &queue[(qtail - 1) % QUEUE_LEN];
+	assert_true(kd_addr_equal(&s->to, &nodes[1].addr));
+	memcpy(token, s->data + 12, KDHT_TOKEN_LEN);
+	qhead = qtail;
+
+	len = forge(pkt, KDHT_MSG_FIND_NODE, 0x22, 0, token);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in), KD_R_OK);
+	assert_true(in.proven);
+	/* The same token from another address proves nothing. */
+	other = ip4(10, 2, 0, 1);
+	assert_int_equal(kd_core_input(nodes[0].c, now, &other, pkt, len, &in), KD_R_OK);
+	assert_false(in.proven);
+	qhead = qtail;
+
+	len = forge(pkt, KDHT_MSG_PONG, 0x22, 0, NULL);
+	pkt[4] = KDHT_F_REPLY;
+	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in),
+			 KD_R_UNSOLICITED);
+	assert_false(in.proven);
+
+	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 7), 0);
+	deliver_one();
+	s = &queue[qhead % QUEUE_LEN];
+	assert_true(kd_addr_equal(&s->to, &nodes[0].addr));
+	assert_int_equal(kd_core_input(nodes[0].c, now, &s->from, s->data, s->len, &in), KD_R_OK);
+	assert_true(in.proven);
+}
+
+/*
  * Past unvalidated_rate the node is under load: unvalidated requests go
  * unanswered, those with its token are answered, and the budget refills.
  */
@@ -476,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scope_of_learned_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limiter_spray, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_replies_never_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proven_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unvalidated_budget_and_under_load, setup,
 						teardown),
 	};
