@@ -191,6 +191,7 @@ static void node_open(unsigned int i)
 	kd_params_default(&p.core);
 	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
 	p.core.subnet_per_bucket = p.core.k;
+	p.core.result_per_subnet = p.core.k;
 	p.core.subnet_per_table = 64;
 	p.core.rl_rate = 100000;
 	p.core.rl_burst = 100000;

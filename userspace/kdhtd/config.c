@@ -75,7 +75,8 @@ static const char *const backend_names[] = {
 "  --max-map-size BYTES     a full map grows up to this (default %u MiB)\n" \
 "  --rate-limit N           requests per second per source (default %u)\n" \
 "  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
-"  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
+"  --subnet-limit N         contacts per /24 (/48) in the routing table, a fifth of\n" \
+"                           that per bucket and per lookup result (default %u)\n" \
 "  --request-timeout MS     one value request's timeout (default %u)\n" \
 "  --retries N              resends of an unanswered value request (default %u)\n" \
 "  --log-level err|warn|info|debug, --syslog\n"
@@ -394,6 +395,8 @@ void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p)
 	/* A bucket holds the share of the table the defaults give it (2 of 10). */
 	share = KD_DEFAULT_SUBNET_PER_TABLE / KD_DEFAULT_SUBNET_PER_BUCKET;
 	p->subnet_per_bucket = (u8)KD_MAX(1u, KD_MIN(c->subnet_limit / share, (uint32_t)p->k));
+	/* A lookup's result and a put's replicas take a bucket's share of a subnet too. */
+	p->result_per_subnet = p->subnet_per_bucket;
 }
 
 void kdd_config_store_params(const struct kdd_config *c, struct kdd_store_params *p)
