@@ -51,7 +51,9 @@ done
 all_tables_at_least "$N" 3 60
 
 log "K = $K"
-on $A kdht-sybil --first "$SYBIL_NET.1" --addresses "$SYBILS" --mode withhold \
+# Not through on(): ip netns exec execs kdht-sybil, so $! is its pid and a
+# TERM makes it print its counts and exit 0.
+"$IP" netns exec "n$A" kdht-sybil --first "$SYBIL_NET.1" --addresses "$SYBILS" --mode withhold \
 	--bootstrap "$(addr4 1)" --bootstrap "$(addr4 2)" --announce 10 --json "$K" \
 	>/tmp/sybil.out 2>&1 &
 sybil_pid=$!
@@ -85,7 +87,7 @@ for l in 1 $N; do
 done
 
 kill "$sybil_pid"
-wait "$sybil_pid"
+wait "$sybil_pid" || fail "kdht-sybil exited with $?"
 log "kdht-sybil: $(cat /tmp/sybil.out)"
 expect_ge "Sybils were stored to (withheld)" 1 "$(jq .stores_acked /tmp/sybil.out)"
 daemons_down
