@@ -396,6 +396,7 @@ int kd_core_lookup_start(struct kd_core *c, u64 now, const struct kd_id *target,
 		       c->p.lookup_width, target, c->p.k, c->p.alpha,
 		       c->p.lookup_retries, c->p.request_timeout_ms,
 		       c->p.lookup_timeout_ms, now);
+	s->l.per_subnet = c->p.result_per_subnet;
 	s->used = 1;
 	s->gen = (s->gen + 1) & KD_HANDLE_GEN_MASK;
 	s->internal = internal;

@@ -17,6 +17,7 @@ void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 wid
 	l->k = k;
 	l->alpha = alpha;
 	l->retries = retries;
+	l->per_subnet = KD_DEFAULT_RESULT_PER_SUBNET;
 	l->request_timeout_ms = request_timeout_ms;
 	l->started_at = now;
 	l->deadline = now + lookup_timeout_ms;
@@ -33,27 +34,76 @@ static int kd_lookup_find(const struct kd_lookup *l, const struct kd_id *id)
 }
 
 /*
- * The slot a newcomer at sorted position pos may take in a full list: the
- * farthest failed candidate, else the farthest never-asked one at or after
- * pos (farther than the newcomer), else none (-1).
+ * Whether per_subnet candidates of cand[idx]'s subnet that have not failed
+ * are closer than it: it is then no use to the result and not asked.
  */
-static int kd_lookup_victim(const struct kd_lookup *l, unsigned int pos)
+static bool kd_lookup_crowded(const struct kd_lookup *l, unsigned int idx)
+{
+	unsigned int i, same = 0;
+
+	if (!l->per_subnet)
+		return false;
+	for (i = 0; i < idx; i++)
+		if (l->cand[i].state != KD_CAND_FAILED &&
+		    l->cand[i].subnet == l->cand[idx].subnet &&
+		    ++same >= l->per_subnet)
+			return true;
+	return false;
+}
+
+/* Whether per_subnet candidates of subnet that have not failed are listed. */
+static bool kd_lookup_subnet_full(const struct kd_lookup *l, u64 subnet)
+{
+	unsigned int i, same = 0;
+
+	if (!l->per_subnet)
+		return false;
+	for (i = 0; i < l->ncand; i++)
+		if (l->cand[i].state != KD_CAND_FAILED && l->cand[i].subnet == subnet &&
+		    ++same >= l->per_subnet)
+			return true;
+	return false;
+}
+
+/* The farthest never-asked candidate at or after pos (of *subnet only, if given), or -1. */
+static int kd_lookup_farthest_new(const struct kd_lookup *l, unsigned int pos,
+				  const u64 *subnet)
+{
+	unsigned int i;
+
+	for (i = l->ncand; i > pos; i--)
+		if (l->cand[i - 1].state == KD_CAND_NEW &&
+		    (!subnet || l->cand[i - 1].subnet == *subnet))
+			return (int)(i - 1);
+	return -1;
+}
+
+/*
+ * The slot a newcomer of subnet at sorted position pos may take in a full
+ * list: the farthest failed candidate, else the farthest crowded never-asked
+ * one; else, if its subnet is at its limit, the farthest never-asked one of
+ * its own subnet farther than itself (so a flood from one subnet displaces
+ * its own kind only), otherwise the farthest never-asked one farther than
+ * itself; else none (-1).
+ */
+static int kd_lookup_victim(const struct kd_lookup *l, unsigned int pos, u64 subnet)
 {
 	unsigned int i;
 
 	for (i = l->ncand; i > 0; i--)
 		if (l->cand[i - 1].state == KD_CAND_FAILED)
 			return (int)(i - 1);
-	for (i = l->ncand; i > pos; i--)
-		if (l->cand[i - 1].state == KD_CAND_NEW)
+	for (i = l->ncand; i > 0; i--)
+		if (l->cand[i - 1].state == KD_CAND_NEW && kd_lookup_crowded(l, i - 1))
 			return (int)(i - 1);
-	return -1;
+	return kd_lookup_farthest_new(l, pos, kd_lookup_subnet_full(l, subnet) ? &subnet : NULL);
 }
 
 /* Inserts n in distance order; a full list gives up a slot as above. */
 static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop)
 {
 	unsigned int pos = l->ncand;
+	u64 subnet = kd_addr_subnet(&n->addr);
 	struct kd_lookup_cand *c;
 	int v;
 
@@ -63,7 +113,7 @@ static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 h
 					     &l->cand[pos - 1].node.id) < 0)
 		pos--;
 	if (l->ncand >= l->width) {
-		v = kd_lookup_victim(l, pos);
+		v = kd_lookup_victim(l, pos, subnet);
 		if (v < 0)
 			return;
 		memmove(&l->cand[v], &l->cand[v + 1],
@@ -78,6 +128,7 @@ static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 h
 	c = &l->cand[pos];
 	memset(c, 0, sizeof(*c));
 	c->node = *n;
+	c->subnet = subnet;
 	c->hop = hop;
 	c->state = KD_CAND_NEW;
 }
@@ -90,8 +141,9 @@ static void kd_lookup_finish(struct kd_lookup *l, u64 now, bool timed_out)
 }
 
 /*
- * Done when the k closest candidates that have not failed have all replied,
- * or when nothing is left to ask and nothing is in flight.
+ * Done when the k closest candidates that have not failed and are not
+ * crowded have all replied, or when nothing is left to ask and nothing is in
+ * flight.
  */
 static void kd_lookup_check(struct kd_lookup *l, u64 now)
 {
@@ -101,7 +153,7 @@ static void kd_lookup_check(struct kd_lookup *l, u64 now)
 	if (l->done)
 		return;
 	for (i = 0; i < l->ncand && live < l->k; i++) {
-		if (l->cand[i].state == KD_CAND_FAILED)
+		if (l->cand[i].state == KD_CAND_FAILED || kd_lookup_crowded(l, i))
 			continue;
 		live++;
 		if (l->cand[i].state != KD_CAND_REPLIED) {
@@ -135,7 +187,8 @@ bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 		return false;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
-		if (c->state != KD_CAND_NEW && c->state != KD_CAND_RETRY)
+		if ((c->state != KD_CAND_NEW && c->state != KD_CAND_RETRY) ||
+		    kd_lookup_crowded(l, i))
 			continue;
 		c->state = KD_CAND_ASKED;
 		c->sent_at = now;
@@ -215,13 +268,18 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	kd_lookup_check(l, now);
 }
 
-/* Whether cand[idx] is among the k closest candidates that have not failed. */
+/*
+ * Whether cand[idx] is among the k closest candidates that have not failed
+ * and are not crowded.
+ */
 static bool kd_lookup_in_k(const struct kd_lookup *l, unsigned int idx)
 {
 	unsigned int i, live = 0;
 
+	if (kd_lookup_crowded(l, idx))
+		return false;
 	for (i = 0; i < idx; i++)
-		if (l->cand[i].state != KD_CAND_FAILED)
+		if (l->cand[i].state != KD_CAND_FAILED && !kd_lookup_crowded(l, i))
 			live++;
 	return live < l->k;
 }
@@ -290,6 +348,18 @@ u64 kd_lookup_next_due(const struct kd_lookup *l)
 	return due;
 }
 
+/* How many of the first n hits are in subnet. */
+static unsigned int kd_lookup_hits_in(const struct kd_lookup_hit *out, unsigned int n,
+				      u64 subnet)
+{
+	unsigned int i, same = 0;
+
+	for (i = 0; i < n; i++)
+		if (kd_addr_subnet(&out[i].node.addr) == subnet)
+			same++;
+	return same;
+}
+
 unsigned int kd_lookup_result(const struct kd_lookup *l, struct kd_lookup_hit *out,
 			      unsigned int max)
 {
@@ -298,6 +368,9 @@ unsigned int kd_lookup_result(const struct kd_lookup *l, struct kd_lookup_hit *o
 	max = KD_MIN(max, (unsigned int)l->k);
 	for (i = 0; i < l->ncand && n < max; i++) {
 		if (l->cand[i].state != KD_CAND_REPLIED)
+			continue;
+		if (l->per_subnet &&
+		    kd_lookup_hits_in(out, n, l->cand[i].subnet) >= l->per_subnet)
 			continue;
 		out[n].node = l->cand[i].node;
 		out[n].rtt_ms = l->cand[i].rtt_ms;

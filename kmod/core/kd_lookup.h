@@ -5,10 +5,19 @@
  *
  * Candidates are kept sorted by distance to the target, at most width of
  * them. A newcomer to a full list takes the slot of the farthest failed
- * candidate; failing that, of the farthest never-asked candidate farther than
+ * candidate; failing that, of the farthest crowded never-asked candidate
+ * (below); failing that, of the farthest never-asked candidate farther than
  * itself; failing that, it is dropped. A candidate that was asked (in flight,
  * waiting to be asked again, or replied) is never pushed out, so closer fake
  * ids from a hostile reply cannot crowd out the nodes that answered.
+ *
+ * Subnet diversity: a candidate is crowded when per_subnet candidates of its
+ * /24 (/48, kd_addr_subnet()) that have not failed are closer than it. A
+ * crowded candidate is not asked, does not count among the k closest below
+ * and is the first to give up its slot, so nodes packed into one subnet next
+ * to the target (a Sybil attack) hold at most per_subnet places in the
+ * result, and the lookup keeps asking beyond them until it has k replies
+ * from diverse nodes (S/Kademlia's disjoint paths serve the same end).
  *
  * At most alpha requests are in flight. A request that times out is asked
  * again, up to retries more times, while its candidate is among the k
@@ -17,8 +26,8 @@
  * to any attempt is the candidate's reply. An error (kd_lookup_on_failure)
  * fails the candidate at once.
  *
- * The lookup is done when the k closest candidates that have not failed have
- * all replied, when no candidate is left to ask and none is in flight, or
+ * The lookup is done when the k closest candidates that have not failed and
+ * are not crowded have all replied, when no candidate is left to ask and none is in flight, or
  * when its whole-life deadline passes (then it is marked timed out).
  *
  * Rounds: a seed has hop 1; a node first learnt from a reply of a hop-h
@@ -28,6 +37,7 @@
 #define KD_LOOKUP_H
 
 #include "kd_types.h"
+#include "kd_params.h"
 
 enum kd_cand_state {
 	KD_CAND_NEW,
@@ -39,6 +49,7 @@ enum kd_cand_state {
 
 struct kd_lookup_cand {
 	struct kd_node node;
+	u64 subnet;		/* kd_addr_subnet(&node.addr) */
 	u64 sent_at;
 	u32 rtt_ms;
 	u16 hop;
@@ -72,6 +83,7 @@ struct kd_lookup {
 	u8 k;
 	u8 alpha;
 	u8 retries;
+	u8 per_subnet;		/* 0: no subnet limit */
 	u8 inflight;
 	u8 done;
 	u8 timed_out;
@@ -81,6 +93,11 @@ struct kd_lookup {
 	struct kd_lookup_stats stats;
 };
 
+/*
+ * Starts a lookup of target with storage for width candidates. per_subnet
+ * starts at KD_DEFAULT_RESULT_PER_SUBNET; a host with other parameters sets
+ * it (params.result_per_subnet) before the first seed.
+ */
 void kd_lookup_init(struct kd_lookup *l, struct kd_lookup_cand *storage, u16 width,
 		    const struct kd_id *target, u8 k, u8 alpha, u8 retries,
 		    u32 request_timeout_ms, u32 lookup_timeout_ms, u64 now);
@@ -125,7 +142,10 @@ struct kd_lookup_hit {
 	u32 rtt_ms;
 };
 
-/* The up to k closest candidates that replied, closest first. */
+/*
+ * The up to k closest candidates that replied, closest first, at most
+ * per_subnet of them from one subnet.
+ */
 unsigned int kd_lookup_result(const struct kd_lookup *l, struct kd_lookup_hit *out,
 			      unsigned int max);
 

@@ -12,6 +12,7 @@ void kd_params_default(struct kd_params *p)
 	p->lookup_retries = KD_DEFAULT_LOOKUP_RETRIES;
 	p->subnet_per_bucket = KD_DEFAULT_SUBNET_PER_BUCKET;
 	p->subnet_per_table = KD_DEFAULT_SUBNET_PER_TABLE;
+	p->result_per_subnet = KD_DEFAULT_RESULT_PER_SUBNET;
 	p->max_contacts = KD_DEFAULT_MAX_CONTACTS;
 	p->max_inflight = KD_DEFAULT_MAX_INFLIGHT;
 	p->max_lookups = KD_DEFAULT_MAX_LOOKUPS;
@@ -45,6 +46,7 @@ int kd_params_check(const struct kd_params *p)
 	    p->lookup_retries > KD_LOOKUP_RETRIES_MAX ||
 	    p->subnet_per_bucket < 1 ||
 	    p->subnet_per_table < p->subnet_per_bucket ||
+	    !kd_in_range(p->result_per_subnet, 1, KD_K_MAX) ||
 	    !kd_in_range(p->max_contacts, p->k, KD_CONTACTS_MAX) ||
 	    !kd_in_range(p->max_inflight, 1, KD_INFLIGHT_MAX) ||
 	    !kd_in_range(p->max_lookups, 1, KD_LOOKUPS_MAX) ||

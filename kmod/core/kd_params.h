@@ -31,6 +31,7 @@
 #define KD_DEFAULT_LOOKUP_RETRIES	1
 #define KD_DEFAULT_SUBNET_PER_BUCKET	2
 #define KD_DEFAULT_SUBNET_PER_TABLE	10
+#define KD_DEFAULT_RESULT_PER_SUBNET	2
 #define KD_DEFAULT_MAX_CONTACTS		1024
 #define KD_DEFAULT_MAX_INFLIGHT		256
 #define KD_DEFAULT_MAX_LOOKUPS		16
@@ -57,6 +58,11 @@ struct kd_params {
 	u8 lookup_retries;	/* resends of a timed-out lookup request */
 	u8 subnet_per_bucket;	/* contacts of one /24 (/48) in a bucket */
 	u16 subnet_per_table;	/* contacts of one /24 (/48) in the table */
+	/*
+	 * Nodes of one /24 (/48) in a lookup's result and in a NODES reply,
+	 * so that one subnet cannot fill the k closest to a key.
+	 */
+	u8 result_per_subnet;
 	u16 max_contacts;	/* contact pool, bucket members and replacements */
 	u16 max_inflight;	/* outstanding requests the node tracks */
 	u16 max_lookups;	/* concurrent lookups */

@@ -549,20 +549,47 @@ static bool kd_family_wanted(const struct kd_addr *a, u8 want)
 	return a->family == KDHT_AF_INET6 && (want & KDHT_WANT_V6);
 }
 
-/* Inserts n into out (n entries of max, closest first), dropping the farthest if full. */
-static unsigned int kd_closest_insert(const struct kd_id *target, const struct kd_node *cand,
-				      struct kd_node *out, unsigned int n, unsigned int max)
+/* Removes out[i] from the n entries of out; returns the new count. */
+static unsigned int kd_closest_drop(struct kd_node *out, unsigned int n, unsigned int i)
 {
-	unsigned int i;
+	memmove(&out[i], &out[i + 1], (n - i - 1) * sizeof(out[0]));
+	return n - 1;
+}
+
+/*
+ * Inserts cand into out (n entries of max, closest first), keeping at most
+ * result_per_subnet of one subnet: cand is skipped if that many of its subnet
+ * are closer, else it displaces the farthest of its subnet once the subnet is
+ * at the limit, else the farthest entry once out is full. Whatever the order
+ * of the calls, out ends as the max closest of a closest-first diverse pick.
+ */
+static unsigned int kd_closest_insert(const struct kd_table *t, const struct kd_id *target,
+				      const struct kd_node *cand, struct kd_node *out,
+				      unsigned int n, unsigned int max)
+{
+	u64 key = kd_addr_subnet(&cand->addr);
+	unsigned int i, pos = n, same = 0, closer = 0, last = 0;
 
 	if (n == max && kd_id_cmp_distance(target, &cand->id, &out[n - 1].id) >= 0)
 		return n;
-	if (n < max)
-		n++;
-	for (i = n - 1; i > 0 && kd_id_cmp_distance(target, &cand->id, &out[i - 1].id) < 0; i--)
-		out[i] = out[i - 1];
-	out[i] = *cand;
-	return n;
+	while (pos > 0 && kd_id_cmp_distance(target, &cand->id, &out[pos - 1].id) < 0)
+		pos--;
+	for (i = 0; i < n; i++) {
+		if (kd_addr_subnet(&out[i].addr) != key)
+			continue;
+		same++;
+		closer += i < pos;
+		last = i;
+	}
+	if (closer >= t->p->result_per_subnet)
+		return n;
+	if (same >= t->p->result_per_subnet)
+		n = kd_closest_drop(out, n, last);
+	else if (n == max)
+		n--;
+	memmove(&out[pos + 1], &out[pos], (n - pos) * sizeof(out[0]));
+	out[pos] = *cand;
+	return n + 1;
 }
 
 static unsigned int kd_closest_bucket(const struct kd_table *t, unsigned int b,
@@ -575,7 +602,7 @@ static unsigned int kd_closest_bucket(const struct kd_table *t, unsigned int b,
 		const struct kd_contact *c = kd_c(t, i);
 
 		if (!kd_is_bad(t, c) && kd_family_wanted(&c->node.addr, want))
-			n = kd_closest_insert(target, &c->node, out, n, max);
+			n = kd_closest_insert(t, target, &c->node, out, n, max);
 	}
 	return n;
 }

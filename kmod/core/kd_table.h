@@ -105,7 +105,9 @@ enum kd_liveness kd_table_liveness(const struct kd_table *t, const struct kd_con
 
 /*
  * Up to max members closest to target, closest first, bad ones excluded,
- * families limited to want (KDHT_WANT_*). Returns how many were written.
+ * families limited to want (KDHT_WANT_*), at most result_per_subnet of one
+ * /24 (/48): a member with that many of its subnet closer is passed over for
+ * the next. Returns how many were written.
  */
 unsigned int kd_table_closest(const struct kd_table *t, const struct kd_id *target,
 			      u8 want, struct kd_node *out, unsigned int max);

@@ -96,6 +96,7 @@ static int setup(void **state)
 	kd_params_default(&p.core);
 	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
 	p.core.subnet_per_bucket = p.core.k;
+	p.core.result_per_subnet = p.core.k;
 	p.core.subnet_per_table = 64;
 	for (i = 0; i < NODES; i++) {
 		memset(nodes[i].id.b, 0x11 * (i + 1), KDHT_ID_LEN);

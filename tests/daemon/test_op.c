@@ -9,7 +9,8 @@
  * next get; a put of other bytes under an immutable key leaves every copy
  * as it was, and fails; a put whose reassembly a stranger evicts still
  * ends, committed; a forged copy on one replica neither wins a get nor
- * breaks it, and copies that are all forged read as a bad signature.
+ * breaks it, and copies that are all forged read as a bad signature; a put
+ * places at most per_subnet copies in one /24, its origin counted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,7 @@ struct tnode {
 static uv_loop_t loop;
 static uv_check_t commit;
 static struct tnode nodes[NODES];
+static unsigned int per_subnet;	/* the op engines' limit; 0 but in one test */
 
 /* Record names and their keys: see make_key(). */
 static struct {
@@ -184,7 +186,7 @@ static void node_open(unsigned int i)
 	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
 	struct kdd_op_params cp = {
 		.r = 3, .w = 2, .default_ttl_s = 3600, .timeout_ms = TIMEOUT_MS, .retries = 1,
-		.max_value = KDD_MAX_VALUE,
+		.max_value = KDD_MAX_VALUE, .per_subnet = per_subnet,
 	};
 	struct kdd_backend_host host = { .recv = on_recv };
 	struct kdd_store_params sp;
@@ -198,6 +200,7 @@ static void node_open(unsigned int i)
 	kd_params_default(&p.core);
 	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
 	p.core.subnet_per_bucket = p.core.k;
+	p.core.result_per_subnet = p.core.k;
 	p.core.subnet_per_table = 64;
 	p.core.rl_rate = 100000;
 	p.core.rl_burst = 100000;
@@ -807,6 +810,45 @@ static void a_squatted_copy_is_not_believed(void **state)
 			squat(i, "alice", 200);
 	assert_int_equal(get(a_reader("alice"), "alice"), -EKEYREJECTED);
 	run_ms(100);
+}
+
+static int setup_one_subnet(void **state)
+{
+	per_subnet = 2;
+	return setup(state);
+}
+
+static int teardown_one_subnet(void **state)
+{
+	per_subnet = 0;
+	return teardown(state);
+}
+
+/*
+ * Every node is on 127.0.0.1, one /24: with a limit of 2 per subnet a put
+ * (r = 3) leaves 2 copies whichever node puts, this one counted when it is
+ * a replica, and still 2 when replicas fail and are replaced.
+ */
+static void a_put_takes_two_copies_per_subnet(void **state)
+{
+	unsigned int i;
+	char key[32];
+
+	for (i = 0; i < NODES; i++) {
+		snprintf(key, sizeof(key), "subnet-%u", i);
+		assert_int_equal(put(i, key, (const uint8_t *)key, (uint32_t)strlen(key)), 0);
+		run_ms(100);
+		assert_int_equal(copies(key), 2);
+	}
+	for (i = 0; i < NODES; i++)
+		nodes[i].behaviour = i == 1 || i == 4 ? NO_DAEMON : NORMAL;
+	for (i = 0; i < NODES; i++) {
+		snprintf(key, sizeof(key), "subnet-failing-%u", i);
+		assert_int_equal(put(i % 2 ? 3 : 0, key, (const uint8_t *)key,
+				     (uint32_t)strlen(key)), 0);
+		run_ms(100);
+		assert_int_equal(copies(key), 2);
+	}
 	assert_all_ended();
 }
 
@@ -830,6 +872,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_squatted_copy_is_not_believed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_put_takes_two_copies_per_subnet,
+						setup_one_subnet, teardown_one_subnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #define SIM_DEAD_PORT		9	/* addresses hostile nodes invent: no node */
 #define SIM_SUBNETS		65536	/* /24s in 10.0.0.0/8 */
 #define SIM_HOSTS_PER_SUBNET	254
+#define SIM_SYBIL_NET		11	/* Sybils live in 11.0.0.0/24, honest nodes in 10/8 */
 
 /* A deterministic random stream (xoshiro256**), seeded by splitmix64. */
 struct sim_rng {
@@ -104,6 +105,7 @@ struct sim_node {
 	uint64_t last_tick;
 	uint8_t alive;
 	uint8_t hostile;	/* answers FIND_NODE with garbage once the attack starts */
+	uint8_t sybil;		/* one of the Sybils: not judged as a result */
 	uint8_t joined;		/* its joining lookups are done */
 	uint8_t join_pending;	/* joining lookups still running */
 	uint8_t self_lookup_seen;
@@ -177,12 +179,16 @@ struct sim {
 	uint32_t max_nodes;	/* arena capacity */
 	uint32_t *hostile_ids;	/* indexes of the hostile nodes */
 	uint32_t nhostile;
+	uint32_t sybil_first;	/* nodes sybil_first.. are the Sybils in 11.0.0.0/24 */
+	uint32_t nsybil;
+	struct kd_id sybil_target;	/* the key the Sybils sit next to */
 
 	struct sim_lookup_rec *lk;
 	uint32_t nlk;
 	uint32_t lk_done;
 	uint32_t fail_unknown;	/* failed lookups: no hit had the closest node in its table */
 	uint32_t fail_known;	/* failed lookups: some hit knew it, the lookup stopped short */
+	uint32_t crowded;	/* lookups with more than result_per_subnet of a /24 in the hits */
 	uint32_t join_lookups;	/* random-id lookups a node runs after its self lookup */
 	uint32_t joins_failed;
 };
@@ -195,6 +201,8 @@ void sim_node_addr(const struct sim *s, uint32_t i, struct kd_addr *a);
 uint32_t sim_addr_node(const struct sim *s, const struct kd_addr *a);
 /* Creates node nnodes with a random id; -errno on failure. */
 int sim_node_create(struct sim *s);
+/* Creates node nnodes with the given id; -errno on failure. */
+int sim_node_create_id(struct sim *s, const struct kd_id *id);
 void sim_node_kill(struct sim *s, uint32_t i);
 /* Reads the node's next due time and queues a timer event if it is earlier. */
 int sim_reschedule(struct sim *s, uint32_t i);
@@ -216,8 +224,8 @@ void sim_run_until(struct sim *s, uint64_t t);
 
 /* sim_oracle.c */
 /*
- * The want closest live nodes to target by brute force, closest first, into
- * out (node indexes). Returns how many were written.
+ * The want closest live nodes to target by brute force, Sybils left out,
+ * closest first, into out (node indexes). Returns how many were written.
  */
 unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
 				uint32_t *out, unsigned int want);

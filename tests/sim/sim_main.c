@@ -27,6 +27,7 @@ struct sim_opts {
 	double churn;
 	bool rejoin;
 	double hostile;
+	uint32_t sybils;	/* on one /24, ids next to one key every lookup seeks */
 	uint32_t lookup_gap_ms;
 	uint32_t settle_ms;
 	double min_success;	/* percent; < 0: not checked */
@@ -103,6 +104,40 @@ static void explain_failure(struct sim *s, const struct kd_event *ev,
 	s->fail_unknown++;
 }
 
+/* The index of the first hit that is not a Sybil, or nhits. */
+static unsigned int first_honest_hit(const struct sim *s, const struct kd_event *ev)
+{
+	unsigned int h;
+
+	for (h = 0; h < ev->nhits; h++) {
+		uint32_t i = sim_addr_node(s, &ev->hits[h].node.addr);
+
+		if (i == UINT32_MAX || !s->node[i].sybil)
+			break;
+	}
+	return h;
+}
+
+/* The most hits that share one /24. */
+static unsigned int most_of_one_subnet(const struct kd_event *ev)
+{
+	unsigned int h, j, same, most = 0;
+
+	for (h = 0; h < ev->nhits; h++) {
+		u64 key = kd_addr_subnet(&ev->hits[h].node.addr);
+
+		for (j = 0, same = 0; j < ev->nhits; j++)
+			same += kd_addr_subnet(&ev->hits[j].node.addr) == key;
+		if (same > most)
+			most = same;
+	}
+	return most;
+}
+
+/*
+ * A lookup succeeds when its first hit that is not a Sybil is the closest
+ * live honest node; with no Sybils, when its first hit is the closest node.
+ */
 static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
 	uint32_t idx = ev->cookie & ~SIM_COOKIE_MEASURE;
@@ -127,8 +162,11 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	n = sim_oracle_closest(s, &r->target, best, want);
 	s->node[node].alive = 1;
 	r->want = (uint8_t)n;
+	h = first_honest_hit(s, ev);
 	r->success = n == 0 ||
-		(ev->nhits > 0 && kd_id_equal(&ev->hits[0].node.id, &s->node[best[0]].id));
+		(h < ev->nhits && kd_id_equal(&ev->hits[h].node.id, &s->node[best[0]].id));
+	if (most_of_one_subnet(ev) > s->params.result_per_subnet)
+		s->crowded++;
 	if (!r->success)
 		explain_failure(s, ev, &s->node[best[0]].id);
 	for (j = 0; j < n; j++)
@@ -188,6 +226,46 @@ static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
 	return UINT32_MAX;
 }
 
+/* The new node i bootstraps from a random joined node (the very first from nobody). */
+static int bootstrap_new(struct sim *s, uint32_t i, uint32_t via)
+{
+	struct kd_addr a;
+	int err;
+
+	if (via == UINT32_MAX) {
+		s->node[i].joined = 1;
+		return 0;
+	}
+	sim_node_addr(s, via, &a);
+	err = kd_core_bootstrap(s->node[i].core, s->now, &a);
+	if (err) {
+		fprintf(stderr, "kdht-sim: kd_core_bootstrap: %s\n", strerror(-err));
+		return err;
+	}
+	return sim_reschedule(s, i);
+}
+
+/* Runs the network until nodes first.. have joined or the join timeout passes. */
+static void wait_joined(struct sim *s, uint32_t first)
+{
+	uint64_t deadline = s->now + SIM_JOIN_TIMEOUT_MS;
+	uint32_t i;
+
+	for (i = first; i < s->nnodes && s->now <= deadline; ) {
+		if (s->node[i].joined) {
+			i++;
+			continue;
+		}
+		if (!sim_step(s))
+			break;
+	}
+	for (i = first; i < s->nnodes; i++) {
+		if (!s->node[i].joined)
+			s->joins_failed++;
+		s->node[i].joined = 1;
+	}
+}
+
 /* Joins count new nodes in batches, each bootstrapping from a joined node. */
 static int join_nodes(struct sim *s, uint32_t count)
 {
@@ -196,7 +274,6 @@ static int join_nodes(struct sim *s, uint32_t count)
 	while (added < count) {
 		uint32_t joined = live_count(s);
 		uint32_t batch = joined / 4, first = s->nnodes, i;
-		uint64_t deadline;
 
 		if (batch < 1)
 			batch = 1;
@@ -206,42 +283,50 @@ static int join_nodes(struct sim *s, uint32_t count)
 			batch = count - added;
 		for (i = 0; i < batch; i++) {
 			uint32_t via = pick_node(s, true, false);
-			struct kd_addr a;
 			int err = sim_node_create(s);
 
 			if (err)
 				return err;
-			if (via == UINT32_MAX) {
-				/* The very first node: nobody to join. */
-				s->node[first + i].joined = 1;
-				continue;
-			}
-			sim_node_addr(s, via, &a);
-			err = kd_core_bootstrap(s->node[first + i].core, s->now, &a);
-			if (err) {
-				fprintf(stderr, "kdht-sim: kd_core_bootstrap: %s\n", strerror(-err));
-				return err;
-			}
-			err = sim_reschedule(s, first + i);
+			err = bootstrap_new(s, first + i, via);
 			if (err)
 				return err;
 		}
 		added += batch;
-		deadline = s->now + SIM_JOIN_TIMEOUT_MS;
-		for (i = first; i < s->nnodes && s->now <= deadline; ) {
-			if (s->node[i].joined) {
-				i++;
-				continue;
-			}
-			if (!sim_step(s))
-				break;
-		}
-		for (i = first; i < s->nnodes; i++) {
-			if (!s->node[i].joined)
-				s->joins_failed++;
-			s->node[i].joined = 1;
-		}
+		wait_joined(s, first);
 	}
+	return 0;
+}
+
+/*
+ * Joins count Sybils in 11.0.0.0/24 with ids sharing 192 bits with a random
+ * key, closer to it than any honest node is likely to be; they behave until
+ * the attack starts, then answer FIND_NODE with the Sybils closest to the
+ * target asked (they collude).
+ */
+static int join_sybils(struct sim *s, uint32_t count)
+{
+	uint32_t i;
+	int err;
+
+	if (!count)
+		return 0;	/* and no draw, so that runs without Sybils keep their seeds */
+	sim_rng_bytes(&s->rng, s->sybil_target.b, sizeof(s->sybil_target.b));
+	s->sybil_first = s->nnodes;
+	for (i = 0; i < count; i++) {
+		uint32_t via = pick_node(s, true, false);
+		struct kd_id id = s->sybil_target;
+
+		sim_rng_bytes(&s->rng, id.b + KDHT_ID_LEN - 8, 8);
+		s->nsybil++;
+		err = sim_node_create_id(s, &id);
+		if (err)
+			return err;
+		s->node[s->sybil_first + i].sybil = 1;
+		err = bootstrap_new(s, s->sybil_first + i, via);
+		if (err)
+			return err;
+	}
+	wait_joined(s, s->sybil_first);
 	return 0;
 }
 
@@ -268,8 +353,14 @@ static void make_hostile(struct sim *s, uint32_t i)
 
 static void start_attack(struct sim *s, uint32_t count)
 {
+	uint32_t i;
+
 	change_random_nodes(s, count, make_hostile);
-	s->hostile_active = count > 0;
+	for (i = 0; i < s->nsybil; i++)
+		make_hostile(s, s->sybil_first + i);
+	if (s->nsybil)
+		s->hostile_mode = SIM_HOSTILE_COLLUDE;
+	s->hostile_active = s->nhostile > 0;
 }
 
 static void churn(struct sim *s, uint32_t count)
@@ -298,7 +389,10 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		}
 		r->node = i;
 		r->started_at = s->now;
-		sim_rng_bytes(&s->rng, r->target.b, sizeof(r->target.b));
+		if (s->nsybil)
+			r->target = s->sybil_target;
+		else
+			sim_rng_bytes(&s->rng, r->target.b, sizeof(r->target.b));
 		s->nlk = m + 1;
 		if (kd_core_lookup(s->node[i].core, s->now, &r->target,
 				   SIM_COOKIE_MEASURE | m) < 0) {
@@ -433,6 +527,9 @@ static void print_human(const struct sim *s, const struct sim_opts *o,
 	if (m->success < s->nlk)
 		printf("  failures    %u: closest node unknown to every hit; %u: a hit knew it\n",
 		       s->fail_unknown, s->fail_known);
+	if (s->nsybil || s->crowded)
+		printf("  sybils      %u in 11.0.0.0/24 next to the key; %u results with more than %u of one /24\n",
+		       s->nsybil, s->crowded, s->params.result_per_subnet);
 	printf("  rounds      median %u, p99 %u, max %u\n", m->rounds_med, m->rounds_p99,
 	       m->rounds_max);
 	printf("  time        median %u ms, p99 %u ms (virtual)\n", m->ms_med, m->ms_p99);
@@ -472,6 +569,7 @@ static void print_json(const struct sim *s, const struct sim_opts *o,
 	       s->nlk, m->done, m->ok, pct(m->success, s->nlk), 100.0 * m->found_frac);
 	printf("\"fail_closest_unknown\":%u,\"fail_closest_known\":%u,",
 	       s->fail_unknown, s->fail_known);
+	printf("\"sybils\":%u,\"crowded_results\":%u,", s->nsybil, s->crowded);
 	printf("\"rounds_median\":%u,\"rounds_p99\":%u,\"rounds_max\":%u,", m->rounds_med,
 	       m->rounds_p99, m->rounds_max);
 	printf("\"ms_median\":%u,\"ms_p99\":%u,\"sent_per_lookup\":%.2f,\"timeouts_per_lookup\":%.3f,",
@@ -504,6 +602,8 @@ static void usage(FILE *f)
 		"  --rejoin            as many fresh nodes join after the churn\n"
 		"  --hostile FRAC      this fraction answers FIND_NODE with garbage\n"
 		"  --hostile-mode M    unreachable (near ids, nobody there) | collude\n"
+		"  --sybils N          N colluding nodes on one /24 with ids next to one key,\n"
+		"                      which every lookup then seeks (0)\n"
 		"  --per-subnet S      nodes sharing one /24 (1)\n"
 		"  --latency MODEL     uniform | lognormal (lognormal)\n"
 		"  --lat-min MS, --lat-max MS, --jitter MS   link latency (10, 200, 5)\n"
@@ -552,7 +652,7 @@ enum {
 	OPT_JITTER, OPT_LOSS, OPT_JOIN_LOOKUPS, OPT_SETTLE, OPT_GAP, OPT_K, OPT_ALPHA,
 	OPT_CONTACTS, OPT_INFLIGHT, OPT_MAX_LOOKUPS, OPT_WIDTH, OPT_MIN_SUCCESS, OPT_JSON,
 	OPT_HELP,
-	OPT_RETRIES,
+	OPT_RETRIES, OPT_SYBILS,
 };
 
 static const struct option long_opts[] = {
@@ -563,6 +663,7 @@ static const struct option long_opts[] = {
 	{ "rejoin", no_argument, NULL, OPT_REJOIN },
 	{ "hostile", required_argument, NULL, OPT_HOSTILE },
 	{ "hostile-mode", required_argument, NULL, OPT_HOSTILE_MODE },
+	{ "sybils", required_argument, NULL, OPT_SYBILS },
 	{ "per-subnet", required_argument, NULL, OPT_PER_SUBNET },
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "lat-min", required_argument, NULL, OPT_LAT_MIN },
@@ -667,6 +768,7 @@ static int parse_run_opt(int c, const char *arg, struct sim_opts *o)
 	case OPT_CHURN: return parse_frac(arg, "--churn", 0, 0.99, &o->churn);
 	case OPT_REJOIN: o->rejoin = true; return 0;
 	case OPT_HOSTILE: return parse_frac(arg, "--hostile", 0, 0.5, &o->hostile);
+	case OPT_SYBILS: return parse_param(arg, "--sybils", SIM_HOSTS_PER_SUBNET, &o->sybils);
 	case OPT_SETTLE: return parse_u32(arg, "--settle-ms", &o->settle_ms);
 	case OPT_GAP: return parse_u32(arg, "--lookup-gap-ms", &o->lookup_gap_ms);
 	case OPT_MIN_SUCCESS: return parse_frac(arg, "--min-success", 0, 100, &o->min_success);
@@ -763,6 +865,27 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	s->hooks.check_join = check_join;
 }
 
+/*
+ * The exit status: 1 if fewer lookups than asked found the closest node, or
+ * if any result held more than result_per_subnet nodes of one /24.
+ */
+static int verdict(const struct sim *s, const struct sim_opts *o, const struct sim_summary *m)
+{
+	int rc = 0;
+
+	if (o->min_success >= 0 && pct(m->success, o->lookups) < o->min_success) {
+		fprintf(stderr, "kdht-sim: %.2f%% of lookups found the closest live node, want %.2f%%\n",
+			pct(m->success, o->lookups), o->min_success);
+		rc = 1;
+	}
+	if (s->crowded) {
+		fprintf(stderr, "kdht-sim: %u lookups returned more than %u nodes of one /24\n",
+			s->crowded, s->params.result_per_subnet);
+		rc = 1;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sim s;
@@ -778,12 +901,15 @@ int main(int argc, char **argv)
 	sim_rng_seed(&s.rng, o.seed);
 	vanish = (uint32_t)(o.churn * o.nodes);
 	extra = o.rejoin ? vanish : 0;
-	err = sim_init(&s, o.nodes + extra);
+	err = sim_init(&s, o.nodes + extra + o.sybils);
 	if (err)
 		return 2;
 
 	t0 = wall_seconds();
 	err = join_nodes(&s, o.nodes);
+	if (err)
+		goto fail;
+	err = join_sybils(&s, o.sybils);
 	if (err)
 		goto fail;
 	sim_run_until(&s, s.now + o.settle_ms);
@@ -809,13 +935,9 @@ int main(int argc, char **argv)
 		print_json(&s, &o, &sum);
 	else
 		print_human(&s, &o, &sum);
+	err = verdict(&s, &o, &sum);
 	sim_free(&s);
-	if (o.min_success >= 0 && pct(sum.success, o.lookups) < o.min_success) {
-		fprintf(stderr, "kdht-sim: %.2f%% of lookups found the closest live node, want %.2f%%\n",
-			pct(sum.success, o.lookups), o.min_success);
-		return 1;
-	}
-	return 0;
+	return err;
 fail:
 	fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
 	sim_free(&s);

@@ -54,9 +54,15 @@ void sim_free(struct sim *s)
 	sim_heap_free(&s->heap);
 }
 
+static bool is_sybil(const struct sim *s, uint32_t i)
+{
+	return i >= s->sybil_first && i - s->sybil_first < s->nsybil;
+}
+
 /*
  * Node i lives at 10.a.b.h:SIM_PORT. per_subnet consecutive nodes share a
- * /24; once all /24s are used, the next round takes the next hosts.
+ * /24; once all /24s are used, the next round takes the next hosts. The
+ * Sybils take 11.0.0.1 and on instead.
  */
 void sim_node_addr(const struct sim *s, uint32_t i, struct kd_addr *a)
 {
@@ -67,6 +73,11 @@ void sim_node_addr(const struct sim *s, uint32_t i, struct kd_addr *a)
 	memset(a, 0, sizeof(*a));
 	a->family = KDHT_AF_INET;
 	a->port = SIM_PORT;
+	if (is_sybil(s, i)) {
+		a->ip[0] = SIM_SYBIL_NET;
+		a->ip[3] = (uint8_t)(1 + i - s->sybil_first);
+		return;
+	}
 	a->ip[0] = 10;
 	a->ip[1] = (uint8_t)(subnet >> 8);
 	a->ip[2] = (uint8_t)subnet;
@@ -79,10 +90,14 @@ uint32_t sim_addr_node(const struct sim *s, const struct kd_addr *a)
 	uint32_t host, subnet;
 	uint64_t i;
 
-	if (a->family != KDHT_AF_INET || a->port != SIM_PORT || a->ip[0] != 10 ||
+	if (a->family != KDHT_AF_INET || a->port != SIM_PORT ||
 	    a->ip[3] == 0 || a->ip[3] > SIM_HOSTS_PER_SUBNET)
 		return UINT32_MAX;
 	host = a->ip[3] - 1u;
+	if (a->ip[0] == SIM_SYBIL_NET && a->ip[1] == 0 && a->ip[2] == 0)
+		return host < s->nsybil ? s->sybil_first + host : UINT32_MAX;
+	if (a->ip[0] != 10)
+		return UINT32_MAX;
 	subnet = ((uint32_t)a->ip[1] << 8) | a->ip[2];
 	i = ((uint64_t)(host / per) * SIM_SUBNETS + subnet) * per + host % per;
 	return i < s->nnodes ? (uint32_t)i : UINT32_MAX;
@@ -208,6 +223,14 @@ static void check_join(struct sim *s, uint32_t i)
 
 int sim_node_create(struct sim *s)
 {
+	struct kd_id id;
+
+	sim_rng_bytes(&s->rng, id.b, sizeof(id.b));
+	return sim_node_create_id(s, &id);
+}
+
+int sim_node_create_id(struct sim *s, const struct kd_id *id)
+{
 	uint32_t i = s->nnodes;
 	struct sim_node *n = &s->node[i];
 	u8 seed[32];
@@ -220,7 +243,7 @@ int sim_node_create(struct sim *s)
 	n->io.ctx = n;
 	n->io.send = on_send;
 	n->io.event = on_core_event;
-	sim_rng_bytes(&s->rng, n->id.b, sizeof(n->id.b));
+	n->id = *id;
 	sim_rng_bytes(&s->rng, seed, sizeof(seed));
 	err = kd_core_init(s->arena + (size_t)i * s->node_mem, s->node_mem, &s->params,
 			   &n->id, seed, s->now, &n->io, &n->core);

@@ -46,7 +46,7 @@ unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
 	if (want == 0)
 		return 0;
 	for (i = 0; i < s->nnodes; i++)
-		if (s->node[i].alive)
+		if (s->node[i].alive && !s->node[i].sybil)
 			keep_closest(s, target, out, &n, want, i);
 	return n;
 }

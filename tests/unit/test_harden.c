@@ -444,7 +444,7 @@ static void test_proven_sources(void **state)
 	len = forge(pkt, KDHT_MSG_PING, 0x22, 0, NULL);
 	assert_int_equal(kd_core_input(nodes[0].c, now, &nodes[1].addr, pkt, len, &in), KD_R_OK);
 	assert_false(in.proven);
-	s = &queue[(qtail - 1) % QUEUE_LEN];
+	s = &queue[(qtail - 1) % UNIT_QUEUE_LEN];
 	assert_true(kd_addr_equal(&s->to, &nodes[1].addr));
 	memcpy(token, s->data + 12, KDHT_TOKEN_LEN);
 	qhead = qtail;
@@ -466,7 +466,7 @@ static void test_proven_sources(void **state)
 
 	assert_int_equal(kd_core_ping(nodes[0].c, now, &nodes[1].addr, 7), 0);
 	deliver_one();
-	s = &queue[qhead % QUEUE_LEN];
+	s = &queue[qhead % UNIT_QUEUE_LEN];
 	assert_true(kd_addr_equal(&s->to, &nodes[0].addr));
 	assert_int_equal(kd_core_input(nodes[0].c, now, &s->from, s->data, s->len, &in), KD_R_OK);
 	assert_true(in.proven);

@@ -15,7 +15,7 @@ static struct kd_lookup lk;
 static struct kd_id target;
 static u8 retries;		/* for the next start(): 0 unless a test says */
 
-/* A node whose distance to the zero target is d (in the last byte). */
+/* A node at 10.0.d.1, its own /24, whose distance to the zero target is d (in the last byte). */
 static struct kd_node node_at(u8 d)
 {
 	struct kd_node n;
@@ -25,7 +25,8 @@ static struct kd_node node_at(u8 d)
 	n.addr.family = KDHT_AF_INET;
 	n.addr.port = 4650;
 	n.addr.ip[0] = 10;
-	n.addr.ip[3] = d;
+	n.addr.ip[2] = d;
+	n.addr.ip[3] = 1;
 	return n;
 }
 
@@ -357,6 +358,115 @@ static void test_deadline(void **state)
 	assert_int_equal(drain(20000, asked), 0);
 }
 
+/* A Sybil at 10.66.66.d: all of them share one /24; distance d to the zero target. */
+static struct kd_node sybil_at(u8 d)
+{
+	struct kd_node n = node_at(d);
+
+	n.addr.ip[1] = 66;
+	n.addr.ip[2] = 66;
+	n.addr.ip[3] = d;
+	return n;
+}
+
+#define SYBILS		50	/* distances 1..50, closer than any honest node */
+#define HONEST_BASE	100	/* honest nodes at distances 100..139 */
+#define HONEST		40
+
+/*
+ * What a node at distance d answers: a Sybil the 20 Sybils closest to the
+ * target, an honest node 5 Sybils (its table holds some) and every honest node.
+ */
+static unsigned int sybil_world_reply(u8 d, struct kd_node *out)
+{
+	unsigned int i, n = 0;
+
+	if (d <= SYBILS) {
+		for (i = 1; i <= 20; i++)
+			out[n++] = sybil_at((u8)i);
+		return n;
+	}
+	for (i = 1; i <= 5; i++)
+		out[n++] = sybil_at((u8)i);
+	for (i = 0; i < HONEST; i++)
+		out[n++] = node_at((u8)(HONEST_BASE + i));
+	return n;
+}
+
+/*
+ * 50 Sybils of one /24 hold the region next to the key and answer with each
+ * other. The lookup takes 2 of them and keeps asking until 18 honest nodes
+ * have replied: the result is 2 Sybils and the 18 closest honest nodes.
+ */
+static void test_sybil_subnet_held_to_two(void **state)
+{
+	static struct kd_lookup_cand big[64];
+	struct kd_node reply[64], n;
+	struct kd_lookup_hit hits[20];
+	unsigned int i, j, c, sybils = 0;
+	u8 asked[64];
+	u64 now;
+
+	memset(&target, 0, sizeof(target));
+	kd_lookup_init(&lk, big, 64, &target, 20, 3, 0, 1000, 30000, 0);
+	n = sybil_at(SYBILS);
+	kd_lookup_seed(&lk, &n);
+	for (i = HONEST - 10; i < HONEST; i++) {
+		n = node_at((u8)(HONEST_BASE + i));
+		kd_lookup_seed(&lk, &n);
+	}
+	for (now = 1; !kd_lookup_done(&lk) && now < 1000; now++) {
+		c = drain(now, asked);
+		for (j = 0; j < c; j++) {
+			n = asked[j] <= SYBILS ? sybil_at(asked[j]) : node_at(asked[j]);
+			kd_lookup_on_reply(&lk, now, &n, reply, sybil_world_reply(asked[j], reply));
+		}
+	}
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(kd_lookup_result(&lk, hits, 20), 20);
+	for (i = 0; i < 20; i++)
+		sybils += dist(&hits[i].node) <= SYBILS;
+	assert_int_equal(sybils, 2);
+	assert_int_equal(dist(&hits[0].node), 1);
+	assert_int_equal(dist(&hits[1].node), 2);
+	for (i = 2; i < 20; i++)
+		assert_int_equal(dist(&hits[i].node), HONEST_BASE + i - 2);
+}
+
+/*
+ * A list full of never-asked honest candidates gets a reply of 50 closer
+ * Sybils of one /24, closest first or farthest first: only 2 of them stay,
+ * and only 2 honest candidates (the farthest) give up their slots.
+ */
+static void test_subnet_flood_keeps_diverse_candidates(void **state)
+{
+	struct kd_node from, flood[SYBILS];
+	unsigned int order, i, sybils;
+	u8 asked[WIDTH];
+
+	for (order = 0; order < 2; order++) {
+		start(WIDTH - 3, 3, WIDTH);
+		for (i = 0; i < WIDTH; i++) {
+			from = node_at((u8)(HONEST_BASE + i));
+			kd_lookup_seed(&lk, &from);
+		}
+		assert_int_equal(drain(0, asked), 3);
+		for (i = 0; i < SYBILS; i++)
+			flood[i] = sybil_at((u8)(order ? SYBILS - i : 1 + i));
+		from = node_at(HONEST_BASE);
+		assert_int_equal(kd_lookup_on_reply(&lk, 1, &from, flood, SYBILS),
+				 KD_LK_ACCEPTED);
+		assert_int_equal(lk.ncand, WIDTH);
+		for (i = 0, sybils = 0; i < lk.ncand; i++)
+			sybils += dist(&lk.cand[i].node) <= SYBILS;
+		assert_int_equal(sybils, 2);
+		assert_int_equal(dist(&lk.cand[0].node), 1);
+		assert_int_equal(dist(&lk.cand[1].node), 2);
+		assert_int_equal(dist(&lk.cand[WIDTH - 1].node), HONEST_BASE + WIDTH - 3);
+	}
+}
+
 static void test_empty_lookup_finishes(void **state)
 {
 	u8 asked[WIDTH];
@@ -381,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_retry_within_k),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_empty_lookup_finishes),
+		cmocka_unit_test(test_sybil_subnet_held_to_two),
+		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

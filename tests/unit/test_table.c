@@ -581,7 +581,27 @@ static bool wanted(const struct kd_addr *a, u8 want)
 	return a->family == KDHT_AF_INET ? (want & KDHT_WANT_V4) : (want & KDHT_WANT_V6);
 }
 
-/* kd_table_closest() against sorting every usable member, on random tables. */
+/*
+ * Keeps the first of all[0..n) (closest first) that have fewer than per
+ * closer ones of their subnet kept; returns how many.
+ */
+static unsigned int diverse_pick(struct kd_node *all, unsigned int n, unsigned int per)
+{
+	unsigned int i, j, same, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0, same = 0; j < kept; j++)
+			same += kd_addr_subnet(&all[j].addr) == kd_addr_subnet(&all[i].addr);
+		if (same < per)
+			all[kept++] = all[i];
+	}
+	return kept;
+}
+
+/*
+ * kd_table_closest() against sorting every usable member and keeping at most
+ * result_per_subnet of a subnet, on random tables where subnets hold many.
+ */
 static void test_closest_matches_brute_force(void **state)
 {
 	static struct kd_node all[POOL_MAX], got[48];
@@ -594,6 +614,7 @@ static void test_closest_matches_brute_force(void **state)
 		table_new(20, 4, 400, seed * 7919);
 		prm.subnet_per_bucket = 255;
 		prm.subnet_per_table = 1000;
+		prm.result_per_subnet = (u8)(1 + rng_next() % 4);
 		nodes = (unsigned int)(rng_next() % 500);
 		for (i = 0; i < nodes; i++) {
 			struct kd_node x;
@@ -602,7 +623,7 @@ static void test_closest_matches_brute_force(void **state)
 				rng_fill(x.id.b, sizeof(x.id.b));
 			else
 				x = node_in((unsigned int)(rng_next() % 24), 0);
-			x.addr = rng_next() % 3 ? v4(i, 1) : v6(i, 1);
+			x.addr = rng_next() % 3 ? v4(i % 37, (u8)(1 + i / 37)) : v6(i % 29, (u16)i);
 			seen(&x, 1000 + i);
 			if (rng_next() % 10 == 0)
 				fail_n(&x, 1000 + i, prm.max_fails);
@@ -630,6 +651,7 @@ static void test_closest_matches_brute_force(void **state)
 					all[n++] = c->node;
 			cmp_target = &target;
 			qsort(all, n, sizeof(all[0]), cmp_by_distance);
+			n = diverse_pick(all, n, prm.result_per_subnet);
 			want_n = KD_MIN(n, max);
 			r = kd_table_closest(&tbl, &target, want, got, max);
 			assert_int_equal(r, want_n);

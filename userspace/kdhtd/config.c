@@ -89,7 +89,8 @@ static const char *const backend_names[] = {
 "                           the same per publisher (default %llu MiB, %u records)\n" \
 "  --rate-limit N           requests per second per source (default %u)\n" \
 "  --udp-buffer BYTES       user backend: receive buffer per socket (default %u MiB)\n" \
-"  --subnet-limit N         contacts per /24 (/48) in the routing table (default %u)\n" \
+"  --subnet-limit N         contacts per /24 (/48) in the routing table, a fifth of\n" \
+"                           that per bucket, lookup result and put (default %u)\n" \
 "  --request-timeout MS     one value request's timeout (default %u)\n" \
 "  --retries N              resends of an unanswered value request (default %u)\n" \
 "  --log-level err|warn|info|debug, --syslog\n" \
@@ -437,18 +438,27 @@ int kdd_config_parse(struct kdd_config *c, int argc, char **argv)
 	return load_mesh_key(c);
 }
 
+/*
+ * Nodes of one /24 (/48) in a bucket, in a lookup's result and among a put's
+ * replicas: the share of the table's limit the defaults give a bucket (2 of
+ * 10), at most k.
+ */
+static unsigned int kdd_config_per_subnet(const struct kdd_config *c)
+{
+	uint32_t share = KD_DEFAULT_SUBNET_PER_TABLE / KD_DEFAULT_SUBNET_PER_BUCKET;
+
+	return KD_MAX(1u, KD_MIN(c->subnet_limit / share, (uint32_t)KD_DEFAULT_K));
+}
+
 void kdd_config_core_params(const struct kdd_config *c, struct kd_params *p)
 {
-	uint32_t share;
-
 	kd_params_default(p);
 	p->rl_rate = c->rate_limit;
 	if (p->rl_burst < 2 * c->rate_limit)
 		p->rl_burst = KD_MIN(2 * c->rate_limit, (uint32_t)KD_RL_BURST_MAX);
 	p->subnet_per_table = (u16)KD_MIN(c->subnet_limit, 0xffffu);
-	/* A bucket holds the share of the table the defaults give it (2 of 10). */
-	share = KD_DEFAULT_SUBNET_PER_TABLE / KD_DEFAULT_SUBNET_PER_BUCKET;
-	p->subnet_per_bucket = (u8)KD_MAX(1u, KD_MIN(c->subnet_limit / share, (uint32_t)p->k));
+	p->subnet_per_bucket = (u8)kdd_config_per_subnet(c);
+	p->result_per_subnet = (u8)kdd_config_per_subnet(c);
 }
 
 void kdd_config_store_params(const struct kdd_config *c, struct kdd_store_params *p)
@@ -470,6 +480,7 @@ void kdd_config_op_params(const struct kdd_config *c, struct kdd_op_params *p)
 	p->timeout_ms = c->request_timeout_ms;
 	p->retries = c->retries;
 	p->max_value = c->max_value;
+	p->per_subnet = kdd_config_per_subnet(c);
 }
 
 /* "none" disables a family (""), an empty setting means any address (NULL). */

@@ -261,11 +261,11 @@ bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
 	unsigned int i;
 
 	for (i = 0; i < o->nrep; i++) {
-		if (o->rep[i].state != REP_SPARE)
+		if (o->rep[i].state != REP_SPARE || !start(c, o, i))
 			continue;
+		/* Counted once it took the place: a spare passed over is none. */
 		c->counters[OC_SUBSTITUTES]++;
-		if (start(c, o, i))
-			return true;
+		return true;
 	}
 	return false;
 }

@@ -26,6 +26,11 @@ struct kdd_op_params {
 	uint32_t timeout_ms;	/* one request */
 	unsigned int retries;
 	uint32_t max_value;
+	/*
+	 * A put's replicas of one /24 (/48), this node counted by the
+	 * addresses it is bound to; 0: no limit.
+	 */
+	unsigned int per_subnet;
 };
 
 /* Where an operation's time went, for the caller to show. */

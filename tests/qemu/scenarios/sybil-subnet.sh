@@ -1,0 +1,98 @@
+# suite: default
+# group: daemon
+# 30 honest nodes (kdht.ko routing, kdhtd on the kernel backend) and one
+# attacker holding 200 addresses of its own /24 (10.0.200.0/24), where
+# kdht-sybil plays 200 nodes with ids next to the key K the scenario puts and
+# answers value requests by withholding (STOREs acknowledged, nothing kept).
+# Once lookups of K meet Sybils, puts of K from several honest nodes land on
+# at least 2 honest replicas, gets from every honest node return the honest
+# value, and a lookup of K holds at most 2 Sybils. The daemons store to r = 4
+# replicas: the Sybils' /24 may take 2 places of a put's replica set, so
+# with r = 3 only one honest replica would be left. The debug kernel
+# (--deep) runs 10 honest nodes and 60 Sybils.
+
+# How this scenario names, stores and reads K: one place. An immutable
+# value, so that several nodes may put the same bytes: K is its content key,
+# which kdht-sybil computes and prints, the Sybils' ids next to it.
+VALUE="the honest value"
+K=
+put_k() {
+	dctl "$1" put --immutable "$VALUE" >/dev/null
+}
+get_k() {
+	dctl "$1" get --hex "$K"
+}
+# held_k I...: how many of nodes I... hold K in their own store.
+held_k() {
+	_held=0
+	for _h in "$@"; do
+		dctl "$_h" get --local --hex "$K" >/dev/null 2>&1 && _held=$((_held + 1))
+	done
+	echo "$_held"
+}
+
+N=30
+SYBILS=200
+if [ -n "$KDHT_DEEP" ]; then
+	N=10
+	SYBILS=60
+fi
+A=$((N + 1))			# the attacker's namespace
+SYBIL_NET=10.0.200
+
+mesh $A
+for j in $(seq "$SYBILS"); do
+	echo "addr add $SYBIL_NET.$j/16 dev eth0"
+done | "$IP" -n "n$A" -batch - || fail "attacker addresses"
+nodes_up $N
+for d in $(seq "$N"); do
+	daemon_up "$d" --replicas 4
+done
+all_tables_at_least "$N" 3 60
+
+# Not through on(): ip netns exec execs kdht-sybil, so $! is its pid and a
+# TERM makes it print its counts and exit 0.
+"$IP" netns exec "n$A" kdht-sybil --first "$SYBIL_NET.1" --addresses "$SYBILS" --mode withhold \
+	--bootstrap "$(addr4 1)" --bootstrap "$(addr4 2)" --announce 10 --json --content "$VALUE" \
+	>/tmp/sybil.out 2>/tmp/sybil.err &
+sybil_pid=$!
+sybil_target() {
+	K=$(sed -n 's/^kdht-sybil: target \([0-9a-f]*\)$/\1/p' /tmp/sybil.err)
+	[ -n "$K" ]
+}
+wait_until 30 sybil_target
+log "K = $K"
+
+# sybils_in_lookup I: Sybils among a lookup of K from node I.
+sybils_in_lookup() {
+	dctl "$1" lookup "$K" | grep -c " $SYBIL_NET\."
+}
+
+# sybils_met: the Sybils are in honest tables, as a lookup of K meets them.
+sybils_met() {
+	[ "$(sybils_in_lookup 1)" -ge 1 ]
+}
+wait_until 300 sybils_met
+
+for p in 1 $((N / 2)) $N; do
+	expect_ok "put of K from node $p" put_k "$p"
+	held=$(held_k $(seq "$N"))
+	log "put from node $p: $held honest replicas hold K"
+	expect_ge "honest replicas after the put from node $p" 2 "$held"
+done
+i=1
+while [ $i -le $N ]; do
+	expect_eq "get of K on node $i" "$VALUE" "$(get_k $i)"
+	i=$((i + 1))
+done
+for l in 1 $N; do
+	s=$(sybils_in_lookup $l)
+	log "lookup of K from node $l: $s Sybils"
+	expect_le "Sybils in a lookup of K from node $l" 2 "$s"
+done
+
+kill "$sybil_pid"
+wait "$sybil_pid" || fail "kdht-sybil exited with $?"
+log "kdht-sybil: $(cat /tmp/sybil.out)"
+expect_ge "Sybils were stored to (withheld)" 1 "$(jq .stores_acked /tmp/sybil.out)"
+daemons_down
