@@ -27,8 +27,8 @@ mesh "$VICTIM"
 nodes_up "$N"
 daemons_up "$N"
 
-held=$(random_id)
-expect_ok "put of the value the attacker asks for" dctl 1 put --hex "$held" "held by the mesh"
+held=$(dctl 1 put --immutable "held by the mesh" --json | jq -r .key)
+[ ${#held} -eq 64 ] || fail "put of the value the attacker asks for: no content key ($held)"
 for i in 2 3 4 5; do
 	dctl "$i" put "value $i" "$(head -c 600 /dev/zero | tr '\0' v)" ||
 		fail "put on node $i failed"
@@ -149,7 +149,8 @@ for p in $lookups; do
 done
 gets=0
 for i in 2 3 4 5; do
-	dctl "$((N + 1 - i))" get "value $i" >/dev/null && gets=$((gets + 1))
+	dctl "$((N + 1 - i))" get "value $i" --owner "$(owner_of "$i")" >/dev/null &&
+		gets=$((gets + 1))
 done
 
 mixed=$(cat /tmp/spoof.mixed)
