@@ -134,7 +134,7 @@ log "attack started"
 # The mesh's own work meanwhile: lookups of random ids.
 lookups=
 for i in 6 7; do
-	for _l in $(seq 16); do random_id; done >"/tmp/targets.$i"
+	for _l in $(seq 16); do echo "$(random_id)"; done >"/tmp/targets.$i"
 	on "$i" kdht-lookups --parallel 2 <"/tmp/targets.$i" >"/tmp/lookups.$i" 2>&1 &
 	lookups="$lookups $!"
 done
@@ -145,7 +145,7 @@ log "attack over"
 sink_stop
 # Not a bare wait: the daemons are this shell's children too.
 for p in $lookups; do
-	wait "$p" || fail "kdht-lookups failed"
+	wait "$p" || fail "kdht-lookups failed: $(cat /tmp/lookups.6 /tmp/lookups.7 | tail -n 4)"
 done
 gets=0
 for i in 2 3 4 5; do
@@ -182,4 +182,4 @@ probe "FIND_NODE padded to 1280" --type find_node --pad 1280
 probe "FIND_VALUE of a held value" --type find_value --key "$held"
 probe "FIND_VALUE of a held value, padded to 1280" --type find_value --key "$held" --pad 1280
 probe "FIND_VALUE of random keys" --type find_value
-probe "STORE of 1000 bytes" --type store --store-size 1000
+probe "STORE of a full 864-byte part" --type store --store-size 864
