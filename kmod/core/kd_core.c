@@ -560,11 +560,19 @@ static void kd_tick_refresh(struct kd_core *c, u64 now)
 	kd_core_lookup_start(c, now, &target, 0, true);
 }
 
+/*
+ * Joining, on a backoff from bootstrap_min_ms to bootstrap_max_ms: while the
+ * table has fewer than KD_JOIN_MEMBERS members, the bootstrap addresses are
+ * pinged again, and the first answer runs the lookup of our own id again.
+ * So a node whose join lookup met loss does not wait for the bucket refresh
+ * to fill its table; in a mesh of fewer than KD_JOIN_MEMBERS nodes this
+ * settles at a ping and a small lookup per bootstrap_max_ms.
+ */
 static void kd_tick_bootstrap(struct kd_core *c, u64 now)
 {
 	unsigned int i;
 
-	if (!c->nboot || c->table.members || now < c->boot_next)
+	if (!c->nboot || c->table.members >= KD_JOIN_MEMBERS || now < c->boot_next)
 		return;
 	c->boot_lookup_started = 0;
 	for (i = 0; i < c->nboot; i++)
@@ -607,7 +615,7 @@ u64 kd_core_next_due(struct kd_core *c)
 		if (c->lk[i].used)
 			due = KD_MIN(due, kd_lookup_next_due(&c->lk[i].l));
 	due = KD_MIN(due, kd_table_next_due(&c->table));
-	if (c->nboot && !c->table.members)
+	if (c->nboot && c->table.members < KD_JOIN_MEMBERS)
 		due = KD_MIN(due, c->boot_next);
 	c->due = KD_MAX(due, c->last_tick + KD_TICK_MIN_MS);
 	c->due_valid = 1;

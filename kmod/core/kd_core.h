@@ -150,9 +150,10 @@ int kd_core_ping(struct kd_core *c, u64 now, const struct kd_addr *to, u32 cooki
 
 /*
  * Bootstrap: remembers addr (up to KD_BOOTSTRAP_MAX) and pings it; while the
- * table stays empty, every remembered address is retried with a backoff of
- * bootstrap_min_ms doubling to bootstrap_max_ms. The first contact that
- * answers triggers a lookup of our own id.
+ * table has fewer than KD_JOIN_MEMBERS members, every remembered address is
+ * pinged again with a backoff of bootstrap_min_ms doubling to
+ * bootstrap_max_ms. The first answer to each round triggers a lookup of our
+ * own id.
  */
 int kd_core_bootstrap(struct kd_core *c, u64 now, const struct kd_addr *addr);
 

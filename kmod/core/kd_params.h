@@ -42,6 +42,8 @@
 #define KD_DEFAULT_REFRESH_MS		(15 * 60 * 1000)
 #define KD_DEFAULT_BOOTSTRAP_MIN_MS	1000
 #define KD_DEFAULT_BOOTSTRAP_MAX_MS	60000
+/* Below this many members a joined node runs its join lookup again. */
+#define KD_JOIN_MEMBERS			8
 #define KD_DEFAULT_TOKEN_ROTATE_MS	(5 * 60 * 1000)
 #define KD_DEFAULT_RL_ENTRIES		4096
 #define KD_DEFAULT_RL_RATE		100
