@@ -1,5 +1,6 @@
 # suite: default
 # group: kernel
+# deep: no (kdht-sink counts on a packet socket, and the debug kernel is built without CONFIG_PACKET)
 # A hostile responder (kdht-hostile, node 2) is node 1's only contact and
 # answers every FIND_NODE with loopback, link-local, broadcast and
 # v4-mapped entries. Node 1 refuses them by scope and sends nothing towards
