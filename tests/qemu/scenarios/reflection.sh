@@ -3,8 +3,8 @@
 # deep: no (kdht-sink counts on a packet socket, and the debug kernel is built without CONFIG_PACKET)
 # The routing plane is no reflector. A mesh of N nodes (32), each with
 # kdhtd on the kernel backend and some values stored, runs lookups while
-# an attacker namespace sends requests to every node in a victim namespace's name (forged IPv4 source,
-# kdht-spoof) for 60 s: PING, FIND_NODE, FIND_VALUE and STORE with random
+# an attacker namespace sends requests to every node in a victim
+# namespace's name (forged IPv4 source, kdht-spoof) for 60 s: PING, FIND_NODE, FIND_VALUE and STORE with random
 # keys, and padded FIND_NODEs and FIND_VALUEs for a key the mesh holds. The
 # victim counts every byte addressed to it (kdht-sink on a packet socket on
 # its eth0: replies to the spoofed port, requests and pings to any port,
