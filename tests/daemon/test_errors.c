@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <lmdb.h>
 #include <string.h>
 
 #include "errors.h"
@@ -79,6 +80,18 @@ static void which_failures_another_node_may_mend(void **state)
 			    "a replica holds a newer version");
 }
 
+/* A full map reads as a full store, a missing row as not found, anything else as an I/O error. */
+static void lmdb_failures_read_as_what_they_are(void **state)
+{
+	(void)state;
+	assert_int_equal(kdd_error_of_lmdb(0), 0);
+	assert_int_equal(kdd_error_of_lmdb(MDB_NOTFOUND), -ENOENT);
+	assert_int_equal(kdd_error_of_lmdb(MDB_MAP_FULL), -ENOSPC);
+	assert_int_equal(kdd_error_of_lmdb(MDB_TXN_FULL), -ENOSPC);
+	assert_int_equal(kdd_error_of_lmdb(EACCES), -EACCES);
+	assert_int_equal(kdd_error_of_lmdb(MDB_CORRUPTED), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +99,7 @@ int main(void)
 		cmocka_unit_test(store_statuses_round_trip),
 		cmocka_unit_test(control_statuses_and_words),
 		cmocka_unit_test(which_failures_another_node_may_mend),
+		cmocka_unit_test(lmdb_failures_read_as_what_they_are),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

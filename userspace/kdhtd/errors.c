@@ -2,6 +2,7 @@
 #include "errors.h"
 
 #include <errno.h>
+#include <lmdb.h>
 #include <stddef.h>
 
 #include "kdht.pb-c.h"
@@ -150,4 +151,19 @@ uint32_t kdd_error_from_store_status(int status)
 		if (rows[i].wire && (int)rows[i].store == status)
 			return rows[i].wire;
 	return KDHT_ERR_MALFORMED;
+}
+
+int kdd_error_of_lmdb(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	default:
+		return rc > 0 && rc < 4096 ? -rc : -EIO;
+	}
 }

@@ -34,6 +34,12 @@
 
 #include "ctl.pb-c.h"
 
+/*
+ * The errno for an LMDB return code: -ENOENT for MDB_NOTFOUND, -ENOSPC for a
+ * full map or transaction, the errno itself for a system error, else -EIO.
+ */
+int kdd_error_of_lmdb(int rc);
+
 /* The wire code for err: KDD_ACK_STORED (0) for 0, UNAVAILABLE for any other errno. */
 uint32_t kdd_error_to_wire(int err);
 

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+#include "sweep.h"
+
 /*
  * An owner row's key: a kind byte, then for a source the family and the
  * prefix bytes (zero after them), for a publisher its 32-byte id.
@@ -43,15 +46,6 @@ void kdd_quota_params_default(struct kdd_quota_params *p)
 	p->source_records = KDD_QUOTA_DEFAULT_SOURCE_RECORDS;
 	p->publisher_bytes = KDD_QUOTA_DEFAULT_PUBLISHER_BYTES;
 	p->publisher_records = KDD_QUOTA_DEFAULT_PUBLISHER_RECORDS;
-}
-
-static int errno_of(int rc)
-{
-	if (rc == 0)
-		return 0;
-	if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
-		return -ENOSPC;
-	return rc > 0 && rc < 4096 ? -rc : -EIO;
 }
 
 static void source_owner(uint8_t *out, const struct kd_addr *a)
@@ -98,7 +92,7 @@ int kdd_quota_open(struct kdd_quota **out, struct kdd_store *st,
 
 err_free:
 	free(q);
-	return errno_of(rc);
+	return kdd_error_of_lmdb(rc);
 }
 
 void kdd_quota_close(struct kdd_quota *q)
@@ -276,60 +270,55 @@ int kdd_quota_charge(struct kdd_quota *q, const struct kdd_quota_charge *c, unsi
 		return 0;
 	rc = mdb_txn_begin(q->env, NULL, 0, &txn);
 	if (rc)
-		return errno_of(rc);
+		return kdd_error_of_lmdb(rc);
 	for (i = 0; i < n && !rc; i++)
 		rc = charge_one(q, txn, &c[i]);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return errno_of(rc);
+		return kdd_error_of_lmdb(rc);
 	}
-	return errno_of(mdb_txn_commit(txn));
+	return kdd_error_of_lmdb(mdb_txn_commit(txn));
+}
+
+struct charge_sweep {
+	struct kdd_quota *q;
+	uint64_t now;
+};
+
+/* An expired charge is released from its owners; one that does not decode just goes. */
+static int charge_expired(void *ctx, MDB_txn *txn, const MDB_val *k, const MDB_val *v)
+{
+	const struct charge_sweep *s = ctx;
+	struct charge_row c;
+	int rc;
+
+	(void)k;
+	if (!charge_decode(v, &c))
+		return 1;
+	if (c.expires > s->now)
+		return 0;
+	rc = release(s->q, txn, &c);
+	return rc ? rc : 1;
 }
 
 int kdd_quota_sweep(struct kdd_quota *q, uint64_t now)
 {
-	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = q->sweep_from }, v;
-	struct charge_row c;
-	MDB_cursor *cur;
+	struct charge_sweep s = { .q = q, .now = now };
+	unsigned int released;
 	MDB_txn *txn;
-	int rc, released = 0, seen;
+	int rc;
 
 	rc = mdb_txn_begin(q->env, NULL, 0, &txn);
 	if (rc)
-		return errno_of(rc);
-	rc = mdb_cursor_open(txn, q->charges, &cur);
-	if (rc)
-		goto err_abort;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (seen = 0; rc == 0 && seen < KDD_QUOTA_SWEEP_BATCH; seen++) {
-		bool readable = charge_decode(&v, &c);
-
-		/* A row that does not decode is as good as expired. */
-		if (!readable || c.expires <= now) {
-			rc = readable ? release(q, txn, &c) : 0;
-			if (!rc)
-				rc = mdb_cursor_del(cur, 0);
-			if (rc)
-				goto err_cursor;
-			released++;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		return kdd_error_of_lmdb(rc);
+	rc = kdd_sweep_step(txn, q->charges, q->sweep_from, KDD_QUOTA_SWEEP_BATCH,
+			    charge_expired, &s, &released);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return kdd_error_of_lmdb(rc);
 	}
-	if (rc == MDB_NOTFOUND)
-		memset(q->sweep_from, 0, KDHT_ID_LEN);
-	else if (rc == 0)
-		memcpy(q->sweep_from, k.mv_data, KDHT_ID_LEN);
-	else
-		goto err_cursor;
-	mdb_cursor_close(cur);
 	rc = mdb_txn_commit(txn);
-	return rc ? errno_of(rc) : released;
-
-err_cursor:
-	mdb_cursor_close(cur);
-err_abort:
-	mdb_txn_abort(txn);
-	return errno_of(rc);
+	return rc ? kdd_error_of_lmdb(rc) : (int)released;
 }
 
 int kdd_quota_usage(struct kdd_quota *q, const struct kd_addr *source,
@@ -345,8 +334,8 @@ int kdd_quota_usage(struct kdd_quota *q, const struct kd_addr *source,
 		publisher_owner(owner, publisher);
 	rc = mdb_txn_begin(q->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return errno_of(rc);
+		return kdd_error_of_lmdb(rc);
 	rc = usage_get(q, txn, owner, bytes, records);
 	mdb_txn_abort(txn);
-	return errno_of(rc);
+	return kdd_error_of_lmdb(rc);
 }

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+#include "sweep.h"
+
 /*
  * A record as stored (big-endian):
  *   0 u8 format, 1 u8 flags, 2 u8 name_len, 3 u8 reserved, 4 u32 len,
@@ -41,21 +44,6 @@ void kdd_store_params_default(struct kdd_store_params *p)
 	p->default_ttl_s = KDD_DEFAULT_TTL_S;
 	p->max_ttl_s = KDD_MAX_TTL_S;
 	p->max_value = KDD_MAX_VALUE;
-}
-
-static int errno_of_lmdb(int rc)
-{
-	switch (rc) {
-	case 0:
-		return 0;
-	case MDB_NOTFOUND:
-		return -ENOENT;
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
-		return -ENOSPC;
-	default:
-		return rc > 0 && rc < 4096 ? -rc : -EIO;
-	}
 }
 
 /* The values and the meta database, created if new; an LMDB return code. */
@@ -150,7 +138,7 @@ err_env:
 	mdb_env_close(st->env);
 err_free:
 	free(st);
-	return errno_of_lmdb(rc);
+	return kdd_error_of_lmdb(rc);
 }
 
 void kdd_store_close(struct kdd_store *st)
@@ -335,14 +323,14 @@ static int put_alone(struct kdd_store *st, const struct kdd_record *rec, uint32_
 	*map_full = false;
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	rc = put_in_txn(st, txn, rec, ttl_s, now, &fatal, held_seq);
 	if (!fatal && !rc)
 		fatal = mdb_txn_commit(txn);
 	else
 		mdb_txn_abort(txn);
 	*map_full = fatal == MDB_MAP_FULL;
-	return fatal ? errno_of_lmdb(fatal) : rc;
+	return fatal ? kdd_error_of_lmdb(fatal) : rc;
 }
 
 /* kdd_store_put, telling the seq held after it. */
@@ -402,10 +390,10 @@ int kdd_store_held_seq(struct kdd_store *st, const struct kd_id *key, uint64_t n
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	*seq = held_in_txn(st, txn, &k, now, &held, &fatal) ? held.seq : 0;
 	mdb_txn_abort(txn);
-	return errno_of_lmdb(fatal);
+	return kdd_error_of_lmdb(fatal);
 }
 
 /*
@@ -436,7 +424,7 @@ int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *
 	*seq = rc == 0 && v.mv_size == 8 ? kd_get_be64(v.mv_data) : 0;
 	if (txn)
 		mdb_txn_abort(txn);
-	return rc == MDB_NOTFOUND ? 0 : errno_of_lmdb(rc);
+	return rc == MDB_NOTFOUND ? 0 : kdd_error_of_lmdb(rc);
 }
 
 static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, bool *map_full)
@@ -477,7 +465,7 @@ int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t s
 	do
 		rc = seq_keep_alone(st, &k, seq, &map_full);
 	while (map_full && grow_map(st));
-	return errno_of_lmdb(rc);
+	return kdd_error_of_lmdb(rc);
 }
 
 int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
@@ -490,9 +478,9 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
 
 	rc = read_one(st, st->values, key, &v, &txn);
 	if (!txn)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	if (rc) {
-		rc = errno_of_lmdb(rc);
+		rc = kdd_error_of_lmdb(rc);
 		goto out;
 	}
 	rc = rec_decode(&k, &v, rec);
@@ -513,49 +501,33 @@ out:
 	return rc;
 }
 
+/* A record that does not decode is as good as expired. */
+static int record_expired(void *ctx, MDB_txn *txn, const MDB_val *k, const MDB_val *v)
+{
+	const uint64_t *now = ctx;
+	struct kdd_record rec;
+
+	(void)txn;
+	return rec_decode(k, v, &rec) != 0 || rec.expires <= *now;
+}
+
 int kdd_store_sweep(struct kdd_store *st, uint64_t now)
 {
-	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = st->sweep_from.b };
-	MDB_val v;
-	struct kdd_record rec;
-	MDB_cursor *cur;
+	unsigned int deleted;
 	MDB_txn *txn;
-	int rc, deleted = 0, seen;
+	int rc;
 
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
-	rc = mdb_cursor_open(txn, st->values, &cur);
-	if (rc)
-		goto err_abort;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (seen = 0; rc == 0 && seen < KDD_SWEEP_BATCH; seen++) {
-		/* A record that does not decode is as good as expired. */
-		if (rec_decode(&k, &v, &rec) != 0 || rec.expires <= now) {
-			rc = mdb_cursor_del(cur, 0);
-			if (rc)
-				goto err_cursor;
-			deleted++;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		return kdd_error_of_lmdb(rc);
+	rc = kdd_sweep_step(txn, st->values, st->sweep_from.b, KDD_SWEEP_BATCH,
+			    record_expired, &now, &deleted);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return kdd_error_of_lmdb(rc);
 	}
-	if (rc == MDB_NOTFOUND) {
-		memset(st->sweep_from.b, 0, KDHT_ID_LEN);
-		rc = 0;
-	} else if (rc == 0) {
-		memcpy(st->sweep_from.b, k.mv_data, KDHT_ID_LEN);
-	} else {
-		goto err_cursor;
-	}
-	mdb_cursor_close(cur);
 	rc = mdb_txn_commit(txn);
-	return rc ? errno_of_lmdb(rc) : deleted;
-
-err_cursor:
-	mdb_cursor_close(cur);
-err_abort:
-	mdb_txn_abort(txn);
-	return errno_of_lmdb(rc);
+	return rc ? kdd_error_of_lmdb(rc) : (int)deleted;
 }
 
 int kdd_store_count(struct kdd_store *st, uint64_t *count)
@@ -566,11 +538,11 @@ int kdd_store_count(struct kdd_store *st, uint64_t *count)
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	rc = mdb_stat(txn, st->values, &s);
 	mdb_txn_abort(txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	*count = s.ms_entries;
 	return 0;
 }
@@ -587,11 +559,11 @@ int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *fr
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	rc = mdb_cursor_open(txn, st->values, &cur);
 	if (rc) {
 		mdb_txn_abort(txn);
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
 	     rc == 0 && ret == 0;
@@ -603,7 +575,7 @@ int kdd_store_foreach(struct kdd_store *st, uint64_t now, const struct kd_id *fr
 	mdb_txn_abort(txn);
 	if (ret)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : errno_of_lmdb(rc);
+	return rc == MDB_NOTFOUND ? 0 : kdd_error_of_lmdb(rc);
 }
 
 int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
@@ -620,7 +592,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 		n = KDD_SNAPSHOT_MAX;
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	v.mv_size = (size_t)n * SNAP_NODE_LEN;
 	if (n == 0) {
 		rc = mdb_del(txn, st->meta, &k, NULL);
@@ -631,7 +603,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 	}
 	if (rc) {
 		mdb_txn_abort(txn);
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	}
 	for (i = 0, b = v.mv_data; n && i < n; i++, b += SNAP_NODE_LEN) {
 		memcpy(b, nodes[i].id.b, KDHT_ID_LEN);
@@ -640,7 +612,7 @@ int kdd_store_save_routes(struct kdd_store *st, const struct kd_node *nodes,
 		kd_put_be16(b + 34, nodes[i].addr.port);
 		memcpy(b + 36, nodes[i].addr.ip, 16);
 	}
-	return errno_of_lmdb(mdb_txn_commit(txn));
+	return kdd_error_of_lmdb(mdb_txn_commit(txn));
 }
 
 int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned int max)
@@ -654,7 +626,7 @@ int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned in
 
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	rc = mdb_get(txn, st->meta, &k, &v);
 	if (rc == 0 && v.mv_size % SNAP_NODE_LEN == 0) {
 		for (b = v.mv_data; n < max && n < v.mv_size / SNAP_NODE_LEN;
@@ -668,7 +640,7 @@ int kdd_store_load_routes(struct kdd_store *st, struct kd_node *out, unsigned in
 	}
 	mdb_txn_abort(txn);
 	if (rc && rc != MDB_NOTFOUND)
-		return errno_of_lmdb(rc);
+		return kdd_error_of_lmdb(rc);
 	return (int)n;
 }
 
