@@ -17,41 +17,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build}
 keys=${2:-200000}
-bin=$build/bin
-for t in kdhtd dhtctl kdht-values kdht-flood; do
-	[ -x "$bin/$t" ] || { echo "store.sh: no $bin/$t (build first)" >&2; exit 2; }
-done
-port=$((47000 + $$ % 1000))
-pid=
-dirs=()
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "${dirs[@]}"
-	return 0
-}
-trap cleanup EXIT
-
-# daemon DIR [KDHTD_OPTION...]: a fresh kdhtd with its state in DIR.
-daemon() {
-	local d=$1
-	shift
-	"$bin/kdhtd" --config /dev/null --backend user --state-dir "$d/state" \
-		--socket "$d/ctl.sock" --port "$port" --bind4 127.0.0.1 --bind6 none \
-		--rate-limit 1000000 --map-size $((4 << 30)) --log-level warn "$@" &
-	pid=$!
-	for _ in $(seq 100); do
-		"$bin/dhtctl" -s "$d/ctl.sock" node >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "store.sh: kdhtd did not start" >&2
-	exit 1
-}
-
-stop() {
-	kill "$pid"
-	wait "$pid" || true
-	pid=
-}
+[ -x "$build/bin/kdht-flood" ] || { echo "store.sh: no $build/bin/kdht-flood (build first)" >&2; exit 2; }
+. "$(dirname "$0")/one-daemon.sh"
 
 json() {	# json FIELD < line
 	jq -r ".$1"
@@ -70,25 +37,25 @@ store() {
 	echo "$out" | json answered_per_s
 }
 
-disk=$(mktemp -d "$build/bench-store.XXXXXX")
-shm=$(mktemp -d /dev/shm/kdht-bench-store.XXXXXX)
-dirs=("$disk" "$shm")
-
-daemon "$disk"
+map=$((4 << 30))
+start_daemon store --map-size "$map"
 store_disk=$(store)
 find=$("$bin/kdht-values" find --keys 50000 --window 1024 --json "127.0.0.1:$port" |
 	json answered_per_s)
 ping=$("$bin/kdht-flood" --type ping --duration 3 --learn-token --json "127.0.0.1:$port" |
 	jq '.pong / .seconds')
-stop
-daemon "$shm"
+stop_daemon
+scratch_parent=/dev/shm
+start_daemon store --map-size "$map"
 store_tmpfs=$(store)
-stop
-rm -rf "$shm/state"
-"$bin/dhtctl" mesh keygen "$shm/mesh.key"
-daemon "$shm" --mesh-key "$shm/mesh.key"
-store_mesh=$(store --mesh-key "$shm/mesh.key")
-stop
+stop_daemon
+keys_dir=$(mktemp -d /dev/shm/kdht-bench-mesh.XXXXXX)
+scratch_files+=("$keys_dir")
+key=$keys_dir/mesh.key
+"$bin/dhtctl" mesh keygen "$key" >/dev/null
+start_daemon store --map-size "$map" --mesh-key "$key"
+store_mesh=$(store --mesh-key "$key")
+stop_daemon
 
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
