@@ -215,8 +215,8 @@ static void name_and_writer_seq_survive_restart(void **state)
 	assert_int_equal(kdd_store_put(f->st, &r, 0, NOW), 0);
 	assert_int_equal(kdd_store_seq_kept(f->st, &r.key, &seq), 0);
 	assert_int_equal(seq, 0);
-	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 41), 0);
-	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 40), 0);
+	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 41, NOW), 0);
+	assert_int_equal(kdd_store_seq_keep(f->st, &r.key, 40, NOW), 0);
 	reopen(f);
 	assert_int_equal(kdd_store_seq_kept(f->st, &r.key, &seq), 0);
 	assert_int_equal(seq, 41);
@@ -227,6 +227,35 @@ static void name_and_writer_seq_survive_restart(void **state)
 	assert_memory_equal(got.name, "alice", 5);
 	assert_int_equal(got.len, 1);
 	assert_memory_equal(got.value, "v", 1);
+}
+
+/*
+ * A writer's counter lives as long as a record it numbered may: the sweep
+ * keeps it until max_ttl_s after its last use, then forgets it, so the
+ * table does not grow with every key ever written.
+ */
+static void writer_seq_forgotten_after_longest_life(void **state)
+{
+	struct fixture *f = *state;
+	struct kd_id old = { .b = { 1 } }, used = { .b = { 2 } };
+	uint32_t life = f->p.max_ttl_s;
+	uint64_t seq;
+
+	assert_int_equal(kdd_store_seq_keep(f->st, &old, 7, NOW), 0);
+	assert_int_equal(kdd_store_seq_keep(f->st, &used, 9, NOW), 0);
+	/* Kept again later: its life starts over. */
+	assert_int_equal(kdd_store_seq_keep(f->st, &used, 9, NOW + 100), 0);
+	assert_true(kdd_store_sweep(f->st, NOW + life - 1) >= 0);
+	assert_int_equal(kdd_store_seq_kept(f->st, &old, &seq), 0);
+	assert_int_equal(seq, 7);
+	assert_true(kdd_store_sweep(f->st, NOW + life) >= 0);
+	assert_int_equal(kdd_store_seq_kept(f->st, &old, &seq), 0);
+	assert_int_equal(seq, 0);
+	assert_int_equal(kdd_store_seq_kept(f->st, &used, &seq), 0);
+	assert_int_equal(seq, 9);
+	assert_true(kdd_store_sweep(f->st, NOW + 100 + life) >= 0);
+	assert_int_equal(kdd_store_seq_kept(f->st, &used, &seq), 0);
+	assert_int_equal(seq, 0);
 }
 
 static void immutable_keeps_first_value(void **state)
@@ -381,6 +410,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_key_is_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(expiry_is_capped_and_enforced, setup, teardown),
 		cmocka_unit_test_setup_teardown(sweeper_deletes_only_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer_seq_forgotten_after_longest_life, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(mutable_needs_higher_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(cas_needs_the_seq_before, setup, teardown),
 		cmocka_unit_test_setup_teardown(name_and_writer_seq_survive_restart, setup,

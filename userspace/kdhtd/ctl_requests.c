@@ -105,7 +105,7 @@ static int put_with_seq(struct ctl_put *cp, uint64_t seq)
 		cp->rec.seq = seq;
 		kdd_record_sign(&cp->rec.key, seq, true, cp->rec.value, cp->rec.len, cp->sk,
 				cp->rec.sig);
-		rc = kdd_store_seq_keep(cp->d->store, &cp->rec.key, seq);
+		rc = kdd_store_seq_keep(cp->d->store, &cp->rec.key, seq, kdd_wall_s());
 		if (rc)
 			return rc;
 	}

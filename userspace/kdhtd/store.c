@@ -22,6 +22,14 @@
 #define REC_F_SIG	0x02
 #define REC_HDR_LEN	120
 
+/*
+ * A writer's counter (big-endian): 0 u64 seq, 8 u64 written (wall seconds).
+ * Rows of SEQ_ROW_OLD_LEN, from before the time was kept, hold the seq
+ * alone and are never forgotten.
+ */
+#define SEQ_ROW_LEN	16
+#define SEQ_ROW_OLD_LEN	8
+
 /* A snapshot node: id[32], family, reserved, port(be16), ip[16]. */
 #define SNAP_NODE_LEN	52
 static const char snapshot_key[] = "routes";
@@ -30,10 +38,10 @@ struct kdd_store {
 	MDB_env *env;
 	MDB_dbi values;
 	MDB_dbi meta;
-	MDB_dbi seqs;		/* key -> u64 BE: the writer's last seq */
+	MDB_dbi seqs;		/* key -> SEQ_ROW_LEN bytes: a writer's counter */
 	struct kdd_store_params p;
 	struct kd_id sweep_from;
-	bool sweep_wrapped;
+	struct kd_id seq_sweep_from;
 	size_t map_size;	/* now: grown from p.map_size, or the file's size */
 };
 
@@ -414,6 +422,14 @@ static int read_one(struct kdd_store *st, MDB_dbi dbi, const struct kd_id *key, 
 	return mdb_get(*txn, dbi, &k, v);
 }
 
+/* A counter row's seq, or 0 for a row of no known shape. */
+static uint64_t seq_row_seq(const MDB_val *v)
+{
+	if (v->mv_size != SEQ_ROW_LEN && v->mv_size != SEQ_ROW_OLD_LEN)
+		return 0;
+	return kd_get_be64(v->mv_data);
+}
+
 int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq)
 {
 	MDB_val v;
@@ -421,15 +437,16 @@ int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *
 	int rc;
 
 	rc = read_one(st, st->seqs, key, &v, &txn);
-	*seq = rc == 0 && v.mv_size == 8 ? kd_get_be64(v.mv_data) : 0;
+	*seq = rc == 0 ? seq_row_seq(&v) : 0;
 	if (txn)
 		mdb_txn_abort(txn);
 	return rc == MDB_NOTFOUND ? 0 : kdd_error_of_lmdb(rc);
 }
 
-static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, bool *map_full)
+static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, uint64_t now,
+			  bool *map_full)
 {
-	uint8_t be[8];
+	uint8_t row[SEQ_ROW_LEN];
 	MDB_val v;
 	MDB_txn *txn;
 	int rc;
@@ -439,12 +456,13 @@ static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, bool *
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, st->seqs, k, &v);
-	if (rc == 0 && v.mv_size == 8 && kd_get_be64(v.mv_data) >= seq) {
+	if (rc == 0 && seq_row_seq(&v) > seq) {
 		mdb_txn_abort(txn);
 		return 0;
 	}
-	kd_put_be64(be, seq);
-	v = (MDB_val){ .mv_size = sizeof(be), .mv_data = be };
+	kd_put_be64(row, rc == 0 ? KD_MAX(seq_row_seq(&v), seq) : seq);
+	kd_put_be64(row + 8, now);
+	v = (MDB_val){ .mv_size = sizeof(row), .mv_data = row };
 	rc = rc && rc != MDB_NOTFOUND ? rc : mdb_put(txn, st->seqs, k, &v, 0);
 	if (rc) {
 		mdb_txn_abort(txn);
@@ -456,14 +474,15 @@ static int seq_keep_alone(struct kdd_store *st, MDB_val *k, uint64_t seq, bool *
 	return rc;
 }
 
-int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq)
+int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq,
+		       uint64_t now)
 {
 	MDB_val k = { .mv_size = KDHT_ID_LEN, .mv_data = (void *)key->b };
 	bool map_full;
 	int rc;
 
 	do
-		rc = seq_keep_alone(st, &k, seq, &map_full);
+		rc = seq_keep_alone(st, &k, seq, now, &map_full);
 	while (map_full && grow_map(st));
 	return kdd_error_of_lmdb(rc);
 }
@@ -511,9 +530,29 @@ static int record_expired(void *ctx, MDB_txn *txn, const MDB_val *k, const MDB_v
 	return rec_decode(k, v, &rec) != 0 || rec.expires <= *now;
 }
 
+struct seq_sweep {
+	uint64_t now;
+	uint32_t max_ttl_s;
+};
+
+/* A counter whose records have all expired by now goes; an old row without a time stays. */
+static int seq_forgotten(void *ctx, MDB_txn *txn, const MDB_val *k, const MDB_val *v)
+{
+	const struct seq_sweep *s = ctx;
+
+	(void)txn;
+	(void)k;
+	if (v->mv_size == SEQ_ROW_OLD_LEN)
+		return 0;
+	if (v->mv_size != SEQ_ROW_LEN)
+		return 1;
+	return kd_get_be64((const uint8_t *)v->mv_data + 8) + s->max_ttl_s <= s->now;
+}
+
 int kdd_store_sweep(struct kdd_store *st, uint64_t now)
 {
-	unsigned int deleted;
+	struct seq_sweep seqs = { .now = now, .max_ttl_s = st->p.max_ttl_s };
+	unsigned int deleted, forgotten;
 	MDB_txn *txn;
 	int rc;
 
@@ -522,6 +561,9 @@ int kdd_store_sweep(struct kdd_store *st, uint64_t now)
 		return kdd_error_of_lmdb(rc);
 	rc = kdd_sweep_step(txn, st->values, st->sweep_from.b, KDD_SWEEP_BATCH,
 			    record_expired, &now, &deleted);
+	if (!rc)
+		rc = kdd_sweep_step(txn, st->seqs, st->seq_sweep_from.b, KDD_SWEEP_BATCH,
+				    seq_forgotten, &seqs, &forgotten);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return kdd_error_of_lmdb(rc);

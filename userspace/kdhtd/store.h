@@ -115,7 +115,9 @@ int kdd_store_get(struct kdd_store *st, const struct kd_id *key, uint64_t now,
 
 /*
  * Deletes up to KDD_SWEEP_BATCH expired records, resuming where the previous
- * call stopped. Returns how many were deleted, or a negative errno.
+ * call stopped, and as many writer's counters past their life (see
+ * kdd_store_seq_keep). Returns how many records were deleted, or a negative
+ * errno.
  */
 int kdd_store_sweep(struct kdd_store *st, uint64_t now);
 
@@ -131,10 +133,16 @@ int kdd_store_held_seq(struct kdd_store *st, const struct kd_id *key, uint64_t n
  * replica holds, for a record under key, kept in a table of its own so that
  * a restart never reuses one. kdd_store_seq_kept reads it (0: never
  * written); kdd_store_seq_keep raises it to seq (a lower seq changes
- * nothing). Both return 0 or a negative errno (-ENOSPC, -EIO).
+ * nothing) and notes now (wall seconds) as its time. Both return 0 or a
+ * negative errno (-ENOSPC, -EIO). The sweep forgets a counter max_ttl_s
+ * after its time, when no record it numbered can be alive anywhere: the
+ * table holds the keys written within a record's longest life, not every
+ * key ever written. A later put starts past what this node holds, and a
+ * replica's STALE refusal tells it the seq to pass.
  */
 int kdd_store_seq_kept(struct kdd_store *st, const struct kd_id *key, uint64_t *seq);
-int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq);
+int kdd_store_seq_keep(struct kdd_store *st, const struct kd_id *key, uint64_t seq,
+		       uint64_t now);
 
 /* Number of records held, expired or not. */
 int kdd_store_count(struct kdd_store *st, uint64_t *count);
