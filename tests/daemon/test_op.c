@@ -852,6 +852,25 @@ static void a_put_takes_two_copies_per_subnet(void **state)
 	assert_all_ended();
 }
 
+/* An idle node sleeps: the retransmission tick runs only while an operation does. */
+static void the_tick_runs_only_while_an_operation_does(void **state)
+{
+	uint64_t end;
+	unsigned int i;
+
+	for (i = 0; i < NODES; i++)
+		assert_false(kdd_op_ticking(nodes[i].op));
+	assert_int_equal(put(0, "tick", (const uint8_t *)"tock", 4), 0);
+	/* The put goes on to the replicas beyond w after it reported. */
+	end = uv_hrtime() + 5000ull * 1000000;
+	while (kdd_op_ticking(nodes[0].op) && uv_hrtime() < end)
+		uv_run(&loop, UV_RUN_ONCE);
+	for (i = 0; i < NODES; i++)
+		assert_false(kdd_op_ticking(nodes[i].op));
+	assert_int_equal(get(3, "tick"), 0);
+	assert_memory_equal(res.value, "tock", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +890,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_squatted_copy_is_not_believed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(the_tick_runs_only_while_an_operation_does, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_put_takes_two_copies_per_subnet,
 						setup_one_subnet, teardown_one_subnet),

@@ -170,6 +170,19 @@ static void op_free(struct kdd_op_engine *c, struct op *o)
 	o->used = false;
 }
 
+static void on_tick(uv_timer_t *t)
+{
+	struct kdd_op_engine *c = t->data;
+	unsigned int i;
+
+	kdd_op_expire(c, kdd_mono_ms());
+	for (i = 0; i < KDD_OP_MAX; i++)
+		if (c->ops[i].used)
+			return;
+	/* Idle: no wakeups until the next operation. */
+	uv_timer_stop(t);
+}
+
 static struct op *op_alloc(struct kdd_op_engine *c)
 {
 	unsigned int i;
@@ -185,6 +198,13 @@ static struct op *op_alloc(struct kdd_op_engine *c)
 		o->value = malloc(KDD_MAX_VALUE);
 		if (!o->value)
 			return NULL;
+		/* The retransmission tick runs only while an operation does. */
+		if (!uv_is_active((uv_handle_t *)&c->timer) &&
+		    uv_timer_start(&c->timer, on_tick, KDD_OP_TICK_MS, KDD_OP_TICK_MS)) {
+			free(o->value);
+			o->value = NULL;
+			return NULL;
+		}
 		o->gen = gen;
 		o->used = true;
 		o->best = -1;
@@ -192,6 +212,11 @@ static struct op *op_alloc(struct kdd_op_engine *c)
 		return o;
 	}
 	return NULL;
+}
+
+bool kdd_op_ticking(const struct kdd_op_engine *c)
+{
+	return uv_is_active((const uv_handle_t *)&c->timer);
 }
 
 unsigned int kdd_op_room(const struct kdd_op_engine *c)
@@ -544,10 +569,6 @@ void kdd_op_req_done(struct kdd_op_engine *c, struct req *q)
 	req_free(c, q);
 }
 
-static void on_tick(uv_timer_t *t)
-{
-	kdd_op_expire(t->data, kdd_mono_ms());
-}
 
 void kdd_op_expire(struct kdd_op_engine *c, uint64_t now)
 {
@@ -586,11 +607,6 @@ unsigned int kdd_op_counters(struct kdd_op_engine *c, struct kdd_counter *out,
 	return i;
 }
 
-static void on_failed_timer_close(uv_handle_t *h)
-{
-	free(h->data);
-}
-
 int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backend *b,
 		  struct kdd_serve *local, const struct kdd_op_params *p)
 {
@@ -613,11 +629,6 @@ int kdd_op_create(struct kdd_op_engine **out, uv_loop_t *loop, struct kdd_backen
 		return rc;
 	}
 	c->timer.data = c;
-	rc = uv_timer_start(&c->timer, on_tick, KDD_OP_TICK_MS, KDD_OP_TICK_MS);
-	if (rc) {
-		uv_close((uv_handle_t *)&c->timer, on_failed_timer_close);
-		return rc;
-	}
 	*out = c;
 	return 0;
 }

@@ -17,7 +17,7 @@
 
 #define KDD_OP_MAX	32	/* puts and gets in flight */
 #define KDD_OP_MAX_REQS	2048	/* value requests awaiting a reply */
-#define KDD_OP_TICK_MS	50	/* retransmission timer granularity */
+#define KDD_OP_TICK_MS	50	/* retransmission timer granularity, while an operation runs */
 #define KDD_MAX_R		KDHT_MAX_NODES	/* replicas of one value at most */
 
 struct kdd_op_params {
@@ -68,10 +68,14 @@ int kdd_op_get(struct kdd_op_engine *c, const struct kd_id *key, kdd_op_get_cb c
 /* Operations that may start now (KDD_OP_MAX less those running). */
 unsigned int kdd_op_room(const struct kdd_op_engine *c);
 
+/* Whether the retransmission tick runs: only while an operation does, so an idle node sleeps. */
+bool kdd_op_ticking(const struct kdd_op_engine *c);
+
 /*
  * Resends or fails the requests whose deadline is before now_ms (monotonic),
  * then ends any operation left waiting on nothing. The engine's timer calls
- * it every KDD_OP_TICK_MS; a test or fuzzer may call it with its own clock.
+ * it every KDD_OP_TICK_MS while an operation runs; a test or fuzzer may call
+ * it with its own clock.
  */
 void kdd_op_expire(struct kdd_op_engine *c, uint64_t now_ms);
 
