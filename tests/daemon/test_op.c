@@ -10,7 +10,9 @@
  * as it was, and fails; a put whose reassembly a stranger evicts still
  * ends, committed; a forged copy on one replica neither wins a get nor
  * breaks it, and copies that are all forged read as a bad signature; a put
- * places at most per_subnet copies in one /24, its origin counted.
+ * places at most per_subnet copies in one /24, its origin counted; a put
+ * spreads its copies over as many /24s as the nodes near the key offer,
+ * a spare keeps them spread, and a get reads and repairs the same nodes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,7 +68,8 @@ struct tnode {
 static uv_loop_t loop;
 static uv_check_t commit;
 static struct tnode nodes[NODES];
-static unsigned int per_subnet;	/* the op engines' limit; 0 but in one test */
+static unsigned int per_subnet;	/* the op engines' limit; 0 but in the subnet tests */
+static const char *bind4[NODES];	/* node i's address; NULL: 127.0.0.1 */
 
 /* Record names and their keys: see make_key(). */
 static struct {
@@ -183,7 +186,8 @@ static void on_recv(void *ctx, const struct kdd_msg *m)
 
 static void node_open(unsigned int i)
 {
-	struct kdd_user_backend_params p = { .bind4 = "127.0.0.1", .bind6 = "" };
+	struct kdd_user_backend_params p = { .bind4 = bind4[i] ? bind4[i] : "127.0.0.1",
+					     .bind6 = "" };
 	struct kdd_op_params cp = {
 		.r = 3, .w = 2, .default_ttl_s = 3600, .timeout_ms = TIMEOUT_MS, .retries = 1,
 		.max_value = KDD_MAX_VALUE, .per_subnet = per_subnet,
@@ -198,7 +202,7 @@ static void node_open(unsigned int i)
 	kdd_store_params_default(&sp);
 	assert_int_equal(kdd_store_open(&n->store, n->dir, &sp, &msg), 0);
 	kd_params_default(&p.core);
-	/* Every node shares 127.0.0.1: lift the per-subnet diversity limits. */
+	/* Nodes share a /24 of 127/8: lift the per-subnet diversity limits. */
 	p.core.subnet_per_bucket = p.core.k;
 	p.core.result_per_subnet = p.core.k;
 	p.core.subnet_per_table = 64;
@@ -262,7 +266,7 @@ static int setup(void **state)
 		memset(nodes[i].id.b, 0x10 * (i + 1), KDHT_ID_LEN);
 		node_open(i);
 	}
-	snprintf(text, sizeof(text), "127.0.0.1:%d", BASE_PORT);
+	snprintf(text, sizeof(text), "%s:%d", bind4[0] ? bind4[0] : "127.0.0.1", BASE_PORT);
 	assert_int_equal(kd_addr_parse(&a, text, 0), 0);
 	for (i = 1; i < NODES; i++)
 		assert_int_equal(nodes[i].b->ops->bootstrap(nodes[i].b, &a), 0);
@@ -522,12 +526,24 @@ static void a_source_falling_silent_is_replaced(void **state)
 	assert_true(dropped > 0);
 }
 
+/* Node i loses its disk: the same node, its store empty. */
+static void restart_empty(unsigned int i)
+{
+	struct kd_id id = nodes[i].id;
+
+	node_stop(i);
+	run_ms(50);
+	node_free(i);
+	nodes[i].id = id;
+	node_open(i);
+}
+
 static void a_lost_copy_is_repaired_by_a_get(void **state)
 {
 	unsigned int i, lost = NODES;
 	static uint8_t buf[KDD_MAX_VALUE];
 	struct kdd_record rec;
-	struct kd_id k, id;
+	struct kd_id k;
 
 	assert_int_equal(put(0, "repair", (const uint8_t *)"again", 5), 0);
 	run_ms(200);
@@ -538,12 +554,7 @@ static void a_lost_copy_is_repaired_by_a_get(void **state)
 		if (kdd_store_get(nodes[i].store, &k, wall(), &rec, buf, sizeof(buf)) == 0)
 			lost = i;
 	assert_true(lost < NODES);
-	id = nodes[lost].id;
-	node_stop(lost);
-	run_ms(50);
-	node_free(lost);
-	nodes[lost].id = id;
-	node_open(lost);
+	restart_empty(lost);
 	assert_int_equal(copies("repair"), 2);
 	assert_int_equal(get(0, "repair"), 0);
 	run_ms(300);
@@ -818,18 +829,25 @@ static int setup_one_subnet(void **state)
 	return setup(state);
 }
 
-static int teardown_one_subnet(void **state)
+static int setup_one_subnet_limit_r(void **state)
+{
+	per_subnet = 3;
+	return setup(state);
+}
+
+static int teardown_subnets(void **state)
 {
 	per_subnet = 0;
+	memset(bind4, 0, sizeof(bind4));
 	return teardown(state);
 }
 
 /*
- * Every node is on 127.0.0.1, one /24: with a limit of 2 per subnet a put
- * (r = 3) leaves 2 copies whichever node puts, this one counted when it is
- * a replica, and still 2 when replicas fail and are replaced.
+ * Every node is on 127.0.0.1, one /24: a put (r = 3) from each node leaves
+ * want copies, this node counted when it is a replica, and still want when
+ * replicas fail and are replaced.
  */
-static void a_put_takes_two_copies_per_subnet(void **state)
+static void put_from_each_leaves(unsigned int want)
 {
 	unsigned int i;
 	char key[32];
@@ -838,7 +856,7 @@ static void a_put_takes_two_copies_per_subnet(void **state)
 		snprintf(key, sizeof(key), "subnet-%u", i);
 		assert_int_equal(put(i, key, (const uint8_t *)key, (uint32_t)strlen(key)), 0);
 		run_ms(100);
-		assert_int_equal(copies(key), 2);
+		assert_int_equal(copies(key), want);
 	}
 	for (i = 0; i < NODES; i++)
 		nodes[i].behaviour = i == 1 || i == 4 ? NO_DAEMON : NORMAL;
@@ -847,7 +865,7 @@ static void a_put_takes_two_copies_per_subnet(void **state)
 		assert_int_equal(put(i % 2 ? 3 : 0, key, (const uint8_t *)key,
 				     (uint32_t)strlen(key)), 0);
 		run_ms(100);
-		assert_int_equal(copies(key), 2);
+		assert_int_equal(copies(key), want);
 	}
 	assert_all_ended();
 }
@@ -869,6 +887,131 @@ static void the_tick_runs_only_while_an_operation_does(void **state)
 		assert_false(kdd_op_ticking(nodes[i].op));
 	assert_int_equal(get(3, "tick"), 0);
 	assert_memory_equal(res.value, "tock", 4);
+}
+
+/* A limit of 2 per subnet: 2 copies of 3 on one /24. */
+static void a_put_takes_two_copies_per_subnet(void **state)
+{
+	put_from_each_leaves(2);
+}
+
+/* A limit of r per subnet: one /24 is all there is, and it takes every copy. */
+static void a_put_on_one_subnet_takes_r_copies_when_the_limit_allows(void **state)
+{
+	put_from_each_leaves(3);
+}
+
+/*
+ * Three /24s of 127/8: A (127.0.1.1) holds nodes 0, 1 and 5, B
+ * (127.0.2.1) nodes 2 and 4, C (127.0.3.1) node 3. Node ids are 0x10 *
+ * (i + 1) in every byte, so a key whose first byte is below 0x10 has them
+ * at distances in node order: the two closest share A.
+ */
+static const char *const spread_subnet[NODES] = {
+	"127.0.1.1", "127.0.1.1", "127.0.2.1", "127.0.3.1", "127.0.2.1", "127.0.1.1",
+};
+
+static int setup_three_subnets(void **state)
+{
+	memcpy(bind4, spread_subnet, sizeof(bind4));
+	per_subnet = 2;
+	return setup(state);
+}
+
+/*
+ * Node from puts a value named prefix-N whose content key's first byte is
+ * below 0x10, and the copies settle; the value is left in value.
+ */
+static void put_near_node_0(unsigned int from, char *value, size_t size, const char *prefix)
+{
+	struct kd_id k;
+	unsigned int n;
+
+	for (n = 0; n < 4096; n++) {
+		snprintf(value, size, "%s-%u", prefix, n);
+		kdd_key_of_content(&k, (const uint8_t *)value, (uint32_t)strlen(value));
+		if (k.b[0] < 0x10)
+			break;
+	}
+	assert_true(n < 4096);
+	assert_int_equal(put(from, value, (const uint8_t *)value, (uint32_t)strlen(value)), 0);
+	run_ms(100);
+}
+
+/* How many /24s the nodes holding key are on. */
+static unsigned int subnets_holding(const char *key)
+{
+	const char *seen[NODES];
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < NODES; i++) {
+		if (!holds(i, key))
+			continue;
+		for (j = 0; j < n && strcmp(seen[j], bind4[i]) != 0; j++)
+			;
+		if (j == n)
+			seen[n++] = bind4[i];
+	}
+	return n;
+}
+
+/*
+ * The closest two share A: the put takes 0 (A), 2 (B) and 3 (C), whoever
+ * puts; node 1, a replica by distance, is counted on A by its address.
+ */
+static void a_put_spreads_over_subnets(void **state)
+{
+	static const unsigned int putters[] = { 5, 1, 3 };
+	unsigned int i;
+	char v[32];
+
+	for (i = 0; i < sizeof(putters) / sizeof(putters[0]); i++) {
+		put_near_node_0(putters[i], v, sizeof(v),
+				i == 0 ? "far" : i == 1 ? "second" : "in-c");
+		assert_int_equal(copies(v), 3);
+		assert_int_equal(subnets_holding(v), 3);
+		assert_false(holds(1, v));
+	}
+	assert_all_ended();
+}
+
+/*
+ * A spare takes the place of a failed replica on a subnet the set lacks,
+ * and a second on a subnet only once no other subnet is left.
+ */
+static void a_spare_keeps_the_spread(void **state)
+{
+	char v[32];
+
+	nodes[2].behaviour = NO_DAEMON;
+	put_near_node_0(5, v, sizeof(v), "b-fails");
+	assert_int_equal(copies(v), 3);
+	assert_int_equal(subnets_holding(v), 3);
+	assert_true(holds(4, v));
+
+	nodes[3].behaviour = NO_DAEMON;
+	put_near_node_0(5, v, sizeof(v), "c-fails");
+	assert_int_equal(copies(v), 3);
+	assert_int_equal(subnets_holding(v), 2);
+	assert_true(holds(0, v) && holds(1, v) && holds(4, v));
+	assert_all_ended();
+}
+
+/* A get asks the nodes a put chose, and repairs the copy one of them lost. */
+static void a_get_reads_and_repairs_the_spread_set(void **state)
+{
+	char v[32];
+
+	put_near_node_0(5, v, sizeof(v), "repair");
+	assert_true(holds(3, v));
+	restart_empty(3);
+	assert_int_equal(get(5, v), 0);
+	assert_memory_equal(res.value, v, strlen(v));
+	run_ms(300);
+	assert_true(holds(3, v));
+	assert_false(holds(1, v));
+	assert_int_equal(subnets_holding(v), 3);
+	assert_all_ended();
 }
 
 int main(void)
@@ -894,7 +1037,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_tick_runs_only_while_an_operation_does, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_put_takes_two_copies_per_subnet,
-						setup_one_subnet, teardown_one_subnet),
+						setup_one_subnet, teardown_subnets),
+		cmocka_unit_test_setup_teardown(
+			a_put_on_one_subnet_takes_r_copies_when_the_limit_allows,
+			setup_one_subnet_limit_r, teardown_subnets),
+		cmocka_unit_test_setup_teardown(a_put_spreads_over_subnets, setup_three_subnets,
+						teardown_subnets),
+		cmocka_unit_test_setup_teardown(a_spare_keeps_the_spread, setup_three_subnets,
+						teardown_subnets),
+		cmocka_unit_test_setup_teardown(a_get_reads_and_repairs_the_spread_set,
+						setup_three_subnets, teardown_subnets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

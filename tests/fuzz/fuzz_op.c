@@ -4,14 +4,16 @@
  * lookup finds replicas that answer every request as the fuzz input says
  * (acks with any status, held_seq and parts_held, values of any seq, size,
  * name and signature under keys that derive from them or not, errors,
- * silence), in any order, then time passes. The
- * backend is a fake that keeps what the engine sends; this node's own
- * copy lives in a real LMDB store. What must hold: no operation ever waits
+ * silence), in any order, then time passes. The replicas and this node
+ * sit on subnets the input picks, so that the spread of a replica set over
+ * subnets meets every layout. The backend is a fake that keeps what the
+ * engine sends; this node's own copy lives in a real LMDB store. What must hold: no operation ever waits
  * on nothing (ops_stalled stays 0), and once every request has timed out,
  * every operation has ended.
  */
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,7 @@ struct sent {
 static struct {
 	struct kdd_backend b;
 	struct kd_id self;
+	uint8_t self_subnet;	/* this node's address is 10.0.self_subnet.9; 0: a wildcard */
 	struct kd_node nodes[FZ_NODES];
 	unsigned int nnodes;
 	struct sent sent[FZ_SENT];
@@ -96,12 +99,24 @@ static const struct kd_id *fz_self(struct kdd_backend *b)
 	return &fz.self;
 }
 
+static unsigned int fz_addresses(struct kdd_backend *b, char (*out)[64], unsigned int max)
+{
+	if (!max)
+		return 0;
+	if (fz.self_subnet)
+		snprintf(out[0], 64, "10.0.%u.9:4000", fz.self_subnet);
+	else
+		snprintf(out[0], 64, "*:4000");
+	return 1;
+}
+
 static const struct kdd_backend_ops fz_ops = {
 	.name = "fuzz",
 	.lookup = fz_lookup,
 	.send = fz_send,
 	.closest = fz_closest,
 	.self = fz_self,
+	.addresses = fz_addresses,
 };
 
 static void setup(void)
@@ -109,7 +124,7 @@ static void setup(void)
 	static char dir[] = "/tmp/kdd-fuzz-op-XXXXXX";
 	struct kdd_op_params cp = {
 		.r = 3, .w = 2, .default_ttl_s = 3600, .timeout_ms = 1000, .retries = 1,
-		.max_value = KDD_MAX_VALUE,
+		.max_value = KDD_MAX_VALUE, .per_subnet = 2,
 	};
 	struct kdd_store_params sp;
 	struct kdd_store *st;
@@ -277,17 +292,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t value[8 * KDD_PART_LEN];
 	struct input in = { data, size };
 	struct kdd_record rec;
-	unsigned int i, pass;
+	unsigned int i, pass, subnets;
 
 	if (!engine)
 		setup();
 	memset(fz.self.b, next(&in), KDHT_ID_LEN);
 	fz.nnodes = next(&in) % (FZ_NODES + 1);
+	subnets = next(&in) % 4 + 1;
+	fz.self_subnet = next(&in) % (subnets + 1);
 	for (i = 0; i < fz.nnodes; i++) {
 		memset(&fz.nodes[i], 0, sizeof(fz.nodes[i]));
 		fz.nodes[i].id.b[0] = (uint8_t)(i * 31 + 1);
 		fz.nodes[i].addr.family = KDHT_AF_INET;
 		fz.nodes[i].addr.ip[0] = 10;
+		fz.nodes[i].addr.ip[2] = (uint8_t)(i % subnets + 1);
 		fz.nodes[i].addr.ip[3] = (uint8_t)(i + 1);
 		fz.nodes[i].addr.port = 4000;
 	}

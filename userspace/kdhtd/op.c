@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "clock.h"
 #include "log.h"
 
@@ -270,29 +271,156 @@ void kdd_op_done(struct kdd_op_engine *c, struct op *o)
 	op_free(c, o);
 }
 
+/* ---- the replica set ---- */
+
+#define SELF_ADDRS	4	/* addresses of this node counted against their subnets */
+
+/* Whether r holds a place in the set (see kdd_op_start_replicas in op_int.h). */
+static bool in_set(const struct replica *r)
+{
+	return r->state != REP_SPARE && (r->state != REP_FAILED || r->refused);
+}
+
+/*
+ * The replicas holding a place in the set (in_set, or planned to) and the
+ * subnets this node is bound to (read once per choice, and only when they
+ * count): this node is not in the list by address.
+ */
+struct replica_set {
+	bool in[KDD_OP_MAX_REPLICAS];
+	unsigned int size;
+	u64 self_subnet[SELF_ADDRS];
+	unsigned int self_subnets;	/* a wildcard address counts for none */
+};
+
+static void set_read(struct kdd_op_engine *c, const struct op *o, struct replica_set *s)
+{
+	char text[SELF_ADDRS][64];
+	unsigned int n, i;
+	struct kd_addr a;
+
+	s->size = 0;
+	for (i = 0; i < o->nrep; i++) {
+		s->in[i] = in_set(&o->rep[i]);
+		s->size += s->in[i];
+	}
+	s->self_subnets = 0;
+	if (!c->p.per_subnet)
+		return;
+	n = c->b->ops->addresses(c->b, text, SELF_ADDRS);
+	for (i = 0; i < n; i++)
+		if (kd_addr_parse(&a, text[i], 0) == 0)
+			s->self_subnet[s->self_subnets++] = kd_addr_subnet(&a);
+}
+
+/* Whether replica r is in subnet; this node by the addresses it is bound to. */
+static bool in_subnet(const struct replica_set *s, const struct replica *r, u64 subnet)
+{
+	unsigned int i;
+
+	if (!r->self)
+		return kd_addr_subnet(&r->node.addr) == subnet;
+	for (i = 0; i < s->self_subnets; i++)
+		if (s->self_subnet[i] == subnet)
+			return true;
+	return false;
+}
+
+/* Whether replicas a and b share a /24 (/48). */
+static bool same_subnet(const struct replica_set *s, const struct replica *a,
+			const struct replica *b)
+{
+	unsigned int i;
+
+	if (!a->self)
+		return in_subnet(s, b, kd_addr_subnet(&a->node.addr));
+	for (i = 0; i < s->self_subnets; i++)
+		if (in_subnet(s, b, s->self_subnet[i]))
+			return true;
+	return false;
+}
+
+/* Members of the set that share replica i's subnet. */
+static unsigned int set_in_subnet(const struct op *o, const struct replica_set *s,
+				  unsigned int i)
+{
+	unsigned int j, same = 0;
+
+	for (j = 0; j < o->nrep; j++)
+		same += j != i && s->in[j] && same_subnet(s, &o->rep[i], &o->rep[j]);
+	return same;
+}
+
+/*
+ * The spare to take next, or -1: the closest one of a subnet the set does
+ * not hold yet; when every subnet left is held, the closest one of a
+ * subnet holding the fewest, up to per_subnet. So a set spans as many
+ * subnets as the list offers, and one subnet packed next to a key holds
+ * a single place while others remain.
+ */
+static int next_spare(struct kdd_op_engine *c, const struct op *o,
+		      const struct replica_set *s)
+{
+	unsigned int share, i;
+
+	for (share = 1; share <= KD_MAX(c->p.per_subnet, 1u); share++)
+		for (i = 0; i < o->nrep; i++)
+			if (o->rep[i].state == REP_SPARE && !s->in[i] &&
+			    (!c->p.per_subnet || set_in_subnet(o, s, i) < share))
+				return (int)i;
+	return -1;
+}
+
+bool kdd_op_would_take(struct kdd_op_engine *c, const struct op *o, unsigned int rep)
+{
+	struct replica_set s;
+	int i;
+
+	set_read(c, o, &s);
+	while (s.size < c->p.r && (i = next_spare(c, o, &s)) >= 0) {
+		if ((unsigned int)i == rep)
+			return true;
+		s.in[i] = true;
+		s.size++;
+	}
+	return false;
+}
+
 void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
 			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
-	unsigned int i, started = 0;
+	struct replica_set s;
+	int i;
 
-	/* One that cannot be asked is passed over: the next takes its place. */
-	for (i = 0; i < o->nrep && started < c->p.r; i++)
-		started += start(c, o, i);
+	/* One that cannot be asked leaves the spares: the next takes its place. */
+	for (;;) {
+		set_read(c, o, &s);
+		if (s.size >= c->p.r)
+			return;
+		i = next_spare(c, o, &s);
+		if (i < 0)
+			return;
+		start(c, o, (unsigned int)i);
+	}
 }
 
 bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
 		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i))
 {
-	unsigned int i;
+	struct replica_set s;
+	int i;
 
-	for (i = 0; i < o->nrep; i++) {
-		if (o->rep[i].state != REP_SPARE || !start(c, o, i))
-			continue;
-		/* Counted once it took the place: a spare passed over is none. */
-		c->counters[OC_SUBSTITUTES]++;
-		return true;
+	for (;;) {
+		set_read(c, o, &s);
+		i = next_spare(c, o, &s);
+		if (i < 0)
+			return false;
+		if (start(c, o, (unsigned int)i)) {
+			/* Counted once it took the place: a spare passed over is none. */
+			c->counters[OC_SUBSTITUTES]++;
+			return true;
+		}
 	}
-	return false;
 }
 
 static struct op *op_from_cookie(struct kdd_op_engine *c, uintptr_t cookie)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
  * put and get across the network. put: a lookup of the key, the record sent
- * in parts to the r closest nodes (this node among them if it is one of the
- * r closest), success once w committed it; a replica that fails is replaced
- * by the next closest node. get: a lookup, FIND_VALUE to the r closest; an
+ * in parts to r of the closest nodes spread over subnets (this node among
+ * them if it is one), success once w committed it; a replica that fails is
+ * replaced by the next. get: a lookup, FIND_VALUE to the same r; an
  * immutable value ends the search at once, a mutable one is read from every
  * replica and the highest sequence number wins; replicas found lacking the
  * record, or holding an older one, are sent it. Each request is retried a
@@ -27,8 +27,9 @@ struct kdd_op_params {
 	unsigned int retries;
 	uint32_t max_value;
 	/*
-	 * A put's replicas of one /24 (/48), this node counted by the
-	 * addresses it is bound to; 0: no limit.
+	 * An operation's replicas of one /24 (/48) at most, this node counted
+	 * by the addresses it is bound to; a second of a subnet is taken only
+	 * when fewer than r subnets are at hand. 0: no limit, no spreading.
 	 */
 	unsigned int per_subnet;
 };

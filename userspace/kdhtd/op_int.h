@@ -4,10 +4,16 @@
  * the request table, replies and timeouts), op_put.c and op_get.c.
  *
  * An operation starts with a lookup of its key. The lookup's hits and this
- * node, closest first, become the operation's replica list; the first r are
+ * node, closest first, become the operation's replica list; r of them are
  * asked, and each one that fails (no answer, no daemon behind it, storage
- * full) is replaced by the next one of the list, so that a put still lands
- * on r live nodes and a get hears r answers when nodes have gone.
+ * full) is replaced by a spare of the list, so that a put still lands on r
+ * live nodes and a get hears r answers when nodes have gone.
+ *
+ * The set asked is spread over subnets (/24, /48; this node counted by the
+ * addresses it is bound to): first the closest node of each subnet, in
+ * distance order; only when fewer than r subnets are at hand a second of a
+ * subnet, and so on up to per_subnet. Puts, republishes, gets and the
+ * repairs a get makes all choose so, and so reach the same nodes.
  *
  * Every value request in flight is a struct req, found again by its txid
  * through a hash chain. Parts travel in a window per replica.
@@ -120,11 +126,26 @@ void kdd_op_req_done(struct kdd_op_engine *c, struct req *q);
 /* Forgets the requests of o to replica rep (every replica: rep < 0). */
 void kdd_op_cancel(struct kdd_op_engine *c, struct op *o, int rep);
 
-/* Asks the first r replicas of the list (start: true if replica i was asked). */
+/*
+ * Whether spare rep would be among the set were every replica asked to
+ * take its place; nothing is asked.
+ */
+bool kdd_op_would_take(struct kdd_op_engine *c, const struct op *o, unsigned int rep);
+
+/*
+ * Asks spares, spread over subnets, until r hold a place in the set or none
+ * is left. start(c, o, i) asks spare i; it must move i out of REP_SPARE and
+ * return whether i holds a place: asked, answered, or (a put) failed by
+ * refusing the record itself, which no other node must be asked in its
+ * stead.
+ */
 void kdd_op_start_replicas(struct kdd_op_engine *c, struct op *o,
 			   bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 
-/* Asks the next spare replica in place of a failed one; false if none is left. */
+/*
+ * Asks the spare that keeps the set spread in place of a failed replica
+ * (start as above); false if none is left.
+ */
 bool kdd_op_substitute(struct kdd_op_engine *c, struct op *o,
 		       bool (*start)(struct kdd_op_engine *c, struct op *o, unsigned int i));
 

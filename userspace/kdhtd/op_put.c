@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * put: the record goes to the first r replicas of the list, in parts, a
- * window of them at a time. The caller hears of success once w committed
- * it; the operation lives on until every replica asked has answered, and a
- * replica that fails for want of a node behind it is replaced by the next.
- * A replica whose /24 (/48) holds per_subnet of the set already is passed
- * over, so that one subnet packed next to a key cannot take every copy.
+ * put: the record goes to r replicas of the list, in parts, a window of
+ * them at a time. The caller hears of success once w committed it; the
+ * operation lives on until every replica asked has answered, and a replica
+ * that fails for want of a node behind it is replaced by a spare. Replicas
+ * and spares are taken as kdd_op_start_replicas spreads them over subnets,
+ * so that one subnet packed next to a key holds one copy while other
+ * subnets are at hand.
  */
 #include "op_int.h"
 
 #include <errno.h>
 
-#include "addr.h"
 #include "clock.h"
 #include "errors.h"
-
-#define SELF_ADDRS	4	/* addresses of this node counted against their subnets */
 
 /* A replica's failure (code: its ERROR or STORE_ACK code; 0: no answer) as an errno. */
 static int failure_of(uint32_t code)
@@ -49,56 +47,10 @@ static int send_parts(struct kdd_op_engine *c, struct op *o, unsigned int i)
 	return 0;
 }
 
-/* Whether r holds a place among the r replicas: asked, committed, or refused the record. */
-static bool in_set(const struct replica *r)
-{
-	return r->state == REP_BUSY || r->state == REP_OK ||
-	       (r->state == REP_FAILED && r->refused);
-}
-
-/* Whether this node is bound to an address in subnet (a wildcard counts for none). */
-static bool self_in_subnet(struct kdd_op_engine *c, u64 subnet)
-{
-	char text[SELF_ADDRS][64];
-	struct kd_addr a;
-	unsigned int n, i;
-
-	n = c->b->ops->addresses(c->b, text, SELF_ADDRS);
-	for (i = 0; i < n; i++)
-		if (kd_addr_parse(&a, text[i], 0) == 0 && kd_addr_subnet(&a) == subnet)
-			return true;
-	return false;
-}
-
-/* Whether replicas a and b share a /24 (/48); this node has no address in the list. */
-static bool same_subnet(struct kdd_op_engine *c, const struct replica *a,
-			const struct replica *b)
-{
-	if (a->self)
-		return self_in_subnet(c, kd_addr_subnet(&b->node.addr));
-	if (b->self)
-		return self_in_subnet(c, kd_addr_subnet(&a->node.addr));
-	return kd_addr_subnet(&a->node.addr) == kd_addr_subnet(&b->node.addr);
-}
-
-/* Whether per_subnet replicas of the set share replica i's subnet already. */
-static bool subnet_full(struct kdd_op_engine *c, const struct op *o, unsigned int i)
-{
-	unsigned int j, same = 0;
-
-	if (!c->p.per_subnet)
-		return false;
-	for (j = 0; j < o->nrep; j++)
-		if (j != i && in_set(&o->rep[j]) && same_subnet(c, &o->rep[i], &o->rep[j]))
-			same++;
-	return same >= c->p.per_subnet;
-}
-
 /*
- * Returns true if replica i takes its place among the r: it committed the
+ * Returns true if spare i takes its place among the r: it committed the
  * record, is now asked to, or (this node) refused the record itself, which
- * the next node must not be asked in its stead. A node of a subnet at its
- * limit stays a spare, to be taken once one of its subnet has failed.
+ * the next node must not be asked in its stead.
  */
 static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 {
@@ -106,10 +58,6 @@ static bool start_replica(struct kdd_op_engine *c, struct op *o, unsigned int i)
 	uint64_t held;
 	uint32_t code;
 
-	if (r->state != REP_SPARE)
-		return in_set(r);
-	if (subnet_full(c, o, i))
-		return false;
 	if (r->self) {
 		code = kdd_serve_commit(c->local, &o->meta, o->value, &r->node.id,
 					kdd_wall_s());
@@ -157,8 +105,8 @@ void kdd_op_put_start(struct kdd_op_engine *c, struct op *o)
 	 * a newer version) no other node is asked, so the put cannot plant a
 	 * second value on replicas that have not yet received the first.
 	 */
-	for (i = 0; i < o->nrep && i < c->p.r; i++) {
-		if (!o->rep[i].self)
+	for (i = 0; i < o->nrep; i++) {
+		if (!o->rep[i].self || !kdd_op_would_take(c, o, i))
 			continue;
 		start_replica(c, o, i);
 		if (o->rep[i].refused) {

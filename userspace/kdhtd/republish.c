@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * Keeping the held records alive on the network. A pass stores every
- * unexpired record again to the r nodes now closest to its key, with the
- * lifetime it has left: a replica lost to churn is replaced (a put puts a
- * live node in the place of a dead one), and a node that joined closer to
- * a key receives it. A pass runs every republish interval, and soon after
+ * unexpired record again, by a put, to the r nodes a put now chooses (the
+ * closest, spread over subnets), with the lifetime it has left: a replica
+ * lost to churn is replaced (a put puts a live node in the place of a dead
+ * one), and a node that joined closer to a key receives it. A pass runs every republish interval, and soon after
  * the routing table gains or loses a contact. It walks the store in key
  * order, one record at a time, with at most KDD_REPUBLISH_INFLIGHT puts
  * running and KDD_USER_OPS operations always left to the control socket.

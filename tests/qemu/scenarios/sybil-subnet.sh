@@ -6,10 +6,10 @@
 # answers value requests by withholding (STOREs acknowledged, nothing kept).
 # Once lookups of K meet Sybils, puts of K from several honest nodes land on
 # at least 2 honest replicas, gets from every honest node return the honest
-# value, and a lookup of K holds at most 2 Sybils. The daemons store to r = 4
-# replicas: the Sybils' /24 may take 2 places of a put's replica set, so
-# with r = 3 only one honest replica would be left. The debug kernel
-# (--deep) runs 10 honest nodes and 60 Sybils.
+# value, and a lookup of K holds at most 2 Sybils. The daemons run with the
+# default r = 3: a put spreads its replicas over subnets, so the Sybils'
+# /24 takes one place and honest nodes of other subnets the other two. The
+# debug kernel (--deep) runs 10 honest nodes and 60 Sybils.
 
 # How this scenario names, stores and reads K: one place. An immutable
 # value, so that several nodes may put the same bytes: K is its content key,
@@ -46,7 +46,7 @@ for j in $(seq "$SYBILS"); do
 done | "$IP" -n "n$A" -batch - || fail "attacker addresses"
 nodes_up $N
 for d in $(seq "$N"); do
-	daemon_up "$d" --replicas 4
+	daemon_up "$d"
 done
 all_tables_at_least "$N" 3 60
 
