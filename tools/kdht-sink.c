@@ -35,7 +35,7 @@
 
 #define SINK_MAX_ADDRS		16	/* --exclude, --only */
 #define SINK_RCVBUF		(8 << 20)
-#define SINK_HEADER_BYTES	128	/* read of each packet: its IPv4 header */
+#define SINK_HEADER_BYTES	128	/* read of a packet, its IPv4 header; MSG_TRUNC: its length */
 #define SINK_IPV6_HEADER_BYTES	40	/* not handed to raw IPv6 sockets */
 #define SINK_DEFAULT_SECONDS	"10"
 
@@ -119,7 +119,7 @@ static void count_packet(struct sink *k, const struct packet *p)
 	}
 }
 
-/* A raw socket of kind on ifname; -1 when the kernel has no such family. */
+/* A raw socket of kind on ifname in *fd, -1 there if the kernel lacks the family. */
 static int open_raw(const struct sink_kind *kind, const char *ifname, int *fd)
 {
 	int size = SINK_RCVBUF, on = 1;
