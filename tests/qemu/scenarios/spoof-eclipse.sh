@@ -11,7 +11,7 @@
 # Q would drop P's replies to Q's requests that P answers late). The pair
 # stands apart so that no other proven peer shares Q's slot in P's cache.
 # The debug kernel (--deep) runs 5 nodes, a 20 s attack and a spray of
-# 3,000 sources: under TCG it sends no more than some 600 datagrams a second.
+# 3,000 sources: its VM sends some 600 datagrams a second, not thousands.
 N=8
 ATTACK_S=40		# seconds of the forgeries in the peers' names
 SPRAY=100000		# random sources
