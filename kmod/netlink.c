@@ -50,7 +50,8 @@ static const struct nla_policy kdht_policy[KDHT_A_MAX + 1] = {
 	[KDHT_A_PEER] = NLA_POLICY_NESTED(kdht_peer_policy),
 	[KDHT_A_TARGET] = NLA_POLICY_EXACT_LEN(KDHT_ID_LEN),
 	[KDHT_A_COOKIE] = { .type = NLA_U32 },
-	[KDHT_A_TYPE] = NLA_POLICY_RANGE(NLA_U8, KDHT_MSG_STORE, KDHT_MSG_APP_LAST),
+	/* ERROR or a value type: the reserved types between, kdht_nl_send(). */
+	[KDHT_A_TYPE] = NLA_POLICY_RANGE(NLA_U8, KDHT_MSG_ERROR, KDHT_MSG_APP_LAST),
 	[KDHT_A_FLAGS] = { .type = NLA_U8 },
 	[KDHT_A_TXID] = { .type = NLA_U32 },
 	[KDHT_A_PAYLOAD] = { .type = NLA_BINARY, .len = KDHT_MAX_BODY },
@@ -593,6 +594,14 @@ static int kdht_nl_send(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	m.type = nla_get_u8(a[KDHT_A_TYPE]);
+	/*
+	 * The daemon's refusals of value requests (UNVALIDATED with a fresh
+	 * token, MALFORMED...) are ERRORs; every other routing type is ours.
+	 */
+	if (m.type != KDHT_MSG_ERROR && m.type < KDHT_MSG_STORE) {
+		GENL_SET_ERR_MSG(info, "only ERROR and value messages may be sent");
+		return -EINVAL;
+	}
 	if (a[KDHT_A_FLAGS])
 		m.flags = nla_get_u8(a[KDHT_A_FLAGS]);
 	if (a[KDHT_A_TXID])

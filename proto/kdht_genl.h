@@ -43,8 +43,9 @@
  * KDHT_CMD_SEND        PEER (ADDR, PORT), TYPE, [FLAGS], [TXID], PAYLOAD,
  *                      [PAD_TO]: sends a value message from the node's
  *                      socket; the header (sender id, token) is the node's.
- *                      Only value types (0x10..0x7f); PAYLOAD at most
- *                      KDHT_MAX_BODY bytes.
+ *                      Only value types (0x10..0x7f) and ERROR (the
+ *                      daemon's refusals of value requests); PAYLOAD at
+ *                      most KDHT_MAX_BODY bytes.
  * KDHT_CMD_RECV        (event, to the daemon) PEER (ID, ADDR, PORT), TYPE,
  *                      FLAGS, TXID, PAYLOAD (unpadded), VALIDATED,
  *                      REPLY_BUDGET; for FIND_VALUE and STORE also PEERS:

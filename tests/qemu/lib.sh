@@ -287,6 +287,33 @@ show_drops() {
 	done
 }
 
+# sink_start I FILE [kdht-sink options...]: node I counts what its eth0
+# receives (kdht-sink, on raw sockets) from the moment this returns, until
+# sink_end; the counts go to FILE as JSON. One sink at a time. Not through
+# on(): ip netns exec execs kdht-sink, so $! is the sink's pid.
+sink_start() {
+	_node=$1
+	SINK_OUT=$2
+	shift 2
+	"$IP" netns exec "n$_node" kdht-sink --duration 3600 --json "$@" eth0 \
+		>"$SINK_OUT" 2>"$SINK_OUT.err" &
+	SINK_PID=$!
+	wait_until 30 sink_counting
+}
+
+# sink_counting: the sink has opened its sockets (it says so on stderr).
+sink_counting() {
+	grep -q '^kdht-sink: counting' "$SINK_OUT.err"
+}
+
+# sink_end: the sink stops and writes its counts; its socket drops must be
+# 0, or the counts are not exact.
+sink_end() {
+	kill -TERM "$SINK_PID"
+	wait "$SINK_PID" || fail "kdht-sink failed: $(cat "$SINK_OUT.err")"
+	expect_eq "kdht-sink's socket drops (the count is exact)" 0 "$(jq .dropped "$SINK_OUT")"
+}
+
 # nearest K TARGET ID...: the K ids among ID... nearest to TARGET by XOR
 # distance, nearest first (all lowercase hex of equal length).
 nearest() {

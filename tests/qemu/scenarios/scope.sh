@@ -1,6 +1,5 @@
 # suite: default
 # group: kernel
-# deep: no (kdht-sink counts on a packet socket, and the debug kernel is built without CONFIG_PACKET)
 # A hostile responder (kdht-hostile, node 2) is node 1's only contact and
 # answers every FIND_NODE with loopback, link-local, broadcast and
 # v4-mapped entries. Node 1 refuses them by scope and sends nothing towards
@@ -26,9 +25,7 @@ done
 "$IP" netns exec n2 kdht-hostile $args --duration "$(scaled 60)" --json \
 	"$(addr4 2):$KDHT_PORT" >/dev/null &
 hostile=$!
-"$IP" netns exec n3 kdht-sink --duration 3600 --any-destination --only "$(addr4 1)" \
-	--json eth0 >/tmp/sink &
-sink=$!
+sink_start 3 /tmp/sink --any-destination --only "$(addr4 1)"
 
 lo_before=$(on 1 cat /sys/class/net/lo/statistics/tx_packets)
 on 1 dhtctl -k bootstrap "$(addr4 2):$KDHT_PORT" || fail "node 1: bootstrap failed"
@@ -41,8 +38,7 @@ done
 wait_until 30 stat_at_least 1 drop_scope_loopback 5
 wait_until 30 stat_at_least 1 drop_scope_link_local 5
 wait_until 30 stat_at_least 1 drop_scope_v4_mapped 5
-kill -TERM "$sink"
-wait "$sink" || fail "kdht-sink failed"
+sink_end
 kill "$hostile"
 
 log "node 3 from node 1: $(cat /tmp/sink)"
