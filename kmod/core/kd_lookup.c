@@ -192,6 +192,9 @@ bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 			continue;
 		c->state = KD_CAND_ASKED;
 		c->sent_at = now;
+		c->expect_ms = l->request_timeout_ms;
+		c->timeout_ms = l->request_timeout_ms;
+		c->slow = 0;
 		if (c->tries < 0xff)
 			c->tries++;
 		l->inflight++;
@@ -209,6 +212,25 @@ static void kd_count(u16 *v)
 {
 	if (*v < 0xffff)
 		(*v)++;
+}
+
+/* The asked cand[idx] got its answer or failed: it no longer holds a place. */
+static void kd_lookup_settle(struct kd_lookup *l, struct kd_lookup_cand *c)
+{
+	if (c->state == KD_CAND_ASKED && !c->slow)
+		l->inflight--;
+	c->slow = 0;
+}
+
+void kd_lookup_set_timing(struct kd_lookup *l, const struct kd_id *id, u32 expect_ms,
+			  u32 timeout_ms)
+{
+	int idx = kd_lookup_find(l, id);
+
+	if (idx < 0 || l->cand[idx].state != KD_CAND_ASKED)
+		return;
+	l->cand[idx].timeout_ms = timeout_ms;
+	l->cand[idx].expect_ms = KD_MIN(expect_ms, timeout_ms);
 }
 
 enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
@@ -238,8 +260,7 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 	 * A reply after our timeout, or to an earlier attempt, still proves
 	 * the node and carries nodes.
 	 */
-	if (c->state == KD_CAND_ASKED)
-		l->inflight--;
+	kd_lookup_settle(l, c);
 	c->state = KD_CAND_REPLIED;
 	c->rtt_ms = (u32)KD_MIN(now - c->sent_at, (u64)0xffffffff);
 	kd_count(&l->stats.replies);
@@ -259,10 +280,9 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	idx = kd_lookup_find(l, id);
 	if (idx < 0)
 		return;
-	if (l->cand[idx].state == KD_CAND_ASKED) {
-		l->inflight--;
+	if (l->cand[idx].state == KD_CAND_ASKED)
 		kd_count(&l->stats.timeouts);
-	}
+	kd_lookup_settle(l, &l->cand[idx]);
 	if (l->cand[idx].state != KD_CAND_REPLIED)
 		l->cand[idx].state = KD_CAND_FAILED;
 	kd_lookup_check(l, now);
@@ -289,7 +309,7 @@ static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
 {
 	struct kd_lookup_cand *c = &l->cand[idx];
 
-	l->inflight--;
+	kd_lookup_settle(l, c);
 	kd_count(&l->stats.timeouts);
 	if (c->tries <= l->retries && kd_lookup_in_k(l, idx)) {
 		c->state = KD_CAND_RETRY;
@@ -297,6 +317,19 @@ static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
 	}
 	c->state = KD_CAND_FAILED;
 	return false;
+}
+
+void kd_lookup_exclude(struct kd_lookup *l, u64 now, const struct kd_id *id)
+{
+	int idx;
+
+	if (l->done)
+		return;
+	idx = kd_lookup_find(l, id);
+	if (idx < 0 || l->cand[idx].state != KD_CAND_NEW)
+		return;
+	l->cand[idx].state = KD_CAND_FAILED;
+	kd_lookup_check(l, now);
 }
 
 bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
@@ -323,9 +356,15 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 		return;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
-		if (c->state == KD_CAND_ASKED &&
-		    now - c->sent_at >= l->request_timeout_ms)
+		if (c->state != KD_CAND_ASKED)
+			continue;
+		if (now - c->sent_at >= c->timeout_ms) {
 			kd_lookup_expire(l, i);
+		} else if (!c->slow && now - c->sent_at >= c->expect_ms) {
+			c->slow = 1;
+			l->inflight--;
+			kd_count(&l->stats.slow);
+		}
 	}
 	if (now >= l->deadline) {
 		kd_lookup_finish(l, now, true);
@@ -336,15 +375,18 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 
 u64 kd_lookup_next_due(const struct kd_lookup *l)
 {
+	const struct kd_lookup_cand *c;
 	u64 due;
 	unsigned int i;
 
 	if (l->done)
 		return (u64)-1;
 	due = l->deadline;
-	for (i = 0; i < l->ncand; i++)
-		if (l->cand[i].state == KD_CAND_ASKED)
-			due = KD_MIN(due, l->cand[i].sent_at + l->request_timeout_ms);
+	for (i = 0; i < l->ncand; i++) {
+		c = &l->cand[i];
+		if (c->state == KD_CAND_ASKED)
+			due = KD_MIN(due, c->sent_at + (c->slow ? c->timeout_ms : c->expect_ms));
+	}
 	return due;
 }
 

@@ -19,12 +19,19 @@
  * result, and the lookup keeps asking beyond them until it has k replies
  * from diverse nodes (S/Kademlia's disjoint paths serve the same end).
  *
- * At most alpha requests are in flight. A request that times out is asked
- * again, up to retries more times, while its candidate is among the k
- * closest that have not failed; only then is the candidate failed. Each
- * attempt counts in stats.sent and each timeout in stats.timeouts. A reply
- * to any attempt is the candidate's reply. An error (kd_lookup_on_failure)
- * fails the candidate at once.
+ * At most alpha requests that are not slow are in flight. Each request has
+ * the round trip its contact is expected to answer within and a timeout
+ * (kd_lookup_set_timing(); both request_timeout_ms until set). A request
+ * outstanding past its expected round trip is slow: it no longer holds one
+ * of the alpha places, so a dead or distant contact costs the lookup one
+ * expected round trip, not a timeout; its reply is still used when it comes.
+ * A request that times out is asked again, up to retries more times, while
+ * its candidate is among the k closest that have not failed; only then is
+ * the candidate failed. Each attempt counts in stats.sent, each timeout in
+ * stats.timeouts and each slow request in stats.slow. A reply to any attempt
+ * is the candidate's reply. An error (kd_lookup_on_failure) fails the
+ * candidate at once; a contact that failed elsewhere (kd_lookup_exclude())
+ * is not asked.
  *
  * The lookup is done when the k closest candidates that have not failed and
  * are not crowded have all replied, when no candidate is left to ask and none is in flight, or
@@ -52,9 +59,12 @@ struct kd_lookup_cand {
 	u64 subnet;		/* kd_addr_subnet(&node.addr) */
 	u64 sent_at;
 	u32 rtt_ms;
+	u32 expect_ms;		/* the last request is slow after this */
+	u32 timeout_ms;		/* and times out after this */
 	u16 hop;
 	u8 state;
 	u8 tries;		/* requests sent to it */
+	u8 slow;		/* asked, and past expect_ms */
 };
 
 struct kd_lookup_stats {
@@ -64,6 +74,7 @@ struct kd_lookup_stats {
 	u16 timeouts;
 	u16 duplicates;		/* second replies from a node already heard */
 	u16 unsolicited;	/* replies from nodes never asked, or late */
+	u16 slow;		/* requests outstanding past their expected round trip */
 	u32 elapsed_ms;
 };
 
@@ -84,7 +95,7 @@ struct kd_lookup {
 	u8 alpha;
 	u8 retries;
 	u8 per_subnet;		/* 0: no subnet limit */
-	u8 inflight;
+	u8 inflight;		/* asked and not slow */
 	u8 done;
 	u8 timed_out;
 	u32 request_timeout_ms;
@@ -111,6 +122,13 @@ void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n);
  */
 bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out);
 
+/*
+ * The request kd_lookup_next() just handed out for id is expected to be
+ * answered within expect_ms and times out after timeout_ms.
+ */
+void kd_lookup_set_timing(struct kd_lookup *l, const struct kd_id *id, u32 expect_ms,
+			  u32 timeout_ms);
+
 /* from answered with nodes[0..n). */
 enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 					const struct kd_node *from,
@@ -119,6 +137,9 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 /* A request to id failed now with an error: the candidate is failed. */
 void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id);
 
+/* id failed a request of another lookup: not asked if it was not yet. */
+void kd_lookup_exclude(struct kd_lookup *l, u64 now, const struct kd_id *id);
+
 /*
  * The request to id timed out (the caller keeps the time). Returns true if
  * the candidate will be asked again (kd_lookup_next() hands it out), false if
@@ -126,7 +147,10 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id);
  */
 bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id);
 
-/* Times out requests older than request_timeout_ms and checks the deadline. */
+/*
+ * Counts requests past their expected round trip as slow, times out those
+ * past their timeout and checks the deadline.
+ */
 void kd_lookup_tick(struct kd_lookup *l, u64 now);
 
 /* When kd_lookup_tick() next has something to do. */

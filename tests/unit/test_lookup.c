@@ -467,6 +467,112 @@ static void test_subnet_flood_keeps_diverse_candidates(void **state)
 	}
 }
 
+/*
+ * Asks what the lookup wants to ask now, each request expected within
+ * expect_ms and timing out after timeout_ms; returns how many.
+ */
+static unsigned int drain_timed(u64 now, u8 *asked, u32 expect_ms, u32 timeout_ms)
+{
+	struct kd_node n;
+	unsigned int c = 0;
+
+	while (kd_lookup_next(&lk, now, &n)) {
+		kd_lookup_set_timing(&lk, &n.id, expect_ms, timeout_ms);
+		asked[c++] = dist(&n);
+	}
+	return c;
+}
+
+static void test_slow_request_frees_its_place(void **state)
+{
+	struct kd_node n;
+	struct kd_lookup_hit hits[4];
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(2, 2, WIDTH);
+	for (i = 1; i <= 4; i++) {
+		n = node_at((u8)i);
+		kd_lookup_seed(&lk, &n);
+	}
+	assert_int_equal(drain_timed(0, asked, 100, 400), 2);
+	/* 1 is silent, 2 answers within its expected round trip. */
+	n = node_at(2);
+	assert_int_equal(kd_lookup_on_reply(&lk, 60, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(60, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 3);
+	/* Past its expected round trip 1 is slow: 4 is asked, long before 1 times out. */
+	assert_true(kd_lookup_next_due(&lk) == 100);
+	kd_lookup_tick(&lk, 100);
+	assert_int_equal(lk.stats.slow, 1);
+	assert_int_equal(lk.stats.timeouts, 0);
+	assert_int_equal(drain_timed(100, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 4);
+	assert_int_equal(lk.inflight, 2);
+	/* No more than alpha requests that are not slow. */
+	assert_int_equal(drain_timed(100, asked, 100, 400), 0);
+	/* 1's late reply is still used: it is the closest in the result. */
+	n = node_at(1);
+	assert_int_equal(kd_lookup_on_reply(&lk, 150, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(lk.inflight, 2);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(kd_lookup_result(&lk, hits, 4), 2);
+	assert_int_equal(dist(&hits[0].node), 1);
+	assert_int_equal(hits[0].rtt_ms, 150);
+	assert_int_equal(dist(&hits[1].node), 2);
+}
+
+static void test_silent_contact_times_out_on_its_own_timeout(void **state)
+{
+	struct kd_node n;
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(2, 2, WIDTH);
+	for (i = 1; i <= 3; i++) {
+		n = node_at((u8)i);
+		kd_lookup_seed(&lk, &n);
+	}
+	assert_int_equal(drain_timed(0, asked, 50, 200), 2);
+	n = node_at(2);
+	assert_int_equal(kd_lookup_on_reply(&lk, 30, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(30, asked, 50, 200), 1);
+	n = node_at(3);
+	assert_int_equal(kd_lookup_on_reply(&lk, 60, &n, NULL, 0), KD_LK_ACCEPTED);
+	kd_lookup_tick(&lk, 60);
+	/* Only the silent 1 is left among the k closest: its timeout, not the lookup's. */
+	assert_false(kd_lookup_done(&lk));
+	assert_true(kd_lookup_next_due(&lk) == 200);
+	kd_lookup_tick(&lk, 200);
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(lk.stats.elapsed_ms, 200);
+	assert_int_equal(lk.inflight, 0);
+}
+
+static void test_excluded_contact_not_asked(void **state)
+{
+	struct kd_node n;
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(2, 1, WIDTH);
+	for (i = 1; i <= 3; i++) {
+		n = node_at((u8)i);
+		kd_lookup_seed(&lk, &n);
+	}
+	assert_int_equal(drain(0, asked), 1);
+	/* 2 failed another lookup's request: this one passes it over. */
+	n = node_at(2);
+	kd_lookup_exclude(&lk, 1, &n.id);
+	/* An asked contact is left to its own request. */
+	n = node_at(1);
+	kd_lookup_exclude(&lk, 1, &n.id);
+	assert_int_equal(kd_lookup_on_reply(&lk, 5, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain(5, asked), 1);
+	assert_int_equal(asked[0], 3);
+}
+
 static void test_empty_lookup_finishes(void **state)
 {
 	u8 asked[WIDTH];
@@ -491,6 +597,9 @@ int main(void)
 		cmocka_unit_test(test_retry_within_k),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_empty_lookup_finishes),
+		cmocka_unit_test(test_slow_request_frees_its_place),
+		cmocka_unit_test(test_silent_contact_times_out_on_its_own_timeout),
+		cmocka_unit_test(test_excluded_contact_not_asked),
 		cmocka_unit_test(test_sybil_subnet_held_to_two),
 		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),
 	};
