@@ -220,13 +220,16 @@ void kd_req_free(struct kd_core *c, unsigned int i)
 	c->reqs_used--;
 }
 
-/* The parked FIND of lookup li to id, or -1. */
-static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id)
+/*
+ * The earlier FIND of lookup li to id, or -1: parked after its timeout, or
+ * still outstanding when the lookup resends it early.
+ */
+static int kd_req_earlier(const struct kd_core *c, u16 li, const struct kd_id *id)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->p.max_inflight; i++)
-		if (c->req[i].parked && c->req[i].lookup == li &&
+		if (c->req[i].kind == KD_REQ_FIND && c->req[i].lookup == li &&
 		    kd_id_equal(&c->req[i].id, id))
 			return (int)i;
 	return -1;
@@ -240,8 +243,8 @@ static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id
  * room for the node's own PING back, which proves our address to it and
  * makes us its contact. A probe, sent to an unproven address, is never
  * padded. A FIND
- * resent after a timeout takes over the parked slot of the earlier attempt
- * with a fresh txid, and a late reply to that attempt still matches.
+ * resent takes over the slot of the earlier attempt with a fresh txid, and a
+ * late reply to that attempt still matches.
  */
 static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr *to,
 		       const struct kd_id *id, u16 li, u32 cookie)
@@ -254,7 +257,7 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	int i = -1;
 
 	if (kind == KD_REQ_FIND && id)
-		i = kd_req_parked(c, li, id);
+		i = kd_req_earlier(c, li, id);
 	if (i >= 0) {
 		prev = c->req[i].txid;
 		c->req[i].kind = KD_REQ_FREE;

@@ -171,6 +171,28 @@ void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n)
 		kd_lookup_insert(l, n, 1);
 }
 
+/*
+ * Marks cand[idx] asked now. A request that is resent early, while the one
+ * before it is slow, is slow from the start: it holds no place.
+ */
+static void kd_lookup_ask(struct kd_lookup *l, unsigned int idx, u64 now)
+{
+	struct kd_lookup_cand *c = &l->cand[idx];
+
+	if (!(c->state == KD_CAND_RETRY && c->slow))
+		l->inflight++;
+	c->state = KD_CAND_ASKED;
+	c->sent_at = now;
+	c->expect_ms = l->request_timeout_ms;
+	c->timeout_ms = l->request_timeout_ms;
+	if (c->tries < 0xff)
+		c->tries++;
+	if (l->stats.sent < 0xffff)
+		l->stats.sent++;
+	if (c->hop > l->stats.rounds)
+		l->stats.rounds = c->hop;
+}
+
 bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 {
 	struct kd_lookup_cand *c;
@@ -183,25 +205,16 @@ bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 		return false;
 	}
 	kd_lookup_check(l, now);
-	if (l->done || l->inflight >= l->alpha)
+	if (l->done)
 		return false;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
 		if ((c->state != KD_CAND_NEW && c->state != KD_CAND_RETRY) ||
 		    kd_lookup_crowded(l, i))
 			continue;
-		c->state = KD_CAND_ASKED;
-		c->sent_at = now;
-		c->expect_ms = l->request_timeout_ms;
-		c->timeout_ms = l->request_timeout_ms;
-		c->slow = 0;
-		if (c->tries < 0xff)
-			c->tries++;
-		l->inflight++;
-		if (l->stats.sent < 0xffff)
-			l->stats.sent++;
-		if (c->hop > l->stats.rounds)
-			l->stats.rounds = c->hop;
+		if (!(c->state == KD_CAND_RETRY && c->slow) && l->inflight >= l->alpha)
+			continue;
+		kd_lookup_ask(l, i, now);
 		*out = c->node;
 		return true;
 	}
@@ -347,6 +360,22 @@ bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	return again;
 }
 
+/*
+ * The asked cand[idx] is past its expected round trip: it gives up its
+ * place, and if it may be retried it is asked again at once, so that a lost
+ * request costs one expected round trip and a dead contact one timeout.
+ */
+static void kd_lookup_slow(struct kd_lookup *l, unsigned int idx)
+{
+	struct kd_lookup_cand *c = &l->cand[idx];
+
+	c->slow = 1;
+	l->inflight--;
+	kd_count(&l->stats.slow);
+	if (c->tries <= l->retries && kd_lookup_in_k(l, idx))
+		c->state = KD_CAND_RETRY;
+}
+
 void kd_lookup_tick(struct kd_lookup *l, u64 now)
 {
 	struct kd_lookup_cand *c;
@@ -361,9 +390,7 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 		if (now - c->sent_at >= c->timeout_ms) {
 			kd_lookup_expire(l, i);
 		} else if (!c->slow && now - c->sent_at >= c->expect_ms) {
-			c->slow = 1;
-			l->inflight--;
-			kd_count(&l->stats.slow);
+			kd_lookup_slow(l, i);
 		}
 	}
 	if (now >= l->deadline) {

@@ -257,9 +257,19 @@ enum kd_liveness kd_table_liveness(const struct kd_table *t, const struct kd_con
 {
 	if (kd_is_bad(t, c))
 		return KD_BAD;
-	if (!c->fails && (now < c->last_seen || now - c->last_seen < t->p->good_ms))
+	if (c->fails)
+		return KD_FAILED;
+	if (now < c->last_seen || now - c->last_seen < t->p->good_ms)
 		return KD_GOOD;
 	return KD_QUESTIONABLE;
+}
+
+/* Whether c is in doubt, so that a liveness ping should settle it. */
+static bool kd_in_doubt(const struct kd_table *t, const struct kd_contact *c, u64 now)
+{
+	enum kd_liveness l = kd_table_liveness(t, c, now);
+
+	return l == KD_QUESTIONABLE || l == KD_FAILED;
 }
 
 /*
@@ -356,7 +366,7 @@ static enum kd_seen kd_check_lrs(struct kd_table *t, unsigned int b, u64 now,
 	if (t->bucket[b].head == KD_NIL)
 		return KD_SEEN_CACHED;
 	lrs = kd_c(t, t->bucket[b].head);
-	if (kd_table_liveness(t, lrs, now) != KD_QUESTIONABLE || kd_ping_pending(t, lrs, now))
+	if (!kd_in_doubt(t, lrs, now) || kd_ping_pending(t, lrs, now))
 		return KD_SEEN_CACHED;
 	lrs->pinged_at = KD_MAX(now, 1);
 	if (to_ping)
@@ -695,7 +705,7 @@ unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out
 		for (i = t->bucket[b].head; i != KD_NIL && n < max; i = kd_c(t, i)->next) {
 			struct kd_contact *c = kd_c(t, i);
 
-			if (kd_table_liveness(t, c, now) != KD_QUESTIONABLE ||
+			if (!kd_in_doubt(t, c, now) ||
 			    kd_ping_pending(t, c, now))
 				continue;
 			c->pinged_at = KD_MAX(now, 1);

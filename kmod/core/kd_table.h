@@ -15,8 +15,10 @@
 
 enum kd_liveness {
 	KD_GOOD,		/* heard from within good_ms, no failures */
-	KD_QUESTIONABLE,	/* silent for good_ms, or failed fewer than max_fails */
+	KD_QUESTIONABLE,	/* silent for good_ms */
 	KD_BAD,			/* failed max_fails requests in a row */
+	/* Failed fewer than max_fails: not handed out, its liveness checked. */
+	KD_FAILED,
 };
 
 struct kd_contact {
@@ -129,7 +131,8 @@ unsigned int kd_table_closest(const struct kd_table *t, const struct kd_id *targ
 			      u8 want, struct kd_node *out, unsigned int max);
 
 /*
- * Members that need a liveness ping now: questionable, no ping outstanding.
+ * Members that need a liveness ping now: questionable or failed, no ping
+ * outstanding.
  * Marks them pinged (pinged_at = now). Returns how many were written.
  */
 unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out,

@@ -550,6 +550,42 @@ static void test_silent_contact_times_out_on_its_own_timeout(void **state)
 	assert_int_equal(lk.inflight, 0);
 }
 
+static void test_slow_request_resent_early(void **state)
+{
+	struct kd_node n;
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	retries = 1;
+	start(2, 1, WIDTH);
+	for (i = 1; i <= 3; i++) {
+		n = node_at((u8)i);
+		kd_lookup_seed(&lk, &n);
+	}
+	assert_int_equal(drain_timed(0, asked, 100, 400), 1);
+	/* 1 is slow: asked again at once, holding no place, and 2 is asked too. */
+	kd_lookup_tick(&lk, 100);
+	assert_int_equal(drain_timed(100, asked, 100, 400), 2);
+	assert_int_equal(asked[0], 1);
+	assert_int_equal(asked[1], 2);
+	assert_int_equal(lk.inflight, 1);
+	assert_int_equal(lk.stats.sent, 3);
+	n = node_at(2);
+	assert_int_equal(kd_lookup_on_reply(&lk, 150, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(150, asked, 100, 400), 1);
+	n = node_at(3);
+	assert_int_equal(kd_lookup_on_reply(&lk, 200, &n, NULL, 0), KD_LK_ACCEPTED);
+	/* The resend times out 400 ms after it went: 1 fails, with no second resend. */
+	kd_lookup_tick(&lk, 499);
+	assert_false(kd_lookup_done(&lk));
+	kd_lookup_tick(&lk, 500);
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(lk.stats.timeouts, 1);
+	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.inflight, 0);
+}
+
 static void test_excluded_contact_not_asked(void **state)
 {
 	struct kd_node n;
@@ -599,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_empty_lookup_finishes),
 		cmocka_unit_test(test_slow_request_frees_its_place),
 		cmocka_unit_test(test_silent_contact_times_out_on_its_own_timeout),
+		cmocka_unit_test(test_slow_request_resent_early),
 		cmocka_unit_test(test_excluded_contact_not_asked),
 		cmocka_unit_test(test_sybil_subnet_held_to_two),
 		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),

@@ -459,15 +459,15 @@ static void test_liveness_over_time(void **state)
 	assert_int_equal(kd_table_liveness(&tbl, c, 1000 + GOOD_MS), KD_QUESTIONABLE);
 	assert_int_equal(seen(&a, 2000 + GOOD_MS), KD_SEEN_UPDATED);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2000 + GOOD_MS), KD_GOOD);
-	/* A missed reply puts it in doubt; a request from it does not clear that. */
+	/* A missed reply fails it; a request from it does not clear that. */
 	fail_n(&a, 2001 + GOOD_MS, 1);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2001 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2001 + GOOD_MS), KD_FAILED);
 	assert_int_equal(seen(&a, 2002 + GOOD_MS), KD_SEEN_UPDATED);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2002 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2002 + GOOD_MS), KD_FAILED);
 	kd_table_seen(&tbl, 2003 + GOOD_MS, &a, true, 10, &ping);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2003 + GOOD_MS), KD_GOOD);
 	fail_n(&a, 2004 + GOOD_MS, prm.max_fails - 1);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_FAILED);
 	fail_n(&a, 2004 + GOOD_MS, 1);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_BAD);
 }
