@@ -171,10 +171,7 @@ void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n)
 		kd_lookup_insert(l, n, 1);
 }
 
-/*
- * Marks cand[idx] asked now. A request that is resent early, while the one
- * before it is slow, is slow from the start: it holds no place.
- */
+/* Marks cand[idx] asked now. A resend is slow from the start: it holds no place. */
 static void kd_lookup_ask(struct kd_lookup *l, unsigned int idx, u64 now)
 {
 	struct kd_lookup_cand *c = &l->cand[idx];
@@ -242,6 +239,9 @@ void kd_lookup_set_timing(struct kd_lookup *l, const struct kd_id *id, u32 expec
 
 	if (idx < 0 || l->cand[idx].state != KD_CAND_ASKED)
 		return;
+	/* A resend is only for a lost request: it waits one expected round trip. */
+	if (l->cand[idx].tries > 1)
+		timeout_ms = KD_MIN(expect_ms, timeout_ms);
 	l->cand[idx].timeout_ms = timeout_ms;
 	l->cand[idx].expect_ms = KD_MIN(expect_ms, timeout_ms);
 }
@@ -325,7 +325,9 @@ static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
 	kd_lookup_settle(l, c);
 	kd_count(&l->stats.timeouts);
 	if (c->tries <= l->retries && kd_lookup_in_k(l, idx)) {
+		/* Likely dead: the resend holds no place, so the lookup moves on. */
 		c->state = KD_CAND_RETRY;
+		c->slow = 1;
 		return true;
 	}
 	c->state = KD_CAND_FAILED;
@@ -360,20 +362,12 @@ bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	return again;
 }
 
-/*
- * The asked cand[idx] is past its expected round trip: it gives up its
- * place, and if it may be retried it is asked again at once, so that a lost
- * request costs one expected round trip and a dead contact one timeout.
- */
+/* The asked cand[idx] is past its expected round trip: it gives up its place. */
 static void kd_lookup_slow(struct kd_lookup *l, unsigned int idx)
 {
-	struct kd_lookup_cand *c = &l->cand[idx];
-
-	c->slow = 1;
+	l->cand[idx].slow = 1;
 	l->inflight--;
 	kd_count(&l->stats.slow);
-	if (c->tries <= l->retries && kd_lookup_in_k(l, idx))
-		c->state = KD_CAND_RETRY;
 }
 
 void kd_lookup_tick(struct kd_lookup *l, u64 now)

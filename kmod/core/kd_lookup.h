@@ -27,11 +27,13 @@
  * expected round trip, not a timeout; its reply is still used when it comes.
  * A request that times out is asked again, up to retries more times, while
  * its candidate is among the k closest that have not failed; only then is
- * the candidate failed. Each attempt counts in stats.sent, each timeout in
- * stats.timeouts and each slow request in stats.slow. A reply to any attempt
- * is the candidate's reply. An error (kd_lookup_on_failure) fails the
- * candidate at once; a contact that failed elsewhere (kd_lookup_exclude())
- * is not asked.
+ * the candidate failed. A resend holds no place and times out after one
+ * expected round trip: it is there for a lost request, and a dead contact
+ * among the k closest costs one timeout and one round trip. Each attempt
+ * counts in stats.sent, each timeout in stats.timeouts and each slow request
+ * in stats.slow. A reply to any attempt is the candidate's reply. An error
+ * (kd_lookup_on_failure) fails the candidate at once; a contact that failed
+ * elsewhere (kd_lookup_exclude()) is not asked.
  *
  * The lookup is done when the k closest candidates that have not failed and
  * are not crowded have all replied, when no candidate is left to ask and none is in flight, or

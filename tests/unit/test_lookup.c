@@ -296,25 +296,27 @@ static void test_timeout_retried_once(void **state)
 	u8 asked[WIDTH];
 
 	first_tries_time_out(2, 1, &a, &b, asked);
-	/* a again, ahead of b which was never asked. */
-	assert_int_equal(drain(1000, asked), 1);
+	/* a again, holding no place, and b, never asked, in the place a left. */
+	assert_int_equal(drain(1000, asked), 2);
 	assert_int_equal(asked[0], 1);
-	assert_int_equal(lk.stats.sent, 2);
-	assert_int_equal(kd_lookup_next_due(&lk), 2000);
-	kd_lookup_tick(&lk, 2000);
-	assert_int_equal(lk.stats.timeouts, 2);
-	assert_int_equal(lk.cand[0].state, KD_CAND_FAILED);
-	assert_int_equal(drain(2000, asked), 1);
-	assert_int_equal(asked[0], 2);
+	assert_int_equal(asked[1], 2);
+	assert_int_equal(lk.inflight, 1);
+	assert_int_equal(lk.stats.sent, 3);
 	/* Through the caller's own timer: b is retried, then replies. */
-	assert_true(kd_lookup_on_timeout(&lk, 2500, &b.id));
-	assert_false(kd_lookup_on_timeout(&lk, 2500, &b.id));
-	assert_int_equal(drain(2500, asked), 1);
+	assert_true(kd_lookup_on_timeout(&lk, 1500, &b.id));
+	assert_false(kd_lookup_on_timeout(&lk, 1500, &b.id));
+	assert_int_equal(drain(1500, asked), 1);
 	assert_int_equal(asked[0], 2);
-	assert_int_equal(kd_lookup_on_reply(&lk, 2600, &b, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(kd_lookup_on_reply(&lk, 1600, &b, NULL, 0), KD_LK_ACCEPTED);
+	assert_false(kd_lookup_done(&lk));
+	/* a's resend times out in turn: a fails, and the lookup is done. */
+	assert_true(kd_lookup_next_due(&lk) == 2000);
+	kd_lookup_tick(&lk, 2000);
+	assert_int_equal(lk.cand[0].state, KD_CAND_FAILED);
 	assert_true(kd_lookup_done(&lk));
 	assert_int_equal(lk.stats.sent, 4);
 	assert_int_equal(lk.stats.timeouts, 3);
+	assert_int_equal(lk.inflight, 0);
 	assert_int_equal(kd_lookup_result(&lk, hits, 4), 1);
 	assert_int_equal(dist(&hits[0].node), 2);
 	assert_int_equal(hits[0].rtt_ms, 100);
@@ -550,7 +552,7 @@ static void test_silent_contact_times_out_on_its_own_timeout(void **state)
 	assert_int_equal(lk.inflight, 0);
 }
 
-static void test_slow_request_resent_early(void **state)
+static void test_resend_waits_one_round_trip(void **state)
 {
 	struct kd_node n;
 	u8 asked[WIDTH];
@@ -563,26 +565,28 @@ static void test_slow_request_resent_early(void **state)
 		kd_lookup_seed(&lk, &n);
 	}
 	assert_int_equal(drain_timed(0, asked, 100, 400), 1);
-	/* 1 is slow: asked again at once, holding no place, and 2 is asked too. */
+	/* The silent 1 is slow: 2 is asked, then 3. */
 	kd_lookup_tick(&lk, 100);
-	assert_int_equal(drain_timed(100, asked, 100, 400), 2);
-	assert_int_equal(asked[0], 1);
-	assert_int_equal(asked[1], 2);
-	assert_int_equal(lk.inflight, 1);
-	assert_int_equal(lk.stats.sent, 3);
+	assert_int_equal(drain_timed(100, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 2);
 	n = node_at(2);
 	assert_int_equal(kd_lookup_on_reply(&lk, 150, &n, NULL, 0), KD_LK_ACCEPTED);
 	assert_int_equal(drain_timed(150, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 3);
 	n = node_at(3);
 	assert_int_equal(kd_lookup_on_reply(&lk, 200, &n, NULL, 0), KD_LK_ACCEPTED);
-	/* The resend times out 400 ms after it went: 1 fails, with no second resend. */
+	/* 1 times out and is resent, and the resend waits one expected round trip. */
+	kd_lookup_tick(&lk, 400);
+	assert_int_equal(drain_timed(400, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 1);
 	kd_lookup_tick(&lk, 499);
 	assert_false(kd_lookup_done(&lk));
 	kd_lookup_tick(&lk, 500);
 	assert_true(kd_lookup_done(&lk));
 	assert_false(lk.timed_out);
-	assert_int_equal(lk.stats.timeouts, 1);
+	assert_int_equal(lk.stats.elapsed_ms, 500);
 	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.stats.timeouts, 2);
 	assert_int_equal(lk.inflight, 0);
 }
 
@@ -635,7 +639,7 @@ int main(void)
 		cmocka_unit_test(test_empty_lookup_finishes),
 		cmocka_unit_test(test_slow_request_frees_its_place),
 		cmocka_unit_test(test_silent_contact_times_out_on_its_own_timeout),
-		cmocka_unit_test(test_slow_request_resent_early),
+		cmocka_unit_test(test_resend_waits_one_round_trip),
 		cmocka_unit_test(test_excluded_contact_not_asked),
 		cmocka_unit_test(test_sybil_subnet_held_to_two),
 		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),
