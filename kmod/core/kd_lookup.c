@@ -100,7 +100,8 @@ static int kd_lookup_victim(const struct kd_lookup *l, unsigned int pos, u64 sub
 }
 
 /* Inserts n in distance order; a full list gives up a slot as above. */
-static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop)
+static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop,
+			     u8 source)
 {
 	unsigned int pos = l->ncand;
 	u64 subnet = kd_addr_subnet(&n->addr);
@@ -130,6 +131,7 @@ static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 h
 	c->node = *n;
 	c->subnet = subnet;
 	c->hop = hop;
+	c->source = source;
 	c->state = KD_CAND_NEW;
 }
 
@@ -168,7 +170,7 @@ static void kd_lookup_check(struct kd_lookup *l, u64 now)
 void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n)
 {
 	if (!l->done)
-		kd_lookup_insert(l, n, 1);
+		kd_lookup_insert(l, n, 1, KD_SOURCE_NONE);
 }
 
 /* Marks cand[idx] asked now. A resend is slow from the start: it holds no place. */
@@ -224,6 +226,29 @@ static void kd_count(u16 *v)
 		(*v)++;
 }
 
+/*
+ * cand[idx] failed. When its source has had KD_SOURCE_FAILS referrals fail
+ * and none answer, the source's candidates not yet asked fail with it.
+ */
+static void kd_lookup_fail(struct kd_lookup *l, unsigned int idx)
+{
+	struct kd_lookup_source *src;
+	unsigned int i;
+	u8 source = l->cand[idx].source;
+
+	l->cand[idx].state = KD_CAND_FAILED;
+	if (source == KD_SOURCE_NONE)
+		return;
+	src = &l->source[source];
+	if (src->failed < 0xff)
+		src->failed++;
+	if (src->failed < KD_SOURCE_FAILS || src->replied)
+		return;
+	for (i = 0; i < l->ncand; i++)
+		if (l->cand[i].source == source && l->cand[i].state == KD_CAND_NEW)
+			l->cand[i].state = KD_CAND_FAILED;
+}
+
 /* The asked cand[idx] got its answer or failed: it no longer holds a place. */
 static void kd_lookup_settle(struct kd_lookup *l, struct kd_lookup_cand *c)
 {
@@ -254,6 +279,7 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 	unsigned int i;
 	int idx;
 	u16 hop;
+	u8 source;
 
 	if (l->done) {
 		kd_count(&l->stats.unsolicited);
@@ -277,9 +303,12 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 	c->state = KD_CAND_REPLIED;
 	c->rtt_ms = (u32)KD_MIN(now - c->sent_at, (u64)0xffffffff);
 	kd_count(&l->stats.replies);
+	if (c->source != KD_SOURCE_NONE && l->source[c->source].replied < 0xff)
+		l->source[c->source].replied++;
 	hop = c->hop < 0xffff ? c->hop + 1 : c->hop;
+	source = l->nsources < KD_LOOKUP_SOURCES ? l->nsources++ : KD_SOURCE_NONE;
 	for (i = 0; i < n; i++)
-		kd_lookup_insert(l, &nodes[i], hop);
+		kd_lookup_insert(l, &nodes[i], hop, source);
 	kd_lookup_check(l, now);
 	return KD_LK_ACCEPTED;
 }
@@ -296,8 +325,8 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	if (l->cand[idx].state == KD_CAND_ASKED)
 		kd_count(&l->stats.timeouts);
 	kd_lookup_settle(l, &l->cand[idx]);
-	if (l->cand[idx].state != KD_CAND_REPLIED)
-		l->cand[idx].state = KD_CAND_FAILED;
+	if (l->cand[idx].state != KD_CAND_REPLIED && l->cand[idx].state != KD_CAND_FAILED)
+		kd_lookup_fail(l, (unsigned int)idx);
 	kd_lookup_check(l, now);
 }
 
@@ -330,7 +359,7 @@ static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
 		c->slow = 1;
 		return true;
 	}
-	c->state = KD_CAND_FAILED;
+	kd_lookup_fail(l, idx);
 	return false;
 }
 
@@ -343,7 +372,7 @@ void kd_lookup_exclude(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	idx = kd_lookup_find(l, id);
 	if (idx < 0 || l->cand[idx].state != KD_CAND_NEW)
 		return;
-	l->cand[idx].state = KD_CAND_FAILED;
+	kd_lookup_fail(l, (unsigned int)idx);
 	kd_lookup_check(l, now);
 }
 
@@ -381,11 +410,10 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 		c = &l->cand[i];
 		if (c->state != KD_CAND_ASKED)
 			continue;
-		if (now - c->sent_at >= c->timeout_ms) {
+		if (now - c->sent_at >= c->timeout_ms)
 			kd_lookup_expire(l, i);
-		} else if (!c->slow && now - c->sent_at >= c->expect_ms) {
+		else if (!c->slow && now - c->sent_at >= c->expect_ms)
 			kd_lookup_slow(l, i);
-		}
 	}
 	if (now >= l->deadline) {
 		kd_lookup_finish(l, now, true);

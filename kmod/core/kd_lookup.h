@@ -39,6 +39,13 @@
  * are not crowded have all replied, when no candidate is left to ask and none is in flight, or
  * when its whole-life deadline passes (then it is marked timed out).
  *
+ * Referrals: a node that answered is the source of the candidates its reply
+ * added (for the first KD_LOOKUP_SOURCES replies). Once KD_SOURCE_FAILS of
+ * a source's referrals have failed and none has answered, it is taken for a
+ * liar (its reply was made of addresses where nobody answers): its
+ * candidates not yet asked are failed, so that a hostile reply costs a
+ * lookup a few timeouts, not one per invented node.
+ *
  * Rounds: a seed has hop 1; a node first learnt from a reply of a hop-h
  * node has hop h + 1. rounds is the largest hop among the nodes asked.
  */
@@ -47,6 +54,17 @@
 
 #include "kd_types.h"
 #include "kd_params.h"
+
+/* Repliers whose referrals one lookup keeps count of. */
+#define KD_LOOKUP_SOURCES	32
+/* Referrals of one source that fail, none answering, before the rest are dropped. */
+#define KD_SOURCE_FAILS		3
+#define KD_SOURCE_NONE		0xff	/* a seed, or a source beyond KD_LOOKUP_SOURCES */
+
+struct kd_lookup_source {
+	u8 failed;		/* referrals that failed */
+	u8 replied;		/* referrals that answered */
+};
 
 enum kd_cand_state {
 	KD_CAND_NEW,
@@ -67,6 +85,7 @@ struct kd_lookup_cand {
 	u8 state;
 	u8 tries;		/* requests sent to it */
 	u8 slow;		/* asked, and past expect_ms */
+	u8 source;		/* index in kd_lookup.source, or KD_SOURCE_NONE */
 };
 
 struct kd_lookup_stats {
@@ -100,6 +119,8 @@ struct kd_lookup {
 	u8 inflight;		/* asked and not slow */
 	u8 done;
 	u8 timed_out;
+	u8 nsources;
+	struct kd_lookup_source source[KD_LOOKUP_SOURCES];
 	u32 request_timeout_ms;
 	u64 started_at;
 	u64 deadline;		/* whole-life deadline */

@@ -590,6 +590,51 @@ static void test_resend_waits_one_round_trip(void **state)
 	assert_int_equal(lk.inflight, 0);
 }
 
+/* Node 100 answers with nodes 1..5, closer than itself. */
+static void referrals_of_100(u8 k)
+{
+	struct kd_node src = node_at(100), refs[5];
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(k, 3, WIDTH);
+	kd_lookup_seed(&lk, &src);
+	assert_int_equal(drain(0, asked), 1);
+	for (i = 0; i < 5; i++)
+		refs[i] = node_at((u8)(i + 1));
+	assert_int_equal(kd_lookup_on_reply(&lk, 10, &src, refs, 5), KD_LK_ACCEPTED);
+	assert_int_equal(drain(10, asked), 3);
+}
+
+static void test_lying_source_dropped(void **state)
+{
+	u8 asked[WIDTH];
+
+	referrals_of_100(2);
+	/* Nobody is at 1, 2 or 3: 100 lied, and 4 and 5 are not asked. */
+	kd_lookup_tick(&lk, 1010);
+	assert_int_equal(drain(1010, asked), 0);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.cand[3].state, KD_CAND_FAILED);
+	assert_int_equal(lk.cand[4].state, KD_CAND_FAILED);
+}
+
+static void test_honest_source_kept(void **state)
+{
+	struct kd_node one = node_at(1);
+	u8 asked[WIDTH];
+
+	referrals_of_100(3);
+	/* 1 answers: 100 told the truth, and its other referrals are asked. */
+	assert_int_equal(kd_lookup_on_reply(&lk, 20, &one, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain(20, asked), 1);
+	assert_int_equal(asked[0], 4);
+	kd_lookup_tick(&lk, 1010);
+	assert_int_equal(drain(1010, asked), 1);
+	assert_int_equal(asked[0], 5);
+}
+
 static void test_excluded_contact_not_asked(void **state)
 {
 	struct kd_node n;
@@ -641,6 +686,8 @@ int main(void)
 		cmocka_unit_test(test_silent_contact_times_out_on_its_own_timeout),
 		cmocka_unit_test(test_resend_waits_one_round_trip),
 		cmocka_unit_test(test_excluded_contact_not_asked),
+		cmocka_unit_test(test_lying_source_dropped),
+		cmocka_unit_test(test_honest_source_kept),
 		cmocka_unit_test(test_sybil_subnet_held_to_two),
 		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),
 	};
