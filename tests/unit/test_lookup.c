@@ -485,24 +485,49 @@ static unsigned int drain_timed(u64 now, u8 *asked, u32 expect_ms, u32 timeout_m
 	return c;
 }
 
-static void test_slow_request_frees_its_place(void **state)
+/* Seeds the nodes at distances 1..last. */
+static void seed_1_to(u8 last)
 {
 	struct kd_node n;
-	struct kd_lookup_hit hits[4];
-	u8 asked[WIDTH];
-	unsigned int i;
+	u8 d;
 
-	start(2, 2, WIDTH);
-	for (i = 1; i <= 4; i++) {
-		n = node_at((u8)i);
+	for (d = 1; d <= last; d++) {
+		n = node_at(d);
 		kd_lookup_seed(&lk, &n);
 	}
-	assert_int_equal(drain_timed(0, asked, 100, 400), 2);
-	/* 1 is silent, 2 answers within its expected round trip. */
-	n = node_at(2);
-	assert_int_equal(kd_lookup_on_reply(&lk, 60, &n, NULL, 0), KD_LK_ACCEPTED);
-	assert_int_equal(drain_timed(60, asked, 100, 400), 1);
+}
+
+/* The node at distance d answers, with no nodes, at now. */
+static enum kd_lookup_reply reply_from(u8 d, u64 now)
+{
+	struct kd_node n = node_at(d);
+
+	return kd_lookup_on_reply(&lk, now, &n, NULL, 0);
+}
+
+/*
+ * k = 2, alpha = 2, seeds 1..last, each request expected within expect_ms
+ * and timing out after timeout_ms: 1 and 2 are asked, 1 stays silent and 2
+ * answers at t, and 3 is asked then.
+ */
+static void first_of_two_silent(u8 last, u64 t, u32 expect_ms, u32 timeout_ms)
+{
+	u8 asked[WIDTH];
+
+	start(2, 2, WIDTH);
+	seed_1_to(last);
+	assert_int_equal(drain_timed(0, asked, expect_ms, timeout_ms), 2);
+	assert_int_equal(reply_from(2, t), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(t, asked, expect_ms, timeout_ms), 1);
 	assert_int_equal(asked[0], 3);
+}
+
+static void test_slow_request_frees_its_place(void **state)
+{
+	struct kd_lookup_hit hits[4];
+	u8 asked[WIDTH];
+
+	first_of_two_silent(4, 60, 100, 400);
 	/* Past its expected round trip 1 is slow: 4 is asked, long before 1 times out. */
 	assert_true(kd_lookup_next_due(&lk) == 100);
 	kd_lookup_tick(&lk, 100);
@@ -514,8 +539,7 @@ static void test_slow_request_frees_its_place(void **state)
 	/* No more than alpha requests that are not slow. */
 	assert_int_equal(drain_timed(100, asked, 100, 400), 0);
 	/* 1's late reply is still used: it is the closest in the result. */
-	n = node_at(1);
-	assert_int_equal(kd_lookup_on_reply(&lk, 150, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(reply_from(1, 150), KD_LK_ACCEPTED);
 	assert_int_equal(lk.inflight, 2);
 	assert_true(kd_lookup_done(&lk));
 	assert_int_equal(kd_lookup_result(&lk, hits, 4), 2);
@@ -526,21 +550,8 @@ static void test_slow_request_frees_its_place(void **state)
 
 static void test_silent_contact_times_out_on_its_own_timeout(void **state)
 {
-	struct kd_node n;
-	u8 asked[WIDTH];
-	unsigned int i;
-
-	start(2, 2, WIDTH);
-	for (i = 1; i <= 3; i++) {
-		n = node_at((u8)i);
-		kd_lookup_seed(&lk, &n);
-	}
-	assert_int_equal(drain_timed(0, asked, 50, 200), 2);
-	n = node_at(2);
-	assert_int_equal(kd_lookup_on_reply(&lk, 30, &n, NULL, 0), KD_LK_ACCEPTED);
-	assert_int_equal(drain_timed(30, asked, 50, 200), 1);
-	n = node_at(3);
-	assert_int_equal(kd_lookup_on_reply(&lk, 60, &n, NULL, 0), KD_LK_ACCEPTED);
+	first_of_two_silent(3, 30, 50, 200);
+	assert_int_equal(reply_from(3, 60), KD_LK_ACCEPTED);
 	kd_lookup_tick(&lk, 60);
 	/* Only the silent 1 is left among the k closest: its timeout, not the lookup's. */
 	assert_false(kd_lookup_done(&lk));
@@ -554,27 +565,20 @@ static void test_silent_contact_times_out_on_its_own_timeout(void **state)
 
 static void test_resend_waits_one_round_trip(void **state)
 {
-	struct kd_node n;
 	u8 asked[WIDTH];
-	unsigned int i;
 
 	retries = 1;
 	start(2, 1, WIDTH);
-	for (i = 1; i <= 3; i++) {
-		n = node_at((u8)i);
-		kd_lookup_seed(&lk, &n);
-	}
+	seed_1_to(3);
 	assert_int_equal(drain_timed(0, asked, 100, 400), 1);
 	/* The silent 1 is slow: 2 is asked, then 3. */
 	kd_lookup_tick(&lk, 100);
 	assert_int_equal(drain_timed(100, asked, 100, 400), 1);
 	assert_int_equal(asked[0], 2);
-	n = node_at(2);
-	assert_int_equal(kd_lookup_on_reply(&lk, 150, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(reply_from(2, 150), KD_LK_ACCEPTED);
 	assert_int_equal(drain_timed(150, asked, 100, 400), 1);
 	assert_int_equal(asked[0], 3);
-	n = node_at(3);
-	assert_int_equal(kd_lookup_on_reply(&lk, 200, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(reply_from(3, 200), KD_LK_ACCEPTED);
 	/* 1 times out and is resent, and the resend waits one expected round trip. */
 	kd_lookup_tick(&lk, 400);
 	assert_int_equal(drain_timed(400, asked, 100, 400), 1);
@@ -639,13 +643,9 @@ static void test_excluded_contact_not_asked(void **state)
 {
 	struct kd_node n;
 	u8 asked[WIDTH];
-	unsigned int i;
 
 	start(2, 1, WIDTH);
-	for (i = 1; i <= 3; i++) {
-		n = node_at((u8)i);
-		kd_lookup_seed(&lk, &n);
-	}
+	seed_1_to(3);
 	assert_int_equal(drain(0, asked), 1);
 	/* 2 failed another lookup's request: this one passes it over. */
 	n = node_at(2);
