@@ -349,12 +349,19 @@ static void kd_rtt_sample(u32 *srtt, u32 *rttvar, u32 r, unsigned int shift)
 
 static void kd_heard(struct kd_contact *c, u64 now, bool is_reply, u32 rtt_ms)
 {
+	u32 srtt, rttvar;
+
 	c->last_seen = now;
 	if (!is_reply)
 		return;
 	c->last_reply = now;
 	c->fails = 0;
-	kd_rtt_sample(&c->rtt_ms, &c->rttvar_ms, (u32)KD_MAX(rtt_ms, 1u), KD_RTT_SHIFT);
+	srtt = c->rtt_ms;
+	rttvar = c->rttvar_ms;
+	kd_rtt_sample(&srtt, &rttvar, (u32)KD_MIN(KD_MAX(rtt_ms, 1u), KD_RTT_MAX_MS),
+		      KD_RTT_SHIFT);
+	c->rtt_ms = (u16)srtt;
+	c->rttvar_ms = (u16)rttvar;
 }
 
 /* Asks for a ping of bucket b's least recently seen member if it is in doubt. */

@@ -12,6 +12,7 @@
 #include "kd_params.h"
 
 #define KD_NIL 0xffff	/* end of a pool list */
+#define KD_RTT_MAX_MS	0xffff	/* the longest round trip a contact keeps */
 
 enum kd_liveness {
 	KD_GOOD,		/* heard from within good_ms, no failures */
@@ -28,8 +29,9 @@ struct kd_contact {
 	u64 last_seen;		/* last valid message from it */
 	u64 last_reply;		/* last reply to a request of ours; 0 if never */
 	u64 pinged_at;		/* liveness ping outstanding since; 0 if none */
-	u32 rtt_ms;		/* smoothed round trip; 0 if unknown */
-	u32 rttvar_ms;		/* its mean deviation */
+	/* u16: the contact stays 104 bytes; samples are capped at KD_RTT_MAX_MS. */
+	u16 rtt_ms;		/* smoothed round trip; 0 if unknown */
+	u16 rttvar_ms;		/* its mean deviation */
 	u16 next;		/* next in its bucket's list, or in the free list */
 	u8 fails;		/* requests unanswered in a row */
 	u8 in_repl;		/* 1: in the replacement cache, not the bucket */
