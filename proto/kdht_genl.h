@@ -146,6 +146,7 @@ enum kdht_peer_state {
 	KDHT_PEER_GOOD,
 	KDHT_PEER_QUESTIONABLE,
 	KDHT_PEER_BAD,
+	KDHT_PEER_FAILED,	/* its last request failed: not handed out until it answers */
 };
 
 /*

@@ -220,13 +220,16 @@ void kd_req_free(struct kd_core *c, unsigned int i)
 	c->reqs_used--;
 }
 
-/* The parked FIND of lookup li to id, or -1. */
-static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id)
+/*
+ * The earlier FIND of lookup li to id, or -1: parked after its timeout, or
+ * still outstanding when the lookup resends it early.
+ */
+static int kd_req_earlier(const struct kd_core *c, u16 li, const struct kd_id *id)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->p.max_inflight; i++)
-		if (c->req[i].parked && c->req[i].lookup == li &&
+		if (c->req[i].kind == KD_REQ_FIND && c->req[i].lookup == li &&
 		    kd_id_equal(&c->req[i].id, id))
 			return (int)i;
 	return -1;
@@ -240,8 +243,8 @@ static int kd_req_parked(const struct kd_core *c, u16 li, const struct kd_id *id
  * room for the node's own PING back, which proves our address to it and
  * makes us its contact. A probe, sent to an unproven address, is never
  * padded. A FIND
- * resent after a timeout takes over the parked slot of the earlier attempt
- * with a fresh txid, and a late reply to that attempt still matches.
+ * resent takes over the slot of the earlier attempt with a fresh txid, and a
+ * late reply to that attempt still matches.
  */
 static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr *to,
 		       const struct kd_id *id, u16 li, u32 cookie)
@@ -249,12 +252,12 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	struct kd_req *rq;
 	struct kd_hdr h;
 	const u8 *tok;
-	u32 prev = 0;
+	u32 prev = 0, expect;
 	size_t len;
 	int i = -1;
 
 	if (kind == KD_REQ_FIND && id)
-		i = kd_req_parked(c, li, id);
+		i = kd_req_earlier(c, li, id);
 	if (i >= 0) {
 		prev = c->req[i].txid;
 		c->req[i].kind = KD_REQ_FREE;
@@ -292,6 +295,7 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	else
 		memset(&rq->id, 0, sizeof(rq->id));
 	rq->sent_at = now;
+	rq->timeout_ms = kd_table_timeout(&c->table, id, &expect);
 	rq->txid = h.txid;
 	rq->prev_txid = prev;
 	rq->parked = 0;
@@ -370,10 +374,18 @@ void kd_core_lookup_pump(struct kd_core *c, u64 now, unsigned int li)
 {
 	struct kd_lk_slot *s = &c->lk[li];
 	struct kd_node n;
+	u32 expect;
+	int i;
 
-	while (c->reqs_used < c->p.max_inflight && kd_lookup_next(&s->l, now, &n))
-		if (kd_req_send(c, now, KD_REQ_FIND, &n.addr, &n.id, (u16)li, 0) < 0)
+	while (c->reqs_used < c->p.max_inflight && kd_lookup_next(&s->l, now, &n)) {
+		i = kd_req_send(c, now, KD_REQ_FIND, &n.addr, &n.id, (u16)li, 0);
+		if (i < 0) {
 			kd_lookup_on_failure(&s->l, now, &n.id);
+			continue;
+		}
+		kd_table_timeout(&c->table, &n.id, &expect);
+		kd_lookup_set_timing(&s->l, &n.id, expect, c->req[i].timeout_ms);
+	}
 	if (kd_lookup_done(&s->l))
 		kd_core_lookup_complete(c, now, li);
 }
@@ -426,11 +438,26 @@ void kd_core_lookup_cancel(struct kd_core *c, int handle)
 	kd_core_lookup_detach(c, i);
 }
 
+/* id failed a request: the running lookups that did not ask it yet will not. */
+static void kd_core_exclude(struct kd_core *c, u64 now, const struct kd_id *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->p.max_lookups; i++) {
+		if (!c->lk[i].used)
+			continue;
+		kd_lookup_exclude(&c->lk[i].l, now, id);
+		if (kd_lookup_done(&c->lk[i].l))
+			kd_core_lookup_complete(c, now, i);
+	}
+}
+
 /*
  * A request got no usable answer (timeout: it timed out): the peer failed,
- * and whoever waited learns it. A lookup may want a timed-out FIND resent:
- * its slot is then parked until the resend takes it over, so that a late
- * reply still matches.
+ * and whoever waited learns it. A timed-out FIND of a running lookup is
+ * parked for one more timeout, so that a late reply still matches and is
+ * used: until the resend takes it over if the lookup asks again, else until
+ * it times out once more.
  */
 void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 {
@@ -443,10 +470,12 @@ void kd_req_fail(struct kd_core *c, u64 now, unsigned int i, bool timeout)
 		return;
 	}
 	/* A probe's id is only claimed: the contact that holds it did not fail. */
-	if (rq.id_known && rq.kind != KD_REQ_PROBE)
+	if (rq.id_known && rq.kind != KD_REQ_PROBE) {
 		kd_table_failed(&c->table, now, &rq.id);
-	if (timeout && rq.kind == KD_REQ_FIND && rq.lookup != KD_NO_LOOKUP &&
-	    kd_lookup_on_timeout(&c->lk[rq.lookup].l, now, &rq.id)) {
+		kd_core_exclude(c, now, &rq.id);
+	}
+	if (timeout && rq.kind == KD_REQ_FIND && rq.lookup != KD_NO_LOOKUP) {
+		kd_lookup_on_timeout(&c->lk[rq.lookup].l, now, &rq.id);
 		c->req[i].parked = 1;
 		c->req[i].sent_at = now;
 		kd_core_lookup_pump(c, now, rq.lookup);
@@ -515,7 +544,7 @@ static void kd_tick_requests(struct kd_core *c, u64 now)
 
 	for (i = 0; i < c->p.max_inflight; i++)
 		if (c->req[i].kind != KD_REQ_FREE &&
-		    now - c->req[i].sent_at >= c->p.request_timeout_ms)
+		    now - c->req[i].sent_at >= c->req[i].timeout_ms)
 			kd_req_fail(c, now, i, true);
 }
 
@@ -610,7 +639,7 @@ u64 kd_core_next_due(struct kd_core *c)
 		return c->due;
 	for (i = 0; i < c->p.max_inflight; i++)
 		if (c->req[i].kind != KD_REQ_FREE)
-			due = KD_MIN(due, c->req[i].sent_at + c->p.request_timeout_ms);
+			due = KD_MIN(due, c->req[i].sent_at + c->req[i].timeout_ms);
 	for (i = 0; i < c->p.max_lookups; i++)
 		if (c->lk[i].used)
 			due = KD_MIN(due, kd_lookup_next_due(&c->lk[i].l));

@@ -34,6 +34,7 @@ struct kd_req {
 	struct kd_addr to;
 	struct kd_id id;	/* whom we asked, when id_known */
 	u64 sent_at;
+	u32 timeout_ms;		/* kd_table_timeout() when sent */
 	u32 txid;
 	u32 prev_txid;		/* a resent FIND: the earlier attempt's, or 0 */
 	u32 cookie;

@@ -100,7 +100,8 @@ static int kd_lookup_victim(const struct kd_lookup *l, unsigned int pos, u64 sub
 }
 
 /* Inserts n in distance order; a full list gives up a slot as above. */
-static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop)
+static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 hop,
+			     u8 source)
 {
 	unsigned int pos = l->ncand;
 	u64 subnet = kd_addr_subnet(&n->addr);
@@ -130,6 +131,7 @@ static void kd_lookup_insert(struct kd_lookup *l, const struct kd_node *n, u16 h
 	c->node = *n;
 	c->subnet = subnet;
 	c->hop = hop;
+	c->source = source;
 	c->state = KD_CAND_NEW;
 }
 
@@ -168,7 +170,26 @@ static void kd_lookup_check(struct kd_lookup *l, u64 now)
 void kd_lookup_seed(struct kd_lookup *l, const struct kd_node *n)
 {
 	if (!l->done)
-		kd_lookup_insert(l, n, 1);
+		kd_lookup_insert(l, n, 1, KD_SOURCE_NONE);
+}
+
+/* Marks cand[idx] asked now. A resend is slow from the start: it holds no place. */
+static void kd_lookup_ask(struct kd_lookup *l, unsigned int idx, u64 now)
+{
+	struct kd_lookup_cand *c = &l->cand[idx];
+
+	if (!(c->state == KD_CAND_RETRY && c->slow))
+		l->inflight++;
+	c->state = KD_CAND_ASKED;
+	c->sent_at = now;
+	c->expect_ms = l->request_timeout_ms;
+	c->timeout_ms = l->request_timeout_ms;
+	if (c->tries < 0xff)
+		c->tries++;
+	if (l->stats.sent < 0xffff)
+		l->stats.sent++;
+	if (c->hop > l->stats.rounds)
+		l->stats.rounds = c->hop;
 }
 
 bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
@@ -183,22 +204,16 @@ bool kd_lookup_next(struct kd_lookup *l, u64 now, struct kd_node *out)
 		return false;
 	}
 	kd_lookup_check(l, now);
-	if (l->done || l->inflight >= l->alpha)
+	if (l->done)
 		return false;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
 		if ((c->state != KD_CAND_NEW && c->state != KD_CAND_RETRY) ||
 		    kd_lookup_crowded(l, i))
 			continue;
-		c->state = KD_CAND_ASKED;
-		c->sent_at = now;
-		if (c->tries < 0xff)
-			c->tries++;
-		l->inflight++;
-		if (l->stats.sent < 0xffff)
-			l->stats.sent++;
-		if (c->hop > l->stats.rounds)
-			l->stats.rounds = c->hop;
+		if (!(c->state == KD_CAND_RETRY && c->slow) && l->inflight >= l->alpha)
+			continue;
+		kd_lookup_ask(l, i, now);
 		*out = c->node;
 		return true;
 	}
@@ -211,6 +226,51 @@ static void kd_count(u16 *v)
 		(*v)++;
 }
 
+/*
+ * cand[idx] failed. When its source has had KD_SOURCE_FAILS referrals fail
+ * and none answer, the source's candidates not yet asked fail with it.
+ */
+static void kd_lookup_fail(struct kd_lookup *l, unsigned int idx)
+{
+	struct kd_lookup_source *src;
+	unsigned int i;
+	u8 source = l->cand[idx].source;
+
+	l->cand[idx].state = KD_CAND_FAILED;
+	if (source == KD_SOURCE_NONE)
+		return;
+	src = &l->source[source];
+	if (src->failed < 0xff)
+		src->failed++;
+	if (src->failed < KD_SOURCE_FAILS || src->replied)
+		return;
+	for (i = 0; i < l->ncand; i++)
+		if (l->cand[i].source == source && l->cand[i].state == KD_CAND_NEW)
+			l->cand[i].state = KD_CAND_FAILED;
+}
+
+/* The asked cand[idx] got its answer or failed: it no longer holds a place. */
+static void kd_lookup_settle(struct kd_lookup *l, struct kd_lookup_cand *c)
+{
+	if (c->state == KD_CAND_ASKED && !c->slow)
+		l->inflight--;
+	c->slow = 0;
+}
+
+void kd_lookup_set_timing(struct kd_lookup *l, const struct kd_id *id, u32 expect_ms,
+			  u32 timeout_ms)
+{
+	int idx = kd_lookup_find(l, id);
+
+	if (idx < 0 || l->cand[idx].state != KD_CAND_ASKED)
+		return;
+	/* A resend is only for a lost request: it waits one expected round trip. */
+	if (l->cand[idx].tries > 1)
+		timeout_ms = KD_MIN(expect_ms, timeout_ms);
+	l->cand[idx].timeout_ms = timeout_ms;
+	l->cand[idx].expect_ms = KD_MIN(expect_ms, timeout_ms);
+}
+
 enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 					const struct kd_node *from,
 					const struct kd_node *nodes, unsigned int n)
@@ -219,6 +279,7 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 	unsigned int i;
 	int idx;
 	u16 hop;
+	u8 source;
 
 	if (l->done) {
 		kd_count(&l->stats.unsolicited);
@@ -238,14 +299,16 @@ enum kd_lookup_reply kd_lookup_on_reply(struct kd_lookup *l, u64 now,
 	 * A reply after our timeout, or to an earlier attempt, still proves
 	 * the node and carries nodes.
 	 */
-	if (c->state == KD_CAND_ASKED)
-		l->inflight--;
+	kd_lookup_settle(l, c);
 	c->state = KD_CAND_REPLIED;
 	c->rtt_ms = (u32)KD_MIN(now - c->sent_at, (u64)0xffffffff);
 	kd_count(&l->stats.replies);
+	if (c->source != KD_SOURCE_NONE && l->source[c->source].replied < 0xff)
+		l->source[c->source].replied++;
 	hop = c->hop < 0xffff ? c->hop + 1 : c->hop;
+	source = l->nsources < KD_LOOKUP_SOURCES ? l->nsources++ : KD_SOURCE_NONE;
 	for (i = 0; i < n; i++)
-		kd_lookup_insert(l, &nodes[i], hop);
+		kd_lookup_insert(l, &nodes[i], hop, source);
 	kd_lookup_check(l, now);
 	return KD_LK_ACCEPTED;
 }
@@ -259,12 +322,11 @@ void kd_lookup_on_failure(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	idx = kd_lookup_find(l, id);
 	if (idx < 0)
 		return;
-	if (l->cand[idx].state == KD_CAND_ASKED) {
-		l->inflight--;
+	if (l->cand[idx].state == KD_CAND_ASKED)
 		kd_count(&l->stats.timeouts);
-	}
-	if (l->cand[idx].state != KD_CAND_REPLIED)
-		l->cand[idx].state = KD_CAND_FAILED;
+	kd_lookup_settle(l, &l->cand[idx]);
+	if (l->cand[idx].state != KD_CAND_REPLIED && l->cand[idx].state != KD_CAND_FAILED)
+		kd_lookup_fail(l, (unsigned int)idx);
 	kd_lookup_check(l, now);
 }
 
@@ -289,14 +351,29 @@ static bool kd_lookup_expire(struct kd_lookup *l, unsigned int idx)
 {
 	struct kd_lookup_cand *c = &l->cand[idx];
 
-	l->inflight--;
+	kd_lookup_settle(l, c);
 	kd_count(&l->stats.timeouts);
 	if (c->tries <= l->retries && kd_lookup_in_k(l, idx)) {
+		/* Likely dead: the resend holds no place, so the lookup moves on. */
 		c->state = KD_CAND_RETRY;
+		c->slow = 1;
 		return true;
 	}
-	c->state = KD_CAND_FAILED;
+	kd_lookup_fail(l, idx);
 	return false;
+}
+
+void kd_lookup_exclude(struct kd_lookup *l, u64 now, const struct kd_id *id)
+{
+	int idx;
+
+	if (l->done)
+		return;
+	idx = kd_lookup_find(l, id);
+	if (idx < 0 || l->cand[idx].state != KD_CAND_NEW)
+		return;
+	kd_lookup_fail(l, (unsigned int)idx);
+	kd_lookup_check(l, now);
 }
 
 bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
@@ -314,6 +391,14 @@ bool kd_lookup_on_timeout(struct kd_lookup *l, u64 now, const struct kd_id *id)
 	return again;
 }
 
+/* The asked cand[idx] is past its expected round trip: it gives up its place. */
+static void kd_lookup_slow(struct kd_lookup *l, unsigned int idx)
+{
+	l->cand[idx].slow = 1;
+	l->inflight--;
+	kd_count(&l->stats.slow);
+}
+
 void kd_lookup_tick(struct kd_lookup *l, u64 now)
 {
 	struct kd_lookup_cand *c;
@@ -323,9 +408,12 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 		return;
 	for (i = 0; i < l->ncand; i++) {
 		c = &l->cand[i];
-		if (c->state == KD_CAND_ASKED &&
-		    now - c->sent_at >= l->request_timeout_ms)
+		if (c->state != KD_CAND_ASKED)
+			continue;
+		if (now - c->sent_at >= c->timeout_ms)
 			kd_lookup_expire(l, i);
+		else if (!c->slow && now - c->sent_at >= c->expect_ms)
+			kd_lookup_slow(l, i);
 	}
 	if (now >= l->deadline) {
 		kd_lookup_finish(l, now, true);
@@ -336,15 +424,18 @@ void kd_lookup_tick(struct kd_lookup *l, u64 now)
 
 u64 kd_lookup_next_due(const struct kd_lookup *l)
 {
+	const struct kd_lookup_cand *c;
 	u64 due;
 	unsigned int i;
 
 	if (l->done)
 		return (u64)-1;
 	due = l->deadline;
-	for (i = 0; i < l->ncand; i++)
-		if (l->cand[i].state == KD_CAND_ASKED)
-			due = KD_MIN(due, l->cand[i].sent_at + l->request_timeout_ms);
+	for (i = 0; i < l->ncand; i++) {
+		c = &l->cand[i];
+		if (c->state == KD_CAND_ASKED)
+			due = KD_MIN(due, c->sent_at + (c->slow ? c->timeout_ms : c->expect_ms));
+	}
 	return due;
 }
 

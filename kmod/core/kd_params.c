@@ -18,6 +18,7 @@ void kd_params_default(struct kd_params *p)
 	p->max_lookups = KD_DEFAULT_MAX_LOOKUPS;
 	p->lookup_width = KD_DEFAULT_LOOKUP_WIDTH;
 	p->request_timeout_ms = KD_DEFAULT_REQUEST_TIMEOUT_MS;
+	p->request_timeout_min_ms = KD_DEFAULT_REQUEST_TIMEOUT_MIN_MS;
 	p->lookup_timeout_ms = KD_DEFAULT_LOOKUP_TIMEOUT_MS;
 	p->good_ms = KD_DEFAULT_GOOD_MS;
 	p->refresh_ms = KD_DEFAULT_REFRESH_MS;
@@ -52,7 +53,7 @@ int kd_params_check(const struct kd_params *p)
 	    !kd_in_range(p->max_lookups, 1, KD_LOOKUPS_MAX) ||
 	    !kd_in_range(p->lookup_width, (u32)p->k + p->alpha, KD_LOOKUP_WIDTH_MAX))
 		return -EINVAL;
-	if (p->request_timeout_ms < 1 ||
+	if (p->request_timeout_ms < 1 || p->request_timeout_min_ms < 1 ||
 	    p->lookup_timeout_ms < p->request_timeout_ms ||
 	    p->good_ms < 1 || p->refresh_ms < 1 ||
 	    p->bootstrap_min_ms < 1 ||

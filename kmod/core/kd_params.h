@@ -37,6 +37,7 @@
 #define KD_DEFAULT_MAX_LOOKUPS		16
 #define KD_DEFAULT_LOOKUP_WIDTH		64
 #define KD_DEFAULT_REQUEST_TIMEOUT_MS	2000
+#define KD_DEFAULT_REQUEST_TIMEOUT_MIN_MS	200
 #define KD_DEFAULT_LOOKUP_TIMEOUT_MS	30000
 #define KD_DEFAULT_GOOD_MS		(15 * 60 * 1000)
 #define KD_DEFAULT_REFRESH_MS		(15 * 60 * 1000)
@@ -69,7 +70,13 @@ struct kd_params {
 	u16 max_inflight;	/* outstanding requests the node tracks */
 	u16 max_lookups;	/* concurrent lookups */
 	u16 lookup_width;	/* candidates one lookup keeps, closest first */
-	u32 request_timeout_ms;	/* one request's timeout */
+	/*
+	 * A request's timeout is its contact's smoothed round trip plus four
+	 * deviations (TCP's RTO), within [request_timeout_min_ms,
+	 * request_timeout_ms]; the most when nothing was measured yet.
+	 */
+	u32 request_timeout_ms;
+	u32 request_timeout_min_ms;
 	u32 lookup_timeout_ms;	/* a lookup's whole life */
 	u32 good_ms;		/* silence after which a contact is questionable */
 	u32 refresh_ms;		/* an untouched bucket is refreshed after */

@@ -15,6 +15,12 @@
 #define KD_TABLE_NEVER	((u64)-1)
 /* Smoothed round trip: each sample weighs 1/2^KD_RTT_SHIFT. */
 #define KD_RTT_SHIFT	3
+/* The table's estimate, over all contacts, moves slower: 1/2^KD_TABLE_RTT_SHIFT. */
+#define KD_TABLE_RTT_SHIFT	5
+/* A request is never counted slow sooner, whatever the estimate says. */
+#define KD_RTT_EXPECT_MIN_MS	20
+/* Doublings of a timeout for a contact's failures in a row. */
+#define KD_RTO_BACKOFF_MAX	4
 
 static struct kd_contact *kd_c(const struct kd_table *t, u16 idx)
 {
@@ -251,9 +257,19 @@ enum kd_liveness kd_table_liveness(const struct kd_table *t, const struct kd_con
 {
 	if (kd_is_bad(t, c))
 		return KD_BAD;
-	if (!c->fails && (now < c->last_seen || now - c->last_seen < t->p->good_ms))
+	if (c->fails)
+		return KD_FAILED;
+	if (now < c->last_seen || now - c->last_seen < t->p->good_ms)
 		return KD_GOOD;
 	return KD_QUESTIONABLE;
+}
+
+/* Whether c is in doubt, so that a liveness ping should settle it. */
+static bool kd_in_doubt(const struct kd_table *t, const struct kd_contact *c, u64 now)
+{
+	enum kd_liveness l = kd_table_liveness(t, c, now);
+
+	return l == KD_QUESTIONABLE || l == KD_FAILED;
 }
 
 /*
@@ -312,20 +328,40 @@ static void kd_evict(struct kd_table *t, unsigned int b, u16 idx)
 	}
 }
 
+/*
+ * One round-trip sample r into a smoothed estimate and its mean deviation
+ * (RFC 6298): each sample weighs 1/2^shift in the estimate and twice that
+ * in the deviation. The first sample sets both.
+ */
+static void kd_rtt_sample(u32 *srtt, u32 *rttvar, u32 r, unsigned int shift)
+{
+	u32 dev;
+
+	if (!*srtt) {
+		*srtt = r;
+		*rttvar = r / 2;
+		return;
+	}
+	dev = r > *srtt ? r - *srtt : *srtt - r;
+	*rttvar = (u32)((((u64)*rttvar << (shift - 1)) - *rttvar + dev) >> (shift - 1));
+	*srtt = (u32)((((u64)*srtt << shift) - *srtt + r) >> shift);
+}
+
 static void kd_heard(struct kd_contact *c, u64 now, bool is_reply, u32 rtt_ms)
 {
+	u32 srtt, rttvar;
+
 	c->last_seen = now;
 	if (!is_reply)
 		return;
 	c->last_reply = now;
 	c->fails = 0;
-	if (!rtt_ms)
-		return;
-	if (!c->rtt_ms)
-		c->rtt_ms = rtt_ms;
-	else
-		c->rtt_ms = (u32)((((u64)c->rtt_ms << KD_RTT_SHIFT) - c->rtt_ms + rtt_ms)
-				  >> KD_RTT_SHIFT);
+	srtt = c->rtt_ms;
+	rttvar = c->rttvar_ms;
+	kd_rtt_sample(&srtt, &rttvar, (u32)KD_MIN(KD_MAX(rtt_ms, 1u), KD_RTT_MAX_MS),
+		      KD_RTT_SHIFT);
+	c->rtt_ms = (u16)srtt;
+	c->rttvar_ms = (u16)rttvar;
 }
 
 /* Asks for a ping of bucket b's least recently seen member if it is in doubt. */
@@ -337,7 +373,7 @@ static enum kd_seen kd_check_lrs(struct kd_table *t, unsigned int b, u64 now,
 	if (t->bucket[b].head == KD_NIL)
 		return KD_SEEN_CACHED;
 	lrs = kd_c(t, t->bucket[b].head);
-	if (kd_table_liveness(t, lrs, now) != KD_QUESTIONABLE || kd_ping_pending(t, lrs, now))
+	if (!kd_in_doubt(t, lrs, now) || kd_ping_pending(t, lrs, now))
 		return KD_SEEN_CACHED;
 	lrs->pinged_at = KD_MAX(now, 1);
 	if (to_ping)
@@ -487,6 +523,9 @@ enum kd_seen kd_table_seen(struct kd_table *t, u64 now, const struct kd_node *n,
 
 	if (kd_id_equal(&n->id, &t->self) || !kd_addr_usable(&n->addr))
 		return KD_SEEN_REFUSED;
+	if (is_reply)
+		kd_rtt_sample(&t->rtt_ms, &t->rttvar_ms, (u32)KD_MAX(rtt_ms, 1u),
+			      KD_TABLE_RTT_SHIFT);
 	idx = kd_find(t, &n->id, &b);
 	if (idx != KD_NIL)
 		return kd_seen_known(t, b, idx, now, n, is_reply, rtt_ms, to_ping);
@@ -540,6 +579,36 @@ struct kd_contact *kd_table_find(struct kd_table *t, const struct kd_id *id)
 	u16 idx = kd_find(t, id, &b);
 
 	return idx == KD_NIL ? NULL : kd_c(t, idx);
+}
+
+u32 kd_table_timeout(const struct kd_table *t, const struct kd_id *id, u32 *expect_ms)
+{
+	u32 srtt = t->rtt_ms, rttvar = t->rttvar_ms, hi = t->p->request_timeout_ms;
+	u32 lo = KD_MIN(t->p->request_timeout_min_ms, hi);
+	const struct kd_contact *c = NULL;
+	unsigned int b, fails = 0;
+	u16 idx;
+	u64 rto;
+
+	if (id) {
+		idx = kd_find(t, id, &b);
+		c = idx == KD_NIL ? NULL : kd_c(t, idx);
+	}
+	if (c && c->rtt_ms) {
+		srtt = c->rtt_ms;
+		rttvar = c->rttvar_ms;
+	}
+	if (c)
+		fails = KD_MIN((unsigned int)c->fails, (unsigned int)KD_RTO_BACKOFF_MAX);
+	if (!srtt) {
+		*expect_ms = hi;
+		return hi;
+	}
+	rto = ((u64)srtt + 4 * (u64)rttvar) << fails;
+	rto = KD_MIN(KD_MAX(rto, (u64)lo), (u64)hi);
+	*expect_ms = (u32)KD_MIN(KD_MAX((u64)srtt + 2 * (u64)rttvar,
+					(u64)KD_RTT_EXPECT_MIN_MS), rto);
+	return (u32)rto;
 }
 
 static bool kd_family_wanted(const struct kd_addr *a, u8 want)
@@ -601,7 +670,7 @@ static unsigned int kd_closest_bucket(const struct kd_table *t, unsigned int b,
 	for (i = t->bucket[b].head; i != KD_NIL; i = kd_c(t, i)->next) {
 		const struct kd_contact *c = kd_c(t, i);
 
-		if (!kd_is_bad(t, c) && kd_family_wanted(&c->node.addr, want))
+		if (!c->fails && kd_family_wanted(&c->node.addr, want))
 			n = kd_closest_insert(t, target, &c->node, out, n, max);
 	}
 	return n;
@@ -643,7 +712,7 @@ unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out
 		for (i = t->bucket[b].head; i != KD_NIL && n < max; i = kd_c(t, i)->next) {
 			struct kd_contact *c = kd_c(t, i);
 
-			if (kd_table_liveness(t, c, now) != KD_QUESTIONABLE ||
+			if (!kd_in_doubt(t, c, now) ||
 			    kd_ping_pending(t, c, now))
 				continue;
 			c->pinged_at = KD_MAX(now, 1);

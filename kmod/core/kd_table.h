@@ -12,11 +12,14 @@
 #include "kd_params.h"
 
 #define KD_NIL 0xffff	/* end of a pool list */
+#define KD_RTT_MAX_MS	0xffff	/* the longest round trip a contact keeps */
 
 enum kd_liveness {
 	KD_GOOD,		/* heard from within good_ms, no failures */
-	KD_QUESTIONABLE,	/* silent for good_ms, or failed fewer than max_fails */
+	KD_QUESTIONABLE,	/* silent for good_ms */
 	KD_BAD,			/* failed max_fails requests in a row */
+	/* Failed fewer than max_fails: not handed out, its liveness checked. */
+	KD_FAILED,
 };
 
 struct kd_contact {
@@ -26,7 +29,9 @@ struct kd_contact {
 	u64 last_seen;		/* last valid message from it */
 	u64 last_reply;		/* last reply to a request of ours; 0 if never */
 	u64 pinged_at;		/* liveness ping outstanding since; 0 if none */
-	u32 rtt_ms;		/* smoothed round trip; 0 if unknown */
+	/* u16: the contact stays 104 bytes; samples are capped at KD_RTT_MAX_MS. */
+	u16 rtt_ms;		/* smoothed round trip; 0 if unknown */
+	u16 rttvar_ms;		/* its mean deviation */
 	u16 next;		/* next in its bucket's list, or in the free list */
 	u8 fails;		/* requests unanswered in a row */
 	u8 in_repl;		/* 1: in the replacement cache, not the bucket */
@@ -61,6 +66,9 @@ struct kd_table {
 	u16 members;		/* contacts in buckets */
 	u16 replacements;	/* contacts in replacement caches */
 	u32 generation;		/* bumped on every change of bucket membership */
+	/* Every contact's round trips in one estimate: for contacts never measured. */
+	u32 rtt_ms;
+	u32 rttvar_ms;
 };
 
 /* Outcome of kd_table_seen(). */
@@ -100,11 +108,23 @@ void kd_table_failed(struct kd_table *t, u64 now, const struct kd_id *id);
 bool kd_table_remove(struct kd_table *t, const struct kd_id *id);
 
 struct kd_contact *kd_table_find(struct kd_table *t, const struct kd_id *id);
+
+/*
+ * How long a request to id (NULL: unknown) may take: its contact's smoothed
+ * round trip plus four deviations, doubled for each request it failed in a
+ * row; for a contact never measured, the same from every contact's round
+ * trips; within [request_timeout_min_ms, request_timeout_ms], the most when
+ * nothing was measured yet. *expect_ms: the round trip it is expected to
+ * answer within, two deviations, beyond which a lookup counts the request
+ * as slow.
+ */
+u32 kd_table_timeout(const struct kd_table *t, const struct kd_id *id, u32 *expect_ms);
 enum kd_liveness kd_table_liveness(const struct kd_table *t, const struct kd_contact *c,
 				   u64 now);
 
 /*
- * Up to max members closest to target, closest first, bad ones excluded,
+ * Up to max members closest to target, closest first, excluding those whose
+ * last request failed (until they answer again, see kd_table_due_pings()),
  * families limited to want (KDHT_WANT_*), at most result_per_subnet of one
  * /24 (/48): a member with that many of its subnet closer is passed over for
  * the next. Returns how many were written.
@@ -113,7 +133,8 @@ unsigned int kd_table_closest(const struct kd_table *t, const struct kd_id *targ
 			      u8 want, struct kd_node *out, unsigned int max);
 
 /*
- * Members that need a liveness ping now: questionable, no ping outstanding.
+ * Members that need a liveness ping now: questionable or failed, no ping
+ * outstanding.
  * Marks them pinged (pinged_at = now). Returns how many were written.
  */
 unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out,

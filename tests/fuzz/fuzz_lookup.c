@@ -3,8 +3,9 @@
  * The lookup state machine driven by arbitrary scripts of seeds, sends,
  * replies (from asked nodes, strangers, twice), failures and time steps.
  * After every step its invariants must hold: candidates strictly sorted by
- * distance and at most width of them, inflight equal to the asked ones and
- * at most alpha, done sticky, results closest-first and replied.
+ * distance and at most width of them, inflight equal to the asked ones that
+ * are not slow and at most alpha, done sticky, results closest-first and
+ * replied.
  */
 #include <stdlib.h>
 
@@ -39,7 +40,7 @@ static void check(const struct kd_lookup *l, bool was_done)
 	CHECK(l->ncand <= l->width);
 	CHECK(l->inflight <= l->alpha);
 	for (i = 0; i < l->ncand; i++) {
-		if (l->cand[i].state == KD_CAND_ASKED)
+		if (l->cand[i].state == KD_CAND_ASKED && !l->cand[i].slow)
 			asked++;
 		if (i)
 			CHECK(kd_id_cmp_distance(&l->target, &l->cand[i - 1].node.id,
@@ -86,8 +87,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			kd_lookup_seed(&l, &from);
 			break;
 		case 1:
-			while (kd_lookup_next(&l, now, &got))
+			while (kd_lookup_next(&l, now, &got)) {
 				CHECK(!l.done && l.inflight <= l.alpha);
+				kd_lookup_set_timing(&l, &got.id, (u32)take(&s) * 4,
+						     (u32)take(&s) * 8);
+			}
 			break;
 		case 2:	/* any node replies, asked or not */
 		case 5:	/* one of the candidates replies */
@@ -102,7 +106,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		case 3:
 			from = node_of(take(&s));
-			kd_lookup_on_failure(&l, now, &from.id);
+			if (take(&s) & 1)
+				kd_lookup_exclude(&l, now, &from.id);
+			else
+				kd_lookup_on_failure(&l, now, &from.id);
 			break;
 		case 4:
 			now += (u64)take(&s) * 40;

@@ -296,25 +296,27 @@ static void test_timeout_retried_once(void **state)
 	u8 asked[WIDTH];
 
 	first_tries_time_out(2, 1, &a, &b, asked);
-	/* a again, ahead of b which was never asked. */
-	assert_int_equal(drain(1000, asked), 1);
+	/* a again, holding no place, and b, never asked, in the place a left. */
+	assert_int_equal(drain(1000, asked), 2);
 	assert_int_equal(asked[0], 1);
-	assert_int_equal(lk.stats.sent, 2);
-	assert_int_equal(kd_lookup_next_due(&lk), 2000);
-	kd_lookup_tick(&lk, 2000);
-	assert_int_equal(lk.stats.timeouts, 2);
-	assert_int_equal(lk.cand[0].state, KD_CAND_FAILED);
-	assert_int_equal(drain(2000, asked), 1);
-	assert_int_equal(asked[0], 2);
+	assert_int_equal(asked[1], 2);
+	assert_int_equal(lk.inflight, 1);
+	assert_int_equal(lk.stats.sent, 3);
 	/* Through the caller's own timer: b is retried, then replies. */
-	assert_true(kd_lookup_on_timeout(&lk, 2500, &b.id));
-	assert_false(kd_lookup_on_timeout(&lk, 2500, &b.id));
-	assert_int_equal(drain(2500, asked), 1);
+	assert_true(kd_lookup_on_timeout(&lk, 1500, &b.id));
+	assert_false(kd_lookup_on_timeout(&lk, 1500, &b.id));
+	assert_int_equal(drain(1500, asked), 1);
 	assert_int_equal(asked[0], 2);
-	assert_int_equal(kd_lookup_on_reply(&lk, 2600, &b, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(kd_lookup_on_reply(&lk, 1600, &b, NULL, 0), KD_LK_ACCEPTED);
+	assert_false(kd_lookup_done(&lk));
+	/* a's resend times out in turn: a fails, and the lookup is done. */
+	assert_true(kd_lookup_next_due(&lk) == 2000);
+	kd_lookup_tick(&lk, 2000);
+	assert_int_equal(lk.cand[0].state, KD_CAND_FAILED);
 	assert_true(kd_lookup_done(&lk));
 	assert_int_equal(lk.stats.sent, 4);
 	assert_int_equal(lk.stats.timeouts, 3);
+	assert_int_equal(lk.inflight, 0);
 	assert_int_equal(kd_lookup_result(&lk, hits, 4), 1);
 	assert_int_equal(dist(&hits[0].node), 2);
 	assert_int_equal(hits[0].rtt_ms, 100);
@@ -467,6 +469,195 @@ static void test_subnet_flood_keeps_diverse_candidates(void **state)
 	}
 }
 
+/*
+ * Asks what the lookup wants to ask now, each request expected within
+ * expect_ms and timing out after timeout_ms; returns how many.
+ */
+static unsigned int drain_timed(u64 now, u8 *asked, u32 expect_ms, u32 timeout_ms)
+{
+	struct kd_node n;
+	unsigned int c = 0;
+
+	while (kd_lookup_next(&lk, now, &n)) {
+		kd_lookup_set_timing(&lk, &n.id, expect_ms, timeout_ms);
+		asked[c++] = dist(&n);
+	}
+	return c;
+}
+
+/* Seeds the nodes at distances 1..last. */
+static void seed_1_to(u8 last)
+{
+	struct kd_node n;
+	u8 d;
+
+	for (d = 1; d <= last; d++) {
+		n = node_at(d);
+		kd_lookup_seed(&lk, &n);
+	}
+}
+
+/* The node at distance d answers, with no nodes, at now. */
+static enum kd_lookup_reply reply_from(u8 d, u64 now)
+{
+	struct kd_node n = node_at(d);
+
+	return kd_lookup_on_reply(&lk, now, &n, NULL, 0);
+}
+
+/*
+ * k = 2, alpha = 2, seeds 1..last, each request expected within expect_ms
+ * and timing out after timeout_ms: 1 and 2 are asked, 1 stays silent and 2
+ * answers at t, and 3 is asked then.
+ */
+static void first_of_two_silent(u8 last, u64 t, u32 expect_ms, u32 timeout_ms)
+{
+	u8 asked[WIDTH];
+
+	start(2, 2, WIDTH);
+	seed_1_to(last);
+	assert_int_equal(drain_timed(0, asked, expect_ms, timeout_ms), 2);
+	assert_int_equal(reply_from(2, t), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(t, asked, expect_ms, timeout_ms), 1);
+	assert_int_equal(asked[0], 3);
+}
+
+static void test_slow_request_frees_its_place(void **state)
+{
+	struct kd_lookup_hit hits[4];
+	u8 asked[WIDTH];
+
+	first_of_two_silent(4, 60, 100, 400);
+	/* Past its expected round trip 1 is slow: 4 is asked, long before 1 times out. */
+	assert_true(kd_lookup_next_due(&lk) == 100);
+	kd_lookup_tick(&lk, 100);
+	assert_int_equal(lk.stats.slow, 1);
+	assert_int_equal(lk.stats.timeouts, 0);
+	assert_int_equal(drain_timed(100, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 4);
+	assert_int_equal(lk.inflight, 2);
+	/* No more than alpha requests that are not slow. */
+	assert_int_equal(drain_timed(100, asked, 100, 400), 0);
+	/* 1's late reply is still used: it is the closest in the result. */
+	assert_int_equal(reply_from(1, 150), KD_LK_ACCEPTED);
+	assert_int_equal(lk.inflight, 2);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(kd_lookup_result(&lk, hits, 4), 2);
+	assert_int_equal(dist(&hits[0].node), 1);
+	assert_int_equal(hits[0].rtt_ms, 150);
+	assert_int_equal(dist(&hits[1].node), 2);
+}
+
+static void test_silent_contact_times_out_on_its_own_timeout(void **state)
+{
+	first_of_two_silent(3, 30, 50, 200);
+	assert_int_equal(reply_from(3, 60), KD_LK_ACCEPTED);
+	kd_lookup_tick(&lk, 60);
+	/* Only the silent 1 is left among the k closest: its timeout, not the lookup's. */
+	assert_false(kd_lookup_done(&lk));
+	assert_true(kd_lookup_next_due(&lk) == 200);
+	kd_lookup_tick(&lk, 200);
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(lk.stats.elapsed_ms, 200);
+	assert_int_equal(lk.inflight, 0);
+}
+
+static void test_resend_waits_one_round_trip(void **state)
+{
+	u8 asked[WIDTH];
+
+	retries = 1;
+	start(2, 1, WIDTH);
+	seed_1_to(3);
+	assert_int_equal(drain_timed(0, asked, 100, 400), 1);
+	/* The silent 1 is slow: 2 is asked, then 3. */
+	kd_lookup_tick(&lk, 100);
+	assert_int_equal(drain_timed(100, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 2);
+	assert_int_equal(reply_from(2, 150), KD_LK_ACCEPTED);
+	assert_int_equal(drain_timed(150, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 3);
+	assert_int_equal(reply_from(3, 200), KD_LK_ACCEPTED);
+	/* 1 times out and is resent, and the resend waits one expected round trip. */
+	kd_lookup_tick(&lk, 400);
+	assert_int_equal(drain_timed(400, asked, 100, 400), 1);
+	assert_int_equal(asked[0], 1);
+	kd_lookup_tick(&lk, 499);
+	assert_false(kd_lookup_done(&lk));
+	kd_lookup_tick(&lk, 500);
+	assert_true(kd_lookup_done(&lk));
+	assert_false(lk.timed_out);
+	assert_int_equal(lk.stats.elapsed_ms, 500);
+	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.stats.timeouts, 2);
+	assert_int_equal(lk.inflight, 0);
+}
+
+/* Node 100 answers with nodes 1..5, closer than itself. */
+static void referrals_of_100(u8 k)
+{
+	struct kd_node src = node_at(100), refs[5];
+	u8 asked[WIDTH];
+	unsigned int i;
+
+	start(k, 3, WIDTH);
+	kd_lookup_seed(&lk, &src);
+	assert_int_equal(drain(0, asked), 1);
+	for (i = 0; i < 5; i++)
+		refs[i] = node_at((u8)(i + 1));
+	assert_int_equal(kd_lookup_on_reply(&lk, 10, &src, refs, 5), KD_LK_ACCEPTED);
+	assert_int_equal(drain(10, asked), 3);
+}
+
+static void test_lying_source_dropped(void **state)
+{
+	u8 asked[WIDTH];
+
+	referrals_of_100(2);
+	/* Nobody is at 1, 2 or 3: 100 lied, and 4 and 5 are not asked. */
+	kd_lookup_tick(&lk, 1010);
+	assert_int_equal(drain(1010, asked), 0);
+	assert_true(kd_lookup_done(&lk));
+	assert_int_equal(lk.stats.sent, 4);
+	assert_int_equal(lk.cand[3].state, KD_CAND_FAILED);
+	assert_int_equal(lk.cand[4].state, KD_CAND_FAILED);
+}
+
+static void test_honest_source_kept(void **state)
+{
+	struct kd_node one = node_at(1);
+	u8 asked[WIDTH];
+
+	referrals_of_100(3);
+	/* 1 answers: 100 told the truth, and its other referrals are asked. */
+	assert_int_equal(kd_lookup_on_reply(&lk, 20, &one, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain(20, asked), 1);
+	assert_int_equal(asked[0], 4);
+	kd_lookup_tick(&lk, 1010);
+	assert_int_equal(drain(1010, asked), 1);
+	assert_int_equal(asked[0], 5);
+}
+
+static void test_excluded_contact_not_asked(void **state)
+{
+	struct kd_node n;
+	u8 asked[WIDTH];
+
+	start(2, 1, WIDTH);
+	seed_1_to(3);
+	assert_int_equal(drain(0, asked), 1);
+	/* 2 failed another lookup's request: this one passes it over. */
+	n = node_at(2);
+	kd_lookup_exclude(&lk, 1, &n.id);
+	/* An asked contact is left to its own request. */
+	n = node_at(1);
+	kd_lookup_exclude(&lk, 1, &n.id);
+	assert_int_equal(kd_lookup_on_reply(&lk, 5, &n, NULL, 0), KD_LK_ACCEPTED);
+	assert_int_equal(drain(5, asked), 1);
+	assert_int_equal(asked[0], 3);
+}
+
 static void test_empty_lookup_finishes(void **state)
 {
 	u8 asked[WIDTH];
@@ -491,6 +682,12 @@ int main(void)
 		cmocka_unit_test(test_retry_within_k),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_empty_lookup_finishes),
+		cmocka_unit_test(test_slow_request_frees_its_place),
+		cmocka_unit_test(test_silent_contact_times_out_on_its_own_timeout),
+		cmocka_unit_test(test_resend_waits_one_round_trip),
+		cmocka_unit_test(test_excluded_contact_not_asked),
+		cmocka_unit_test(test_lying_source_dropped),
+		cmocka_unit_test(test_honest_source_kept),
 		cmocka_unit_test(test_sybil_subnet_held_to_two),
 		cmocka_unit_test(test_subnet_flood_keeps_diverse_candidates),
 	};

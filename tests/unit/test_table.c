@@ -230,6 +230,91 @@ static void test_reply_measures_rtt(void **state)
 	assert_int_equal(c->last_seen, 4000);
 }
 
+static void test_rtt_estimate_converges(void **state)
+{
+	struct kd_node a, ping;
+	struct kd_contact *c;
+	unsigned int i;
+	u32 expect, rto;
+
+	(void)state;
+	table_new(4, 2, 64, 3);
+	a = node_in(3, 1);
+	/* Nothing measured yet: the most, for a known contact and an unknown one. */
+	assert_int_equal(kd_table_timeout(&tbl, NULL, &expect), prm.request_timeout_ms);
+	assert_int_equal(expect, prm.request_timeout_ms);
+	/* A contact measured at 400 ms, then at 60 ms with a little jitter. */
+	assert_int_equal(kd_table_seen(&tbl, 2000, &a, true, 400, &ping), KD_SEEN_ADDED);
+	c = kd_table_find(&tbl, &a.id);
+	rto = kd_table_timeout(&tbl, &a.id, &expect);
+	assert_int_equal(rto, 400 + 4 * 200);
+	assert_int_equal(expect, 400 + 2 * 200);
+	for (i = 0; i < 100; i++)
+		kd_table_seen(&tbl, 3000 + i, &a, true, 58 + (i & 1) * 4, &ping);
+	assert_in_range(c->rtt_ms, 58, 62);
+	assert_in_range(c->rttvar_ms, 1, 3);
+	/* The timeout follows it down to the least... */
+	rto = kd_table_timeout(&tbl, &a.id, &expect);
+	assert_int_equal(rto, prm.request_timeout_min_ms);
+	assert_in_range(expect, 58, 70);
+	/* ...doubles for each failure in a row... */
+	kd_table_failed(&tbl, 4000, &a.id);
+	assert_int_equal(kd_table_timeout(&tbl, &a.id, &expect), prm.request_timeout_min_ms);
+	prm.request_timeout_min_ms = 10;
+	rto = kd_table_timeout(&tbl, &a.id, &expect);
+	assert_in_range(rto, 2 * 62, 2 * 74);
+	/* ...and never passes the most. */
+	for (i = 0; i < 50; i++)
+		kd_table_seen(&tbl, 5000 + i, &a, true, 5000, &ping);
+	assert_int_equal(kd_table_timeout(&tbl, &a.id, &expect), prm.request_timeout_ms);
+	assert_true(expect <= prm.request_timeout_ms);
+}
+
+static void test_unknown_contact_timeout_from_table(void **state)
+{
+	struct kd_node n, ping, stranger;
+	unsigned int i;
+	u32 expect, rto;
+
+	(void)state;
+	table_new(8, 2, 64, 4);
+	/* Contacts at 100 to 300 ms. */
+	for (i = 0; i < 40; i++) {
+		n = node_in(i % 8, i);
+		kd_table_seen(&tbl, 2000 + i, &n, true, 100 + (i % 5) * 50, &ping);
+	}
+	stranger = node_in(9, 100);
+	rto = kd_table_timeout(&tbl, &stranger.id, &expect);
+	assert_in_range(rto, 300, 700);
+	assert_in_range(expect, 150, rto);
+	assert_int_equal(kd_table_timeout(&tbl, NULL, &expect), rto);
+}
+
+static void test_failed_contact_not_in_closest(void **state)
+{
+	struct kd_node n[4], out[4], ping;
+	unsigned int i;
+
+	(void)state;
+	table_new(4, 2, 64, 5);
+	for (i = 0; i < 4; i++) {
+		n[i] = node_in(5, i);
+		assert_int_equal(kd_table_seen(&tbl, 2000, &n[i], true, 50, &ping),
+				 KD_SEEN_ADDED);
+	}
+	assert_int_equal(kd_table_closest(&tbl, &n[1].id, KDHT_WANT_V4 | KDHT_WANT_V6, out, 4), 4);
+	/* One failure excludes it at once, while it is still a member... */
+	kd_table_failed(&tbl, 3000, &n[1].id);
+	assert_non_null(kd_table_find(&tbl, &n[1].id));
+	assert_int_equal(kd_table_closest(&tbl, &n[1].id, KDHT_WANT_V4 | KDHT_WANT_V6, out, 4), 3);
+	for (i = 0; i < 3; i++)
+		assert_false(kd_id_equal(&out[i].id, &n[1].id));
+	/* ...and it is back once it answers. */
+	kd_table_seen(&tbl, 3100, &n[1], true, 50, &ping);
+	assert_int_equal(kd_table_closest(&tbl, &n[1].id, KDHT_WANT_V4 | KDHT_WANT_V6, out, 4), 4);
+	assert_true(kd_id_equal(&out[0].id, &n[1].id));
+}
+
 /* Bucket 0 full of n[0..3] seen at 1000, LRS first. */
 static void fill_bucket0(struct kd_node *n)
 {
@@ -374,15 +459,15 @@ static void test_liveness_over_time(void **state)
 	assert_int_equal(kd_table_liveness(&tbl, c, 1000 + GOOD_MS), KD_QUESTIONABLE);
 	assert_int_equal(seen(&a, 2000 + GOOD_MS), KD_SEEN_UPDATED);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2000 + GOOD_MS), KD_GOOD);
-	/* A missed reply puts it in doubt; a request from it does not clear that. */
+	/* A missed reply fails it; a request from it does not clear that. */
 	fail_n(&a, 2001 + GOOD_MS, 1);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2001 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2001 + GOOD_MS), KD_FAILED);
 	assert_int_equal(seen(&a, 2002 + GOOD_MS), KD_SEEN_UPDATED);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2002 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2002 + GOOD_MS), KD_FAILED);
 	kd_table_seen(&tbl, 2003 + GOOD_MS, &a, true, 10, &ping);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2003 + GOOD_MS), KD_GOOD);
 	fail_n(&a, 2004 + GOOD_MS, prm.max_fails - 1);
-	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_QUESTIONABLE);
+	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_FAILED);
 	fail_n(&a, 2004 + GOOD_MS, 1);
 	assert_int_equal(kd_table_liveness(&tbl, c, 2004 + GOOD_MS), KD_BAD);
 }
@@ -936,6 +1021,9 @@ int main(void)
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_address_change),
 		cmocka_unit_test(test_memory_bounded),
+		cmocka_unit_test(test_rtt_estimate_converges),
+		cmocka_unit_test(test_unknown_contact_timeout_from_table),
+		cmocka_unit_test(test_failed_contact_not_in_closest),
 		cmocka_unit_test(test_invariants_under_random_operations),
 	};
 

@@ -52,6 +52,7 @@ static const char *const state_names[] = {
 	[KDHT_PEER_GOOD] = "good",
 	[KDHT_PEER_QUESTIONABLE] = "questionable",
 	[KDHT_PEER_BAD] = "bad",
+	[KDHT_PEER_FAILED] = "failed",
 };
 
 static const char *state_name(uint8_t s)
