@@ -18,7 +18,10 @@
 #define SIM_COOKIE_JOIN		0x80000000u
 #define SIM_BATCH_MAX		500		/* nodes joining at once */
 #define SIM_JOIN_TIMEOUT_MS	120000		/* a batch that takes longer has failed joins */
-#define SIM_PICK_TRIES		1000
+#define SIM_CHURN_SPARE_DIV	4		/* continuous churn: nodes/4 fresh slots first */
+#define SIM_REPORT_VANISH	0.2		/* --report defaults of its scenarios */
+#define SIM_REPORT_HOSTILE	0.1
+#define SIM_REPORT_CHURN_RATE	0.1
 
 struct sim_opts {
 	uint32_t nodes;
@@ -30,15 +33,19 @@ struct sim_opts {
 	uint32_t sybils;	/* on one /24, ids next to one key every lookup seeks */
 	uint32_t lookup_gap_ms;
 	uint32_t settle_ms;
+	double churn_rate;	/* continuous churn: fraction of the nodes per minute */
+	uint32_t churn_warmup_ms;	/* of continuous churn before the first lookup */
+	uint32_t churn_span_ms;	/* under continuous churn, lookups start over this long */
 	double min_success;	/* percent; < 0: not checked */
 	bool json;
+	bool report;
 };
 
 struct sim_summary {
 	uint32_t done, ok, success;
 	double found_frac;
 	uint32_t rounds_med, rounds_p99, rounds_max;
-	uint32_t ms_med, ms_p99;
+	uint32_t ms_med, ms_p90, ms_p99, ms_max;
 	double sent_avg, timeouts_avg;
 	double members_avg, repl_avg;
 	uint32_t contacts_max;	/* the fullest pool: members and replacements */
@@ -65,6 +72,12 @@ static uint32_t live_count(const struct sim *s)
 	return n;
 }
 
+static void mark_joined(struct sim *s, uint32_t i)
+{
+	s->node[i].joined = 1;
+	s->node[i].joined_at = s->now;
+}
+
 static void start_join_lookups(struct sim *s, uint32_t i)
 {
 	struct sim_node *n = &s->node[i];
@@ -79,7 +92,7 @@ static void start_join_lookups(struct sim *s, uint32_t i)
 			n->join_pending--;
 	}
 	if (n->join_pending == 0)
-		n->joined = 1;
+		mark_joined(s, i);
 }
 
 /*
@@ -104,17 +117,37 @@ static void explain_failure(struct sim *s, const struct kd_event *ev,
 	s->fail_unknown++;
 }
 
-/* The index of the first hit that is not a Sybil, or nhits. */
-static unsigned int first_honest_hit(const struct sim *s, const struct kd_event *ev)
+/*
+ * Whether a hit is left out of the judgement of a lookup started at
+ * started_at: a Sybil, or a node that joined or vanished while the lookup
+ * ran (no lookup could be expected to know). A hit whose id is not that of
+ * the node now at its address was the slot's last occupant: only hostile
+ * nodes invent ids, and they put them at addresses where no node lives.
+ */
+static bool hit_left_out(const struct sim *s, const struct kd_node *hit, uint64_t started_at)
+{
+	uint32_t i = sim_addr_node(s, &hit->addr);
+	const struct sim_node *n;
+
+	if (i == UINT32_MAX)
+		return false;
+	n = &s->node[i];
+	if (n->sybil)
+		return true;
+	if (!kd_id_equal(&hit->id, &n->id) || !n->alive)
+		return n->died_at >= started_at;
+	return n->joined_at > started_at;
+}
+
+/* The index of the first hit the judgement counts, or nhits. */
+static unsigned int first_judged_hit(const struct sim *s, const struct kd_event *ev,
+				     uint64_t started_at)
 {
 	unsigned int h;
 
-	for (h = 0; h < ev->nhits; h++) {
-		uint32_t i = sim_addr_node(s, &ev->hits[h].node.addr);
-
-		if (i == UINT32_MAX || !s->node[i].sybil)
+	for (h = 0; h < ev->nhits; h++)
+		if (!hit_left_out(s, &ev->hits[h].node, started_at))
 			break;
-	}
 	return h;
 }
 
@@ -135,8 +168,9 @@ static unsigned int most_of_one_subnet(const struct kd_event *ev)
 }
 
 /*
- * A lookup succeeds when its first hit that is not a Sybil is the closest
- * live honest node; with no Sybils, when its first hit is the closest node.
+ * A lookup succeeds when its first judged hit (hit_left_out) is the closest
+ * honest node that is live when it ends and had joined when it started;
+ * without Sybils or continuous churn, when its first hit is the closest node.
  */
 static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
@@ -150,6 +184,7 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	r = &s->lk[idx];
 	r->done = 1;
 	s->lk_done++;
+	s->node[node].measuring--;
 	r->ok = ev->ok;
 	r->rounds = ev->stats.rounds;
 	r->sent = ev->stats.sent;
@@ -159,10 +194,10 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	/* The origin is never among its own hits: judge against the others. */
 	s->node[node].alive = 0;
 	want = s->params.k;
-	n = sim_oracle_closest(s, &r->target, best, want);
+	n = sim_oracle_closest_joined(s, &r->target, r->started_at, best, want);
 	s->node[node].alive = 1;
 	r->want = (uint8_t)n;
-	h = first_honest_hit(s, ev);
+	h = first_judged_hit(s, ev, r->started_at);
 	r->success = n == 0 ||
 		(h < ev->nhits && kd_id_equal(&ev->hits[h].node.id, &s->node[best[0]].id));
 	if (most_of_one_subnet(ev) > s->params.result_per_subnet)
@@ -204,26 +239,7 @@ static void on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 	}
 	if (!n->joined && ev->cookie == SIM_COOKIE_JOIN && n->join_pending > 0 &&
 	    --n->join_pending == 0)
-		n->joined = 1;
-}
-
-static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
-{
-	uint32_t t;
-
-	if (s->nnodes == 0)
-		return UINT32_MAX;
-	for (t = 0; t < SIM_PICK_TRIES; t++) {
-		uint32_t i = (uint32_t)sim_rng_below(&s->rng, s->nnodes);
-		struct sim_node *n = &s->node[i];
-
-		if (!n->alive || n->hostile || (want_joined && !n->joined))
-			continue;
-		if (want_free && kd_core_lookups_running(n->core) >= s->params.max_lookups)
-			continue;
-		return i;
-	}
-	return UINT32_MAX;
+		mark_joined(s, node);
 }
 
 /* The new node i bootstraps from a random joined node (the very first from nobody). */
@@ -233,7 +249,7 @@ static int bootstrap_new(struct sim *s, uint32_t i, uint32_t via)
 	int err;
 
 	if (via == UINT32_MAX) {
-		s->node[i].joined = 1;
+		mark_joined(s, i);
 		return 0;
 	}
 	sim_node_addr(s, via, &a);
@@ -260,9 +276,10 @@ static void wait_joined(struct sim *s, uint32_t first)
 			break;
 	}
 	for (i = first; i < s->nnodes; i++) {
-		if (!s->node[i].joined)
-			s->joins_failed++;
-		s->node[i].joined = 1;
+		if (s->node[i].joined)
+			continue;
+		s->joins_failed++;
+		mark_joined(s, i);
 	}
 }
 
@@ -282,7 +299,7 @@ static int join_nodes(struct sim *s, uint32_t count)
 		if (batch > count - added)
 			batch = count - added;
 		for (i = 0; i < batch; i++) {
-			uint32_t via = pick_node(s, true, false);
+			uint32_t via = sim_pick_node(s, true, false);
 			int err = sim_node_create(s);
 
 			if (err)
@@ -313,7 +330,7 @@ static int join_sybils(struct sim *s, uint32_t count)
 	sim_rng_bytes(&s->rng, s->sybil_target.b, sizeof(s->sybil_target.b));
 	s->sybil_first = s->nnodes;
 	for (i = 0; i < count; i++) {
-		uint32_t via = pick_node(s, true, false);
+		uint32_t via = sim_pick_node(s, true, false);
 		struct kd_id id = s->sybil_target;
 
 		sim_rng_bytes(&s->rng, id.b + KDHT_ID_LEN - 8, 8);
@@ -337,7 +354,7 @@ static void change_random_nodes(struct sim *s, uint32_t count,
 	uint32_t made;
 
 	for (made = 0; made < count; made++) {
-		uint32_t i = pick_node(s, false, false);
+		uint32_t i = sim_pick_node(s, false, false);
 
 		if (i == UINT32_MAX)
 			break;
@@ -368,10 +385,19 @@ static void churn(struct sim *s, uint32_t count)
 	change_random_nodes(s, count, sim_node_kill);
 }
 
+/* Virtual time between two lookup starts: under continuous churn, spread over the span. */
+static uint32_t lookup_gap(const struct sim *s, const struct sim_opts *o)
+{
+	if (s->churn.active && o->lookups)
+		return o->churn_span_ms / o->lookups;
+	return o->lookup_gap_ms;
+}
+
 static int run_lookups(struct sim *s, const struct sim_opts *o)
 {
 	uint64_t t = s->now, end;
-	uint32_t m;
+	uint32_t m, gap = lookup_gap(s, o);
+	int err;
 
 	s->lk = calloc(o->lookups ? o->lookups : 1, sizeof(*s->lk));
 	if (!s->lk)
@@ -380,9 +406,11 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		struct sim_lookup_rec *r = &s->lk[m];
 		uint32_t i;
 
-		sim_run_until(s, t);
-		t += o->lookup_gap_ms;
-		i = pick_node(s, true, true);
+		err = sim_churn_run_until(s, t);
+		if (err)
+			return err;
+		t += gap;
+		i = sim_pick_node(s, true, true);
 		if (i == UINT32_MAX) {
 			fprintf(stderr, "kdht-sim: no live node with a free lookup slot\n");
 			return -EAGAIN;
@@ -394,6 +422,7 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		else
 			sim_rng_bytes(&s->rng, r->target.b, sizeof(r->target.b));
 		s->nlk = m + 1;
+		s->node[i].measuring++;
 		if (kd_core_lookup(s->node[i].core, s->now, &r->target,
 				   SIM_COOKIE_MEASURE | m) < 0) {
 			fprintf(stderr, "kdht-sim: kd_core_lookup refused with %u running\n",
@@ -406,7 +435,8 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 	/* Twice the lookup's own deadline: a lookup still running then is lost. */
 	end = s->now + 2ull * s->params.lookup_timeout_ms;
 	while (s->lk_done < s->nlk && sim_peek_time(s) <= end)
-		sim_step(s);
+		if (!sim_churn_step(s))
+			break;
 	return 0;
 }
 
@@ -477,7 +507,9 @@ static int summarise(const struct sim *s, struct sim_summary *sum)
 	sum->rounds_med = percentile(rounds, d, 50);
 	sum->rounds_p99 = percentile(rounds, d, 99);
 	sum->ms_med = percentile(ms, d, 50);
+	sum->ms_p90 = percentile(ms, d, 90);
 	sum->ms_p99 = percentile(ms, d, 99);
+	sum->ms_max = percentile(ms, d, 100);
 	free(rounds);
 	free(ms);
 	for (i = 0; i < s->nnodes; i++) {
@@ -532,7 +564,11 @@ static void print_human(const struct sim *s, const struct sim_opts *o,
 		       s->nsybil, s->crowded, s->params.result_per_subnet);
 	printf("  rounds      median %u, p99 %u, max %u\n", m->rounds_med, m->rounds_p99,
 	       m->rounds_max);
-	printf("  time        median %u ms, p99 %u ms (virtual)\n", m->ms_med, m->ms_p99);
+	printf("  time        median %u ms, p90 %u ms, p99 %u ms, max %u ms (virtual)\n",
+	       m->ms_med, m->ms_p90, m->ms_p99, m->ms_max);
+	if (s->churn.active)
+		printf("  churn       %u left, %u joined (%u in a vanished node's slot), %.0f ms apart\n",
+		       s->churn.left, s->churn.joined, s->churn.reused, s->churn.interval_ms);
 	printf("  messages    %.1f sent, %.2f timeouts per lookup\n", m->sent_avg,
 	       m->timeouts_avg);
 	printf("  network     %llu sent, %llu delivered, %llu lost, %llu to dead, %llu hostile replies, peak %u in flight\n",
@@ -553,13 +589,18 @@ static void print_human(const struct sim *s, const struct sim_opts *o,
 	       m->join_wall_s + m->lookup_wall_s);
 }
 
-static void print_json(const struct sim *s, const struct sim_opts *o,
+/* One JSON object on one line; scenario names the --report scenario, or NULL. */
+static void print_json(const struct sim *s, const struct sim_opts *o, const char *scenario,
 		       const struct sim_summary *m)
 {
 	unsigned int r;
 	const char *sep = "";
 
-	printf("{\"nodes\":%u,\"live\":%u,\"hostile\":%u,\"seed\":%llu,", s->nnodes, m->live,
+	if (scenario)
+		printf("{\"scenario\":\"%s\",", scenario);
+	else
+		printf("{");
+	printf("\"nodes\":%u,\"live\":%u,\"hostile\":%u,\"seed\":%llu,", s->nnodes, m->live,
 	       s->nhostile, (unsigned long long)o->seed);
 	printf("\"bytes_per_node\":%zu,\"bytes_per_contact\":%zu,\"peak_rss_kb\":%ld,",
 	       kd_core_memsize(&s->params), sizeof(struct kd_contact), m->peak_rss_kb);
@@ -572,6 +613,8 @@ static void print_json(const struct sim *s, const struct sim_opts *o,
 	printf("\"sybils\":%u,\"crowded_results\":%u,", s->nsybil, s->crowded);
 	printf("\"rounds_median\":%u,\"rounds_p99\":%u,\"rounds_max\":%u,", m->rounds_med,
 	       m->rounds_p99, m->rounds_max);
+	printf("\"ms_p90\":%u,\"ms_max\":%u,\"churn_left\":%u,\"churn_joined\":%u,",
+	       m->ms_p90, m->ms_max, s->churn.left, s->churn.joined);
 	printf("\"ms_median\":%u,\"ms_p99\":%u,\"sent_per_lookup\":%.2f,\"timeouts_per_lookup\":%.3f,",
 	       m->ms_med, m->ms_p99, m->sent_avg, m->timeouts_avg);
 	printf("\"packets\":{\"sent\":%llu,\"delivered\":%llu,\"lost\":%llu,\"to_dead\":%llu,\"hostile_replies\":%llu},",
@@ -600,6 +643,11 @@ static void usage(FILE *f)
 		"  --seed S            random seed (1)\n"
 		"  --churn FRAC        after joining, this fraction vanishes without notice\n"
 		"  --rejoin            as many fresh nodes join after the churn\n"
+		"  --churn-rate R      continuous churn: R of the nodes leave without notice\n"
+		"                      and as many join per minute of virtual time (0)\n"
+		"  --churn-warmup-ms MS  continuous churn before the first lookup (120000)\n"
+		"  --churn-span-ms MS  under continuous churn, lookups start evenly over\n"
+		"                      this much virtual time (120000)\n"
 		"  --hostile FRAC      this fraction answers FIND_NODE with garbage\n"
 		"  --hostile-mode M    unreachable (near ids, nobody there) | collude\n"
 		"  --sybils N          N colluding nodes on one /24 with ids next to one key,\n"
@@ -615,7 +663,10 @@ static void usage(FILE *f)
 		"                      core parameters (20, 3, 256, 32, 2, 32)\n"
 		"  --retries R         resends of a timed-out lookup request (1)\n"
 		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
-		"  --json              one JSON object instead of the report\n");
+		"  --report            one row per scenario: quiet, vanished (--churn, 0.2),\n"
+		"                      unreachable and collude (--hostile, 0.1), churn\n"
+		"                      (--churn-rate, 0.1), each on a network built afresh\n"
+		"  --json              one JSON object (per scenario) instead of the report\n");
 }
 
 static int parse_u32(const char *arg, const char *name, uint32_t *out)
@@ -652,7 +703,7 @@ enum {
 	OPT_JITTER, OPT_LOSS, OPT_JOIN_LOOKUPS, OPT_SETTLE, OPT_GAP, OPT_K, OPT_ALPHA,
 	OPT_CONTACTS, OPT_INFLIGHT, OPT_MAX_LOOKUPS, OPT_WIDTH, OPT_MIN_SUCCESS, OPT_JSON,
 	OPT_HELP,
-	OPT_RETRIES, OPT_SYBILS,
+	OPT_RETRIES, OPT_SYBILS, OPT_CHURN_RATE, OPT_CHURN_WARMUP, OPT_CHURN_SPAN, OPT_REPORT,
 };
 
 static const struct option long_opts[] = {
@@ -681,6 +732,10 @@ static const struct option long_opts[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "min-success", required_argument, NULL, OPT_MIN_SUCCESS },
+	{ "churn-rate", required_argument, NULL, OPT_CHURN_RATE },
+	{ "churn-warmup-ms", required_argument, NULL, OPT_CHURN_WARMUP },
+	{ "churn-span-ms", required_argument, NULL, OPT_CHURN_SPAN },
+	{ "report", no_argument, NULL, OPT_REPORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -773,6 +828,10 @@ static int parse_run_opt(int c, const char *arg, struct sim_opts *o)
 	case OPT_GAP: return parse_u32(arg, "--lookup-gap-ms", &o->lookup_gap_ms);
 	case OPT_MIN_SUCCESS: return parse_frac(arg, "--min-success", 0, 100, &o->min_success);
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_REPORT: o->report = true; return 0;
+	case OPT_CHURN_RATE: return parse_frac(arg, "--churn-rate", 0, 1, &o->churn_rate);
+	case OPT_CHURN_WARMUP: return parse_u32(arg, "--churn-warmup-ms", &o->churn_warmup_ms);
+	case OPT_CHURN_SPAN: return parse_u32(arg, "--churn-span-ms", &o->churn_span_ms);
 	}
 	return 1;
 }
@@ -844,6 +903,8 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	o->lookups = 200;
 	o->seed = 1;
 	o->lookup_gap_ms = 20;
+	o->churn_warmup_ms = 120000;
+	o->churn_span_ms = 120000;
 	o->min_success = -1;
 	kd_params_default(&s->params);
 	/*
@@ -886,60 +947,184 @@ static int verdict(const struct sim *s, const struct sim_opts *o, const struct s
 	return rc;
 }
 
+/* Slots the arena needs: continuous churn reuses slots once its spares are taken. */
+static uint32_t arena_nodes(const struct sim_opts *o)
+{
+	uint32_t vanish = (uint32_t)(o->churn * o->nodes);
+	uint32_t n = o->nodes + o->sybils + (o->rejoin ? vanish : 0);
+
+	if (o->churn_rate > 0)
+		n += o->nodes / SIM_CHURN_SPARE_DIV + 1;
+	return n;
+}
+
+/* Starts continuous churn and lets it run the warm-up before any lookup. */
+static int start_continuous_churn(struct sim *s, const struct sim_opts *o)
+{
+	int err;
+
+	if (o->churn_rate <= 0)
+		return 0;
+	err = sim_churn_start(s, o->churn_rate);
+	if (err)
+		return err;
+	return sim_churn_run_until(s, s->now + o->churn_warmup_ms);
+}
+
+/* Everything before the lookups: joins, settling, the attack and the churn. */
+static int build_network(struct sim *s, const struct sim_opts *o, struct sim_summary *sum)
+{
+	uint32_t vanish = (uint32_t)(o->churn * o->nodes);
+	int err;
+
+	sim_rng_seed(&s->rng, o->seed);
+	err = sim_init(s, arena_nodes(o));
+	if (err)
+		return err;
+	err = join_nodes(s, o->nodes);
+	if (err)
+		return err;
+	err = join_sybils(s, o->sybils);
+	if (err)
+		return err;
+	sim_run_until(s, s->now + o->settle_ms);
+	sum->join_virtual_ms = s->now;
+	start_attack(s, (uint32_t)(o->hostile * o->nodes));
+	churn(s, vanish);
+	if (o->rejoin) {
+		err = join_nodes(s, vanish);
+		if (err)
+			return err;
+	}
+	return start_continuous_churn(s, o);
+}
+
+/* One scenario on a network built afresh: its lookups run and are judged into sum. */
+static int run_scenario(struct sim *s, const struct sim_opts *o, struct sim_summary *sum)
+{
+	double t0 = wall_seconds(), t1;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	err = build_network(s, o, sum);
+	if (err)
+		return err;
+	t1 = wall_seconds();
+	sum->join_wall_s = t1 - t0;
+	err = run_lookups(s, o);
+	if (err)
+		return err;
+	sum->lookup_wall_s = wall_seconds() - t1;
+	return summarise(s, sum);
+}
+
+/* The --report scenarios: what each changes in the options of the run. */
+enum report_scenario {
+	REPORT_QUIET, REPORT_VANISHED, REPORT_UNREACHABLE, REPORT_COLLUDE, REPORT_CHURN,
+	REPORT_COUNT,
+};
+
+static const char *const report_names[REPORT_COUNT] = {
+	"quiet", "vanished", "unreachable", "collude", "churn",
+};
+
+/* The options of scenario k: the run's own, with one kind of trouble (at its default size). */
+static void scenario_opts(const struct sim_opts *o, enum report_scenario k, struct sim *s,
+			  struct sim_opts *so)
+{
+	*so = *o;
+	so->churn = 0;
+	so->rejoin = false;
+	so->hostile = 0;
+	so->churn_rate = 0;
+	if (k == REPORT_VANISHED)
+		so->churn = o->churn > 0 ? o->churn : SIM_REPORT_VANISH;
+	if (k == REPORT_UNREACHABLE || k == REPORT_COLLUDE)
+		so->hostile = o->hostile > 0 ? o->hostile : SIM_REPORT_HOSTILE;
+	if (k == REPORT_CHURN)
+		so->churn_rate = o->churn_rate > 0 ? o->churn_rate : SIM_REPORT_CHURN_RATE;
+	s->hostile_mode = k == REPORT_COLLUDE ? SIM_HOSTILE_COLLUDE : SIM_HOSTILE_UNREACHABLE;
+}
+
+static void print_row_header(void)
+{
+	printf("%-12s %7s %8s %11s %26s %8s %9s %8s %8s\n", "scenario", "nodes", "success",
+	       "rounds", "time ms med/p90/p99/max", "x quiet", "msgs", "timeouts",
+	       "wall s");
+}
+
+/* One scenario's row of the report; quiet_ms is the quiet median, 0 if unknown. */
+static void print_row(const char *name, const struct sim *s, const struct sim_summary *m,
+		      uint32_t quiet_ms)
+{
+	char rounds[24], ms[48];
+
+	snprintf(rounds, sizeof(rounds), "%u/%u", m->rounds_med, m->rounds_p99);
+	snprintf(ms, sizeof(ms), "%u/%u/%u/%u", m->ms_med, m->ms_p90, m->ms_p99, m->ms_max);
+	printf("%-12s %7u %7.2f%% %11s %26s %8.2f %9.1f %8.2f %8.1f\n", name, m->live,
+	       pct(m->success, s->nlk), rounds, ms, quiet_ms ? (double)m->ms_med / quiet_ms : 0,
+	       m->sent_avg, m->timeouts_avg, m->join_wall_s + m->lookup_wall_s);
+}
+
+/*
+ * --report: every scenario in turn, each on a network built afresh from the
+ * same seed, one row (or JSON line) each. Returns the worst exit status.
+ */
+static int run_report(struct sim *s, const struct sim_opts *o)
+{
+	const struct sim pristine = *s;
+	struct sim_summary sum;
+	uint32_t quiet_ms = 0;
+	struct sim_opts so;
+	int k, err = 0, rc = 0;
+
+	if (!o->json)
+		print_row_header();
+	for (k = 0; k < REPORT_COUNT && !err; k++) {
+		*s = pristine;
+		scenario_opts(o, (enum report_scenario)k, s, &so);
+		err = run_scenario(s, &so, &sum);
+		if (!err && k == REPORT_QUIET)
+			quiet_ms = sum.ms_med;
+		if (!err && o->json)
+			print_json(s, &so, report_names[k], &sum);
+		else if (!err)
+			print_row(report_names[k], s, &sum, quiet_ms);
+		if (!err && verdict(s, &so, &sum))
+			rc = 1;
+		fflush(stdout);
+		sim_free(s);
+	}
+	if (err) {
+		fprintf(stderr, "kdht-sim: %s: %s\n", report_names[k - 1], strerror(-err));
+		return 2;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sim s;
 	struct sim_summary sum;
 	struct sim_opts o;
-	uint32_t vanish, extra;
-	double t0, t1;
 	int err;
 
 	defaults(&o, &s);
 	if (parse_opts(argc, argv, &o, &s))
 		return 2;
-	sim_rng_seed(&s.rng, o.seed);
-	vanish = (uint32_t)(o.churn * o.nodes);
-	extra = o.rejoin ? vanish : 0;
-	err = sim_init(&s, o.nodes + extra + o.sybils);
-	if (err)
+	if (o.report)
+		return run_report(&s, &o);
+	err = run_scenario(&s, &o, &sum);
+	if (err) {
+		fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
+		sim_free(&s);
 		return 2;
-
-	t0 = wall_seconds();
-	err = join_nodes(&s, o.nodes);
-	if (err)
-		goto fail;
-	err = join_sybils(&s, o.sybils);
-	if (err)
-		goto fail;
-	sim_run_until(&s, s.now + o.settle_ms);
-	memset(&sum, 0, sizeof(sum));
-	sum.join_virtual_ms = s.now;
-	start_attack(&s, (uint32_t)(o.hostile * o.nodes));
-	churn(&s, vanish);
-	if (extra) {
-		err = join_nodes(&s, extra);
-		if (err)
-			goto fail;
 	}
-	t1 = wall_seconds();
-	sum.join_wall_s = t1 - t0;
-	err = run_lookups(&s, &o);
-	if (err)
-		goto fail;
-	sum.lookup_wall_s = wall_seconds() - t1;
-	err = summarise(&s, &sum);
-	if (err)
-		goto fail;
 	if (o.json)
-		print_json(&s, &o, &sum);
+		print_json(&s, &o, NULL, &sum);
 	else
 		print_human(&s, &o, &sum);
 	err = verdict(&s, &o, &sum);
 	sim_free(&s);
 	return err;
-fail:
-	fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
-	sim_free(&s);
-	return 2;
 }
