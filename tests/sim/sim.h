@@ -110,7 +110,7 @@ struct sim_node {
 	uint8_t join_pending;	/* joining lookups still running */
 	uint8_t self_lookup_seen;
 	uint8_t measuring;	/* measured lookups it runs: it does not leave meanwhile */
-	uint64_t joined_at;	/* when its joining lookups ended */
+	uint64_t joined_at;	/* when its joining lookups ended; KD_NEVER before */
 	uint64_t died_at;	/* when it (or the slot's last occupant) vanished */
 };
 

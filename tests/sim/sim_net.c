@@ -256,6 +256,7 @@ static int node_start(struct sim *s, uint32_t i, const struct kd_id *id)
 	n->alive = 1;
 	n->sched = KD_NEVER;
 	n->last_tick = KD_NEVER;
+	n->joined_at = KD_NEVER;
 	return 0;
 }
 
