@@ -267,8 +267,12 @@ int sim_churn_start(struct sim *s, double rate_per_min);
  * new node cannot be started.
  */
 int sim_churn_run_until(struct sim *s, uint64_t t);
-/* sim_step(), with the churn due before the next event carried out first. */
-bool sim_churn_step(struct sim *s);
+/*
+ * sim_step(), with the churn due before the next event carried out first:
+ * 1 if an event ran, 0 if the queue is empty, -errno if a new node cannot
+ * be started.
+ */
+int sim_churn_step(struct sim *s);
 
 /* sim_oracle.c */
 /*

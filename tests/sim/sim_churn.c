@@ -127,13 +127,15 @@ int sim_churn_run_until(struct sim *s, uint64_t t)
 	return 0;
 }
 
-bool sim_churn_step(struct sim *s)
+int sim_churn_step(struct sim *s)
 {
 	uint64_t next = sim_peek_time(s);
+	int err;
 
 	if (next == KD_NEVER)
-		return false;
-	if (churn_until(s, next) != 0)
-		return false;
+		return 0;
+	err = churn_until(s, next);
+	if (err)
+		return err;
 	return sim_step(s);
 }

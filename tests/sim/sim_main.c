@@ -421,9 +421,11 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 	}
 	/* Twice the lookup's own deadline: a lookup still running then is lost. */
 	end = s->now + 2ull * s->params.lookup_timeout_ms;
-	while (s->lk_done < s->nlk && sim_peek_time(s) <= end)
-		if (!sim_churn_step(s))
-			break;
+	while (s->lk_done < s->nlk && sim_peek_time(s) <= end) {
+		err = sim_churn_step(s);
+		if (err <= 0)
+			return err;
+	}
 	return 0;
 }
 
