@@ -109,6 +109,9 @@ struct sim_node {
 	uint8_t joined;		/* its joining lookups are done */
 	uint8_t join_pending;	/* joining lookups still running */
 	uint8_t self_lookup_seen;
+	uint8_t measuring;	/* measured lookups it runs: it does not leave meanwhile */
+	uint64_t joined_at;	/* when its joining lookups ended; KD_NEVER before */
+	uint64_t died_at;	/* when it (or the slot's last occupant) vanished */
 };
 
 /* Counters of the whole run. */
@@ -123,6 +126,25 @@ struct sim_counters {
 	uint64_t ticks;
 	uint64_t events;
 	uint64_t tick_storms;	/* a node asked to be ticked at the same time again and again */
+};
+
+/*
+ * Continuous churn: every interval_ms one random live honest node vanishes
+ * without notice and one new node joins through a random live node, so the
+ * population stays the same. A new node takes a fresh slot while the arena
+ * has one, then the slot (and so the address) of the node that vanished
+ * longest ago, which keeps memory bounded however long the run.
+ */
+struct sim_churn {
+	bool active;
+	double interval_ms;	/* between two leave+join pairs */
+	double next_at;
+	uint32_t *dead;		/* ring of vanished slots, oldest first */
+	uint32_t dead_head;
+	uint32_t dead_count;
+	uint32_t left;
+	uint32_t joined;
+	uint32_t reused;	/* joins that took a vanished node's slot */
 };
 
 struct sim_lookup_rec {
@@ -191,6 +213,7 @@ struct sim {
 	uint32_t crowded;	/* lookups with more than result_per_subnet of a /24 in the hits */
 	uint32_t join_lookups;	/* random-id lookups a node runs after its self lookup */
 	uint32_t joins_failed;
+	struct sim_churn churn;
 };
 
 /* sim_net.c */
@@ -203,7 +226,17 @@ uint32_t sim_addr_node(const struct sim *s, const struct kd_addr *a);
 int sim_node_create(struct sim *s);
 /* Creates node nnodes with the given id; -errno on failure. */
 int sim_node_create_id(struct sim *s, const struct kd_id *id);
+/*
+ * Starts a new node with the given id in slot i, which must hold a node that
+ * vanished: the new node takes over its address. -errno on failure.
+ */
+int sim_node_respawn(struct sim *s, uint32_t i, const struct kd_id *id);
 void sim_node_kill(struct sim *s, uint32_t i);
+/*
+ * A random live honest node, joined if want_joined, with a free lookup slot
+ * if want_free; UINT32_MAX if none turns up in a bounded number of draws.
+ */
+uint32_t sim_pick_node(struct sim *s, bool want_joined, bool want_free);
 /* Reads the node's next due time and queues a timer event if it is earlier. */
 int sim_reschedule(struct sim *s, uint32_t i);
 /*
@@ -222,6 +255,25 @@ uint64_t sim_peek_time(const struct sim *s);
 /* Runs events up to and including time t, then sets the clock to t. */
 void sim_run_until(struct sim *s, uint64_t t);
 
+/* sim_churn.c */
+/*
+ * Starts continuous churn: rate of the nodes (a fraction of those live now)
+ * leave and as many join per minute of virtual time, from now on.
+ * -ENOMEM on failure.
+ */
+int sim_churn_start(struct sim *s, double rate_per_min);
+/*
+ * sim_run_until() that also carries out the churn due up to t; -errno if a
+ * new node cannot be started.
+ */
+int sim_churn_run_until(struct sim *s, uint64_t t);
+/*
+ * sim_step(), with the churn due before the next event carried out first:
+ * 1 if an event ran, 0 if the queue is empty, -errno if a new node cannot
+ * be started.
+ */
+int sim_churn_step(struct sim *s);
+
 /* sim_oracle.c */
 /*
  * The want closest live nodes to target by brute force, Sybils left out,
@@ -229,6 +281,9 @@ void sim_run_until(struct sim *s, uint64_t t);
  */
 unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
 				uint32_t *out, unsigned int want);
+/* The same, counting only the nodes that had joined by joined_by. */
+unsigned int sim_oracle_closest_joined(const struct sim *s, const struct kd_id *target,
+				       uint64_t joined_by, uint32_t *out, unsigned int want);
 /* Up to n hostile nodes closest to target, written as kd_nodes. */
 unsigned int sim_hostile_closest(const struct sim *s, const struct kd_id *target,
 				 struct kd_node *out, unsigned int n);

@@ -12,13 +12,17 @@
 #include <time.h>
 
 #include "sim.h"
+#include "sim_report.h"
 
 /* Lookup cookies: measured lookups carry their index under this bit. */
 #define SIM_COOKIE_MEASURE	0x40000000u
 #define SIM_COOKIE_JOIN		0x80000000u
 #define SIM_BATCH_MAX		500		/* nodes joining at once */
 #define SIM_JOIN_TIMEOUT_MS	120000		/* a batch that takes longer has failed joins */
-#define SIM_PICK_TRIES		1000
+#define SIM_CHURN_SPARE_DIV	4		/* continuous churn: nodes/4 fresh slots first */
+#define SIM_REPORT_VANISH	0.2		/* --report defaults of its scenarios */
+#define SIM_REPORT_HOSTILE	0.1
+#define SIM_REPORT_CHURN_RATE	0.1
 
 struct sim_opts {
 	uint32_t nodes;
@@ -30,22 +34,12 @@ struct sim_opts {
 	uint32_t sybils;	/* on one /24, ids next to one key every lookup seeks */
 	uint32_t lookup_gap_ms;
 	uint32_t settle_ms;
+	double churn_rate;	/* continuous churn: fraction of the nodes per minute */
+	uint32_t churn_warmup_ms;	/* of continuous churn before the first lookup */
+	uint32_t churn_span_ms;	/* under continuous churn, lookups start over this long */
 	double min_success;	/* percent; < 0: not checked */
 	bool json;
-};
-
-struct sim_summary {
-	uint32_t done, ok, success;
-	double found_frac;
-	uint32_t rounds_med, rounds_p99, rounds_max;
-	uint32_t ms_med, ms_p99;
-	double sent_avg, timeouts_avg;
-	double members_avg, repl_avg;
-	uint32_t contacts_max;	/* the fullest pool: members and replacements */
-	uint32_t live;
-	double join_wall_s, lookup_wall_s;
-	uint64_t join_virtual_ms;
-	long peak_rss_kb;
+	bool report;
 };
 
 static double wall_seconds(void)
@@ -65,6 +59,12 @@ static uint32_t live_count(const struct sim *s)
 	return n;
 }
 
+static void mark_joined(struct sim *s, uint32_t i)
+{
+	s->node[i].joined = 1;
+	s->node[i].joined_at = s->now;
+}
+
 static void start_join_lookups(struct sim *s, uint32_t i)
 {
 	struct sim_node *n = &s->node[i];
@@ -79,7 +79,7 @@ static void start_join_lookups(struct sim *s, uint32_t i)
 			n->join_pending--;
 	}
 	if (n->join_pending == 0)
-		n->joined = 1;
+		mark_joined(s, i);
 }
 
 /*
@@ -104,17 +104,37 @@ static void explain_failure(struct sim *s, const struct kd_event *ev,
 	s->fail_unknown++;
 }
 
-/* The index of the first hit that is not a Sybil, or nhits. */
-static unsigned int first_honest_hit(const struct sim *s, const struct kd_event *ev)
+/*
+ * Whether a hit is left out of the judgement of a lookup started at
+ * started_at: a Sybil, or a node that joined or vanished while the lookup
+ * ran (no lookup could be expected to know). A hit whose id is not that of
+ * the node now at its address was the slot's last occupant: only hostile
+ * nodes invent ids, and they put them at addresses where no node lives.
+ */
+static bool hit_left_out(const struct sim *s, const struct kd_node *hit, uint64_t started_at)
+{
+	uint32_t i = sim_addr_node(s, &hit->addr);
+	const struct sim_node *n;
+
+	if (i == UINT32_MAX)
+		return false;
+	n = &s->node[i];
+	if (n->sybil)
+		return true;
+	if (!kd_id_equal(&hit->id, &n->id) || !n->alive)
+		return n->died_at >= started_at;
+	return n->joined_at > started_at;
+}
+
+/* The index of the first hit the judgement counts, or nhits. */
+static unsigned int first_judged_hit(const struct sim *s, const struct kd_event *ev,
+				     uint64_t started_at)
 {
 	unsigned int h;
 
-	for (h = 0; h < ev->nhits; h++) {
-		uint32_t i = sim_addr_node(s, &ev->hits[h].node.addr);
-
-		if (i == UINT32_MAX || !s->node[i].sybil)
+	for (h = 0; h < ev->nhits; h++)
+		if (!hit_left_out(s, &ev->hits[h].node, started_at))
 			break;
-	}
 	return h;
 }
 
@@ -135,8 +155,9 @@ static unsigned int most_of_one_subnet(const struct kd_event *ev)
 }
 
 /*
- * A lookup succeeds when its first hit that is not a Sybil is the closest
- * live honest node; with no Sybils, when its first hit is the closest node.
+ * A lookup succeeds when its first judged hit (hit_left_out) is the closest
+ * honest node that is live when it ends and had joined when it started;
+ * without Sybils or continuous churn, when its first hit is the closest node.
  */
 static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev)
 {
@@ -150,6 +171,7 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	r = &s->lk[idx];
 	r->done = 1;
 	s->lk_done++;
+	s->node[node].measuring--;
 	r->ok = ev->ok;
 	r->rounds = ev->stats.rounds;
 	r->sent = ev->stats.sent;
@@ -159,10 +181,10 @@ static void judge_lookup(struct sim *s, uint32_t node, const struct kd_event *ev
 	/* The origin is never among its own hits: judge against the others. */
 	s->node[node].alive = 0;
 	want = s->params.k;
-	n = sim_oracle_closest(s, &r->target, best, want);
+	n = sim_oracle_closest_joined(s, &r->target, r->started_at, best, want);
 	s->node[node].alive = 1;
 	r->want = (uint8_t)n;
-	h = first_honest_hit(s, ev);
+	h = first_judged_hit(s, ev, r->started_at);
 	r->success = n == 0 ||
 		(h < ev->nhits && kd_id_equal(&ev->hits[h].node.id, &s->node[best[0]].id));
 	if (most_of_one_subnet(ev) > s->params.result_per_subnet)
@@ -204,26 +226,7 @@ static void on_event(struct sim *s, uint32_t node, const struct kd_event *ev)
 	}
 	if (!n->joined && ev->cookie == SIM_COOKIE_JOIN && n->join_pending > 0 &&
 	    --n->join_pending == 0)
-		n->joined = 1;
-}
-
-static uint32_t pick_node(struct sim *s, bool want_joined, bool want_free)
-{
-	uint32_t t;
-
-	if (s->nnodes == 0)
-		return UINT32_MAX;
-	for (t = 0; t < SIM_PICK_TRIES; t++) {
-		uint32_t i = (uint32_t)sim_rng_below(&s->rng, s->nnodes);
-		struct sim_node *n = &s->node[i];
-
-		if (!n->alive || n->hostile || (want_joined && !n->joined))
-			continue;
-		if (want_free && kd_core_lookups_running(n->core) >= s->params.max_lookups)
-			continue;
-		return i;
-	}
-	return UINT32_MAX;
+		mark_joined(s, node);
 }
 
 /* The new node i bootstraps from a random joined node (the very first from nobody). */
@@ -233,7 +236,7 @@ static int bootstrap_new(struct sim *s, uint32_t i, uint32_t via)
 	int err;
 
 	if (via == UINT32_MAX) {
-		s->node[i].joined = 1;
+		mark_joined(s, i);
 		return 0;
 	}
 	sim_node_addr(s, via, &a);
@@ -260,9 +263,10 @@ static void wait_joined(struct sim *s, uint32_t first)
 			break;
 	}
 	for (i = first; i < s->nnodes; i++) {
-		if (!s->node[i].joined)
-			s->joins_failed++;
-		s->node[i].joined = 1;
+		if (s->node[i].joined)
+			continue;
+		s->joins_failed++;
+		mark_joined(s, i);
 	}
 }
 
@@ -282,7 +286,7 @@ static int join_nodes(struct sim *s, uint32_t count)
 		if (batch > count - added)
 			batch = count - added;
 		for (i = 0; i < batch; i++) {
-			uint32_t via = pick_node(s, true, false);
+			uint32_t via = sim_pick_node(s, true, false);
 			int err = sim_node_create(s);
 
 			if (err)
@@ -313,7 +317,7 @@ static int join_sybils(struct sim *s, uint32_t count)
 	sim_rng_bytes(&s->rng, s->sybil_target.b, sizeof(s->sybil_target.b));
 	s->sybil_first = s->nnodes;
 	for (i = 0; i < count; i++) {
-		uint32_t via = pick_node(s, true, false);
+		uint32_t via = sim_pick_node(s, true, false);
 		struct kd_id id = s->sybil_target;
 
 		sim_rng_bytes(&s->rng, id.b + KDHT_ID_LEN - 8, 8);
@@ -337,7 +341,7 @@ static void change_random_nodes(struct sim *s, uint32_t count,
 	uint32_t made;
 
 	for (made = 0; made < count; made++) {
-		uint32_t i = pick_node(s, false, false);
+		uint32_t i = sim_pick_node(s, false, false);
 
 		if (i == UINT32_MAX)
 			break;
@@ -368,10 +372,19 @@ static void churn(struct sim *s, uint32_t count)
 	change_random_nodes(s, count, sim_node_kill);
 }
 
+/* Virtual time between two lookup starts: under continuous churn, spread over the span. */
+static uint32_t lookup_gap(const struct sim *s, const struct sim_opts *o)
+{
+	if (s->churn.active && o->lookups)
+		return o->churn_span_ms / o->lookups;
+	return o->lookup_gap_ms;
+}
+
 static int run_lookups(struct sim *s, const struct sim_opts *o)
 {
 	uint64_t t = s->now, end;
-	uint32_t m;
+	uint32_t m, gap = lookup_gap(s, o);
+	int err;
 
 	s->lk = calloc(o->lookups ? o->lookups : 1, sizeof(*s->lk));
 	if (!s->lk)
@@ -380,9 +393,11 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		struct sim_lookup_rec *r = &s->lk[m];
 		uint32_t i;
 
-		sim_run_until(s, t);
-		t += o->lookup_gap_ms;
-		i = pick_node(s, true, true);
+		err = sim_churn_run_until(s, t);
+		if (err)
+			return err;
+		t += gap;
+		i = sim_pick_node(s, true, true);
 		if (i == UINT32_MAX) {
 			fprintf(stderr, "kdht-sim: no live node with a free lookup slot\n");
 			return -EAGAIN;
@@ -394,6 +409,7 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 		else
 			sim_rng_bytes(&s->rng, r->target.b, sizeof(r->target.b));
 		s->nlk = m + 1;
+		s->node[i].measuring++;
 		if (kd_core_lookup(s->node[i].core, s->now, &r->target,
 				   SIM_COOKIE_MEASURE | m) < 0) {
 			fprintf(stderr, "kdht-sim: kd_core_lookup refused with %u running\n",
@@ -405,190 +421,12 @@ static int run_lookups(struct sim *s, const struct sim_opts *o)
 	}
 	/* Twice the lookup's own deadline: a lookup still running then is lost. */
 	end = s->now + 2ull * s->params.lookup_timeout_ms;
-	while (s->lk_done < s->nlk && sim_peek_time(s) <= end)
-		sim_step(s);
+	while (s->lk_done < s->nlk && sim_peek_time(s) <= end) {
+		err = sim_churn_step(s);
+		if (err <= 0)
+			return err;
+	}
 	return 0;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The p-th percentile (0..100) of v[0..n), sorted in place. */
-static uint32_t percentile(uint32_t *v, uint32_t n, uint32_t p)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_u32);
-	return v[((uint64_t)(n - 1) * p + 50) / 100];
-}
-
-static long peak_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int summarise(const struct sim *s, struct sim_summary *sum)
-{
-	uint32_t *rounds = calloc(s->nlk + 1, sizeof(*rounds));
-	uint32_t *ms = calloc(s->nlk + 1, sizeof(*ms));
-	uint64_t members = 0, repl = 0, found = 0, want = 0, sent = 0, timeouts = 0;
-	uint32_t i, d = 0;
-
-	if (!rounds || !ms) {
-		free(rounds);
-		free(ms);
-		return -ENOMEM;
-	}
-	for (i = 0; i < s->nlk; i++) {
-		const struct sim_lookup_rec *r = &s->lk[i];
-
-		if (!r->done)
-			continue;
-		sum->ok += r->ok;
-		sum->success += r->success;
-		found += r->found;
-		want += r->want;
-		sent += r->sent;
-		timeouts += r->timeouts;
-		rounds[d] = r->rounds;
-		ms[d] = r->elapsed_ms;
-		if (r->rounds > sum->rounds_max)
-			sum->rounds_max = r->rounds;
-		d++;
-	}
-	sum->done = d;
-	sum->found_frac = want ? (double)found / (double)want : 0;
-	sum->sent_avg = d ? (double)sent / d : 0;
-	sum->timeouts_avg = d ? (double)timeouts / d : 0;
-	sum->rounds_med = percentile(rounds, d, 50);
-	sum->rounds_p99 = percentile(rounds, d, 99);
-	sum->ms_med = percentile(ms, d, 50);
-	sum->ms_p99 = percentile(ms, d, 99);
-	free(rounds);
-	free(ms);
-	for (i = 0; i < s->nnodes; i++) {
-		struct kd_table *t;
-
-		if (!s->node[i].alive)
-			continue;
-		t = kd_core_table(s->node[i].core);
-		members += t->members;
-		repl += t->replacements;
-		if ((uint32_t)t->members + t->replacements > sum->contacts_max)
-			sum->contacts_max = (uint32_t)t->members + t->replacements;
-		sum->live++;
-	}
-	sum->members_avg = sum->live ? (double)members / sum->live : 0;
-	sum->repl_avg = sum->live ? (double)repl / sum->live : 0;
-	sum->peak_rss_kb = peak_rss_kb();
-	return 0;
-}
-
-static double pct(uint32_t a, uint32_t b)
-{
-	return b ? 100.0 * a / b : 0;
-}
-
-static void print_human(const struct sim *s, const struct sim_opts *o,
-			const struct sim_summary *m)
-{
-	unsigned int r;
-
-	printf("kdht-sim: %u nodes (%u live, %u hostile), seed %llu\n", s->nnodes, m->live,
-	       s->nhostile, (unsigned long long)o->seed);
-	printf("  params      k=%u alpha=%u max_contacts=%u max_inflight=%u max_lookups=%u width=%u\n",
-	       s->params.k, s->params.alpha, s->params.max_contacts, s->params.max_inflight,
-	       s->params.max_lookups, s->params.lookup_width);
-	printf("  memory      %zu B/node (kd_core_memsize), %zu B/contact, arena %.1f MiB, peak RSS %.1f MiB\n",
-	       kd_core_memsize(&s->params), sizeof(struct kd_contact),
-	       (double)s->node_mem * s->max_nodes / 1048576.0, m->peak_rss_kb / 1024.0);
-	printf("  tables      %.1f members, %.1f replacements per live node (fullest %u of %u); %u joins failed\n",
-	       m->members_avg, m->repl_avg, m->contacts_max, s->params.max_contacts,
-	       s->joins_failed);
-	printf("  join        %.2f s wall, %.1f s virtual\n", m->join_wall_s,
-	       m->join_virtual_ms / 1000.0);
-	printf("  lookups     %u asked, %u done, %u in time\n", s->nlk, m->done, m->ok);
-	printf("  success     %.2f%% found the closest live node; %.2f%% of the k closest found\n",
-	       pct(m->success, s->nlk), 100.0 * m->found_frac);
-	if (m->success < s->nlk)
-		printf("  failures    %u: closest node unknown to every hit; %u: a hit knew it\n",
-		       s->fail_unknown, s->fail_known);
-	if (s->nsybil || s->crowded)
-		printf("  sybils      %u in 11.0.0.0/24 next to the key; %u results with more than %u of one /24\n",
-		       s->nsybil, s->crowded, s->params.result_per_subnet);
-	printf("  rounds      median %u, p99 %u, max %u\n", m->rounds_med, m->rounds_p99,
-	       m->rounds_max);
-	printf("  time        median %u ms, p99 %u ms (virtual)\n", m->ms_med, m->ms_p99);
-	printf("  messages    %.1f sent, %.2f timeouts per lookup\n", m->sent_avg,
-	       m->timeouts_avg);
-	printf("  network     %llu sent, %llu delivered, %llu lost, %llu to dead, %llu hostile replies, peak %u in flight\n",
-	       (unsigned long long)s->cnt.sent, (unsigned long long)s->cnt.delivered,
-	       (unsigned long long)s->cnt.lost, (unsigned long long)s->cnt.to_dead,
-	       (unsigned long long)s->cnt.hostile_replies, s->pkts.peak);
-	for (r = 1; r < KD_R_COUNT; r++)
-		if (s->cnt.input_drops[r])
-			printf("  dropped     %s: %llu\n", kd_reason_name(r),
-			       (unsigned long long)s->cnt.input_drops[r]);
-	if (s->cnt.replies_cut)
-		printf("  cut         %llu replies cut to an unvalidated source's budget\n",
-		       (unsigned long long)s->cnt.replies_cut);
-	if (s->cnt.tick_storms)
-		printf("  WARNING     %llu tick storms (core due again right after its tick)\n",
-		       (unsigned long long)s->cnt.tick_storms);
-	printf("  wall        %.2f s lookups, %.2f s total\n", m->lookup_wall_s,
-	       m->join_wall_s + m->lookup_wall_s);
-}
-
-static void print_json(const struct sim *s, const struct sim_opts *o,
-		       const struct sim_summary *m)
-{
-	unsigned int r;
-	const char *sep = "";
-
-	printf("{\"nodes\":%u,\"live\":%u,\"hostile\":%u,\"seed\":%llu,", s->nnodes, m->live,
-	       s->nhostile, (unsigned long long)o->seed);
-	printf("\"bytes_per_node\":%zu,\"bytes_per_contact\":%zu,\"peak_rss_kb\":%ld,",
-	       kd_core_memsize(&s->params), sizeof(struct kd_contact), m->peak_rss_kb);
-	printf("\"table_members_avg\":%.2f,\"table_replacements_avg\":%.2f,\"table_contacts_max\":%u,\"joins_failed\":%u,",
-	       m->members_avg, m->repl_avg, m->contacts_max, s->joins_failed);
-	printf("\"lookups\":%u,\"done\":%u,\"in_time\":%u,\"success_pct\":%.3f,\"k_closest_found_pct\":%.3f,",
-	       s->nlk, m->done, m->ok, pct(m->success, s->nlk), 100.0 * m->found_frac);
-	printf("\"fail_closest_unknown\":%u,\"fail_closest_known\":%u,",
-	       s->fail_unknown, s->fail_known);
-	printf("\"sybils\":%u,\"crowded_results\":%u,", s->nsybil, s->crowded);
-	printf("\"rounds_median\":%u,\"rounds_p99\":%u,\"rounds_max\":%u,", m->rounds_med,
-	       m->rounds_p99, m->rounds_max);
-	printf("\"ms_median\":%u,\"ms_p99\":%u,\"sent_per_lookup\":%.2f,\"timeouts_per_lookup\":%.3f,",
-	       m->ms_med, m->ms_p99, m->sent_avg, m->timeouts_avg);
-	printf("\"packets\":{\"sent\":%llu,\"delivered\":%llu,\"lost\":%llu,\"to_dead\":%llu,\"hostile_replies\":%llu},",
-	       (unsigned long long)s->cnt.sent, (unsigned long long)s->cnt.delivered,
-	       (unsigned long long)s->cnt.lost, (unsigned long long)s->cnt.to_dead,
-	       (unsigned long long)s->cnt.hostile_replies);
-	printf("\"dropped\":{");
-	for (r = 1; r < KD_R_COUNT; r++) {
-		if (!s->cnt.input_drops[r])
-			continue;
-		printf("%s\"%s\":%llu", sep, kd_reason_name(r),
-		       (unsigned long long)s->cnt.input_drops[r]);
-		sep = ",";
-	}
-	printf("},\"replies_cut\":%llu,\"tick_storms\":%llu,\"join_wall_s\":%.3f,\"lookup_wall_s\":%.3f}\n",
-	       (unsigned long long)s->cnt.replies_cut, (unsigned long long)s->cnt.tick_storms,
-	       m->join_wall_s, m->lookup_wall_s);
 }
 
 static void usage(FILE *f)
@@ -600,6 +438,11 @@ static void usage(FILE *f)
 		"  --seed S            random seed (1)\n"
 		"  --churn FRAC        after joining, this fraction vanishes without notice\n"
 		"  --rejoin            as many fresh nodes join after the churn\n"
+		"  --churn-rate R      continuous churn: R of the nodes leave without notice\n"
+		"                      and as many join per minute of virtual time (0)\n"
+		"  --churn-warmup-ms MS  continuous churn before the first lookup (120000)\n"
+		"  --churn-span-ms MS  under continuous churn, lookups start evenly over\n"
+		"                      this much virtual time (120000)\n"
 		"  --hostile FRAC      this fraction answers FIND_NODE with garbage\n"
 		"  --hostile-mode M    unreachable (near ids, nobody there) | collude\n"
 		"  --sybils N          N colluding nodes on one /24 with ids next to one key,\n"
@@ -615,7 +458,10 @@ static void usage(FILE *f)
 		"                      core parameters (20, 3, 256, 32, 2, 32)\n"
 		"  --retries R         resends of a timed-out lookup request (1)\n"
 		"  --min-success PCT   exit 1 if fewer lookups find the closest live node\n"
-		"  --json              one JSON object instead of the report\n");
+		"  --report            one row per scenario: quiet, vanished (--churn, 0.2),\n"
+		"                      unreachable and collude (--hostile, 0.1), churn\n"
+		"                      (--churn-rate, 0.1), each on a network built afresh\n"
+		"  --json              one JSON object (per scenario) instead of the report\n");
 }
 
 static int parse_u32(const char *arg, const char *name, uint32_t *out)
@@ -652,7 +498,7 @@ enum {
 	OPT_JITTER, OPT_LOSS, OPT_JOIN_LOOKUPS, OPT_SETTLE, OPT_GAP, OPT_K, OPT_ALPHA,
 	OPT_CONTACTS, OPT_INFLIGHT, OPT_MAX_LOOKUPS, OPT_WIDTH, OPT_MIN_SUCCESS, OPT_JSON,
 	OPT_HELP,
-	OPT_RETRIES, OPT_SYBILS,
+	OPT_RETRIES, OPT_SYBILS, OPT_CHURN_RATE, OPT_CHURN_WARMUP, OPT_CHURN_SPAN, OPT_REPORT,
 };
 
 static const struct option long_opts[] = {
@@ -681,6 +527,10 @@ static const struct option long_opts[] = {
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "min-success", required_argument, NULL, OPT_MIN_SUCCESS },
+	{ "churn-rate", required_argument, NULL, OPT_CHURN_RATE },
+	{ "churn-warmup-ms", required_argument, NULL, OPT_CHURN_WARMUP },
+	{ "churn-span-ms", required_argument, NULL, OPT_CHURN_SPAN },
+	{ "report", no_argument, NULL, OPT_REPORT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -773,6 +623,10 @@ static int parse_run_opt(int c, const char *arg, struct sim_opts *o)
 	case OPT_GAP: return parse_u32(arg, "--lookup-gap-ms", &o->lookup_gap_ms);
 	case OPT_MIN_SUCCESS: return parse_frac(arg, "--min-success", 0, 100, &o->min_success);
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_REPORT: o->report = true; return 0;
+	case OPT_CHURN_RATE: return parse_frac(arg, "--churn-rate", 0, 1, &o->churn_rate);
+	case OPT_CHURN_WARMUP: return parse_u32(arg, "--churn-warmup-ms", &o->churn_warmup_ms);
+	case OPT_CHURN_SPAN: return parse_u32(arg, "--churn-span-ms", &o->churn_span_ms);
 	}
 	return 1;
 }
@@ -844,6 +698,8 @@ static void defaults(struct sim_opts *o, struct sim *s)
 	o->lookups = 200;
 	o->seed = 1;
 	o->lookup_gap_ms = 20;
+	o->churn_warmup_ms = 120000;
+	o->churn_span_ms = 120000;
 	o->min_success = -1;
 	kd_params_default(&s->params);
 	/*
@@ -873,9 +729,9 @@ static int verdict(const struct sim *s, const struct sim_opts *o, const struct s
 {
 	int rc = 0;
 
-	if (o->min_success >= 0 && pct(m->success, o->lookups) < o->min_success) {
+	if (o->min_success >= 0 && sim_pct(m->success, o->lookups) < o->min_success) {
 		fprintf(stderr, "kdht-sim: %.2f%% of lookups found the closest live node, want %.2f%%\n",
-			pct(m->success, o->lookups), o->min_success);
+			sim_pct(m->success, o->lookups), o->min_success);
 		rc = 1;
 	}
 	if (s->crowded) {
@@ -886,60 +742,164 @@ static int verdict(const struct sim *s, const struct sim_opts *o, const struct s
 	return rc;
 }
 
+/* Slots the arena needs: continuous churn reuses slots once its spares are taken. */
+static uint32_t arena_nodes(const struct sim_opts *o)
+{
+	uint32_t vanish = (uint32_t)(o->churn * o->nodes);
+	uint32_t n = o->nodes + o->sybils + (o->rejoin ? vanish : 0);
+
+	if (o->churn_rate > 0)
+		n += o->nodes / SIM_CHURN_SPARE_DIV + 1;
+	return n;
+}
+
+/* Starts continuous churn and lets it run the warm-up before any lookup. */
+static int start_continuous_churn(struct sim *s, const struct sim_opts *o)
+{
+	int err;
+
+	if (o->churn_rate <= 0)
+		return 0;
+	err = sim_churn_start(s, o->churn_rate);
+	if (err)
+		return err;
+	return sim_churn_run_until(s, s->now + o->churn_warmup_ms);
+}
+
+/* Everything before the lookups: joins, settling, the attack and the churn. */
+static int build_network(struct sim *s, const struct sim_opts *o, struct sim_summary *sum)
+{
+	uint32_t vanish = (uint32_t)(o->churn * o->nodes);
+	int err;
+
+	sim_rng_seed(&s->rng, o->seed);
+	err = sim_init(s, arena_nodes(o));
+	if (err)
+		return err;
+	err = join_nodes(s, o->nodes);
+	if (err)
+		return err;
+	err = join_sybils(s, o->sybils);
+	if (err)
+		return err;
+	sim_run_until(s, s->now + o->settle_ms);
+	sum->join_virtual_ms = s->now;
+	start_attack(s, (uint32_t)(o->hostile * o->nodes));
+	churn(s, vanish);
+	if (o->rejoin) {
+		err = join_nodes(s, vanish);
+		if (err)
+			return err;
+	}
+	return start_continuous_churn(s, o);
+}
+
+/* One scenario on a network built afresh: its lookups run and are judged into sum. */
+static int run_scenario(struct sim *s, const struct sim_opts *o, struct sim_summary *sum)
+{
+	double t0 = wall_seconds(), t1;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	err = build_network(s, o, sum);
+	if (err)
+		return err;
+	t1 = wall_seconds();
+	sum->join_wall_s = t1 - t0;
+	err = run_lookups(s, o);
+	if (err)
+		return err;
+	sum->lookup_wall_s = wall_seconds() - t1;
+	return sim_summarise(s, sum);
+}
+
+/* The --report scenarios: what each changes in the options of the run. */
+enum report_scenario {
+	REPORT_QUIET, REPORT_VANISHED, REPORT_UNREACHABLE, REPORT_COLLUDE, REPORT_CHURN,
+	REPORT_COUNT,
+};
+
+static const char *const report_names[REPORT_COUNT] = {
+	"quiet", "vanished", "unreachable", "collude", "churn",
+};
+
+/* The options of scenario k: the run's own, with one kind of trouble (at its default size). */
+static void scenario_opts(const struct sim_opts *o, enum report_scenario k, struct sim *s,
+			  struct sim_opts *so)
+{
+	*so = *o;
+	so->churn = 0;
+	so->rejoin = false;
+	so->hostile = 0;
+	so->churn_rate = 0;
+	if (k == REPORT_VANISHED)
+		so->churn = o->churn > 0 ? o->churn : SIM_REPORT_VANISH;
+	if (k == REPORT_UNREACHABLE || k == REPORT_COLLUDE)
+		so->hostile = o->hostile > 0 ? o->hostile : SIM_REPORT_HOSTILE;
+	if (k == REPORT_CHURN)
+		so->churn_rate = o->churn_rate > 0 ? o->churn_rate : SIM_REPORT_CHURN_RATE;
+	s->hostile_mode = k == REPORT_COLLUDE ? SIM_HOSTILE_COLLUDE : SIM_HOSTILE_UNREACHABLE;
+}
+
+/*
+ * --report: every scenario in turn, each on a network built afresh from the
+ * same seed, one row (or JSON line) each. Returns the worst exit status.
+ */
+static int run_report(struct sim *s, const struct sim_opts *o)
+{
+	const struct sim pristine = *s;
+	struct sim_summary sum;
+	uint32_t quiet_ms = 0;
+	struct sim_opts so;
+	int k, err = 0, rc = 0;
+
+	if (!o->json)
+		sim_print_row_header();
+	for (k = 0; k < REPORT_COUNT && !err; k++) {
+		*s = pristine;
+		scenario_opts(o, (enum report_scenario)k, s, &so);
+		err = run_scenario(s, &so, &sum);
+		if (!err && k == REPORT_QUIET)
+			quiet_ms = sum.ms_med;
+		if (!err && o->json)
+			sim_print_json(s, so.seed, report_names[k], &sum);
+		else if (!err)
+			sim_print_row(report_names[k], s, &sum, quiet_ms);
+		if (!err && verdict(s, &so, &sum))
+			rc = 1;
+		fflush(stdout);
+		sim_free(s);
+	}
+	if (err) {
+		fprintf(stderr, "kdht-sim: %s: %s\n", report_names[k - 1], strerror(-err));
+		return 2;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sim s;
 	struct sim_summary sum;
 	struct sim_opts o;
-	uint32_t vanish, extra;
-	double t0, t1;
 	int err;
 
 	defaults(&o, &s);
 	if (parse_opts(argc, argv, &o, &s))
 		return 2;
-	sim_rng_seed(&s.rng, o.seed);
-	vanish = (uint32_t)(o.churn * o.nodes);
-	extra = o.rejoin ? vanish : 0;
-	err = sim_init(&s, o.nodes + extra + o.sybils);
-	if (err)
+	if (o.report)
+		return run_report(&s, &o);
+	err = run_scenario(&s, &o, &sum);
+	if (err) {
+		fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
+		sim_free(&s);
 		return 2;
-
-	t0 = wall_seconds();
-	err = join_nodes(&s, o.nodes);
-	if (err)
-		goto fail;
-	err = join_sybils(&s, o.sybils);
-	if (err)
-		goto fail;
-	sim_run_until(&s, s.now + o.settle_ms);
-	memset(&sum, 0, sizeof(sum));
-	sum.join_virtual_ms = s.now;
-	start_attack(&s, (uint32_t)(o.hostile * o.nodes));
-	churn(&s, vanish);
-	if (extra) {
-		err = join_nodes(&s, extra);
-		if (err)
-			goto fail;
 	}
-	t1 = wall_seconds();
-	sum.join_wall_s = t1 - t0;
-	err = run_lookups(&s, &o);
-	if (err)
-		goto fail;
-	sum.lookup_wall_s = wall_seconds() - t1;
-	err = summarise(&s, &sum);
-	if (err)
-		goto fail;
 	if (o.json)
-		print_json(&s, &o, &sum);
+		sim_print_json(&s, o.seed, NULL, &sum);
 	else
-		print_human(&s, &o, &sum);
+		sim_print_human(&s, o.seed, &sum);
 	err = verdict(&s, &o, &sum);
 	sim_free(&s);
 	return err;
-fail:
-	fprintf(stderr, "kdht-sim: %s\n", strerror(-err));
-	sim_free(&s);
-	return 2;
 }

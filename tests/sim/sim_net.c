@@ -14,6 +14,7 @@
 /* A node asked to be ticked again at the same instant this often is looping. */
 #define SIM_TICK_STORM		64
 #define SIM_PKT_GROW		4096
+#define SIM_PICK_TRIES		1000	/* random draws before sim_pick_node gives up */
 
 int sim_init(struct sim *s, uint32_t max_nodes)
 {
@@ -51,6 +52,7 @@ void sim_free(struct sim *s)
 	free(s->hostile_ids);
 	free(s->pkts.slot);
 	free(s->lk);
+	free(s->churn.dead);
 	sim_heap_free(&s->heap);
 }
 
@@ -229,16 +231,16 @@ int sim_node_create(struct sim *s)
 	return sim_node_create_id(s, &id);
 }
 
-int sim_node_create_id(struct sim *s, const struct kd_id *id)
+/* Starts a fresh core with the given id in slot i. */
+static int node_start(struct sim *s, uint32_t i, const struct kd_id *id)
 {
-	uint32_t i = s->nnodes;
 	struct sim_node *n = &s->node[i];
+	uint64_t died_at = n->died_at;
 	u8 seed[32];
 	int err;
 
-	if (i >= s->max_nodes)
-		return -ENOSPC;
 	memset(n, 0, sizeof(*n));
+	n->died_at = died_at;
 	n->sim = s;
 	n->io.ctx = n;
 	n->io.send = on_send;
@@ -254,7 +256,33 @@ int sim_node_create_id(struct sim *s, const struct kd_id *id)
 	n->alive = 1;
 	n->sched = KD_NEVER;
 	n->last_tick = KD_NEVER;
+	n->joined_at = KD_NEVER;
+	return 0;
+}
+
+int sim_node_create_id(struct sim *s, const struct kd_id *id)
+{
+	uint32_t i = s->nnodes;
+	int err;
+
+	if (i >= s->max_nodes)
+		return -ENOSPC;
+	err = node_start(s, i, id);
+	if (err)
+		return err;
 	s->nnodes++;
+	return sim_reschedule(s, i);
+}
+
+int sim_node_respawn(struct sim *s, uint32_t i, const struct kd_id *id)
+{
+	int err;
+
+	if (i >= s->nnodes || s->node[i].alive || s->node[i].sybil)
+		return -EINVAL;
+	err = node_start(s, i, id);
+	if (err)
+		return err;
 	return sim_reschedule(s, i);
 }
 
@@ -262,6 +290,26 @@ void sim_node_kill(struct sim *s, uint32_t i)
 {
 	s->node[i].alive = 0;
 	s->node[i].sched = KD_NEVER;
+	s->node[i].died_at = s->now;
+}
+
+uint32_t sim_pick_node(struct sim *s, bool want_joined, bool want_free)
+{
+	uint32_t t;
+
+	if (s->nnodes == 0)
+		return UINT32_MAX;
+	for (t = 0; t < SIM_PICK_TRIES; t++) {
+		uint32_t i = (uint32_t)sim_rng_below(&s->rng, s->nnodes);
+		struct sim_node *n = &s->node[i];
+
+		if (!n->alive || n->hostile || (want_joined && !n->joined))
+			continue;
+		if (want_free && kd_core_lookups_running(n->core) >= s->params.max_lookups)
+			continue;
+		return i;
+	}
+	return UINT32_MAX;
 }
 
 int sim_reschedule(struct sim *s, uint32_t i)

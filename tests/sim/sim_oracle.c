@@ -37,8 +37,8 @@ static void keep_closest(const struct sim *s, const struct kd_id *t, uint32_t *o
 	out[j] = i;
 }
 
-unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
-				uint32_t *out, unsigned int want)
+unsigned int sim_oracle_closest_joined(const struct sim *s, const struct kd_id *target,
+				       uint64_t joined_by, uint32_t *out, unsigned int want)
 {
 	unsigned int n = 0;
 	uint32_t i;
@@ -46,9 +46,15 @@ unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
 	if (want == 0)
 		return 0;
 	for (i = 0; i < s->nnodes; i++)
-		if (s->node[i].alive && !s->node[i].sybil)
+		if (s->node[i].alive && !s->node[i].sybil && s->node[i].joined_at <= joined_by)
 			keep_closest(s, target, out, &n, want, i);
 	return n;
+}
+
+unsigned int sim_oracle_closest(const struct sim *s, const struct kd_id *target,
+				uint32_t *out, unsigned int want)
+{
+	return sim_oracle_closest_joined(s, target, KD_NEVER, out, want);
 }
 
 unsigned int sim_hostile_closest(const struct sim *s, const struct kd_id *target,
