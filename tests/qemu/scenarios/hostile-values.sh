@@ -16,7 +16,10 @@
 # the bytes put, no attacker STORE of an honest name is taken, every
 # operation ends within its deadline (a put may fail with a clear error when
 # too few replicas answer in time, but not most), and each honest daemon's
-# memory and LMDB stay within a bound.
+# memory and LMDB stay within a bound. Known gap: the daemons' answers to the
+# attackers' STOREs (ERROR UNVALIDATED, with the token) never reach the
+# attackers here, so those STOREs stop at the token gate (asserted) and the
+# record checks behind it are not reached (tests/daemon/squat.sh reaches them).
 M=16
 N=20
 FLOOD=120
@@ -131,7 +134,7 @@ attack() {
 		_t=$((_r % M + 1))
 		_mode=$(echo "$@" | cut -d' ' -f$((_r % $# + 1)))
 		# shellcheck disable=SC2046 # the mode's words
-		on "$_a" kdht-values store --duration $_left --json $(attack_args $_mode) \
+		on "$_a" kdht-values store --duration $_left --timeout $(scaled 2) --json $(attack_args $_mode) \
 			"$(addr4 $_t):$KDHT_PORT" >>"/tmp/attack-$_a" 2>>"/tmp/attack-$_a.err" ||
 			log "attacker $_a: kdht-values $_mode failed: $(tail -n 1 "/tmp/attack-$_a.err")"
 		case $_mode in flood|partial) ;; *) sleep 1 ;; esac
@@ -246,10 +249,25 @@ sum() {
 }
 squat_stored=$(sum stored /tmp/attack-19)
 squat_sent=$(sum sent /tmp/attack-19)
-squat_refused=$(sum refused /tmp/attack-19)
+# honest_stat NAME: daemon counter NAME summed over the honest nodes.
+honest_stat() {
+	for _h in $(seq $M); do
+		dctl "$_h" stats | awk -v n="$1" '$1 == n { print $2 }'
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+bad_key=$(honest_stat bad_key)
+bad_signature=$(honest_stat bad_signature)
+unvalidated=$(honest_stat unvalidated)
 log "figures: honest operations started $started, ended $ended (slowest ${slowest}s, deadline ${OP_DEADLINE}s); puts acknowledged $puts_ok of $puts_started; gets of them that returned bytes $gets_ok, other bytes $wrong"
-log "figures: squats and forgeries of honest names sent $squat_sent, refused $squat_refused, taken $squat_stored"
-log "figures: flood STOREs sent $(sum sent /tmp/attack-17) stored $(sum stored /tmp/attack-17) refused $(sum refused /tmp/attack-17); first parts sent $(sum sent /tmp/attack-18) held $(sum stored /tmp/attack-18); equivocations sent $(sum sent /tmp/attack-20) stored $(sum stored /tmp/attack-20) refused $(sum refused /tmp/attack-20)"
+log "figures: squats and forgeries of honest names sent $squat_sent, acknowledged as taken $squat_stored; refused by the honest daemons as bad_key $bad_key, bad_signature $bad_signature"
+for a in 17 18 19 20; do
+	log "attacker $a, all rounds: $(jq -cs 'reduce .[] as $r ({}; reduce ($r | keys[]) as $k (.; .[$k] += $r[$k]))' "/tmp/attack-$a")"
+done
+for c in stored conflict partial_evicted partial_expired unvalidated quota_source quota_publisher too_large; do
+	echo "$c $(honest_stat $c)"
+done | tr '\n' ' ' | sed 's/^/daemon counters over the honest nodes: /'
+echo
+show_drops 2
 
 rss_max=0
 lmdb_max=0
@@ -285,7 +303,12 @@ expect_eq "gets of acknowledged puts that returned bytes" "$puts_ok" "$gets_ok"
 expect_eq "gets that returned other bytes" 0 "$wrong"
 expect_ge "squats and forgeries sent" 1 "$squat_sent"
 expect_eq "squats and forgeries taken" 0 "$squat_stored"
-expect_ge "squats and forgeries refused" 1 "$squat_refused"
+# The attackers' STOREs reach the daemons, which answer ERROR UNVALIDATED
+# with a token; on this topology the answers do not come back to the
+# attackers' namespaces, so no STORE of theirs passes the token gate and
+# none is weighed as a squat or a forgery (bad_key, bad_signature: printed,
+# not asserted). What is asserted: none was taken, every one turned away.
+expect_ge "attacker STOREs the honest daemons turned away (unvalidated)" "$squat_sent" "$unvalidated"
 [ $eq_rc -le 1 ] || fail "get of an equivocated name: exit $eq_rc (killed or usage)"
 expect_le "largest honest kdhtd VmRSS (KiB)" $RSS_MAX_KB "$rss_max"
 expect_le "largest honest state directory (KiB)" $LMDB_MAX_KB "$lmdb_max"
