@@ -13,10 +13,21 @@
  * (seed, i) as two little-endian u64, and its key the value's content key,
  * BLAKE2b-256 of the value, so a value read back proves itself.
  *
- * store --squat OWNER attacks instead: record i is the name "name-I" of the
- * owner public key OWNER (its key BLAKE2b-256(OWNER || name)), seq 2^40,
- * signed by a key of the tool's own. Every storing node must refuse it
- * (counted as refused; stored counts a squat that took).
+ * store attacks instead with one of:
+ *   --squat OWNER  record i is the name "name-I" of the owner public key
+ *                  OWNER (its key BLAKE2b-256(OWNER || name)), seq 2^40,
+ *                  published and signed by the tool's key: a wrong key;
+ *   --forge OWNER  the same name published as OWNER, signed by the tool's
+ *                  key: a wrong signature;
+ *   --equivocate   the name "name-I" of the tool's own key, validly signed
+ *                  at seq 1: runs that share --signer and differ in --seed
+ *                  write other bytes under the same key and seq, each to
+ *                  the replica it is aimed at;
+ *   --partial N    part 0 of an immutable value of N parts (its content key
+ *                  that of the whole), never the rest: reassembly bait.
+ * Every storing node must refuse a squat or a forgery (counted as refused;
+ * stored counts one that took). The tool's key is random, or derived from
+ * --signer; an attack that signs prints its public key to stderr.
  *
  * A request unanswered after --timeout is sent again once, then counted
  * lost; one refused with ERROR UNVALIDATED is sent again once, with the
@@ -41,6 +52,7 @@
 #define VALUES_SLOT_BITS	12	/* a txid's low bits name its slot */
 #define VALUES_RCVBUF		(8 << 20)
 #define VALUES_DEFAULT_TTL_S	86400
+#define VALUES_MAX_PARTS	(KDD_MAX_VALUE / KDD_PART_LEN)	/* --partial: within a value */
 
 struct slot {
 	bool used;
@@ -54,6 +66,8 @@ struct counts {
 	uint64_t sent, resent, stored, found, missing, wrong, lost, refused, errors, other;
 };
 
+enum attack { ATTACK_NONE, ATTACK_SQUAT, ATTACK_FORGE, ATTACK_EQUIVOCATE, ATTACK_PARTIAL };
+
 struct values {
 	bool is_find;
 	int fd;
@@ -62,8 +76,9 @@ struct values {
 	unsigned int window;
 	uint64_t timeout_ns;
 	uint8_t sender[KDHT_ID_LEN];
-	bool squat;			/* --squat: names of owner, signed by pk */
-	uint8_t owner[crypto_sign_PUBLICKEYBYTES];
+	enum attack attack;
+	uint8_t owner[crypto_sign_PUBLICKEYBYTES];	/* --squat, --forge: the victim */
+	uint32_t parts;			/* --partial: the whole value's parts */
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	bool have_token;
 	uint8_t token[KDHT_TOKEN_LEN];
@@ -74,10 +89,12 @@ struct values {
 	struct counts c;
 	bool closed;		/* --mesh-key: tag out, check in */
 	uint8_t tag_key[KD_MESH_TAG_KEY_LEN];
+	uint8_t whole[KDD_MAX_VALUE];	/* --partial: the value part 0 is cut from */
 };
 
-/* Record i: its --size bytes in value, and its content key. */
-static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uint8_t *value)
+/* Record i: its len bytes in value, and its content key. */
+static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uint8_t *value,
+		      uint32_t len)
 {
 	static const uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
 	uint8_t in[16], stream_key[crypto_stream_chacha20_KEYBYTES];
@@ -88,24 +105,43 @@ static void record_of(const struct values *v, uint64_t i, struct kd_id *key, uin
 		in[8 + b] = (uint8_t)(i >> (8 * b));
 	}
 	crypto_generichash(stream_key, sizeof(stream_key), in, sizeof(in), NULL, 0);
-	crypto_stream_chacha20(value, v->size, nonce, stream_key);
-	crypto_generichash(key->b, KDHT_ID_LEN, value, v->size, NULL, 0);
+	crypto_stream_chacha20(value, len, nonce, stream_key);
+	crypto_generichash(key->b, KDHT_ID_LEN, value, len, NULL, 0);
 }
 
 #define VALUES_SQUAT_SEQ	(1ull << 40)	/* a squat's seq: above any honest one */
+#define VALUES_EQUIVOCATE_SEQ	1		/* what an owner's first put writes */
 
-/* p becomes record i as a squatter writes it: owner's name, the tool's signature. */
-static void squat_of(const struct values *v, uint64_t i, struct kdd_part *p)
+/*
+ * p becomes record i as the attack writes it: the name "name-I" of the
+ * victim (--squat, --forge) or of the tool's own key (--equivocate),
+ * published by the tool (--squat, --equivocate) or as the victim (--forge),
+ * always signed by the tool's key.
+ */
+static void named_of(const struct values *v, uint64_t i, struct kdd_part *p)
 {
+	const uint8_t *scope = v->attack == ATTACK_EQUIVOCATE ? v->pk : v->owner;
+	const uint8_t *publisher = v->attack == ATTACK_FORGE ? v->owner : v->pk;
+
 	p->name_len = (uint8_t)snprintf((char *)p->name, sizeof(p->name), "name-%llu",
 					(unsigned long long)i);
-	kdd_key_of_name(&p->key, v->owner, p->name, p->name_len);
+	kdd_key_of_name(&p->key, scope, p->name, p->name_len);
 	p->is_mutable = true;
-	p->seq = VALUES_SQUAT_SEQ;
+	p->seq = v->attack == ATTACK_EQUIVOCATE ? VALUES_EQUIVOCATE_SEQ : VALUES_SQUAT_SEQ;
 	p->has_publisher = true;
-	memcpy(p->publisher.b, v->pk, KDHT_ID_LEN);
+	memcpy(p->publisher.b, publisher, KDHT_ID_LEN);
 	p->has_sig = true;
 	kdd_record_sign(&p->key, p->seq, true, p->data, p->len, v->sk, p->sig);
+}
+
+/* p becomes part 0 of record i cut as a value of v->parts parts. */
+static void partial_of(struct values *v, uint64_t i, struct kdd_part *p)
+{
+	p->total_len = v->parts * KDD_PART_LEN;
+	record_of(v, i, &p->key, v->whole, p->total_len);
+	p->data = v->whole;
+	p->len = KDD_PART_LEN;
+	p->parts = v->parts;
 }
 
 /* A fresh txid for slot i: a generation above, the slot below. */
@@ -124,7 +160,7 @@ static int transmit(struct values *v, struct slot *s)
 	struct kd_id key;
 	size_t len;
 
-	record_of(v, s->key_index, &key, value);
+	record_of(v, s->key_index, &key, value, v->size);
 	if (v->is_find) {
 		struct kdd_find f = { .key = key };
 
@@ -135,8 +171,10 @@ static int transmit(struct values *v, struct slot *s)
 			.total_len = v->size, .ttl_s = VALUES_DEFAULT_TTL_S,
 		};
 
-		if (v->squat)
-			squat_of(v, s->key_index, &p);
+		if (v->attack == ATTACK_PARTIAL)
+			partial_of(v, s->key_index, &p);
+		else if (v->attack != ATTACK_NONE)
+			named_of(v, s->key_index, &p);
 		len = kdd_vmsg_encode_store(body, KDHT_MAX_BODY, &p);
 	}
 	if (!len)
@@ -195,7 +233,7 @@ static void on_value(struct values *v, struct slot *s, const uint8_t *body, size
 		v->c.other++;
 		return;
 	}
-	record_of(v, s->key_index, &key, want);
+	record_of(v, s->key_index, &key, want, v->size);
 	if (!val.has_record) {
 		v->c.missing++;
 	} else {
@@ -389,12 +427,27 @@ static int open_socket(struct values *v, const struct endpoint *target)
 
 /* The command line, where it does not go straight into struct values. */
 struct values_cmdline {
-	unsigned long n, first, size, window, seed;
+	unsigned long n, first, size, window, seed, signer, partial;
 	uint64_t duration_ns;
-	const char *acked, *indices, *mesh_key, *squat;
-	bool json;
+	const char *acked, *indices, *mesh_key;
+	bool squat, forge, equivocate, have_signer, json;
 	struct endpoint target;
 };
+
+/* The attack the command line asks for, at most one, and for store only. */
+static int attack_of(struct values *v, const struct values_cmdline *o)
+{
+	unsigned int asked = o->squat + o->forge + o->equivocate + (o->partial > 0);
+
+	if (asked > 1 || (asked && v->is_find)) {
+		fprintf(stderr, "kdht-values: --squat, --forge, --equivocate and --partial: one at most, with store\n");
+		return OPTS_BAD;
+	}
+	v->attack = o->squat ? ATTACK_SQUAT : o->forge ? ATTACK_FORGE :
+		    o->equivocate ? ATTACK_EQUIVOCATE : o->partial ? ATTACK_PARTIAL : ATTACK_NONE;
+	v->parts = (uint32_t)o->partial;
+	return 0;
+}
 
 /* Returns the index of the target in argv, or OPTS_HELP or OPTS_BAD. */
 static int parse_cmdline(int argc, char **argv, struct values *v, struct values_cmdline *o)
@@ -421,8 +474,20 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		      "find: the key indices to ask for, one per line") },
 		{ OPT("mesh-key", 'm', OPT_STRING, &o->mesh_key, "FILE",
 		      "a closed mesh's key file: tag every datagram under it") },
-		{ OPT("squat", 0, OPT_STRING, &o->squat, "HEX64",
-		      "store: owner HEX64's names name-I, signed by another key") },
+		{ OPT("squat", 'q', OPT_HEX, v->owner, "HEX64",
+		      "store: owner HEX64's names name-I, published by the tool"),
+		  .max = sizeof(v->owner), .seen = &o->squat },
+		{ OPT("forge", 'F', OPT_HEX, v->owner, "HEX64",
+		      "store: owner HEX64's names name-I, published as HEX64, forged"),
+		  .max = sizeof(v->owner), .seen = &o->forge },
+		{ OPT("equivocate", 'E', OPT_FLAG, &o->equivocate, NULL,
+		      "store: the tool's own names name-I at seq 1, bytes from --seed") },
+		{ OPT("partial", 'P', OPT_UINT, &o->partial, "N",
+		      "store: part 0 of values of N parts, 2.." OPTS_STR(VALUES_MAX_PARTS)),
+		  .min = 2, .max = VALUES_MAX_PARTS },
+		{ OPT("signer", 's', OPT_UINT, &o->signer, "N",
+		      "the tool's signing key derived from N (default: a random key)"),
+		  .max = ~0ul, .seen = &o->have_signer },
 		OPT_JSON_ENTRY(&o->json),
 		OPTS_END,
 	};
@@ -444,13 +509,8 @@ static int parse_cmdline(int argc, char **argv, struct values *v, struct values_
 		opts_usage(&t, stderr);
 		return OPTS_BAD;
 	}
-	v->squat = o->squat != NULL;
-	if (v->squat && (v->is_find || sodium_hex2bin(v->owner, sizeof(v->owner), o->squat,
-						     strlen(o->squat), NULL, NULL, NULL) ||
-			 strlen(o->squat) != 2 * sizeof(v->owner))) {
-		fprintf(stderr, "kdht-values: --squat wants store and 64 hex digits\n");
+	if (attack_of(v, o))
 		return OPTS_BAD;
-	}
 	if (opts_target(&t, argv[argi + 1], &o->target))
 		return OPTS_BAD;
 	return argi + 1;
@@ -491,6 +551,26 @@ static int open_file(const char *path, const char *mode, FILE **f)
 	return -errno;
 }
 
+/* The tool's signing key: random, or derived from --signer so that runs share it. */
+static void signer_keypair(struct values *v, const struct values_cmdline *o)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES], in[8];
+	char hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+	int b;
+
+	if (o->have_signer) {
+		for (b = 0; b < 8; b++)
+			in[b] = (uint8_t)(o->signer >> (8 * b));
+		crypto_generichash(seed, sizeof(seed), in, sizeof(in), NULL, 0);
+		crypto_sign_seed_keypair(v->pk, v->sk, seed);
+	} else {
+		crypto_sign_keypair(v->pk, v->sk);
+	}
+	if (v->attack != ATTACK_NONE && v->attack != ATTACK_PARTIAL)
+		fprintf(stderr, "kdht-values: signer %s\n",
+			sodium_bin2hex(hex, sizeof(hex), v->pk, sizeof(v->pk)));
+}
+
 int main(int argc, char **argv)
 {
 	static struct values v;
@@ -510,7 +590,7 @@ int main(int argc, char **argv)
 	v.size = (uint32_t)o.size;
 	v.window = (unsigned int)o.window;
 	randombytes_buf(v.sender, sizeof(v.sender));
-	crypto_sign_keypair(v.pk, v.sk);
+	signer_keypair(&v, &o);
 	v.gen = randombytes_uniform(1u << 16);
 	w.next = o.first;
 	w.end = o.first + o.n;

@@ -6,8 +6,10 @@
 # daemon with another key and one without a key bootstrap into them and
 # never join: their routing tables stay empty, the members' never list
 # them, and they receive not one datagram (their rx counter stays 0) while
-# the members count their attempts as bad_tag. Also: dhtctl mesh keygen
-# writes 0600 and never over a file; kdhtd refuses a key others may read.
+# the members count their attempts as bad_tag. dhtctl mesh show asks each
+# daemon which mesh it runs: a key file's fingerprint, or open. Also:
+# dhtctl mesh keygen writes 0600 and never over a file; kdhtd refuses a key
+# others may read.
 #
 # usage: closed-mesh.sh KDHTD DHTCTL
 # Time limits scale with KDHT_TIMEOUT_FACTOR (wait.sh).
@@ -85,6 +87,18 @@ for i in $members; do
 done
 grep -q "closed mesh, fingerprint $("$dhtctl" mesh show "$dir/a.key" | sed 's/.*fingerprint //')" \
 	"$dir/n0.log" || fail "kdhtd did not log the mesh fingerprint"
+# mesh show asks kdhtd by default: a member tells the key file's mesh, the
+# daemon with another key another, the one without a key an open mesh.
+for i in 0 3; do
+	key=$dir/a.key
+	[ "$i" = 3 ] && key=$dir/b.key
+	want=$("$dhtctl" mesh show "$key")
+	[ "$(ctl "$i" mesh show)" = "$want" ] || fail "mesh show on $i: '$(ctl "$i" mesh show)', not '$want'"
+done
+[ "$(ctl 4 mesh show)" = "mesh: open" ] || fail "mesh show on 4: '$(ctl 4 mesh show)'"
+[ "$(ctl 1 --json mesh show | jq -r '"\(.closed) \(.fingerprint)"')" = \
+  "true $("$dhtctl" --json mesh show "$dir/a.key" | jq -r .fingerprint)" ] ||
+	fail "mesh show --json on 1: $(ctl 1 --json mesh show)"
 ctl 0 put greeting "hello mesh" >/dev/null || fail "put in the closed mesh"
 for i in $members; do
 	[ "$(ctl "$i" get greeting 2>/dev/null)" = "hello mesh" ] || fail "get on member $i"

@@ -381,23 +381,32 @@ int daemon_stats(struct dhtctl_cmd *c)
 	return rc;
 }
 
+/* The daemon's node into *n (kdht_node_free()), or says why not. */
+static int node_of_daemon(struct dhtctl_cmd *c, struct kdht_node *n)
+{
+	struct kdht *k;
+	int rc;
+
+	rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
+	if (rc)
+		return rc;
+	rc = kdht_node(k, n);
+	if (rc)
+		rc = report(c, k, rc);
+	kdht_close(k);
+	return rc;
+}
+
 int daemon_node(struct dhtctl_cmd *c)
 {
 	const struct dhtctl_node_sub *sub;
 	struct dhtctl_node model = { 0 };
 	struct kdht_node n;
-	struct kdht *k;
 	int rc;
 
 	rc = dhtctl_node_sub(c, &sub);
 	if (!rc)
-		rc = open_kdht(c, DAEMON_TIMEOUT_S, &k);
-	if (rc)
-		return rc;
-	rc = kdht_node(k, &n);
-	if (rc)
-		rc = report(c, k, rc);
-	kdht_close(k);
+		rc = node_of_daemon(c, &n);
 	if (rc)
 		return rc;
 	model.has_id = true;
@@ -408,6 +417,25 @@ int daemon_node(struct dhtctl_cmd *c)
 	model.n_addrs = n.n_addrs;
 	model.addrs = n.addrs;
 	show_node(&model);
+	kdht_node_free(&n);
+	return DHTCTL_OK;
+}
+
+/* mesh show without a FILE: the mesh kdhtd was started in, by its key's fingerprint. */
+int daemon_mesh(struct dhtctl_cmd *c)
+{
+	char fpr[2 * KDHT_MESH_FPR_LEN + 1];
+	struct json j = { 0 };
+	struct kdht_node n;
+	int rc;
+
+	if (c->argc != 1 || strcmp(c->argv[0], "show"))
+		return dhtctl_mesh_files(c);
+	rc = node_of_daemon(c, &n);
+	if (rc)
+		return rc;
+	kd_hex_format(fpr, n.mesh_fingerprint, KDHT_MESH_FPR_LEN);
+	dhtctl_show_mesh(&j, n.mesh_closed, n.mesh_closed ? fpr : NULL);
 	kdht_node_free(&n);
 	return DHTCTL_OK;
 }

@@ -148,7 +148,8 @@ int dhtctl_refuse_options(const struct dhtctl_cmd *c, unsigned int allowed,
 
 /*
  * mesh (mesh.c): keygen and show FILE, which need no node, for either
- * target; kernel_mesh (kernel.c) answers show without a FILE.
+ * target; kernel_mesh (kernel.c) and daemon_mesh (daemon.c) answer show
+ * without a FILE, the daemon with the fingerprint the kernel never tells.
  */
 struct json;
 int dhtctl_mesh_files(struct dhtctl_cmd *c);
@@ -180,6 +181,7 @@ int kernel_routes(struct dhtctl_cmd *c);
 int kernel_stats(struct dhtctl_cmd *c);
 int kernel_mesh(struct dhtctl_cmd *c);
 int daemon_node(struct dhtctl_cmd *c);
+int daemon_mesh(struct dhtctl_cmd *c);
 int daemon_bootstrap(struct dhtctl_cmd *c);
 int daemon_ping(struct dhtctl_cmd *c);
 int daemon_lookup(struct dhtctl_cmd *c);

@@ -15,6 +15,8 @@
 #include "meshkey.h"
 #include "out.h"
 
+_Static_assert(KD_MESH_FPR_LEN == KDHT_MESH_FPR_LEN, "libkdht's fingerprint is the mesh key's");
+
 static int keygen(const struct dhtctl_cmd *c)
 {
 	char text[KD_MESH_FILE_LEN];

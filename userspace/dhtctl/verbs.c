@@ -40,9 +40,9 @@ const struct dhtctl_verb dhtctl_verbs[] = {
 	  GET_OPTS, 1, 1, NULL, daemon_get },
 	{ "keygen", "FILE", "create an owner key file for put --key; prints its public key",
 	  0, 1, 1, NULL, daemon_keygen },
-	{ "mesh", "keygen [FILE] | show FILE",
-	  "closed mesh key files: write one, or show its fingerprint (-k show: the node's mesh)",
-	  0, 1, 2, kernel_mesh, dhtctl_mesh_files },
+	{ "mesh", "keygen [FILE] | show [FILE]",
+	  "closed mesh key files: write one, or show its fingerprint (show alone: the node's mesh)",
+	  0, 1, 2, kernel_mesh, daemon_mesh },
 };
 
 const size_t dhtctl_nverbs = sizeof(dhtctl_verbs) / sizeof(dhtctl_verbs[0]);

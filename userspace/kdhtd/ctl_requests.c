@@ -456,6 +456,9 @@ static void ctl_node(struct kdd *d, struct kdd_ctl_req *r)
 	info.has_owner = true;
 	info.owner.data = d->ident.pk;
 	info.owner.len = sizeof(d->ident.pk);
+	info.has_mesh_fingerprint = d->cfg.mesh_closed;
+	info.mesh_fingerprint.data = d->cfg.mesh_closed ? d->cfg.mesh_id : NULL;
+	info.mesh_fingerprint.len = d->cfg.mesh_closed ? KD_MESH_FPR_LEN : 0;
 	resp.status = KDHTCTL__STATUS__OK;
 	resp.node = &info;
 	kdd_ctl_reply(r, &resp);

@@ -507,6 +507,11 @@ static int kdht_node_from(struct kdht_node *out, const Kdhtctl__NodeInfo *info)
 	if (info->owner.len == KDHT_PUBLIC_KEY_LEN)
 		memcpy(out->owner, info->owner.data, KDHT_PUBLIC_KEY_LEN);
 	out->values = info->values;
+	out->mesh_closed = info->has_mesh_fingerprint;
+	if (out->mesh_closed && info->mesh_fingerprint.len != KDHT_MESH_FPR_LEN)
+		return -EPROTO;
+	if (out->mesh_closed)
+		memcpy(out->mesh_fingerprint, info->mesh_fingerprint.data, KDHT_MESH_FPR_LEN);
 	out->backend = strdup(info->backend);
 	out->addrs = calloc(info->n_addrs ? info->n_addrs : 1, sizeof(*out->addrs));
 	if (!out->backend || !out->addrs)

@@ -59,6 +59,7 @@ extern "C" {
 #define KDHT_NAME_MAX		128	/* bytes of a record's name */
 #define KDHT_PUBLIC_KEY_LEN	32	/* an owner: an Ed25519 public key */
 #define KDHT_SECRET_KEY_LEN	64	/* an owner key: Ed25519 seed || public key */
+#define KDHT_MESH_FPR_LEN	8	/* a closed mesh's fingerprint */
 
 /* Errors beyond errno. */
 #define KDHT_ENOTFOUND	(-30800)	/* no value under the key */
@@ -351,11 +352,14 @@ struct kdht_node {
 	uint64_t values;	/* records held */
 	size_t n_addrs;
 	char **addrs;		/* where it listens, "ip:port" */
+	bool mesh_closed;	/* its datagrams are tagged under a mesh key */
+	/* a closed mesh: which, as `dhtctl mesh show FILE` tells it of a key file */
+	uint8_t mesh_fingerprint[KDHT_MESH_FPR_LEN];
 };
 
 /**
- * The daemon's node: its id, owner public key, addresses, routing backend
- * and record count.
+ * The daemon's node: its id, owner public key, addresses, routing backend,
+ * record count, and its mesh: open, or closed with the key's fingerprint.
  * Returns 0, or besides the common errors: KDHT_EFAILED (the daemon's
  * storage failed). Release out with kdht_node_free().
  */
