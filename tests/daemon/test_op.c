@@ -870,41 +870,6 @@ static void put_from_each_leaves(unsigned int want)
 	assert_all_ended();
 }
 
-/*
- * A get whose set holds nothing asks the candidates just past it, where a
- * put whose lookup met other nodes left the copies.
- */
-static void a_get_finds_copies_just_past_its_set(void **state)
-{
-	static uint8_t buf[KDD_MAX_VALUE];
-	unsigned int i, holder = NODES, outside = NODES, asker = NODES;
-	struct kdd_record rec;
-	struct kd_id k;
-
-	assert_int_equal(put(0, "past", (const uint8_t *)"beyond", 6), 0);
-	run_ms(200);
-	for (i = 0; i < NODES; i++) {
-		if (holds(i, "past"))
-			holder = i;
-		else if (outside == NODES)
-			outside = i;
-		else
-			asker = i;
-	}
-	assert_true(holder < NODES && outside < NODES && asker < NODES);
-	make_key(&k, "past");
-	assert_int_equal(kdd_store_get(nodes[holder].store, &k, wall(), &rec, buf, sizeof(buf)), 0);
-	assert_int_equal(kdd_store_put(nodes[outside].store, &rec, 3600, wall()), 0);
-	for (i = 0; i < NODES; i++)
-		if (i != outside && holds(i, "past"))
-			restart_empty(i);
-	assert_int_equal(copies("past"), 1);
-	assert_int_equal(get(asker, "past"), 0);
-	assert_int_equal(res.len, 6);
-	assert_memory_equal(res.value, "beyond", 6);
-	assert_all_ended();
-}
-
 /* An idle node sleeps: the retransmission tick runs only while an operation does. */
 static void the_tick_runs_only_while_an_operation_does(void **state)
 {
@@ -1068,8 +1033,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_squatted_copy_is_not_believed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(a_get_finds_copies_just_past_its_set, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(the_tick_runs_only_while_an_operation_does, setup,
 						teardown),

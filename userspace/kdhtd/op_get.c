@@ -304,33 +304,12 @@ static int get_failure(const struct op *o)
 	return -ETIMEDOUT;
 }
 
-/*
- * When the whole set answered and none holds a copy, up to r more candidates
- * are asked at once: a put's lookup and this get's may have met other nodes
- * among the closest, and the holders are then just past the set this get
- * chose. Returns whether any was asked.
- */
-static bool ask_past_the_set(struct kdd_op_engine *c, struct op *o)
-{
-	bool asked = false;
-
-	while (o->past < c->p.r && kdd_op_substitute(c, o, start_replica)) {
-		o->past++;
-		asked = true;
-	}
-	o->past = c->p.r;
-	return asked;
-}
-
 static void get_progress(struct kdd_op_engine *c, struct op *o)
 {
 	/* An immutable value needs no second opinion; a mutable one waits for all. */
 	if (!o->reported && !o->fetching && o->best >= 0 &&
 	    (!o->rep[o->best].meta.is_mutable || !any_busy(o)))
 		fetch_from(c, o, (unsigned int)o->best);
-	if (!o->reported && !o->fetching && o->best < 0 && !any_busy(o) &&
-	    ask_past_the_set(c, o))
-		return;
 	if (!o->reported && !o->fetching && !any_busy(o))
 		kdd_op_report_get(c, o, get_failure(o), NULL);
 	if (!o->reported || o->fetching || any_busy(o))

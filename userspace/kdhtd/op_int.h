@@ -65,7 +65,6 @@ struct op {
 	unsigned int nrep;
 	struct replica rep[KDD_OP_MAX_REPLICAS];
 	unsigned int acks;	/* put: replicas that committed */
-	unsigned int past;	/* get: candidates asked past the set that held nothing */
 	int best;		/* get: the replica whose part 0 is in value, or -1 */
 	unsigned int source;	/* get: the replica the parts come from */
 	unsigned int inflight;	/* get: part requests to the source */
