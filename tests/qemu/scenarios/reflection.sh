@@ -1,5 +1,6 @@
 # suite: default
 # group: daemon
+# deep: no (on the debug kernel the ratio holds, 0.33, but 2 of 4 gets after the attack failed in one run with the measured timeouts; to be understood first)
 # The routing plane is no reflector. A mesh of N nodes (32), each with
 # kdhtd on the kernel backend and some values stored, runs lookups while
 # an attacker namespace sends requests to every node in a victim
