@@ -870,6 +870,75 @@ static void put_from_each_leaves(unsigned int want)
 	assert_all_ended();
 }
 
+/*
+ * Puts key from node 0, then leaves its only copy on a node the put did not
+ * choose (outside the set), every other copy gone with its holder's disk.
+ * Returns that node; *asker: another node the put did not choose.
+ */
+static unsigned int only_copy_outside_the_set(const char *key, unsigned int *asker)
+{
+	static uint8_t buf[KDD_MAX_VALUE];
+	unsigned int i, holder = NODES, keeper = NODES;
+	bool held[NODES];
+	struct kdd_record rec;
+	struct kd_id k;
+
+	assert_int_equal(put(0, key, (const uint8_t *)"beyond", 6), 0);
+	run_ms(200);
+	*asker = NODES;
+	for (i = 0; i < NODES; i++) {
+		held[i] = holds(i, key);
+		if (held[i])
+			holder = i;
+		else if (keeper == NODES)
+			keeper = i;
+		else if (*asker == NODES)
+			*asker = i;
+	}
+	assert_true(holder < NODES && keeper < NODES && *asker < NODES);
+	make_key(&k, key);
+	assert_int_equal(kdd_store_get(nodes[holder].store, &k, wall(), &rec, buf, sizeof(buf)), 0);
+	assert_int_equal(kdd_store_put(nodes[keeper].store, &rec, 3600, wall()), 0);
+	for (i = 0; i < NODES; i++)
+		if (held[i])
+			restart_empty(i);
+	assert_int_equal(copies(key), 1);
+	return keeper;
+}
+
+/*
+ * A get whose set holds nothing asks the candidates just past it, where a
+ * put whose lookup met other nodes left the copies; the set is repaired.
+ */
+static void a_get_finds_copies_just_past_its_set(void **state)
+{
+	unsigned int asker;
+
+	(void)state;
+	only_copy_outside_the_set("past", &asker);
+	assert_int_equal(get(asker, "past"), 0);
+	assert_int_equal(res.len, 6);
+	assert_memory_equal(res.value, "beyond", 6);
+	run_ms(300);
+	assert_true(copies("past") >= 3);
+	assert_all_ended();
+}
+
+/* Past the set, this node's own copy answers at once, and the get ends with it. */
+static void a_get_finds_its_own_copy_past_its_set(void **state)
+{
+	unsigned int keeper, asker;
+
+	(void)state;
+	keeper = only_copy_outside_the_set("own", &asker);
+	assert_int_equal(get(keeper, "own"), 0);
+	assert_int_equal(res.len, 6);
+	assert_memory_equal(res.value, "beyond", 6);
+	run_ms(300);
+	assert_true(copies("own") >= 3);
+	assert_all_ended();
+}
+
 /* An idle node sleeps: the retransmission tick runs only while an operation does. */
 static void the_tick_runs_only_while_an_operation_does(void **state)
 {
@@ -1033,6 +1102,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_squatted_copy_is_not_believed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_forged_copy_neither_wins_nor_breaks_a_get, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_get_finds_copies_just_past_its_set, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_get_finds_its_own_copy_past_its_set, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(the_tick_runs_only_while_an_operation_does, setup,
 						teardown),

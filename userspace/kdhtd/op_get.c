@@ -12,6 +12,8 @@
  * hold an older one. A copy is verified before it may win: a whole one
  * when it comes, a longer one once assembled; one that fails no longer
  * counts, and the newest of the others (or a spare replica) takes over.
+ * When every replica of the set answered and none holds a copy, up to r
+ * candidates past the set are asked, once.
  */
 #include "op_int.h"
 
@@ -304,12 +306,33 @@ static int get_failure(const struct op *o)
 	return -ETIMEDOUT;
 }
 
+/*
+ * When the whole set answered and none holds a copy, up to r candidates
+ * past it are asked, once: a put's lookup and this get's may have met
+ * different nodes among the closest, and the copies are then just past the
+ * set this get chose. Returns whether any was asked (this node's own copy
+ * among them answers at once).
+ */
+static bool ask_past_the_set(struct kdd_op_engine *c, struct op *o)
+{
+	unsigned int asked = 0;
+
+	if (o->past_asked || o->reported || o->fetching || o->best >= 0 || any_busy(o))
+		return false;
+	o->past_asked = true;
+	while (asked < c->p.r && kdd_op_substitute(c, o, start_replica))
+		asked++;
+	return asked > 0;
+}
+
 static void get_progress(struct kdd_op_engine *c, struct op *o)
 {
-	/* An immutable value needs no second opinion; a mutable one waits for all. */
-	if (!o->reported && !o->fetching && o->best >= 0 &&
-	    (!o->rep[o->best].meta.is_mutable || !any_busy(o)))
-		fetch_from(c, o, (unsigned int)o->best);
+	do {
+		/* An immutable value needs no second opinion; a mutable one waits for all. */
+		if (!o->reported && !o->fetching && o->best >= 0 &&
+		    (!o->rep[o->best].meta.is_mutable || !any_busy(o)))
+			fetch_from(c, o, (unsigned int)o->best);
+	} while (ask_past_the_set(c, o));
 	if (!o->reported && !o->fetching && !any_busy(o))
 		kdd_op_report_get(c, o, get_failure(o), NULL);
 	if (!o->reported || o->fetching || any_busy(o))

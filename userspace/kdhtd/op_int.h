@@ -56,6 +56,7 @@ struct op {
 	bool reported;		/* the caller's callback has run */
 	bool fetching;		/* get: reading the parts from `source` */
 	bool found;		/* get: the caller was given the value */
+	bool past_asked;	/* get: candidates past a set that held nothing were asked */
 	uint16_t gen;
 	struct kd_id key;
 	struct kdd_part meta;	/* put: the record; get: the source's */
