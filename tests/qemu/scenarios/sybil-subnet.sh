@@ -23,6 +23,14 @@ put_k() {
 get_k() {
 	dctl "$1" get --hex "$K"
 }
+# holders_k: the honest nodes that hold K in their own store.
+holders_k() {
+	for _h in $(seq "$N"); do
+		dctl "$_h" get --local --hex "$K" >/dev/null 2>&1 && printf ' %s' "$_h"
+	done
+	echo
+}
+
 # held_k I...: how many of nodes I... hold K in their own store.
 held_k() {
 	_held=0
@@ -66,7 +74,7 @@ log "K = $K"
 
 # sybils_in_lookup I: Sybils among a lookup of K from node I.
 sybils_in_lookup() {
-	dctl "$1" lookup "$K" | grep -c " $SYBIL_NET\."
+	dctl "$1" lookup "$K" | grep -c " $SYBIL_NET\." || true
 }
 
 # sybils_met: the Sybils are in honest tables, as a lookup of K meets them.
@@ -81,9 +89,22 @@ for p in 1 $((N / 2)) $N; do
 	log "put from node $p: $held honest replicas hold K"
 	expect_ge "honest replicas after the put from node $p" 2 "$held"
 done
+log "honest nodes holding K:$(holders_k)"
 i=1
 while [ $i -le $N ]; do
-	expect_eq "get of K on node $i" "$VALUE" "$(get_k $i)"
+	got=$(get_k $i) || true
+	if [ "$got" != "$VALUE" ]; then
+		log "node $i's lookup of K:"
+		dctl "$i" lookup "$K" || true
+		log "honest nodes holding K:$(holders_k)"
+		for h in $i $(holders_k); do
+			log "node $h's counters:"
+			dctl "$h" stats || true
+			on "$h" dhtctl -k stats || true
+		done
+		log "node $i's get again: $(get_k $i)"
+	fi
+	expect_eq "get of K on node $i" "$VALUE" "$got"
 	i=$((i + 1))
 done
 for l in 1 $N; do
