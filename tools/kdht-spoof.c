@@ -6,7 +6,8 @@
  * peers out of a node's caches with a spray of made-up sources. The IP and
  * UDP headers are our own (a raw socket, IP_HDRINCL), so any source goes.
  * Requests go to every --to target in turn, at --rate datagrams per second
- * in all, for --duration; the report counts what left (UDP payload bytes,
+ * in all, for --duration or until --count have left (a slow machine then
+ * takes longer, but sends the same datagrams); the report counts what left (UDP payload bytes,
  * the same measure as kdht-flood's and kdht-sink's), as JSON with --json.
  */
 #include <arpa/inet.h>
@@ -202,15 +203,21 @@ static void send_one(struct spoof *s, uint64_t n)
 	s->ip_bytes += total;
 }
 
-static void run(struct spoof *s, unsigned long rate, uint64_t duration_ns, uint64_t *elapsed_ns)
+/* Sends at rate for duration_ns, or count datagrams if count is not 0. */
+static void run(struct spoof *s, unsigned long rate, uint64_t duration_ns, uint64_t count,
+		uint64_t *elapsed_ns)
 {
 	const struct timespec tick = { 0, 1000000 };
 	uint64_t start = now_ns(), now = start, n = 0, due;
 
-	while (now - start < duration_ns) {
+	while (count ? n < count : now - start < duration_ns) {
 		due = (now - start) * rate / 1000000000ull + 1;
+		if (count && due > count)
+			due = count;
 		while (n < due)
 			send_one(s, n++);
+		if (count && n == count)
+			break;
 		nanosleep(&tick, NULL);
 		now = now_ns();
 	}
@@ -314,6 +321,7 @@ static int parse_from(const char *arg, void *dest)
 
 struct spoof_cmdline {
 	unsigned long rate;
+	unsigned long count;
 	uint64_t duration_ns;
 	bool json, have_id, have_from;
 };
@@ -338,6 +346,9 @@ static int parse_cmdline(int argc, char **argv, struct spoof *s, struct spoof_cm
 		      OPTS_STR(SPOOF_DEFAULT_RATE) ")"), .min = 1, .max = 1000000 },
 		{ OPT("duration", 'd', OPT_SECONDS, &o->duration_ns, "S",
 		      "seconds of sending (default " SPOOF_DEFAULT_SECONDS ")") },
+		{ OPT("count", 'n', OPT_UINT, &o->count, "N",
+		      "instead, send N datagrams at --rate, however long it takes"),
+		  .min = 1, .max = ~0ul },
 		{ OPT("pad", 'p', OPT_UINT, &s->pad_to, "N", "pad each request to N bytes"),
 		  .max = KDHT_MAX_DATAGRAM },
 		{ OPT("token", 'T', OPT_HEX, s->token, "HEX",
@@ -395,7 +406,7 @@ int main(int argc, char **argv)
 		perror("kdht-spoof: raw socket (needs CAP_NET_RAW)");
 		return 1;
 	}
-	run(&s, o.rate, o.duration_ns, &elapsed_ns);
+	run(&s, o.rate, o.duration_ns, o.count, &elapsed_ns);
 	print_counts(&s, elapsed_ns, o.json);
 	close(s.fd);
 	return 0;
