@@ -295,7 +295,16 @@ static int kd_req_send(struct kd_core *c, u64 now, u8 kind, const struct kd_addr
 	else
 		memset(&rq->id, 0, sizeof(rq->id));
 	rq->sent_at = now;
+	/*
+	 * Only a lookup, which still uses a late reply, guesses an unmeasured
+	 * peer's round trip from the table's. A ping to an address that is not
+	 * a member (a probe, a bootstrap, the host's) waits the configured
+	 * maximum: nothing else would hear its answer, and a newcomer far away
+	 * must be able to prove its address to a table of near members.
+	 */
 	rq->timeout_ms = kd_table_timeout(&c->table, id, &expect);
+	if (kind != KD_REQ_FIND && !(id && kd_table_find(&c->table, id)))
+		rq->timeout_ms = c->p.request_timeout_ms;
 	rq->txid = h.txid;
 	rq->prev_txid = prev;
 	rq->parked = 0;

@@ -203,6 +203,29 @@ static void test_unproven_sender_not_advertised(void **state)
 }
 
 /*
+ * A newcomer far away answers our ping later than the members near us do:
+ * the table's round trips say nothing of it, and its PONG, 500 ms late in
+ * a table of 5 ms members, still makes it a member.
+ */
+static void test_slow_newcomer_proves_its_address(void **state)
+{
+	add_node(0, ip4(10, 0, 0, 1));
+	add_node(1, ip4(10, 1, 0, 1));
+	fill_table(5);
+	assert_int_equal(kd_core_ping(nodes[1].c, now, &nodes[0].addr, 1), 0);
+	deliver_one();
+	assert_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
+	/* Node 0's PONG and its ping back travel 500 ms, and so does the answer. */
+	now += 500;
+	kd_core_tick(nodes[0].c, now);
+	kd_core_tick(nodes[1].c, now);
+	deliver();
+	assert_int_equal(nodes[1].pings_ok, 1);
+	assert_non_null(kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id));
+	assert_true(closest_has(0, &nodes[1].id));
+}
+
+/*
  * Requests forged from a victim's address, of every kind and size: all the
  * node sends there because of them, replies, pings and lookups, stays within
  * what the victim (seemingly) sent.
@@ -519,6 +542,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unproven_sender_not_advertised, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_newcomer_proves_its_address, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_forged_source_draws_no_more_than_it_sent,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scope_of_learned_addresses, setup, teardown),
