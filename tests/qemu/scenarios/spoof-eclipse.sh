@@ -1,6 +1,6 @@
 # suite: default
 # group: kernel
-# deep: no (the debug kernel's VM sends 100-200 datagrams a second, too few for the spray)
+# deep: no (the debug kernel's VM receives about 200 datagrams a second: of 38,000 forgeries sent in 52 s, 10,623 reached node 1)
 # An attacker tries to cut node 1 off its peers with forged sources: PINGs
 # and FIND_NODEs in each peer's name (its address and id) at ten times node
 # 1's per-source rate limit, and a spray of 100,000 random source addresses.
@@ -11,6 +11,9 @@
 # peer's entry in P's cache of local addresses (from the primary address,
 # Q would drop P's replies to Q's requests that P answers late). The pair
 # stands apart so that no other proven peer shares Q's slot in P's cache.
+# The attacker sends fixed counts: a slow VM takes longer over them, and the
+# limiter's drops are checked against the time they took. Under --deep the
+# spray is 10,000 sources.
 N=8
 P=$((N + 1))
 Q=$((N + 2))
@@ -18,6 +21,8 @@ ATTACKER=$((N + 3))
 RATE=10			# node 1's requests per second per source
 SPRAY=100000		# random sources
 SPRAY_RATE=2000
+SPOOF_SECONDS=40	# of each peer's name at 10x RATE, on a VM that keeps up
+[ -z "$KDHT_DEEP" ] || SPRAY=10000
 LOOKUP_ROUNDS=13	# lookups of each peer's id: 13 * 7, about 100
 
 P_SECOND=10.0.$P.2
@@ -44,16 +49,17 @@ sink_start "$Q" /tmp/sink --only "$(addr4 "$P")"
 spoofers=
 for i in $(seq 2 "$N"); do
 	on "$ATTACKER" kdht-spoof --to "$(addr4 1):$KDHT_PORT" --from "$(addr4 "$i"):$KDHT_PORT" \
-		--id "$(node_id "$i")" --type ping,find_node --rate $((10 * RATE)) --duration 40 \
+		--id "$(node_id "$i")" --type ping,find_node --rate $((10 * RATE)) \
+		--count $((10 * RATE * SPOOF_SECONDS)) \
 		--seed "$i" --json >"/tmp/spoof.$i" &
 	spoofers="$spoofers $!"
 done
 on "$ATTACKER" kdht-spoof --to "$(addr4 1):$KDHT_PORT" --random-sources "$SPRAY" \
-	--type ping,find_node --rate "$SPRAY_RATE" --duration $((SPRAY / SPRAY_RATE + 1)) \
+	--type ping,find_node --rate "$SPRAY_RATE" --count "$SPRAY" \
 	--json >/tmp/spray &
 spoofers="$spoofers $!"
 on "$ATTACKER" kdht-spoof --to "$(addr4 "$P"):$KDHT_PORT" --random-sources "$SPRAY" \
-	--type ping,find_node --rate $((SPRAY_RATE / 4)) --duration 40 --seed 2 \
+	--type ping,find_node --rate $((SPRAY_RATE / 4)) --count $((SPRAY / 5)) --seed 2 \
 	--json >/tmp/spray.pair &
 spoofers="$spoofers $!"
 
@@ -88,8 +94,18 @@ for i in $(seq 2 "$N"); do
 done
 expect_ge "random sources sprayed" "$SPRAY" "$(echo "$spray" | jq .sent)"
 expect_ge "node 1 rx_packets (the forgeries arrived)" "$sent" $(($(stat_of 1 rx_packets) - rx_before))
+# Each name may pass RATE a second over the time its datagrams took, and a
+# burst of 2 * RATE; half the rest at least must be dropped (a margin: the
+# limiter's arithmetic is unit-tested, this checks that it holds under the
+# spray, which must not free the names' buckets).
+allowed=0
+for i in $(seq 2 "$N"); do
+	allowed=$((allowed + $(jq ".seconds | ceil | . * $RATE + 2 * $RATE" "/tmp/spoof.$i")))
+done
+named=$((sent - $(echo "$spray" | jq .sent)))
+log "datagrams in the peers' names: $named, of which the limit allows $allowed"
 expect_ge "node 1 drop_rate_limited (peers' names at 10x the limit)" \
-	$(((N - 1) * 10 * RATE * 40 / 2)) $(($(stat_of 1 drop_rate_limited) - limited_before))
+	$(((named - allowed) / 2)) $(($(stat_of 1 drop_rate_limited) - limited_before))
 
 total=$(wc -l </tmp/targets)
 found=$(awk '$2 == "ok" && $1 == $3' /tmp/lookups | wc -l)

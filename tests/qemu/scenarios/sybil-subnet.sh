@@ -1,6 +1,6 @@
 # suite: default
 # group: daemon
-# deep: no (on the debug kernel the first put had not ended 200 s after it began in one run of the merged tree; to be understood first)
+# deep: no (on the debug kernel lookups meet the Sybils within seconds and puts from nodes 1 and 5 land on 2 honest replicas each, but the put from node 10 had 1 of the 2 acknowledgements it needs in one run; to be understood)
 # 30 honest nodes (kdht.ko routing, kdhtd on the kernel backend) and one
 # attacker holding 200 addresses of its own /24 (10.0.200.0/24), where
 # kdht-sybil plays 200 nodes with ids next to the key K the scenario puts and
@@ -81,7 +81,15 @@ sybils_in_lookup() {
 sybils_met() {
 	[ "$(sybils_in_lookup 1)" -ge 1 ]
 }
-wait_until 300 sybils_met
+if ! wait_for 120 sybils_met; then
+	show_drops "$N"
+	log "node 1's table: $(on 1 dhtctl -k routes | grep -c " $SYBIL_NET\." || true) Sybils of $(on 1 dhtctl -k routes | grep -c ":$KDHT_PORT" || true)"
+	on 1 cat /proc/net/kdht
+	kill "$sybil_pid"
+	wait "$sybil_pid" || true
+	log "kdht-sybil: $(cat /tmp/sybil.out)"
+	fail "no lookup of K from node 1 met a Sybil"
+fi
 
 for p in 1 $((N / 2)) $N; do
 	expect_ok "put of K from node $p" put_k "$p"
