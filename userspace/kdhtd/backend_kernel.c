@@ -298,6 +298,12 @@ static unsigned int kernel_closest(struct kdd_backend *b, const struct kd_id *ta
 	return n;
 }
 
+/* The module's peer states are the routing core's, number for number. */
+_Static_assert(KDHT_PEER_GOOD == (int)KD_GOOD &&
+	       KDHT_PEER_QUESTIONABLE == (int)KD_QUESTIONABLE &&
+	       KDHT_PEER_BAD == (int)KD_BAD && KDHT_PEER_FAILED == (int)KD_FAILED,
+	       "enum kdht_peer_state follows enum kd_liveness");
+
 static unsigned int kernel_routes(struct kdd_backend *b, struct kd_node *out,
 				  struct kdd_route *info, unsigned int max)
 {
