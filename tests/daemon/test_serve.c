@@ -558,8 +558,8 @@ static void a_part_too_big_for_the_budget_draws_a_token(void **state)
 static bool a_routes_to_b(void)
 {
 	struct kd_node routes[KDHT_MAX_NODES];
-	uint32_t rtt[KDHT_MAX_NODES];
-	unsigned int i, n = a->ops->routes(a, routes, rtt, KDHT_MAX_NODES);
+	struct kdd_route info[KDHT_MAX_NODES];
+	unsigned int i, n = a->ops->routes(a, routes, info, KDHT_MAX_NODES);
 
 	for (i = 0; i < n; i++)
 		if (kd_id_equal(&routes[i].id, &id_b))

@@ -3,8 +3,8 @@
  * libkdht through its public header only, against a real kdhtd on
  * loopback (the userspace routing backend, one node storing one replica):
  * named and immutable put and get, owners and owner key files, the
- * writer's seq (across a restart) and compare-and-swap, node, routes,
- * stats, and each documented error.
+ * writer's seq (across a restart) and compare-and-swap, node, routes with
+ * each contact's state, stats, and each documented error.
  *
  *   test_kdht KDHTD
  */
@@ -34,11 +34,17 @@ struct daemon {
 	struct kdht *k;
 };
 
-static void start_kdhtd(struct daemon *d)
+/* The first daemon's UDP port; a second one, where a test needs it, takes the next. */
+static int base_port(void)
+{
+	return 46500 + getpid() % 400 * 2;
+}
+
+static void start_kdhtd_at(struct daemon *d, int udp_port)
 {
 	char port[8];
 
-	snprintf(port, sizeof(port), "%d", 46500 + getpid() % 400);
+	snprintf(port, sizeof(port), "%d", udp_port);
 	d->pid = fork();
 	assert_true(d->pid >= 0);
 	if (d->pid == 0) {
@@ -48,6 +54,11 @@ static void start_kdhtd(struct daemon *d)
 		      "--log-level", "warn", (char *)NULL);
 		_exit(127);
 	}
+}
+
+static void start_kdhtd(struct daemon *d)
+{
+	start_kdhtd_at(d, base_port());
 }
 
 /* Waits (bounded) until the daemon answers. */
@@ -67,28 +78,29 @@ static void wait_ready(struct daemon *d)
 	fail_msg("kdhtd did not answer at %s", d->sock);
 }
 
-static int setup(void **state)
+/* A daemon in a directory of its own, answering on udp_port; NULL on failure. */
+static struct daemon *daemon_up(int udp_port)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
 
 	if (!d)
-		return -1;
+		return NULL;
 	snprintf(d->dir, sizeof(d->dir), "/tmp/kdht-lib-test.XXXXXX");
-	if (!mkdtemp(d->dir))
-		return -1;
+	if (!mkdtemp(d->dir)) {
+		free(d);
+		return NULL;
+	}
 	snprintf(d->sock, sizeof(d->sock), "%s/ctl.sock", d->dir);
-	start_kdhtd(d);
+	start_kdhtd_at(d, udp_port);
 	if (kdht_open(&d->k, d->sock))
-		return -1;
+		return NULL;
 	kdht_set_timeout(d->k, 10000);
 	wait_ready(d);
-	*state = d;
-	return 0;
+	return d;
 }
 
-static int teardown(void **state)
+static int daemon_down(struct daemon *d)
 {
-	struct daemon *d = *state;
 	char cmd[128];
 
 	kdht_close(d->k);
@@ -99,6 +111,17 @@ static int teardown(void **state)
 		return -1;
 	free(d);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	*state = daemon_up(base_port());
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	return daemon_down(*state);
 }
 
 /* kdhtd's owner public key, as kdht_node() reports it. */
@@ -294,6 +317,60 @@ static void node_routes_stats(void **state)
 	kdht_stats_free(&stats);
 }
 
+/* Leading bits two ids share: the routing table's bucket of one in the other's table. */
+static unsigned int shared_bits(const uint8_t *a, const uint8_t *b)
+{
+	unsigned int i, bit;
+
+	for (i = 0; i < KDHT_KEY_LEN; i++)
+		for (bit = 0; bit < 8; bit++)
+			if ((a[i] ^ b[i]) & (0x80u >> bit))
+				return i * 8 + bit;
+	return KDHT_KEY_LEN * 8;
+}
+
+/*
+ * A node that answered a ping is in the routes as good, in the bucket its id
+ * falls in, seen just now; the ping's own answer carries no table state.
+ */
+static void routes_report_state(void **state)
+{
+	struct daemon *d = *state, *other = daemon_up(base_port() + 1);
+	struct kdht_contacts routes;
+	struct kdht_contact pong;
+	struct kdht_node self;
+	char addr[32];
+
+	assert_non_null(other);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", base_port() + 1);
+	assert_int_equal(kdht_ping(d->k, addr, &pong), 0);
+	assert_false(pong.has_state);
+	assert_int_equal(kdht_node(d->k, &self), 0);
+	assert_int_equal(kdht_routes(d->k, &routes), 0);
+	assert_int_equal(routes.n, 1);
+	assert_memory_equal(routes.v[0].id, pong.id, KDHT_KEY_LEN);
+	assert_true(routes.v[0].has_state);
+	assert_int_equal(routes.v[0].state, KDHT_CONTACT_GOOD);
+	assert_string_equal(kdht_contact_state_name(routes.v[0].state), "good");
+	assert_int_equal(routes.v[0].bucket, shared_bits(self.id, pong.id));
+	/* Seen by the ping just answered: well within the request timeout. */
+	assert_true(routes.v[0].last_seen_ms < 10000);
+	kdht_contacts_free(&routes);
+	kdht_node_free(&self);
+	assert_int_equal(daemon_down(other), 0);
+}
+
+static void contact_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(kdht_contact_state_name(KDHT_CONTACT_GOOD), "good");
+	assert_string_equal(kdht_contact_state_name(KDHT_CONTACT_QUESTIONABLE),
+			    "questionable");
+	assert_string_equal(kdht_contact_state_name(KDHT_CONTACT_BAD), "bad");
+	assert_string_equal(kdht_contact_state_name(KDHT_CONTACT_FAILED), "failed");
+	assert_string_equal(kdht_contact_state_name((enum kdht_contact_state)99), "unknown");
+}
+
 static void bad_arguments(void **state)
 {
 	struct daemon *d = *state;
@@ -347,6 +424,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seq_survives_a_restart),
 		cmocka_unit_test(missing_key_is_not_found),
 		cmocka_unit_test(node_routes_stats),
+		cmocka_unit_test(routes_report_state),
+		cmocka_unit_test(contact_state_names),
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(no_daemon),
 	};

@@ -250,6 +250,13 @@ static void contact_from(struct dhtctl_contact *out, const struct kdht_contact *
 	memcpy(out->id, in->id, KDHT_KEY_LEN);
 	snprintf(out->addr, sizeof(out->addr), "%s", in->addr);
 	out->rtt_ms = in->rtt_ms;
+	if (!in->has_state)
+		return;
+	out->state = kdht_contact_state_name(in->state);
+	out->has_bucket = true;
+	out->bucket = in->bucket;
+	out->has_last_seen = true;
+	out->last_seen_ms = in->last_seen_ms;
 }
 
 /* ping and bootstrap: the address checked here as -k checks it, then kdhtd. */

@@ -69,7 +69,7 @@ struct dhtctl_contact {
 	uint8_t id[KDHT_KEY_LEN];
 	char addr[KD_ADDR_STRLEN];
 	uint32_t rtt_ms;
-	const char *state;	/* kernel only */
+	const char *state;	/* route dumps only */
 	bool has_bucket;
 	uint16_t bucket;
 	bool has_last_seen;

@@ -78,7 +78,7 @@ static void text_contacts(const struct dhtctl_contacts *r)
 		return;
 	printf("%-64s  %-46s  %6s", "ID", "ADDR", "RTT_MS");
 	if (full)
-		printf("  %-12s  %6s  %12s", "STATE", "BUCKET", "LAST_SEEN_MS");
+		printf("  %-12s  %6s  %12s", "STATE", "BUCKET", "AGE_MS");
 	putchar('\n');
 	for (i = 0; i < r->n; i++)
 		text_contact(&r->v[i], full);

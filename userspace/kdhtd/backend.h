@@ -49,6 +49,14 @@ struct kdd_counter {
 
 struct kdd_backend;
 
+/* What the routing table knows of one member besides its node. */
+struct kdd_route {
+	uint32_t rtt_ms;	/* smoothed round trip; 0 if unknown */
+	uint8_t state;		/* enum kd_liveness */
+	uint16_t bucket;	/* leading bits its id shares with ours */
+	uint32_t last_seen_ms;	/* since its last valid message */
+};
+
 struct kdd_backend_ops {
 	const char *name;
 	int (*bootstrap)(struct kdd_backend *b, const struct kd_addr *addr);
@@ -65,9 +73,9 @@ struct kdd_backend_ops {
 		    uint32_t *txid_out);
 	unsigned int (*closest)(struct kdd_backend *b, const struct kd_id *target, uint8_t want,
 				struct kd_node *out, unsigned int max);
-	/* The routing table's members, up to max. */
-	unsigned int (*routes)(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,
-			       unsigned int max);
+	/* The routing table's members, up to max; info (may be NULL): what is known of each. */
+	unsigned int (*routes)(struct kdd_backend *b, struct kd_node *out,
+			       struct kdd_route *info, unsigned int max);
 	unsigned int (*counters)(struct kdd_backend *b, struct kdd_counter *out, unsigned int max);
 	const struct kd_id *(*self)(struct kdd_backend *b);
 	/* The addresses peers reach this node at, as text. */

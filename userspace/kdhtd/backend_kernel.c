@@ -298,8 +298,14 @@ static unsigned int kernel_closest(struct kdd_backend *b, const struct kd_id *ta
 	return n;
 }
 
-static unsigned int kernel_routes(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,
-				  unsigned int max)
+/* The module's peer states are the routing core's, number for number. */
+_Static_assert(KDHT_PEER_GOOD == (int)KD_GOOD &&
+	       KDHT_PEER_QUESTIONABLE == (int)KD_QUESTIONABLE &&
+	       KDHT_PEER_BAD == (int)KD_BAD && KDHT_PEER_FAILED == (int)KD_FAILED,
+	       "enum kdht_peer_state follows enum kd_liveness");
+
+static unsigned int kernel_routes(struct kdd_backend *b, struct kd_node *out,
+				  struct kdd_route *info, unsigned int max)
 {
 	struct kdnl_routes r;
 	unsigned int n = 0;
@@ -309,8 +315,12 @@ static unsigned int kernel_routes(struct kdd_backend *b, struct kd_node *out, ui
 		return 0;
 	for (i = 0; i < r.n && n < max; i++, n++) {
 		node_from_peer(&out[n], &r.peers[i]);
-		if (rtt_ms)
-			rtt_ms[n] = r.peers[i].rtt_ms;
+		if (info) {
+			info[n].rtt_ms = r.peers[i].rtt_ms;
+			info[n].state = r.peers[i].state;
+			info[n].bucket = r.peers[i].bucket;
+			info[n].last_seen_ms = r.peers[i].last_seen_ms;
+		}
 	}
 	kdnl_routes_free(&r);
 	return n;

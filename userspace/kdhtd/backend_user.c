@@ -594,18 +594,31 @@ static unsigned int user_closest(struct kdd_backend *b, const struct kd_id *targ
 	return kd_core_closest(to_user(b)->core, target, want, out, max);
 }
 
-static unsigned int user_routes(struct kdd_backend *b, struct kd_node *out, uint32_t *rtt_ms,
-				unsigned int max)
+/* Milliseconds from then to now, 0 for a time ahead of now, capped at UINT32_MAX. */
+static uint32_t age_ms(uint64_t now, uint64_t then)
+{
+	if (now <= then)
+		return 0;
+	return now - then > UINT32_MAX ? UINT32_MAX : (uint32_t)(now - then);
+}
+
+static unsigned int user_routes(struct kdd_backend *b, struct kd_node *out,
+				struct kdd_route *info, unsigned int max)
 {
 	struct kd_table *t = kd_core_table(to_user(b)->core);
+	uint64_t now = kdd_mono_ms();
 	const struct kd_contact *c;
 	u32 cursor = 0;
 	unsigned int n = 0;
 
 	while (n < max && (c = kd_table_iter(t, &cursor))) {
 		out[n] = c->node;
-		if (rtt_ms)
-			rtt_ms[n] = c->rtt_ms;
+		if (info) {
+			info[n].rtt_ms = c->rtt_ms;
+			info[n].state = kd_table_liveness(t, c, now);
+			info[n].bucket = kd_id_bucket(&t->self, &c->node.id);
+			info[n].last_seen_ms = age_ms(now, c->last_seen);
+		}
 		n++;
 	}
 	return n;

@@ -182,8 +182,16 @@ static void on_get_done(void *arg, int status, const struct kdd_record *rec,
 	reply_record(arg, rec, info);
 }
 
+/* The control protocol's states are the routing core's, number for number. */
+_Static_assert(KDHTCTL__NODE__STATE__GOOD == (int)KD_GOOD &&
+	       KDHTCTL__NODE__STATE__QUESTIONABLE == (int)KD_QUESTIONABLE &&
+	       KDHTCTL__NODE__STATE__BAD == (int)KD_BAD &&
+	       KDHTCTL__NODE__STATE__FAILED == (int)KD_FAILED,
+	       "Node.State follows enum kd_liveness");
+
+/* info (may be NULL): the routing table's state of the node. */
 static void node_to_ctl(Kdhtctl__Node *n, char *addr_buf, const struct kd_node *node,
-			uint32_t rtt_ms)
+			uint32_t rtt_ms, const struct kdd_route *info)
 {
 	kdhtctl__node__init(n);
 	n->id.data = (uint8_t *)node->id.b;
@@ -192,11 +200,24 @@ static void node_to_ctl(Kdhtctl__Node *n, char *addr_buf, const struct kd_node *
 	n->addr = addr_buf;
 	n->has_rtt_ms = rtt_ms != 0;
 	n->rtt_ms = rtt_ms;
+	if (!info)
+		return;
+	n->has_state = true;
+	n->state = (Kdhtctl__Node__State)info->state;
+	n->has_bucket = true;
+	n->bucket = info->bucket;
+	n->has_last_seen_ms = true;
+	n->last_seen_ms = info->last_seen_ms;
 }
 
-/* Replies with a node list; rtt may be NULL, rounds < 0 leaves them out. */
+/*
+ * Replies with a node list. rtt and info may be NULL; info (routes), when
+ * given, supplies each node's round trip and table state. rounds < 0 leaves
+ * the rounds out.
+ */
 static void reply_nodes(struct kdd_ctl_req *r, const struct kd_node *nodes,
-			const uint32_t *rtt, unsigned int n, int rounds)
+			const uint32_t *rtt, const struct kdd_route *info, unsigned int n,
+			int rounds)
 {
 	Kdhtctl__Response resp = KDHTCTL__RESPONSE__INIT;
 	Kdhtctl__Node *items = calloc(n ? n : 1, sizeof(*items));
@@ -209,7 +230,8 @@ static void reply_nodes(struct kdd_ctl_req *r, const struct kd_node *nodes,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		node_to_ctl(&items[i], addrs[i], &nodes[i], rtt ? rtt[i] : 0);
+		node_to_ctl(&items[i], addrs[i], &nodes[i],
+			    info ? info[i].rtt_ms : rtt ? rtt[i] : 0, info ? &info[i] : NULL);
 		ptrs[i] = &items[i];
 	}
 	resp.status = KDHTCTL__STATUS__OK;
@@ -240,7 +262,7 @@ static void on_lookup_done(void *arg, bool ok, const struct kd_lookup_hit *hits,
 		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "lookup timed out");
 		return;
 	}
-	reply_nodes(arg, nodes, rtt, nhits, (int)rounds);
+	reply_nodes(arg, nodes, rtt, NULL, nhits, (int)rounds);
 }
 
 static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_t rtt_ms)
@@ -253,7 +275,7 @@ static void on_ping_done(void *arg, bool ok, const struct kd_node *node, uint32_
 		kdd_ctl_reply_status(arg, KDHTCTL__STATUS__TIMEOUT, "no answer");
 		return;
 	}
-	node_to_ctl(&n, addr, node, rtt_ms);
+	node_to_ctl(&n, addr, node, rtt_ms, NULL);
 	resp.status = KDHTCTL__STATUS__OK;
 	resp.has_rtt_ms = true;
 	resp.rtt_ms = rtt_ms;
@@ -490,7 +512,7 @@ void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Re
 {
 	struct kdd *d = ctx;
 	struct kd_node nodes[CTL_MAX_NODES];
-	uint32_t rtt[CTL_MAX_NODES];
+	struct kdd_route routes[CTL_MAX_NODES];
 	struct kd_id id;
 	unsigned int n;
 	int rc;
@@ -520,8 +542,8 @@ void kdd_ctl_requests_handle(void *ctx, struct kdd_ctl_req *r, const Kdhtctl__Re
 		ctl_addr_op(d, r, req->bootstrap->addr, false);
 		break;
 	case KDHTCTL__REQUEST__OP_ROUTES:
-		n = d->backend->ops->routes(d->backend, nodes, rtt, CTL_MAX_NODES);
-		reply_nodes(r, nodes, rtt, n, -1);
+		n = d->backend->ops->routes(d->backend, nodes, routes, CTL_MAX_NODES);
+		reply_nodes(r, nodes, NULL, routes, n, -1);
 		break;
 	case KDHTCTL__REQUEST__OP_STATS:
 		ctl_stats(d, r);

@@ -319,6 +319,26 @@ static void kdht_contact_from(struct kdht_contact *c, const Kdhtctl__Node *n)
 		memcpy(c->id, n->id.data, KDHT_KEY_LEN);
 	snprintf(c->addr, sizeof(c->addr), "%s", n->addr);
 	c->rtt_ms = n->rtt_ms;
+	c->has_state = n->has_state;
+	if (!c->has_state)
+		return;
+	c->state = (enum kdht_contact_state)n->state;
+	c->bucket = n->has_bucket ? (uint16_t)n->bucket : 0;
+	c->last_seen_ms = n->has_last_seen_ms ? n->last_seen_ms : 0;
+}
+
+const char *kdht_contact_state_name(enum kdht_contact_state s)
+{
+	static const char *const names[] = {
+		[KDHT_CONTACT_GOOD] = "good",
+		[KDHT_CONTACT_QUESTIONABLE] = "questionable",
+		[KDHT_CONTACT_BAD] = "bad",
+		[KDHT_CONTACT_FAILED] = "failed",
+	};
+
+	if ((unsigned int)s >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[s];
 }
 
 /* A request that names an address and no more (ping, bootstrap). */

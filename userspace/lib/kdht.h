@@ -271,13 +271,35 @@ KDHT_API int kdht_get_key(struct kdht *k, const uint8_t key[KDHT_KEY_LEN], unsig
 /** Frees what kdht_get() put in v; v itself is the caller's. */
 KDHT_API void kdht_value_free(struct kdht_value *v);
 
+/* A routing table member's liveness, as the daemon's routing core judges it. */
+enum kdht_contact_state {
+	KDHT_CONTACT_GOOD,		/* heard from lately, no failures */
+	KDHT_CONTACT_QUESTIONABLE,	/* silent for a while; it will be pinged */
+	KDHT_CONTACT_BAD,		/* failed too many requests in a row */
+	KDHT_CONTACT_FAILED,		/* its last request failed; being checked */
+};
+
 /* A node of the mesh as the daemon reports it. */
 struct kdht_contact {
 	uint8_t id[KDHT_KEY_LEN];
 	bool has_id;		/* false: the daemon did not know it */
 	char addr[KDHT_ADDR_STRLEN];	/* "ip:port" or "[ip6]:port" */
 	uint32_t rtt_ms;	/* the last round trip; 0: none measured */
+	/*
+	 * kdht_routes() from a daemon that reports them; false for lookups,
+	 * pings and older daemons. The three fields below count only if true.
+	 */
+	bool has_state;
+	enum kdht_contact_state state;
+	uint16_t bucket;	/* leading bits its id shares with the daemon's */
+	uint32_t last_seen_ms;	/* since its last valid message */
 };
+
+/**
+ * The name of a contact state: "good", "questionable", "bad" or "failed";
+ * "unknown" for a value outside enum kdht_contact_state. Never NULL.
+ */
+KDHT_API const char *kdht_contact_state_name(enum kdht_contact_state s);
 
 /* Contacts from kdht_lookup() or kdht_routes(); kdht_contacts_free(). */
 struct kdht_contacts {
