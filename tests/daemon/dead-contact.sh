@@ -39,16 +39,9 @@ trap daemons_cleanup EXIT INT TERM
 
 start() {
 	i=$1
-	mkdir -p "$dir/n$i"
-	set -- --config /dev/null --backend user --state-dir "$dir/n$i" \
-		--socket "$dir/n$i.sock" --port $((base + i)) --bind4 127.0.0.1 \
-		--bind6 none --rate-limit 100000 --subnet-limit 1000 \
-		--request-timeout $value_timeout_ms --retries $value_retries \
-		--log-level warn
+	set -- --request-timeout $value_timeout_ms --retries $value_retries --log-level warn
 	[ "$i" -gt 0 ] && set -- "$@" --bootstrap 127.0.0.1:$base
-	"$kdhtd" "$@" 2>"$dir/n$i.log" &
-	eval "pid$i=$!"
-	pids="$pids $!"
+	mesh_daemon "$i" "$@"
 }
 
 i=0
@@ -104,8 +97,9 @@ done
 got=$(state_of $watcher "$dead_id")
 [ "$got" = good ] || fail "node $victim is '$got' in node $watcher's routes while alive, not good"
 
-eval "kill -9 \$pid$victim"
-eval "wait \$pid$victim" 2>/dev/null
+victim_pid=$(cat "$dir/n$victim.pid")
+kill -9 "$victim_pid"
+wait "$victim_pid" 2>/dev/null
 
 # get_all: the watcher gets every name, each in under get_limit_ms.
 gets=0

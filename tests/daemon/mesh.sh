@@ -36,19 +36,13 @@ trap daemons_cleanup EXIT INT TERM
 start() {
 	i=$1
 	how=${2:-}
-	mkdir -p "$dir/n$i"
-	set -- --config /dev/null --backend user --state-dir "$dir/n$i" \
-		--socket "$dir/n$i.sock" --port $((base + i)) --bind4 127.0.0.1 \
-		--bind6 none --rate-limit 100000 --subnet-limit 1000 \
-		--request-timeout 500 --log-level warn
+	set -- --request-timeout 500 --log-level warn
 	if [ "$how" = "--no-bootstrap" ]; then
 		set -- "$@" --log-level info
 	elif [ "$i" -gt 0 ]; then
 		set -- "$@" --bootstrap 127.0.0.1:$base
 	fi
-	"$kdhtd" "$@" 2>"$dir/n$i.log" &
-	echo $! >"$dir/n$i.pid"
-	pids="$pids $!"
+	mesh_daemon "$i" "$@"
 }
 
 i=0

@@ -906,6 +906,17 @@ static unsigned int only_copy_outside_the_set(const char *key, unsigned int *ask
 	return keeper;
 }
 
+/* A get of key from node `from` returns the lone copy, and repairs the set. */
+static void get_finds_the_lone_copy(const char *key, unsigned int from)
+{
+	assert_int_equal(get(from, key), 0);
+	assert_int_equal(res.len, 6);
+	assert_memory_equal(res.value, "beyond", 6);
+	run_ms(300);
+	assert_true(copies(key) >= 3);
+	assert_all_ended();
+}
+
 /*
  * A get whose set holds nothing asks the candidates just past it, where a
  * put whose lookup met other nodes left the copies; the set is repaired.
@@ -916,12 +927,7 @@ static void a_get_finds_copies_just_past_its_set(void **state)
 
 	(void)state;
 	only_copy_outside_the_set("past", &asker);
-	assert_int_equal(get(asker, "past"), 0);
-	assert_int_equal(res.len, 6);
-	assert_memory_equal(res.value, "beyond", 6);
-	run_ms(300);
-	assert_true(copies("past") >= 3);
-	assert_all_ended();
+	get_finds_the_lone_copy("past", asker);
 }
 
 /* Past the set, this node's own copy answers at once, and the get ends with it. */
@@ -931,12 +937,7 @@ static void a_get_finds_its_own_copy_past_its_set(void **state)
 
 	(void)state;
 	keeper = only_copy_outside_the_set("own", &asker);
-	assert_int_equal(get(keeper, "own"), 0);
-	assert_int_equal(res.len, 6);
-	assert_memory_equal(res.value, "beyond", 6);
-	run_ms(300);
-	assert_true(copies("own") >= 3);
-	assert_all_ended();
+	get_finds_the_lone_copy("own", keeper);
 }
 
 /* An idle node sleeps: the retransmission tick runs only while an operation does. */

@@ -61,3 +61,19 @@ ctl() {
 	shift
 	"$dhtctl" -s "$dir/n$n.sock" "$@"
 }
+
+# mesh_daemon I [KDHTD_OPTION...]: starts $kdhtd as node I of a loopback
+# mesh in $dir (port $base + I, state dir and control socket $dir/nI,
+# limits lifted for one host), with the options given. Its pid is added to
+# $pids and written to $dir/nI.pid, its log to $dir/nI.log.
+mesh_daemon() {
+	_i=$1
+	shift
+	mkdir -p "$dir/n$_i"
+	set -- --config /dev/null --backend user --state-dir "$dir/n$_i" \
+		--socket "$dir/n$_i.sock" --port $((base + _i)) --bind4 127.0.0.1 \
+		--bind6 none --rate-limit 100000 --subnet-limit 1000 "$@"
+	"$kdhtd" "$@" 2>"$dir/n$_i.log" &
+	echo $! >"$dir/n$_i.pid"
+	pids="$pids $!"
+}
