@@ -31,11 +31,7 @@ get_limit_ms=$(((core_timeout_ms + value_timeout_ms * (value_retries + 1)) * KDH
 # two gets' worth, whole seconds, scaled by wait_for.
 failed_limit_s=$(((2 * get_limit_ms / KDHT_TIMEOUT_FACTOR + 999) / 1000))
 
-base=$((20000 + $$ % 20000))
-dir=$(mktemp -d /tmp/kdhtd-dead.XXXXXX)
-pids=""
-failures=0
-trap daemons_cleanup EXIT INT TERM
+mesh_scratch dead
 
 start() {
 	i=$1

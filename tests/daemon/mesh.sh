@@ -26,12 +26,7 @@ set -u
 kdhtd=$1
 dhtctl=$2
 nodes=${3:-10}
-# A port range of its own per run, so parallel runs do not collide.
-base=$((20000 + $$ % 20000))
-dir=$(mktemp -d /tmp/kdhtd-mesh.XXXXXX)
-pids=""
-failures=0
-trap daemons_cleanup EXIT INT TERM
+mesh_scratch mesh
 
 start() {
 	i=$1

@@ -62,6 +62,17 @@ ctl() {
 	"$dhtctl" -s "$dir/n$n.sock" "$@"
 }
 
+# mesh_scratch NAME: for a loopback mesh, $dir, $base (a port range of this
+# run's own, so parallel runs do not collide), $pids and $failures, with
+# daemons_cleanup on exit.
+mesh_scratch() {
+	base=$((20000 + $$ % 20000))
+	dir=$(mktemp -d "/tmp/kdhtd-$1.XXXXXX")
+	pids=""
+	failures=0
+	trap daemons_cleanup EXIT INT TERM
+}
+
 # mesh_daemon I [KDHTD_OPTION...]: starts $kdhtd as node I of a loopback
 # mesh in $dir (port $base + I, state dir and control socket $dir/nI,
 # limits lifted for one host), with the options given. Its pid is added to
