@@ -25,6 +25,11 @@ ushort kdht_default_port = KDHT_DEFAULT_PORT;
 module_param_named(port, kdht_default_port, ushort, 0444);
 MODULE_PARM_DESC(port, "UDP port of a node started without one");
 
+unsigned int kdht_upcall_request_share = KDHT_UPCALL_REQUEST_SHARE;
+module_param_named(upcall_request_share, kdht_upcall_request_share, uint, 0644);
+MODULE_PARM_DESC(upcall_request_share,
+		 "percent of the daemon's receive buffer requests from peers may fill (default 50); the rest stays for replies to its own operations");
+
 static bool kdht_autostart;
 module_param_named(autostart, kdht_autostart, bool, 0444);
 MODULE_PARM_DESC(autostart, "start a node in the initial namespace at load");

@@ -799,23 +799,38 @@ bool kdht_netlink_routes_listened(struct kdht_net *kn)
 }
 
 /*
+ * Whether peers' requests already fill their share of the daemon's receive
+ * buffer: past it only replies to the daemon's own operations go up.
+ */
+static bool kdht_nl_requests_full(const struct sock *sk)
+{
+	u64 used = atomic_read(&sk->sk_rmem_alloc);
+	u64 size = READ_ONCE(sk->sk_rcvbuf);
+
+	return used * 100 >= size * READ_ONCE(kdht_upcall_request_share);
+}
+
+/*
  * An upcall goes to the registered socket only. A socket being closed is
  * dead (sock_orphan) before its release notifier forgets it, and its portid
  * may be someone else's by then.
  */
-static int kdht_nl_upcall(struct kdht_net *kn, struct sk_buff *skb)
+static int kdht_nl_upcall(struct kdht_net *kn, struct sk_buff *skb, bool request)
 {
 	struct kdht_daemon *d;
 	u32 portid = 0;
+	bool full = false;
 
 	rcu_read_lock();
 	d = rcu_dereference(kn->daemon);
-	if (d && !sock_flag(d->sk, SOCK_DEAD))
+	if (d && !sock_flag(d->sk, SOCK_DEAD)) {
 		portid = d->portid;
+		full = request && kdht_nl_requests_full(d->sk);
+	}
 	rcu_read_unlock();
-	if (!portid) {
+	if (!portid || full) {
 		nlmsg_free(skb);
-		return -ECONNREFUSED;
+		return full ? -ENOBUFS : -ECONNREFUSED;
 	}
 	return genlmsg_unicast(kn->net, skb, portid);
 }
@@ -824,10 +839,11 @@ int kdht_netlink_deliver(struct kdht_net *kn, struct sk_buff *skb)
 {
 	u32 portid = kdht_evcb(skb)->portid;
 	bool upcall = kdht_evcb(skb)->upcall;
+	bool request = kdht_evcb(skb)->request;
 
 	memset(skb->cb, 0, sizeof(skb->cb));
 	if (upcall)
-		return kdht_nl_upcall(kn, skb);
+		return kdht_nl_upcall(kn, skb, request);
 	if (portid)
 		return genlmsg_unicast(kn->net, skb, portid);
 	return genlmsg_multicast_netns(&kdht_family, kn->net, skb, 0,

@@ -183,6 +183,7 @@ static void kdht_node_queue_ev(struct kdht_node *node, struct sk_buff *skb,
 		return;
 	kdht_evcb(skb)->portid = portid;
 	kdht_evcb(skb)->upcall = false;
+	kdht_evcb(skb)->request = false;
 	__skb_queue_tail(&node->evq, skb);
 }
 
@@ -423,6 +424,9 @@ static void kdht_node_upcall(struct kdht_node *node, const struct kd_addr *from,
 	/* The daemon is looked up again on delivery: it may go meanwhile. */
 	kdht_evcb(skb)->portid = 0;
 	kdht_evcb(skb)->upcall = true;
+	kdht_evcb(skb)->request = in->hdr.type != KDHT_MSG_STORE_ACK &&
+				  in->hdr.type != KDHT_MSG_VALUE &&
+				  in->hdr.type != KDHT_MSG_ERROR;
 	__skb_queue_tail(&node->evq, skb);
 }
 

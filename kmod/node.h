@@ -136,6 +136,7 @@ struct kdht_evcb {
 	struct netlink_skb_parms nl;
 	u32 portid;		/* 0: multicast to the routes group */
 	bool upcall;		/* a RECV: its fate is counted */
+	bool request;		/* a RECV of a peer's request, not of a reply */
 };
 
 static inline struct kdht_evcb *kdht_evcb(struct sk_buff *skb)

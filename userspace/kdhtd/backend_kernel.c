@@ -9,11 +9,13 @@
  * by uv_polls.
  */
 #include <errno.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "clock.h"
@@ -23,6 +25,11 @@
 #define KERNEL_MAX_WAITERS	64	/* lookups and pings in flight */
 #define KERNEL_WAIT_MS		40000	/* a completion lost on the socket fails then */
 #define KERNEL_SWEEP_MS		1000
+/*
+ * Receive buffer of the upcall socket: a STORE flood from the mesh arrives
+ * faster than one loop turn reads it, and the daemon's own replies share it.
+ */
+#define KERNEL_EVENT_RCVBUF	(1 << 20)
 
 struct kernel_waiter {
 	bool used;
@@ -51,6 +58,7 @@ struct kernel_backend {
 	unsigned int nlast;
 	struct kd_node last[KDNL_MAX_PEERS];
 	uint64_t upcalls, lost_waits, send_errors;
+	uint64_t poll_errors;	/* event polls restarted after an error */
 	unsigned int closing;	/* handles closing after a failed create */
 };
 
@@ -180,8 +188,23 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	struct kdnl_event ev;
 	int rc;
 
-	if (status < 0 || k->stopped)
+	if (k->stopped)
 		return;
+	if (status < 0) {
+		/*
+		 * libuv stops a poll whose fd reported an error (an overrun
+		 * netlink socket): watch it again, or no upcall, nor the
+		 * completion of our own requests, would be read any more.
+		 */
+		k->poll_errors++;
+		rc = uv_poll_start(p, UV_READABLE, on_readable);
+		if (rc) {
+			kdd_log(KDD_LOG_ERR, "kernel backend: watching events again: %s",
+				uv_strerror(rc));
+			return;
+		}
+		/* Reading takes the error off the socket, then the queued events. */
+	}
 	while ((rc = kdnl_read_event(nl, 0, &ev)) == 1 && !k->stopped) {
 		if (ev.cmd == KDHT_CMD_RECV) {
 			on_recv(k, &ev);
@@ -338,13 +361,15 @@ static unsigned int kernel_counters(struct kdd_backend *b, struct kdd_counter *o
 			out[n].name = kdnl_stat_name(i);
 			out[n].value = stats[i];
 		}
-	if (n + 3 <= max) {
+	if (n + 4 <= max) {
 		out[n].name = "kernel_upcalls";
 		out[n++].value = k->upcalls;
 		out[n].name = "kernel_lost_waits";
 		out[n++].value = k->lost_waits;
 		out[n].name = "kernel_send_errors";
 		out[n++].value = k->send_errors;
+		out[n].name = "kernel_poll_errors";
+		out[n++].value = k->poll_errors;
 	}
 	return n;
 }
@@ -450,6 +475,24 @@ static void on_create_close(uv_handle_t *h)
 		kernel_destroy(&k->b);
 }
 
+/*
+ * The upcall socket must not lose the daemon's place under a flood: a large
+ * buffer (forced past rmem_max when privileged), and an overrun that drops
+ * messages without raising an error on the socket.
+ */
+static void tune_event_socket(int fd)
+{
+	int size = KERNEL_EVENT_RCVBUF, on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		kdd_log(KDD_LOG_WARN, "kernel backend: event socket buffer: %s",
+			strerror(errno));
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &on, sizeof(on)))
+		kdd_log(KDD_LOG_WARN, "kernel backend: NETLINK_NO_ENOBUFS: %s",
+			strerror(errno));
+}
+
 /* The netlink sockets, kdht.ko's node for us, and this daemon registered with it. */
 static int kernel_connect(struct kernel_backend *k, const struct kd_id *self, uint16_t port,
 			  const uint8_t *mesh_tag_key, const char **err_msg)
@@ -465,6 +508,7 @@ static int kernel_connect(struct kernel_backend *k, const struct kd_id *self, ui
 		*err_msg = rc == -ENOENT ? "kdht.ko is not loaded" : "opening generic netlink";
 		return rc;
 	}
+	tune_event_socket(kdnl_fd(k->ev_nl));
 	rc = ensure_node(k, self, port, mesh_tag_key, err_msg);
 	if (!rc) {
 		rc = kdnl_register(k->ev_nl);
