@@ -244,9 +244,21 @@ static bool kd_is_bad(const struct kd_table *t, const struct kd_contact *c)
 	return c->fails >= t->p->max_fails;
 }
 
+/* How long bad member c waits after its last try before it is pinged again. */
+static u64 kd_bad_ping_wait(const struct kd_table *t, const struct kd_contact *c)
+{
+	unsigned int missed = c->fails - t->p->max_fails;
+	u64 wait = (u64)KD_BAD_PING_START_MS << KD_MIN(missed, 16u);
+
+	return KD_MAX(KD_MIN(wait, (u64)KD_BAD_PING_MAX_MS), (u64)t->p->request_timeout_ms);
+}
+
 static bool kd_ping_pending(const struct kd_table *t, const struct kd_contact *c,
 			    u64 now)
 {
+	if (kd_is_bad(t, c))
+		return c->pinged_at && now >= c->pinged_at &&
+		       now - c->pinged_at < kd_bad_ping_wait(t, c);
 	/* A ping nobody reported on is forgotten after a request timeout. */
 	return c->pinged_at && (now < c->pinged_at ||
 				now - c->pinged_at < t->p->request_timeout_ms);
@@ -550,9 +562,14 @@ void kd_table_failed(struct kd_table *t, u64 now, const struct kd_id *id)
 		kd_free(t, idx);
 		return;
 	}
-	/* Without a replacement the bad member stays until a new contact takes its place. */
-	if (kd_best_repl(t, b, idx) == KD_NIL)
+	/*
+	 * Without a replacement the bad member stays until a new contact takes
+	 * its place, and is pinged again with backoff from now on.
+	 */
+	if (kd_best_repl(t, b, idx) == KD_NIL) {
+		c->pinged_at = KD_MAX(now, 1);
 		return;
+	}
 	kd_evict(t, b, idx);
 	t->bucket[b].touched_at = now;
 }
@@ -712,7 +729,7 @@ unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out
 		for (i = t->bucket[b].head; i != KD_NIL && n < max; i = kd_c(t, i)->next) {
 			struct kd_contact *c = kd_c(t, i);
 
-			if (!kd_in_doubt(t, c, now) ||
+			if ((!kd_in_doubt(t, c, now) && !kd_is_bad(t, c)) ||
 			    kd_ping_pending(t, c, now))
 				continue;
 			c->pinged_at = KD_MAX(now, 1);
@@ -726,7 +743,7 @@ void kd_table_ping_done(struct kd_table *t, const struct kd_id *id)
 {
 	struct kd_contact *c = kd_table_find(t, id);
 
-	if (c)
+	if (c && !kd_is_bad(t, c))
 		c->pinged_at = 0;
 }
 
@@ -750,11 +767,11 @@ void kd_table_touch(struct kd_table *t, unsigned int bucket, u64 now)
 		t->bucket[bucket].touched_at = now;
 }
 
-/* When member c next needs attention: going questionable, or a ping timing out. */
+/* When member c next needs attention: going questionable, a ping timing out, a bad one retried. */
 static u64 kd_contact_due(const struct kd_table *t, const struct kd_contact *c)
 {
 	if (kd_is_bad(t, c))
-		return KD_TABLE_NEVER;
+		return c->pinged_at + kd_bad_ping_wait(t, c);
 	if (c->pinged_at)
 		return c->pinged_at + t->p->request_timeout_ms;
 	if (c->fails)

@@ -13,6 +13,12 @@
 
 #define KD_NIL 0xffff	/* end of a pool list */
 #define KD_RTT_MAX_MS	0xffff	/* the longest round trip a contact keeps */
+/*
+ * A bad member no replacement took is pinged again, first this long after it
+ * went bad, the wait doubling with each ping it misses up to KD_BAD_PING_MAX_MS.
+ */
+#define KD_BAD_PING_START_MS	2000
+#define KD_BAD_PING_MAX_MS	64000
 
 enum kd_liveness {
 	KD_GOOD,		/* heard from within good_ms, no failures */
@@ -28,7 +34,8 @@ struct kd_contact {
 	u64 added_at;
 	u64 last_seen;		/* last valid message from it */
 	u64 last_reply;		/* last reply to a request of ours; 0 if never */
-	u64 pinged_at;		/* liveness ping outstanding since; 0 if none */
+	/* Liveness ping outstanding since, 0 if none; for a bad member, its last try. */
+	u64 pinged_at;
 	/* u16: the contact stays 104 bytes; samples are capped at KD_RTT_MAX_MS. */
 	u16 rtt_ms;		/* smoothed round trip; 0 if unknown */
 	u16 rttvar_ms;		/* its mean deviation */
@@ -134,12 +141,16 @@ unsigned int kd_table_closest(const struct kd_table *t, const struct kd_id *targ
 
 /*
  * Members that need a liveness ping now: questionable or failed, no ping
- * outstanding.
+ * outstanding; or bad, its backoff since the last try over (see
+ * KD_BAD_PING_START_MS).
  * Marks them pinged (pinged_at = now). Returns how many were written.
  */
 unsigned int kd_table_due_pings(struct kd_table *t, u64 now, struct kd_node *out,
 				unsigned int max);
-/* A liveness ping to id was answered or timed out: clears pinged_at. */
+/*
+ * A liveness ping to id was answered or timed out: clears pinged_at, except
+ * for a bad member, whose last try it keeps to time the next.
+ */
 void kd_table_ping_done(struct kd_table *t, const struct kd_id *id);
 
 /* A non-empty bucket not touched for refresh_ms, or -1. */

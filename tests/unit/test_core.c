@@ -44,6 +44,7 @@ static struct net_node nodes[MAX_NODES];
 static struct net_pkt queue[QUEUE_LEN];
 static unsigned int qhead, qtail;
 static struct kd_params params;
+static int cut = -1;	/* a node whose datagrams, both ways, are lost; -1: none */
 
 static struct kd_addr addr_of(unsigned int i)
 {
@@ -116,6 +117,9 @@ static void run_until(u64 until)
 		while (qhead != qtail) {
 			struct net_pkt *p = &queue[qhead++ % QUEUE_LEN];
 
+			if (cut >= 0 && (p->src == (uint32_t)cut ||
+					 kd_addr_equal(&p->to, &nodes[cut].addr)))
+				continue;
 			sim_send(&net, p->src, &p->to, p->data, p->len);
 		}
 		/* The tests call the cores directly too: their deadlines move. */
@@ -146,6 +150,7 @@ static int setup(void **state)
 	net.hooks.tap = tap;
 	net.now = 1000;
 	qhead = qtail = 0;
+	cut = -1;
 	kd_params_default(&params);
 	params.max_contacts = 256;
 	params.max_inflight = 64;
@@ -773,6 +778,37 @@ static void test_timeouts_mark_failures(void **state)
 	assert_int_equal(nodes[0].last_ping.cookie, 11);
 }
 
+/* A contact that went bad while it was unreachable is used again once it answers. */
+static void test_bad_contact_back_in_lookups(void **state)
+{
+	struct kd_contact *ct;
+	struct kd_id target;
+
+	add_node(0);
+	add_node(1);
+	kd_core_ping(nodes[0].c, net.now, &nodes[1].addr, 0);
+	deliver();
+	ct = kd_table_find(kd_core_table(nodes[0].c), &nodes[1].id);
+	assert_non_null(ct);
+	memset(target.b, 0x77, KDHT_ID_LEN);
+	cut = 1;
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 1) >= 0);
+	run_until(net.now + params.max_fails * params.request_timeout_ms);
+	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, net.now), KD_BAD);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 2) >= 0);
+	assert_int_equal(nodes[0].last_lookup.stats.sent, 0);
+
+	/* It is reachable again: the pings in the background find it, within the backoff cap. */
+	cut = -1;
+	run_until(net.now + KD_BAD_PING_MAX_MS + 2 * params.request_timeout_ms);
+	assert_int_equal(kd_table_liveness(kd_core_table(nodes[0].c), ct, net.now), KD_GOOD);
+	assert_true(kd_core_lookup(nodes[0].c, net.now, &target, 3) >= 0);
+	run_until(net.now + params.request_timeout_ms);
+	assert_int_equal(nodes[0].lookups_done, 3);
+	assert_true(nodes[0].last_lookup.stats.sent >= 1);
+	assert_int_equal(nodes[0].last_lookup.stats.timeouts, 0);
+}
+
 static void test_refresh_and_liveness(void **state)
 {
 	struct kd_hdr h;
@@ -901,6 +937,7 @@ int main(void)
 		CORE_TEST(test_bootstrap_backoff),
 		CORE_TEST(test_find_resend_accepts_late_reply),
 		CORE_TEST(test_timeouts_mark_failures),
+	CORE_TEST(test_bad_contact_back_in_lookups),
 		CORE_TEST(test_refresh_and_liveness),
 		CORE_TEST(test_request_pool_bounded),
 		CORE_TEST(test_next_due_follows_new_deadlines),

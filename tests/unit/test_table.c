@@ -444,6 +444,70 @@ static void test_bad_member_replaced_at_once(void **state)
 	assert_int_equal(tbl.members, 4);
 }
 
+/* Whether n is among the members kd_table_due_pings() hands out at now. */
+static bool ping_due(const struct kd_node *n, u64 now)
+{
+	struct kd_node out[8];
+	unsigned int i, got = kd_table_due_pings(&tbl, now, out, 8);
+
+	for (i = 0; i < got; i++)
+		if (same_node(&out[i], n))
+			return true;
+	return false;
+}
+
+static void test_bad_member_without_replacement_pinged_again(void **state)
+{
+	struct kd_node n[4], out[8], ping;
+	u64 t = 1100;
+
+	(void)state;
+	fill_bucket0(n);
+	fail_n(&n[2], t, prm.max_fails);
+	assert_int_equal(kd_table_liveness(&tbl, kd_table_find(&tbl, &n[2].id), t), KD_BAD);
+	/* Not at once: after KD_BAD_PING_START_MS, and the table says when. */
+	assert_false(ping_due(&n[2], t + KD_BAD_PING_START_MS - 1));
+	assert_true(kd_table_next_due(&tbl) <= t + KD_BAD_PING_START_MS);
+	assert_true(ping_due(&n[2], t + KD_BAD_PING_START_MS));
+	/* One ping at a time. */
+	assert_false(ping_due(&n[2], t + KD_BAD_PING_START_MS));
+	/* It answers: good again, and handed out again. */
+	kd_table_seen(&tbl, t + KD_BAD_PING_START_MS + 10, &n[2], true, 10, &ping);
+	kd_table_ping_done(&tbl, &n[2].id);
+	assert_int_equal(kd_table_liveness(&tbl, kd_table_find(&tbl, &n[2].id),
+					   t + KD_BAD_PING_START_MS + 10), KD_GOOD);
+	assert_int_equal(kd_table_closest(&tbl, &n[2].id, KDHT_WANT_V4, out, 8), 4);
+	assert_true(same_node(&out[0], &n[2]));
+	assert_false(ping_due(&n[2], t + KD_BAD_PING_START_MS + 20));
+}
+
+static void test_bad_member_ping_backoff_capped(void **state)
+{
+	struct kd_node n[5];
+	u64 t = 1100, wait = KD_BAD_PING_START_MS;
+	unsigned int i;
+
+	(void)state;
+	fill_bucket0(n);
+	fail_n(&n[2], t, prm.max_fails);
+	for (i = 0; i < 12; i++) {
+		assert_false(ping_due(&n[2], t + wait - 1));
+		assert_true(ping_due(&n[2], t + wait));
+		/* The ping times out: the wait doubles, up to the cap. */
+		t += wait + prm.request_timeout_ms;
+		kd_table_failed(&tbl, t, &n[2].id);
+		kd_table_ping_done(&tbl, &n[2].id);
+		wait = KD_MIN(2 * wait, (u64)KD_BAD_PING_MAX_MS);
+	}
+	assert_true(wait == KD_BAD_PING_MAX_MS);
+	/* Still a member, the bucket bounded; a proven newcomer still takes its place. */
+	assert_int_equal(tbl.members, 4);
+	n[4] = node_in(0, 5);
+	assert_int_equal(kd_table_seen(&tbl, t, &n[4], true, 10, &n[0]), KD_SEEN_REPLACED_BAD);
+	assert_null(kd_table_find(&tbl, &n[2].id));
+	assert_int_equal(tbl.members, 4);
+}
+
 static void test_liveness_over_time(void **state)
 {
 	struct kd_node a, ping;
@@ -1008,6 +1072,8 @@ int main(void)
 		cmocka_unit_test(test_lrs_answers_ping),
 		cmocka_unit_test(test_cached_contact_promoted_when_room),
 		cmocka_unit_test(test_bad_member_replaced_at_once),
+		cmocka_unit_test(test_bad_member_without_replacement_pinged_again),
+		cmocka_unit_test(test_bad_member_ping_backoff_capped),
 		cmocka_unit_test(test_liveness_over_time),
 		cmocka_unit_test(test_due_pings_and_next_due),
 		cmocka_unit_test(test_bucket_refresh),
